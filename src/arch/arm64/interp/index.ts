@@ -1,0 +1,55 @@
+/**
+ * The interpreter's instruction table: every group's patterns joined with its handlers, and the
+ * translation of one instruction word into a closure.
+ */
+import { Decoder, joinPatterns } from '../decode/decoder.js';
+import type { Exec, Factory, InsnGroup } from './group.js';
+import { BRANCH } from './branch.js';
+import { DP_IMM } from './dp_imm.js';
+import { LDST } from './ldst.js';
+
+/** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
+const GROUPS: readonly InsnGroup[] = [DP_IMM, BRANCH, LDST];
+
+interface Handler {
+  readonly factory: Factory;
+  readonly endsBlock: boolean;
+  readonly name: string;
+}
+
+export const DECODER = new Decoder<Handler>(
+  GROUPS.flatMap((g) =>
+    joinPatterns(
+      g.patterns,
+      Object.fromEntries(
+        Object.entries(g.handlers).map(([name, factory]) => [name, { factory, endsBlock: g.endsBlock.has(name), name }]),
+      ),
+      g.name,
+    ),
+  ),
+);
+
+export interface TranslatedInsn {
+  readonly exec: Exec;
+  readonly endsBlock: boolean;
+  /** Pattern name, or "UNDEFINED". */
+  readonly name: string;
+}
+
+const UNDEFINED: TranslatedInsn = { exec: (c) => c.undefined(), endsBlock: false, name: 'UNDEFINED' };
+
+/** Closures depend only on the instruction word (never on its address), so translations are shared. */
+const cache = new Map<number, TranslatedInsn>();
+
+export function translateInsn(insn: number): TranslatedInsn {
+  let t = cache.get(insn);
+  if (t === undefined) {
+    t =
+      DECODER.decode(insn, (cand, f) => {
+        const exec = cand.handler.factory(f, insn);
+        return exec === null ? null : { exec, endsBlock: cand.handler.endsBlock, name: cand.handler.name };
+      }) ?? UNDEFINED;
+    cache.set(insn, t);
+  }
+  return t;
+}

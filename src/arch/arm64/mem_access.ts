@@ -1,0 +1,236 @@
+/**
+ * The CPU's load/store path: a direct-mapped software TLB per access kind and translation regime in
+ * front of an AddressTranslator and a PhysicalBus.
+ *
+ * Virtual addresses are plain numbers holding the sign-extended 64-bit value, which a double represents
+ * exactly for every canonical address. The TLB maps a virtual page to "offset in the RAM buffer minus
+ * page base", so a hit costs a compare and an add. Misses, device accesses, page-crossing accesses and
+ * writes to pages holding translated code take the slow path.
+ */
+import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { FSC } from './exit.js';
+
+const TLB_BITS = 8;
+const TLB_SIZE = 1 << TLB_BITS;
+const TLB_MASK = TLB_SIZE - 1;
+/** Regimes with their own TLB sets: 0 = EL0, 1 = EL1 (and above). */
+const REGIMES = 2;
+export const PAGE_SIZE = 4096;
+const PAGE_MASK = PAGE_SIZE - 1;
+
+export abstract class MemoryAccessor {
+  protected readonly bus: PhysicalBus;
+  protected readonly translator: AddressTranslator;
+  readonly ramU8: Uint8Array;
+  protected readonly ramU16: Uint16Array;
+  protected readonly ramU32: Uint32Array;
+  protected readonly ramSize: number;
+  /** Per RAM page: 1 when translated code was built from it (writes must invalidate that code). */
+  protected readonly codePage: Uint8Array;
+
+  private readonly rTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
+  private readonly rAdd = new Float64Array(TLB_SIZE * REGIMES);
+  private readonly wTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
+  private readonly wAdd = new Float64Array(TLB_SIZE * REGIMES);
+  private readonly xTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
+  private readonly xAdd = new Float64Array(TLB_SIZE * REGIMES);
+  /** Offset of the current regime's TLB set; set from the exception level. */
+  protected tlbBase = 0;
+  /** Exception level the access checks are made for (loads/stores use it, LDTR/STTR override it). */
+  protected el = 0;
+
+  constructor(bus: PhysicalBus, translator: AddressTranslator) {
+    this.bus = bus;
+    this.translator = translator;
+    this.ramU8 = new Uint8Array(bus.ram);
+    this.ramU16 = new Uint16Array(bus.ram, 0, bus.ram.byteLength >>> 1);
+    this.ramU32 = new Uint32Array(bus.ram, 0, bus.ram.byteLength >>> 2);
+    this.ramSize = bus.ram.byteLength;
+    this.codePage = new Uint8Array(Math.ceil(this.ramSize / PAGE_SIZE));
+  }
+
+  /** Raises a data or instruction abort for `va`; never returns. */
+  protected abstract abort(va: number, access: Access, fsc: number): never;
+  /** Discards translated code built from RAM page `page` (a store hit it). */
+  protected abstract invalidateCodePage(page: number): void;
+
+  /** Drops every TLB entry (TLBI ALL*, translation regime changes). */
+  tlbFlushAll(): void {
+    this.rTag.fill(NaN);
+    this.wTag.fill(NaN);
+    this.xTag.fill(NaN);
+  }
+
+  /** Drops the entries for the page holding `va` in every regime (TLBI by VA). */
+  tlbFlushPage(va: number): void {
+    const pageBase = va - (va & PAGE_MASK);
+    for (let r = 0; r < REGIMES; r++) {
+      const i = r * TLB_SIZE + ((va >>> 12) & TLB_MASK);
+      if (this.rTag[i] === pageBase) this.rTag[i] = NaN;
+      if (this.wTag[i] === pageBase) this.wTag[i] = NaN;
+      if (this.xTag[i] === pageBase) this.xTag[i] = NaN;
+    }
+  }
+
+  // ---- loads ----
+
+  read8(va: number): number {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.rTag[i] === va - (va & PAGE_MASK)) return this.ramU8[va + this.rAdd[i]!]!;
+    return this.slowRead(va, 1);
+  }
+
+  read16(va: number): number {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & 1) === 0) return this.ramU16[(va + this.rAdd[i]!) >>> 1]!;
+    return this.slowRead(va, 2);
+  }
+
+  read32(va: number): number {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & 3) === 0) return this.ramU32[(va + this.rAdd[i]!) >>> 2]!;
+    return this.slowRead(va, 4);
+  }
+
+  /** Loads 64 bits into dst[di] (low half) and dst[di + 1] (high half). */
+  read64(va: number, dst: Uint32Array, di: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & 7) === 0) {
+      const w = (va + this.rAdd[i]!) >>> 2;
+      dst[di] = this.ramU32[w]!;
+      dst[di + 1] = this.ramU32[w + 1]!;
+      return;
+    }
+    // Read both halves before writing either, so a fault on the second leaves dst untouched.
+    const lo = this.slowRead(va, 4);
+    const hi = this.slowRead(va + 4, 4);
+    dst[di] = lo;
+    dst[di + 1] = hi;
+  }
+
+  // ---- stores ----
+
+  write8(va: number, value: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.wTag[i] === va - (va & PAGE_MASK)) this.ramU8[va + this.wAdd[i]!] = value;
+    else this.slowWrite(va, 1, value);
+  }
+
+  write16(va: number, value: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & 1) === 0) this.ramU16[(va + this.wAdd[i]!) >>> 1] = value;
+    else this.slowWrite(va, 2, value);
+  }
+
+  write32(va: number, value: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & 3) === 0) this.ramU32[(va + this.wAdd[i]!) >>> 2] = value;
+    else this.slowWrite(va, 4, value);
+  }
+
+  /** Stores src[si] (low half) and src[si + 1] (high half) as one 64-bit value. */
+  write64(va: number, src: Uint32Array, si: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & 7) === 0) {
+      const w = (va + this.wAdd[i]!) >>> 2;
+      this.ramU32[w] = src[si]!;
+      this.ramU32[w + 1] = src[si + 1]!;
+      return;
+    }
+    const lo = src[si]!;
+    const hi = src[si + 1]!;
+    if ((va & PAGE_MASK) > PAGE_SIZE - 8) {
+      // Crossing a page: probe both pages before writing anything, so a fault leaves memory unchanged.
+      this.probeWrite(va);
+      this.probeWrite(va + 7);
+    }
+    this.slowWrite(va, 4, lo);
+    this.slowWrite(va + 4, 4, hi);
+  }
+
+  /** Checks that a write to `va` would succeed, filling the TLB; raises the abort otherwise. */
+  probeWrite(va: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.wTag[i] !== va - (va & PAGE_MASK)) this.translateFor(va, Access.WRITE);
+  }
+
+  /** Checks that a read of `va` would succeed; raises the abort otherwise. */
+  probeRead(va: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.rTag[i] !== va - (va & PAGE_MASK)) this.translateFor(va, Access.READ);
+  }
+
+  /** RAM offset of the instruction at `va`, filling the fetch TLB; raises an instruction abort if it cannot be fetched. */
+  protected fetchOffset(va: number): number {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    if (this.xTag[i] === va - (va & PAGE_MASK)) return va + this.xAdd[i]!;
+    const pa = this.translateFor(va, Access.EXEC);
+    const off = pa - this.bus.ramBase;
+    // Executing from a device is not supported: report it as an external abort on fetch.
+    if (off < 0 || off >= this.ramSize) this.abort(va, Access.EXEC, FSC.SYNC_EXTERNAL);
+    this.xTag[i] = va - (va & PAGE_MASK);
+    this.xAdd[i] = off - (va & PAGE_MASK) - this.xTag[i]!;
+    return off;
+  }
+
+  /** Called when code is built from RAM page `page`: later stores there must take the slow path. */
+  protected markCodePage(page: number): void {
+    if (this.codePage[page] === 1) return;
+    this.codePage[page] = 1;
+    // Any cached write mapping to this page would bypass the check; drop them all (rare: once per new code page).
+    this.wTag.fill(NaN);
+  }
+
+  private translateFor(va: number, access: Access): number {
+    const r: number | TranslationFault = this.translator.translate(va, access, this.el);
+    if (typeof r !== 'number') this.abort(va, access, r.fsc);
+    return r;
+  }
+
+  private slowRead(va: number, size: number): number {
+    if ((va & PAGE_MASK) > PAGE_SIZE - size) {
+      let v = 0;
+      for (let k = size - 1; k >= 0; k--) v = v * 256 + this.read8(va + k);
+      return v;
+    }
+    const pa = this.translateFor(va, Access.READ);
+    const off = pa - this.bus.ramBase;
+    if (off >= 0 && off < this.ramSize) {
+      const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+      this.rTag[i] = va - (va & PAGE_MASK);
+      this.rAdd[i] = off - (va & PAGE_MASK) - this.rTag[i]!;
+      const u8 = this.ramU8;
+      let v = 0;
+      for (let k = size - 1; k >= 0; k--) v = v * 256 + u8[off + k]!;
+      return v;
+    }
+    const d = this.bus.mmioRead(pa, size);
+    if (d === null) this.abort(va, Access.READ, FSC.SYNC_EXTERNAL);
+    return Number(d);
+  }
+
+  private slowWrite(va: number, size: number, value: number): void {
+    if ((va & PAGE_MASK) > PAGE_SIZE - size) {
+      this.probeWrite(va);
+      this.probeWrite(va + size - 1);
+      for (let k = 0; k < size; k++) this.write8(va + k, (value >>> (8 * k)) & 0xff);
+      return;
+    }
+    const pa = this.translateFor(va, Access.WRITE);
+    const off = pa - this.bus.ramBase;
+    if (off >= 0 && off < this.ramSize) {
+      const page = Math.floor(off / PAGE_SIZE);
+      if (this.codePage[page] === 1) {
+        this.codePage[page] = 0;
+        this.invalidateCodePage(page);
+      }
+      const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+      this.wTag[i] = va - (va & PAGE_MASK);
+      this.wAdd[i] = off - (va & PAGE_MASK) - this.wTag[i]!;
+      const u8 = this.ramU8;
+      for (let k = 0; k < size; k++) u8[off + k] = (value >>> (8 * k)) & 0xff;
+      return;
+    }
+    if (!this.bus.mmioWrite(pa, size, BigInt(value >>> 0))) this.abort(va, Access.WRITE, FSC.SYNC_EXTERNAL);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The catalogue of error codes. Codes never change meaning; add new ones at the end of their group.
+ * The CLI's exit status comes from here.
+ */
+export const ERROR_CODES = {
+  USAGE: { exitStatus: 2, summary: 'Bad command-line arguments' },
+  FILE_NOT_FOUND: { exitStatus: 3, summary: 'A file named by the user does not exist' },
+  BAD_EXECUTABLE: { exitStatus: 4, summary: 'An executable or kernel image is malformed or unsupported' },
+  GUEST_FAILED: { exitStatus: 5, summary: 'The guest stopped in a way that cannot continue' },
+  IMAGE_FETCH: { exitStatus: 6, summary: 'Guest images could not be fetched or verified' },
+  DECODE_TABLE: { exitStatus: 70, summary: 'The instruction decode table is inconsistent' },
+} as const satisfies Record<string, { exitStatus: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
