@@ -13,19 +13,11 @@ import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
+import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 
 const MAX_BLOCK_INSNS = 64;
 const JUMP_CACHE_SIZE = 4096;
-
-interface Block {
-  /** RAM offset of the first instruction. */
-  readonly off: number;
-  readonly ops: Exec[];
-  /** True when the last op is a block-ending instruction that sets `npc` itself. */
-  readonly setsNpc: boolean;
-  valid: boolean;
-}
 
 /** Thrown (as this one object) by closures to abandon the current instruction after recording an exception. */
 export const CPU_TRAP = Symbol('CpuTrap');
@@ -34,6 +26,8 @@ export interface CpuOptions {
   readonly bus: PhysicalBus;
   readonly translator: AddressTranslator;
   readonly state?: CpuState;
+  /** Shared with the other vCPUs on the same RAM; a new one by default. */
+  readonly code?: CodeCache;
 }
 
 export class Cpu extends MemoryAccessor {
@@ -66,13 +60,11 @@ export class Cpu extends MemoryAccessor {
   exclusiveHi2 = 0;
 
   private pendingExit: VcpuExit | null = null;
-  private readonly blocks = new Map<number, Block>();
-  private readonly pageBlocks = new Map<number, Block[]>();
   private readonly jcVa = new Float64Array(JUMP_CACHE_SIZE).fill(NaN);
   private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(JUMP_CACHE_SIZE);
 
   constructor(opts: CpuOptions) {
-    super(opts.bus, opts.translator);
+    super(opts.bus, opts.translator, opts.code ?? new CodeCache(opts.bus.ram.byteLength));
     const s = opts.state ?? new CpuState();
     this.state = s;
     this.x32 = s.x32;
@@ -171,10 +163,7 @@ export class Cpu extends MemoryAccessor {
 
   /** Forgets all translated code (tests, or after the caller rewrites guest memory behind the CPU's back). */
   flushCode(): void {
-    for (const b of this.blocks.values()) b.valid = false;
-    this.blocks.clear();
-    this.pageBlocks.clear();
-    this.codePage.fill(0);
+    this.code.flush();
   }
 
   /** Flushes the TLB together with the jump cache that depends on the virtual-to-physical mapping. */
@@ -188,16 +177,6 @@ export class Cpu extends MemoryAccessor {
     this.jcVa.fill(NaN);
   }
 
-  protected invalidateCodePage(page: number): void {
-    const list = this.pageBlocks.get(page);
-    if (list === undefined) return;
-    for (const b of list) {
-      b.valid = false;
-      this.blocks.delete(b.off);
-    }
-    this.pageBlocks.delete(page);
-  }
-
   private lookupBlock(pc: number): Block {
     const j = (pc >>> 2) & (JUMP_CACHE_SIZE - 1);
     const cached = this.jcBlock[j];
@@ -208,7 +187,7 @@ export class Cpu extends MemoryAccessor {
     }
     this.pc = pc;
     const off = this.fetchOffset(pc);
-    let b = this.blocks.get(off);
+    let b = this.code.get(off);
     if (b === undefined) b = this.translateBlock(off);
     this.jcVa[j] = pc;
     this.jcBlock[j] = b;
@@ -227,13 +206,8 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const page = Math.floor(off / PAGE_SIZE);
     const b: Block = { off, ops, setsNpc, valid: true };
-    this.blocks.set(off, b);
-    let list = this.pageBlocks.get(page);
-    if (list === undefined) this.pageBlocks.set(page, (list = []));
-    list.push(b);
-    this.markCodePage(page);
+    this.code.add(b);
     return b;
   }
 }

@@ -9,6 +9,7 @@
  */
 import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
 import { FSC } from './exit.js';
+import type { CodeCache, CodeCacheClient } from './code_cache.js';
 
 const TLB_BITS = 8;
 const TLB_SIZE = 1 << TLB_BITS;
@@ -18,15 +19,15 @@ const REGIMES = 2;
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
 
-export abstract class MemoryAccessor {
+export abstract class MemoryAccessor implements CodeCacheClient {
   protected readonly bus: PhysicalBus;
   protected readonly translator: AddressTranslator;
   readonly ramU8: Uint8Array;
   protected readonly ramU16: Uint16Array;
   protected readonly ramU32: Uint32Array;
   protected readonly ramSize: number;
-  /** Per RAM page: 1 when translated code was built from it (writes must invalidate that code). */
-  protected readonly codePage: Uint8Array;
+  protected readonly code: CodeCache;
+  private readonly codePage: Uint8Array;
 
   private readonly rTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
   private readonly rAdd = new Float64Array(TLB_SIZE * REGIMES);
@@ -39,20 +40,20 @@ export abstract class MemoryAccessor {
   /** Exception level the access checks are made for (loads/stores use it, LDTR/STTR override it). */
   protected el = 0;
 
-  constructor(bus: PhysicalBus, translator: AddressTranslator) {
+  constructor(bus: PhysicalBus, translator: AddressTranslator, code: CodeCache) {
     this.bus = bus;
     this.translator = translator;
     this.ramU8 = new Uint8Array(bus.ram);
     this.ramU16 = new Uint16Array(bus.ram, 0, bus.ram.byteLength >>> 1);
     this.ramU32 = new Uint32Array(bus.ram, 0, bus.ram.byteLength >>> 2);
     this.ramSize = bus.ram.byteLength;
-    this.codePage = new Uint8Array(Math.ceil(this.ramSize / PAGE_SIZE));
+    this.code = code;
+    this.codePage = code.codePage;
+    code.attach(this);
   }
 
   /** Raises a data or instruction abort for `va`; never returns. */
   protected abstract abort(va: number, access: Access, fsc: number): never;
-  /** Discards translated code built from RAM page `page` (a store hit it). */
-  protected abstract invalidateCodePage(page: number): void;
 
   /** Drops every TLB entry (TLBI ALL*, translation regime changes). */
   tlbFlushAll(): void {
@@ -173,11 +174,8 @@ export abstract class MemoryAccessor {
     return off;
   }
 
-  /** Called when code is built from RAM page `page`: later stores there must take the slow path. */
-  protected markCodePage(page: number): void {
-    if (this.codePage[page] === 1) return;
-    this.codePage[page] = 1;
-    // Any cached write mapping to this page would bypass the check; drop them all (rare: once per new code page).
+  /** The code cache marked a new code page: cached write mappings to it would bypass the check (rare: once per new code page). */
+  dropWriteMappings(): void {
     this.wTag.fill(NaN);
   }
 
@@ -220,10 +218,7 @@ export abstract class MemoryAccessor {
     const off = pa - this.bus.ramBase;
     if (off >= 0 && off < this.ramSize) {
       const page = Math.floor(off / PAGE_SIZE);
-      if (this.codePage[page] === 1) {
-        this.codePage[page] = 0;
-        this.invalidateCodePage(page);
-      }
+      if (this.codePage[page] === 1) this.code.storeToCodePage(page);
       const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
       this.wTag[i] = va - (va & PAGE_MASK);
       this.wAdd[i] = off - (va & PAGE_MASK) - this.wTag[i]!;

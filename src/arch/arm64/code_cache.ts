@@ -1,0 +1,79 @@
+/**
+ * Translated code, shared by every vCPU that runs on the same guest RAM.
+ *
+ * Blocks are keyed by the RAM offset of their first instruction (QEMU's physical indexing), so any
+ * virtual mapping of the same code reuses them. A per-page flag marks pages that blocks were built
+ * from; the vCPUs keep no write-TLB entry for such pages, so every store there reaches
+ * `storeToCodePage` and drops the stale blocks, whichever vCPU stores.
+ */
+import type { Exec } from './interp/group.js';
+
+export const PAGE_SHIFT = 12;
+
+export interface Block {
+  /** RAM offset of the first instruction. */
+  readonly off: number;
+  readonly ops: Exec[];
+  /** True when the last op is a block-ending instruction that sets `npc` itself. */
+  readonly setsNpc: boolean;
+  /** Cleared when a store to its page discards it; vCPUs check it before and while running it. */
+  valid: boolean;
+}
+
+/** What the code cache needs from each vCPU sharing it. */
+export interface CodeCacheClient {
+  /** Drops cached write mappings so stores to a newly marked code page take the slow path. */
+  dropWriteMappings(): void;
+}
+
+export class CodeCache {
+  /** Per RAM page: 1 when blocks were built from it. */
+  readonly codePage: Uint8Array;
+  private readonly blocks = new Map<number, Block>();
+  private readonly pageBlocks = new Map<number, Block[]>();
+  private readonly clients: CodeCacheClient[] = [];
+
+  constructor(ramBytes: number) {
+    this.codePage = new Uint8Array(Math.ceil(ramBytes / (1 << PAGE_SHIFT)));
+  }
+
+  attach(client: CodeCacheClient): void {
+    this.clients.push(client);
+  }
+
+  get(off: number): Block | undefined {
+    return this.blocks.get(off);
+  }
+
+  add(b: Block): void {
+    const page = Math.floor(b.off / (1 << PAGE_SHIFT));
+    this.blocks.set(b.off, b);
+    let list = this.pageBlocks.get(page);
+    if (list === undefined) this.pageBlocks.set(page, (list = []));
+    list.push(b);
+    if (this.codePage[page] === 0) {
+      this.codePage[page] = 1;
+      for (const c of this.clients) c.dropWriteMappings();
+    }
+  }
+
+  /** A store reached RAM page `page`, which holds translated code: discard that code. */
+  storeToCodePage(page: number): void {
+    this.codePage[page] = 0;
+    const list = this.pageBlocks.get(page);
+    if (list === undefined) return;
+    for (const b of list) {
+      b.valid = false;
+      this.blocks.delete(b.off);
+    }
+    this.pageBlocks.delete(page);
+  }
+
+  /** Discards all translated code (the caller rewrote guest memory wholesale, e.g. loaded a new image). */
+  flush(): void {
+    for (const b of this.blocks.values()) b.valid = false;
+    this.blocks.clear();
+    this.pageBlocks.clear();
+    this.codePage.fill(0);
+  }
+}
