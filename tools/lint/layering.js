@@ -1,0 +1,58 @@
+// Local ESLint rule: the import direction between layers (docs/ARCHITECTURE.md). Never relax it;
+// a file that must break it goes on an explicit, commented burn-down list instead.
+import path from 'node:path';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+/** Each zone: folder (relative to the repository), folders it may import, and whether Node may be used. */
+export const ZONES = [
+  { from: 'src/lib', allow: ['src/lib'], node: false },
+  { from: 'src/arch', allow: ['src/lib', 'src/arch'], node: false },
+  { from: 'src/platform', allow: ['src/lib', 'src/arch', 'src/platform'], node: false },
+  { from: 'src/linux_user', allow: ['src/lib', 'src/arch', 'src/linux_user', 'src/host'], node: true },
+  { from: 'src/images', allow: ['src/lib', 'src/platform', 'src/images', 'src/host'], node: true },
+  { from: 'src/host', allow: ['src/lib', 'src/host'], node: true },
+  { from: 'src/cli', allow: ['src'], node: true },
+];
+
+function zoneOf(file) {
+  const rel = path.relative(ROOT, file);
+  return ZONES.find((z) => rel === z.from || rel.startsWith(z.from + path.sep));
+}
+
+export const layering = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Enforce the import direction between layers' },
+    schema: [],
+    messages: {
+      layer: 'Layer "{{from}}" must not import "{{target}}" (allowed: {{allowed}})',
+      node: 'Layer "{{from}}" must not use Node ("{{target}}"): host services come through interfaces',
+    },
+  },
+  create(context) {
+    const file = context.filename;
+    const zone = zoneOf(file);
+    if (zone === undefined || /\.test\.ts$/.test(file)) return {};
+    function check(node, spec) {
+      if (typeof spec !== 'string') return;
+      if (!spec.startsWith('.')) {
+        if (!zone.node && (spec.startsWith('node:') || /^(fs|path|os|child_process|process|buffer|worker_threads)$/.test(spec))) {
+          context.report({ node, messageId: 'node', data: { from: zone.from, target: spec } });
+        }
+        return;
+      }
+      const target = path.relative(ROOT, path.resolve(path.dirname(file), spec));
+      const ok = zone.allow.some((a) => target === a || target.startsWith(a + path.sep));
+      if (!ok) {
+        context.report({ node, messageId: 'layer', data: { from: zone.from, target, allowed: zone.allow.join(', ') } });
+      }
+    }
+    return {
+      ImportDeclaration: (n) => check(n, n.source.value),
+      ExportNamedDeclaration: (n) => n.source && check(n, n.source.value),
+      ExportAllDeclaration: (n) => check(n, n.source.value),
+      ImportExpression: (n) => n.source.type === 'Literal' && check(n, n.source.value),
+    };
+  },
+};
