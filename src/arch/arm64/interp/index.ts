@@ -9,7 +9,7 @@ import { DP_IMM } from './dp_imm.js';
 import { LDST } from './ldst.js';
 
 /** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
-const GROUPS: readonly InsnGroup[] = [DP_IMM, BRANCH, LDST];
+export const GROUPS: readonly InsnGroup[] = [DP_IMM, BRANCH, LDST];
 
 interface Handler {
   readonly factory: Factory;
