@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: fixed CPU-bound workloads under `xenon run-elf` and under qemu-aarch64-static in
+ * the same run. Prints guest instructions per second (our count; QEMU runs the same instructions)
+ * and the time ratio against QEMU. Timings are printed, never asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { busyboxPath, CACHE_DIR, compileProgram, missingTools, XENON_CLI } from '../tests/harness/tools.js';
+
+interface Workload {
+  readonly name: string;
+  readonly exe: string;
+  readonly args: readonly string[];
+}
+
+interface Timing {
+  readonly seconds: number;
+  readonly stdout: string;
+}
+
+function timeRun(cmd: string, args: readonly string[]): Timing {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`Benchmark command failed: ${cmd} ${args.join(' ')}\n${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+/** Runs under Xenon with --stats and returns the wall time and retired guest instructions. */
+function runXenon(w: Workload): Timing & { insns: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [XENON_CLI, 'run-elf', '--stats', w.exe, ...w.args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`Benchmark "${w.name}" failed under Xenon: ${r.stderr.slice(0, 2000)}`);
+  const m = /xenon-stats: insns=(\d+)/.exec(r.stderr);
+  if (m === null) throw new Error(`Benchmark "${w.name}": no instruction count in Xenon's --stats output`);
+  return { seconds, stdout: r.stdout, insns: Number(m[1]) };
+}
+
+function workloads(): Workload[] {
+  const dir = path.join(CACHE_DIR, 'bench');
+  mkdirSync(dir, { recursive: true });
+  const data = path.join(dir, 'data-4MiB.bin');
+  const bytes = new Uint8Array(4 << 20);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < bytes.length; i++) {
+    s = (s ^ (s << 13)) >>> 0;
+    s = (s ^ (s >>> 17)) >>> 0;
+    s = (s ^ (s << 5)) >>> 0;
+    bytes[i] = s & 0xff;
+  }
+  writeFileSync(data, bytes);
+  const bb = busyboxPath()!;
+  return [
+    { name: 'busybox sha256sum, 4 MiB', exe: bb, args: ['sha256sum', data] },
+    { name: 'busybox md5sum, 4 MiB', exe: bb, args: ['md5sum', data] },
+    { name: 'compute loop (tests/programs/compute.c)', exe: compileProgram('compute'), args: ['1'] },
+  ];
+}
+
+function main(): void {
+  const missing = missingTools(['qemu', 'gcc', 'busybox']);
+  if (missing !== null) {
+    console.error(`bench: ${missing}`);
+    process.exit(2);
+  }
+  console.log('| workload | guest insns | xenon s | xenon MIPS | qemu s | qemu MIPS (same insns) | xenon/qemu time |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const w of workloads()) {
+    const ours = runXenon(w);
+    const qemu = timeRun('qemu-aarch64-static', [w.exe, ...w.args]);
+    if (ours.stdout !== qemu.stdout) throw new Error(`Benchmark "${w.name}": output differs from QEMU's`);
+    const mips = (n: number, sec: number): string => (n / sec / 1e6).toFixed(1);
+    console.log(
+      `| ${w.name} | ${(ours.insns / 1e6).toFixed(1)} M | ${ours.seconds.toFixed(2)} | ${mips(ours.insns, ours.seconds)} | ` +
+        `${qemu.seconds.toFixed(2)} | ${mips(ours.insns, qemu.seconds)} | ${(ours.seconds / qemu.seconds).toFixed(1)}× |`,
+    );
+  }
+}
+
+main();
