@@ -1,0 +1,248 @@
+/**
+ * Loads and stores of SIMD&FP registers: LDR/STR (B/H/S/D/Q) in every addressing mode, LDUR/STUR,
+ * LDR (literal) and LDP/STP/LDNP/STNP, Arm ARM DDI0487 C4.1.88 and C7.2 "LDR (immediate, SIMD&FP)".
+ *
+ * A load of B/H/S/D clears the rest of the 128-bit register. Every access completes (or faults) before
+ * any register is written, so a fault leaves the CPU state unchanged; base writeback comes last.
+ */
+import { LDST_SIMD_PATTERNS } from '../decode/ldst_simd.js';
+import type { Factory, InsnGroup } from './group.js';
+import { xAddress } from './regs.js';
+import { addXImm, probeStore, regOffsetAddress } from './ldst_simd_addr.js';
+import { LDST_STRUCT_HANDLERS } from './ldst_struct.js';
+import type { Cpu } from '../cpu.js';
+
+/** Accesses one SIMD&FP register `t` at `va`. */
+type Access = (c: Cpu, va: number, t: number) => void;
+
+/** Staging for accesses that cross a page, where a late fault must not leave a half-written register. */
+const tmp = new Uint32Array(8);
+
+function ld8(c: Cpu, va: number, t: number): void {
+  const v = c.read8(va);
+  const r = c.v32;
+  r[4 * t] = v; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
+}
+function ld16(c: Cpu, va: number, t: number): void {
+  const v = c.read16(va);
+  const r = c.v32;
+  r[4 * t] = v; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
+}
+function ld32(c: Cpu, va: number, t: number): void {
+  const v = c.read32(va);
+  const r = c.v32;
+  r[4 * t] = v; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
+}
+function ld64(c: Cpu, va: number, t: number): void {
+  const r = c.v32;
+  c.read64(va, r, 4 * t);
+  r[4 * t + 2] = 0; r[4 * t + 3] = 0;
+}
+function ld128(c: Cpu, va: number, t: number): void {
+  const r = c.v32;
+  if ((va & 0xfff) <= 0xff0) {
+    // One page: once the first half is readable the second is too.
+    c.read64(va, r, 4 * t);
+    c.read64(va + 8, r, 4 * t + 2);
+    return;
+  }
+  c.read64(va, tmp, 0);
+  c.read64(va + 8, tmp, 2);
+  r[4 * t] = tmp[0]!; r[4 * t + 1] = tmp[1]!; r[4 * t + 2] = tmp[2]!; r[4 * t + 3] = tmp[3]!;
+}
+
+function st8(c: Cpu, va: number, t: number): void {
+  c.write8(va, c.v32[4 * t]! & 0xff);
+}
+function st16(c: Cpu, va: number, t: number): void {
+  c.write16(va, c.v32[4 * t]! & 0xffff);
+}
+function st32(c: Cpu, va: number, t: number): void {
+  c.write32(va, c.v32[4 * t]!);
+}
+function st64(c: Cpu, va: number, t: number): void {
+  c.write64(va, c.v32, 4 * t);
+}
+function st128(c: Cpu, va: number, t: number): void {
+  probeStore(c, va, 16);
+  c.write64(va, c.v32, 4 * t);
+  c.write64(va + 8, c.v32, 4 * t + 2);
+}
+
+const LOADS: readonly Access[] = [ld8, ld16, ld32, ld64, ld128];
+const STORES: readonly Access[] = [st8, st16, st32, st64, st128];
+
+/** log2 of the access size from size and opc, or -1 when unallocated (opc<1> set with size != 0). */
+function scaleOf(size: number, opc: number): number {
+  if ((opc & 2) === 0) return size;
+  return size === 0 ? 4 : -1;
+}
+
+function accessOf(f: Readonly<Record<string, number>>): { acc: Access; scale: number } | null {
+  const scale = scaleOf(f.size!, f.opc!);
+  if (scale < 0) return null;
+  return { acc: (f.opc! & 1) === 1 ? LOADS[scale]! : STORES[scale]!, scale };
+}
+
+const sext9 = (imm: number): number => (imm << 23) >> 23;
+
+const LDST_SIMD_uimm: Factory = (f) => {
+  const a = accessOf(f);
+  if (a === null) return null;
+  const { acc } = a;
+  const n = f.rn!;
+  const t = f.rt!;
+  const off = f.imm! * (1 << a.scale);
+  return (c) => acc(c, xAddress(c.x32, n) + off, t);
+};
+
+const LDST_SIMD_unscaled: Factory = (f) => {
+  const a = accessOf(f);
+  if (a === null) return null;
+  const { acc } = a;
+  const n = f.rn!;
+  const t = f.rt!;
+  const off = sext9(f.imm!);
+  return (c) => acc(c, xAddress(c.x32, n) + off, t);
+};
+
+const LDST_SIMD_post: Factory = (f) => {
+  const a = accessOf(f);
+  if (a === null) return null;
+  const { acc } = a;
+  const n = f.rn!;
+  const t = f.rt!;
+  const off = sext9(f.imm!);
+  return (c) => {
+    acc(c, xAddress(c.x32, n), t);
+    addXImm(c.x32, n, off);
+  };
+};
+
+const LDST_SIMD_pre: Factory = (f) => {
+  const a = accessOf(f);
+  if (a === null) return null;
+  const { acc } = a;
+  const n = f.rn!;
+  const t = f.rt!;
+  const off = sext9(f.imm!);
+  return (c) => {
+    acc(c, xAddress(c.x32, n) + off, t);
+    addXImm(c.x32, n, off);
+  };
+};
+
+const LDST_SIMD_reg: Factory = (f) => {
+  const a = accessOf(f);
+  if (a === null) return null;
+  const { acc } = a;
+  const addr = regOffsetAddress(f.rn!, f.rm!, f.option!, f.s === 1 ? a.scale : 0);
+  if (addr === null) return null;
+  const t = f.rt!;
+  return (c) => acc(c, addr(c), t);
+};
+
+const LDR_SIMD_lit: Factory = (f) => {
+  if (f.opc === 3) return null;
+  const acc = LOADS[2 + f.opc!]!;
+  const t = f.rt!;
+  const off = ((f.imm! << 13) >> 13) * 4;
+  return (c) => acc(c, c.pc + off, t);
+};
+
+// ---- pairs ----
+
+function ldp32(c: Cpu, va: number, t: number, t2: number): void {
+  const a = c.read32(va);
+  const b = c.read32(va + 4);
+  const r = c.v32;
+  r[4 * t] = a; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
+  r[4 * t2] = b; r[4 * t2 + 1] = 0; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
+}
+function ldp64(c: Cpu, va: number, t: number, t2: number): void {
+  c.read64(va, tmp, 0);
+  c.read64(va + 8, tmp, 2);
+  const r = c.v32;
+  r[4 * t] = tmp[0]!; r[4 * t + 1] = tmp[1]!; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
+  r[4 * t2] = tmp[2]!; r[4 * t2 + 1] = tmp[3]!; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
+}
+function ldp128(c: Cpu, va: number, t: number, t2: number): void {
+  const r = c.v32;
+  if ((va & 0xfff) <= 0xfe0) {
+    c.read64(va, r, 4 * t);
+    c.read64(va + 8, r, 4 * t + 2);
+    c.read64(va + 16, r, 4 * t2);
+    c.read64(va + 24, r, 4 * t2 + 2);
+    return;
+  }
+  for (let i = 0; i < 4; i++) c.read64(va + 8 * i, tmp, 2 * i);
+  for (let i = 0; i < 4; i++) r[4 * t + i] = tmp[i]!;
+  for (let i = 0; i < 4; i++) r[4 * t2 + i] = tmp[4 + i]!;
+}
+function stp32(c: Cpu, va: number, t: number, t2: number): void {
+  probeStore(c, va, 8);
+  c.write32(va, c.v32[4 * t]!);
+  c.write32(va + 4, c.v32[4 * t2]!);
+}
+function stp64(c: Cpu, va: number, t: number, t2: number): void {
+  probeStore(c, va, 16);
+  c.write64(va, c.v32, 4 * t);
+  c.write64(va + 8, c.v32, 4 * t2);
+}
+function stp128(c: Cpu, va: number, t: number, t2: number): void {
+  probeStore(c, va, 32);
+  const r = c.v32;
+  c.write64(va, r, 4 * t);
+  c.write64(va + 8, r, 4 * t + 2);
+  c.write64(va + 16, r, 4 * t2);
+  c.write64(va + 24, r, 4 * t2 + 2);
+}
+
+type PairAccess = (c: Cpu, va: number, t: number, t2: number) => void;
+const PAIR_LOADS: readonly PairAccess[] = [ldp32, ldp64, ldp128];
+const PAIR_STORES: readonly PairAccess[] = [stp32, stp64, stp128];
+
+/** LDP/STP (SIMD&FP): mode 0 = offset (also LDNP/STNP), 1 = post-index, 2 = pre-index. */
+function pair(mode: 0 | 1 | 2): Factory {
+  return (f) => {
+    if (f.opc === 3) return null;
+    const acc = f.l === 1 ? PAIR_LOADS[f.opc!]! : PAIR_STORES[f.opc!]!;
+    const n = f.rn!;
+    const t = f.rt!;
+    const t2 = f.rt2!;
+    const off = ((f.imm! << 25) >> 25) * (4 << f.opc!);
+    if (mode === 0) return (c) => acc(c, xAddress(c.x32, n) + off, t, t2);
+    if (mode === 1) {
+      return (c) => {
+        acc(c, xAddress(c.x32, n), t, t2);
+        addXImm(c.x32, n, off);
+      };
+    }
+    return (c) => {
+      acc(c, xAddress(c.x32, n) + off, t, t2);
+      addXImm(c.x32, n, off);
+    };
+  };
+}
+
+const handlers: Record<string, Factory> = {
+  LDST_SIMD_uimm,
+  LDST_SIMD_unscaled,
+  LDST_SIMD_post,
+  LDST_SIMD_pre,
+  LDST_SIMD_reg,
+  LDR_SIMD_lit,
+  LDSTNP_SIMD: pair(0),
+  LDSTP_SIMD_post: pair(1),
+  LDSTP_SIMD_off: pair(0),
+  LDSTP_SIMD_pre: pair(2),
+  ...LDST_STRUCT_HANDLERS,
+};
+
+/** The SIMD&FP load/store group (register, pair, literal and structure forms). */
+export const LDST_SIMD: InsnGroup = {
+  name: 'ldst_simd',
+  patterns: LDST_SIMD_PATTERNS,
+  handlers,
+  endsBlock: new Set(),
+};

@@ -1,0 +1,72 @@
+/**
+ * Address arithmetic shared by the SIMD&FP and structure loads/stores: register-offset addresses and
+ * base-register writeback, done on 32-bit halves so the full 64-bit register value (tag byte included)
+ * is preserved, as Arm ARM DDI0487 C6.2 "LDR (register, SIMD&FP)" and the post-index forms require.
+ */
+import type { Cpu } from '../cpu.js';
+import { REG_ZR_READ } from '../state.js';
+
+const TWO32 = 0x1_0000_0000;
+
+/** X[n] += off, for a small signed offset (|off| < 2^32), carrying into the high half. */
+export function addXImm(x: Uint32Array, n: number, off: number): void {
+  const lo = x[2 * n]! + off;
+  x[2 * n] = lo;
+  x[2 * n + 1] = x[2 * n + 1]! + Math.floor(lo / TWO32);
+}
+
+/** X[n] += X[m] (64-bit, modulo 2^64). */
+export function addXReg(x: Uint32Array, n: number, m: number): void {
+  const lo = x[2 * n]! + x[2 * m]!;
+  x[2 * n] = lo;
+  x[2 * n + 1] = x[2 * n + 1]! + x[2 * m + 1]! + (lo >= TWO32 ? 1 : 0);
+}
+
+/** The 64-bit sum lo/hi as an address: TBI ignores the top byte, bits 63..56 become copies of bit 55. */
+function toAddress(lo: number, hi: number): number {
+  return ((hi << 8) >> 8) * TWO32 + (lo >>> 0);
+}
+
+/**
+ * The address X[n] + ExtendReg(m, option, shift) of the register-offset forms (Arm ARM DDI0487 C6.2.x
+ * "ExtendReg"); null for the unallocated options (option<1> = 0).
+ */
+export function regOffsetAddress(n: number, m: number, option: number, shift: number): ((c: Cpu) => number) | null {
+  if ((option & 2) === 0) return null;
+  const sm = m === 31 ? REG_ZR_READ : m;
+  const rs = 32 - shift;
+  switch (option) {
+    case 2: // UXTW
+      return (c) => {
+        const x = c.x32;
+        const w = x[2 * sm]!;
+        const lo = x[2 * n]! + ((w << shift) >>> 0);
+        return toAddress(lo, x[2 * n + 1]! + (shift === 0 ? 0 : w >>> rs) + (lo >= TWO32 ? 1 : 0));
+      };
+    case 6: // SXTW
+      return (c) => {
+        const x = c.x32;
+        const w = x[2 * sm]!;
+        const hiM = shift === 0 ? w >> 31 : ((w >> 31) << shift) | (w >>> rs);
+        const lo = x[2 * n]! + ((w << shift) >>> 0);
+        return toAddress(lo, x[2 * n + 1]! + hiM + (lo >= TWO32 ? 1 : 0));
+      };
+    default: // LSL (UXTX) and SXTX: the whole register, shifted
+      return (c) => {
+        const x = c.x32;
+        const wl = x[2 * sm]!;
+        const wh = x[2 * sm + 1]!;
+        const hiM = shift === 0 ? wh : (wh << shift) | (wl >>> rs);
+        const lo = x[2 * n]! + ((wl << shift) >>> 0);
+        return toAddress(lo, x[2 * n + 1]! + hiM + (lo >= TWO32 ? 1 : 0));
+      };
+  }
+}
+
+/** Before a multi-part store that crosses a page, checks both ends so a fault writes nothing. */
+export function probeStore(c: Cpu, va: number, bytes: number): void {
+  if ((va & 0xfff) > 0x1000 - bytes) {
+    c.probeWrite(va);
+    c.probeWrite(va + bytes - 1);
+  }
+}

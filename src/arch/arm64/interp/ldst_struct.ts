@@ -1,0 +1,217 @@
+/**
+ * AdvSIMD structure loads and stores: LD1-LD4 / ST1-ST4 (multiple structures and one lane) and
+ * LD1R-LD4R, without offset or post-indexed by the transfer size or by a register.
+ * Arm ARM DDI0487 C4.1.88 "Advanced SIMD load/store multiple structures" and "... single structure".
+ *
+ * Registers wrap modulo 32. The whole transfer is read (or checked, for stores) before any register or
+ * memory byte is written, so a fault leaves state unchanged; writeback of the base comes last.
+ */
+import type { Exec, Factory } from './group.js';
+import { xAddress } from './regs.js';
+import { addXImm, addXReg, probeStore } from './ldst_simd_addr.js';
+import type { Cpu } from '../cpu.js';
+
+/** Staging for up to 64 bytes (four Q registers). */
+const buf = new Uint32Array(16);
+const buf8 = new Uint8Array(buf.buffer);
+
+/** Post-index writeback: none (rm < 0), by the transfer size (rm = 31), or by X[rm]. */
+function withWriteback(body: (c: Cpu, va: number) => void, n: number, rm: number, total: number): Exec {
+  if (rm < 0) return (c) => body(c, xAddress(c.x32, n));
+  if (rm === 31) {
+    return (c) => {
+      body(c, xAddress(c.x32, n));
+      addXImm(c.x32, n, total);
+    };
+  }
+  return (c) => {
+    body(c, xAddress(c.x32, n));
+    addXReg(c.x32, n, rm);
+  };
+}
+
+/** [rpt, selem] of the multiple-structures opcodes; undefined entries are unallocated. */
+const MULT_SHAPES: readonly (readonly [number, number] | undefined)[] = [
+  [1, 4], undefined, [4, 1], undefined, [1, 3], undefined, [3, 1], [1, 1], [1, 2], undefined, [2, 1],
+];
+
+/** LD1/ST1 of 1-4 whole registers: the memory image is the registers' bytes in order. */
+function contiguous(load: boolean, t: number, nregs: number, q: boolean): (c: Cpu, va: number) => void {
+  const bytes = q ? 16 : 8;
+  const total = nregs * bytes;
+  if (load) {
+    return (c, va) => {
+      const r = c.v32;
+      if ((va & 0xfff) <= 0x1000 - total) {
+        for (let i = 0; i < nregs; i++) {
+          const rr = (t + i) & 31;
+          c.read64(va + i * bytes, r, 4 * rr);
+          if (q) c.read64(va + i * bytes + 8, r, 4 * rr + 2);
+          else { r[4 * rr + 2] = 0; r[4 * rr + 3] = 0; }
+        }
+        return;
+      }
+      for (let i = 0; i < total; i += 8) c.read64(va + i, buf, i >> 2);
+      for (let i = 0; i < nregs; i++) {
+        const rr = (t + i) & 31;
+        if (q) for (let w = 0; w < 4; w++) r[4 * rr + w] = buf[4 * i + w]!;
+        else { r[4 * rr] = buf[2 * i]!; r[4 * rr + 1] = buf[2 * i + 1]!; r[4 * rr + 2] = 0; r[4 * rr + 3] = 0; }
+      }
+    };
+  }
+  return (c, va) => {
+    probeStore(c, va, total);
+    const r = c.v32;
+    for (let i = 0; i < nregs; i++) {
+      const rr = (t + i) & 31;
+      c.write64(va + i * bytes, r, 4 * rr);
+      if (q) c.write64(va + i * bytes + 8, r, 4 * rr + 2);
+    }
+  };
+}
+
+/** LD2-LD4/ST2-ST4: elements of `selem` consecutive registers interleaved in memory. */
+function interleaved(load: boolean, t: number, selem: number, q: boolean, ebytes: number): (c: Cpu, va: number) => void {
+  const bytes = q ? 16 : 8;
+  const total = selem * bytes;
+  const elements = bytes / ebytes;
+  if (load) {
+    return (c, va) => {
+      for (let i = 0; i < total; i += 8) c.read64(va + i, buf, i >> 2);
+      const v8 = c.v8;
+      for (let e = 0; e < elements; e++) {
+        for (let s = 0; s < selem; s++) {
+          const src = (e * selem + s) * ebytes;
+          const dst = 16 * ((t + s) & 31) + e * ebytes;
+          for (let b = 0; b < ebytes; b++) v8[dst + b] = buf8[src + b]!;
+        }
+      }
+      if (!q) for (let s = 0; s < selem; s++) { const rr = (t + s) & 31; c.v32[4 * rr + 2] = 0; c.v32[4 * rr + 3] = 0; }
+    };
+  }
+  return (c, va) => {
+    const v8 = c.v8;
+    for (let e = 0; e < elements; e++) {
+      for (let s = 0; s < selem; s++) {
+        const dst = (e * selem + s) * ebytes;
+        const src = 16 * ((t + s) & 31) + e * ebytes;
+        for (let b = 0; b < ebytes; b++) buf8[dst + b] = v8[src + b]!;
+      }
+    }
+    probeStore(c, va, total);
+    for (let i = 0; i < total; i += 8) c.write64(va + i, buf, i >> 2);
+  };
+}
+
+function multiple(f: Readonly<Record<string, number>>, rm: number): Exec | null {
+  const shape = MULT_SHAPES[f.opcode!];
+  if (shape === undefined) return null;
+  const [rpt, selem] = shape;
+  const q = f.q === 1;
+  if (f.size === 3 && !q && selem !== 1) return null;
+  const load = f.l === 1;
+  const total = rpt * selem * (q ? 16 : 8);
+  const body = selem === 1 ? contiguous(load, f.rt!, rpt, q) : interleaved(load, f.rt!, selem, q, 1 << f.size!);
+  return withWriteback(body, f.rn!, rm, total);
+}
+
+/** Reads `selem` elements of `ebytes` at va into buf (element i at words 2i, 2i+1). */
+function readElems(c: Cpu, va: number, selem: number, ebytes: number): void {
+  for (let i = 0; i < selem; i++) {
+    const a = va + i * ebytes;
+    if (ebytes === 1) buf[2 * i] = c.read8(a);
+    else if (ebytes === 2) buf[2 * i] = c.read16(a);
+    else if (ebytes === 4) buf[2 * i] = c.read32(a);
+    else c.read64(a, buf, 2 * i);
+  }
+}
+
+/** LD1-LD4 / ST1-ST4 (single structure): one lane of each of `selem` registers. */
+function oneLane(load: boolean, t: number, selem: number, ebytes: number, index: number): (c: Cpu, va: number) => void {
+  if (load) {
+    return (c, va) => {
+      readElems(c, va, selem, ebytes);
+      for (let s = 0; s < selem; s++) {
+        const rr = (t + s) & 31;
+        if (ebytes === 1) c.v8[16 * rr + index] = buf[2 * s]!;
+        else if (ebytes === 2) c.v16[8 * rr + index] = buf[2 * s]!;
+        else if (ebytes === 4) c.v32[4 * rr + index] = buf[2 * s]!;
+        else { c.v32[4 * rr + 2 * index] = buf[2 * s]!; c.v32[4 * rr + 2 * index + 1] = buf[2 * s + 1]!; }
+      }
+    };
+  }
+  return (c, va) => {
+    probeStore(c, va, selem * ebytes);
+    for (let s = 0; s < selem; s++) {
+      const rr = (t + s) & 31;
+      const a = va + s * ebytes;
+      if (ebytes === 1) c.write8(a, c.v8[16 * rr + index]!);
+      else if (ebytes === 2) c.write16(a, c.v16[8 * rr + index]!);
+      else if (ebytes === 4) c.write32(a, c.v32[4 * rr + index]!);
+      else c.write64(a, c.v32, 4 * rr + 2 * index);
+    }
+  };
+}
+
+/** LD1R-LD4R: each element replicated to every lane of its register. */
+function replicate(t: number, selem: number, ebytes: number, q: boolean): (c: Cpu, va: number) => void {
+  return (c, va) => {
+    readElems(c, va, selem, ebytes);
+    const r = c.v32;
+    for (let s = 0; s < selem; s++) {
+      const rr = (t + s) & 31;
+      let lo = buf[2 * s]!;
+      let hi = buf[2 * s + 1]!;
+      if (ebytes === 1) lo = hi = Math.imul(lo, 0x01010101) >>> 0;
+      else if (ebytes === 2) lo = hi = (lo | (lo << 16)) >>> 0;
+      else if (ebytes === 4) hi = lo;
+      r[4 * rr] = lo; r[4 * rr + 1] = hi;
+      r[4 * rr + 2] = q ? lo : 0; r[4 * rr + 3] = q ? hi : 0;
+    }
+  };
+}
+
+function single(f: Readonly<Record<string, number>>, rm: number): Exec | null {
+  const opcode = f.opcode!;
+  const size = f.size!;
+  const q = f.q!;
+  const s = f.s!;
+  let scale = opcode >> 1;
+  const selem = (((opcode & 1) << 1) | f.r!) + 1;
+  const load = f.l === 1;
+  let index = 0;
+  let body: ((c: Cpu, va: number) => void) | null = null;
+  switch (scale) {
+    case 3:
+      if (!load || s === 1) return null;
+      scale = size;
+      body = replicate(f.rt!, selem, 1 << scale, q === 1);
+      break;
+    case 0:
+      index = (q << 3) | (s << 2) | size;
+      break;
+    case 1:
+      if ((size & 1) !== 0) return null;
+      index = (q << 2) | (s << 1) | (size >> 1);
+      break;
+    default:
+      if ((size & 2) !== 0) return null;
+      if ((size & 1) === 0) index = (q << 1) | s;
+      else {
+        if (s === 1) return null;
+        index = q;
+        scale = 3;
+      }
+  }
+  const ebytes = 1 << scale;
+  body ??= oneLane(load, f.rt!, selem, ebytes, index);
+  return withWriteback(body, f.rn!, rm, selem * ebytes);
+}
+
+/** Handlers of the structure patterns in decode/ldst_simd.ts, joined into the LDST_SIMD group. */
+export const LDST_STRUCT_HANDLERS: Readonly<Record<string, Factory>> = {
+  LDST_MULT: (f) => multiple(f, -1),
+  LDST_MULT_post: (f) => multiple(f, f.rm!),
+  LDST_SINGLE: (f) => single(f, -1),
+  LDST_SINGLE_post: (f) => single(f, f.rm!),
+};
