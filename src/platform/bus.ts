@@ -1,0 +1,69 @@
+/**
+ * The physical address space of a machine: one RAM region and memory-mapped devices
+ * (crosvm's Bus: devices see offsets from their own base, and regions never overlap).
+ */
+import type { PhysicalBus } from '../arch/arm64/mmu/translator.js';
+
+/** A memory-mapped device. Offsets are relative to its base; accesses are 1, 2 or 4 bytes. */
+export interface MmioDevice {
+  readonly name: string;
+  read(offset: number, sizeBytes: number): number;
+  write(offset: number, sizeBytes: number, value: number): void;
+}
+
+interface Region {
+  readonly base: number;
+  readonly size: number;
+  readonly device: MmioDevice;
+}
+
+export class MmioBus implements PhysicalBus {
+  readonly ram: ArrayBuffer | SharedArrayBuffer;
+  readonly ramBase: number;
+  private readonly regions: Region[] = [];
+
+  constructor(ram: ArrayBuffer | SharedArrayBuffer, ramBase: number) {
+    this.ram = ram;
+    this.ramBase = ramBase;
+  }
+
+  /** Maps `device` at [base, base + size); overlapping RAM or another device is a bug in the board. */
+  map(base: number, size: number, device: MmioDevice): void {
+    const end = base + size;
+    const clash = this.regions.find((r) => base < r.base + r.size && r.base < end);
+    if (clash !== undefined || (base < this.ramBase + this.ram.byteLength && this.ramBase < end)) {
+      throw new RangeError(`Device "${device.name}" at ${base.toString(16)} overlaps ${clash?.device.name ?? 'RAM'}`);
+    }
+    this.regions.push({ base, size, device });
+  }
+
+  private find(pa: number, sizeBytes: number): Region | undefined {
+    return this.regions.find((r) => pa >= r.base && pa + sizeBytes <= r.base + r.size);
+  }
+
+  mmioRead(pa: number, sizeBytes: number): bigint | null {
+    const r = this.find(pa, sizeBytes);
+    if (r === undefined) return null;
+    const off = pa - r.base;
+    if (sizeBytes === 8) {
+      // Two 32-bit accesses, low word first, as a 32-bit bus would perform them.
+      const lo = r.device.read(off, 4) >>> 0;
+      const hi = r.device.read(off + 4, 4) >>> 0;
+      return (BigInt(hi) << 32n) | BigInt(lo);
+    }
+    return BigInt(r.device.read(off, sizeBytes) >>> 0);
+  }
+
+  mmioWrite(pa: number, sizeBytes: number, value: bigint): boolean {
+    const r = this.find(pa, sizeBytes);
+    if (r === undefined) return false;
+    const off = pa - r.base;
+    if (sizeBytes === 8) {
+      r.device.write(off, 4, Number(value & 0xffff_ffffn));
+      r.device.write(off + 4, 4, Number((value >> 32n) & 0xffff_ffffn));
+      return true;
+    }
+    r.device.write(off, sizeBytes, Number(value & 0xffff_ffffn));
+    return true;
+  }
+}
