@@ -80,3 +80,112 @@ export function conditionHolds(cond: number, nzcv: number): boolean {
   }
   return (cond & 1) === 1 ? !r : r;
 }
+
+/** Shift types of the shifted-register forms, as encoded in their `shift` field. */
+export const SHIFT_LSL = 0;
+export const SHIFT_LSR = 1;
+export const SHIFT_ASR = 2;
+export const SHIFT_ROR = 3;
+
+/**
+ * Low half of the 64-bit value (lo, hi) shifted by type `t` (SHIFT_*) by `s` (0..63), as unsigned.
+ * Arm ARM DDI0487 J1 ShiftReg. The type and amount are decode-time constants in every caller, so the
+ * branches below are perfectly predicted.
+ */
+export function shiftLo64(lo: number, hi: number, t: number, s: number): number {
+  if (s === 0) return lo;
+  if (s < 32) return t === SHIFT_LSL ? (lo << s) >>> 0 : ((lo >>> s) | (hi << (32 - s))) >>> 0;
+  const r = s - 32;
+  switch (t) {
+    case SHIFT_LSL: return 0;
+    case SHIFT_LSR: return hi >>> r;
+    case SHIFT_ASR: return (hi >> r) >>> 0;
+    default: return r === 0 ? hi : ((hi >>> r) | (lo << (32 - r))) >>> 0;
+  }
+}
+
+/** High half of the 64-bit value (lo, hi) shifted by type `t` by `s` (0..63), as unsigned. */
+export function shiftHi64(lo: number, hi: number, t: number, s: number): number {
+  if (s === 0) return hi;
+  if (s < 32) {
+    switch (t) {
+      case SHIFT_LSL: return ((hi << s) | (lo >>> (32 - s))) >>> 0;
+      case SHIFT_LSR: return hi >>> s;
+      case SHIFT_ASR: return (hi >> s) >>> 0;
+      default: return ((hi >>> s) | (lo << (32 - s))) >>> 0;
+    }
+  }
+  const r = s - 32;
+  switch (t) {
+    case SHIFT_LSL: return (lo << r) >>> 0;
+    case SHIFT_LSR: return 0;
+    case SHIFT_ASR: return (hi >> 31) >>> 0;
+    default: return r === 0 ? lo : ((lo >>> r) | (hi << (32 - r))) >>> 0;
+  }
+}
+
+/** The 32-bit value `v` shifted by type `t` by `s` (0..31), as unsigned. */
+export function shift32(v: number, t: number, s: number): number {
+  if (s === 0) return v >>> 0;
+  switch (t) {
+    case SHIFT_LSL: return (v << s) >>> 0;
+    case SHIFT_LSR: return v >>> s;
+    case SHIFT_ASR: return (v >> s) >>> 0;
+    default: return ((v >>> s) | (v << (32 - s))) >>> 0;
+  }
+}
+
+/** High 32 bits of the unsigned 64-bit product a * b (a, b uint32), computed on 16-bit limbs without BigInt. */
+export function mulhu32(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const p01 = a0 * b1;
+  const p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) >>> 0;
+}
+
+/** The masks of a logical-immediate or bitfield encoding, as 32-bit halves. */
+export interface BitMasks {
+  readonly wLo: number;
+  readonly wHi: number;
+  readonly tLo: number;
+  readonly tHi: number;
+}
+
+/**
+ * DecodeBitMasks (Arm ARM DDI0487 J1, shared/functions/bitmasks): the wmask and tmask of an
+ * N:immr:imms encoding, replicated to 64 bits. Returns null for the reserved encodings (no element
+ * size; for logical immediates also an all-ones element). Runs at decode time only, so BigInt is fine.
+ */
+export function decodeBitMasks(immN: number, imms: number, immr: number, immediate: boolean): BitMasks | null {
+  const combined = (immN << 6) | (~imms & 0x3f);
+  if (combined === 0) return null;
+  const len = 31 - Math.clz32(combined);
+  if (len < 1) return null;
+  const levels = (1 << len) - 1;
+  if (immediate && (imms & levels) === levels) return null;
+  const s = imms & levels;
+  const r = immr & levels;
+  const d = (s - r) & levels;
+  const esize = BigInt(1 << len);
+  const emask = (1n << esize) - 1n;
+  const welem = (1n << BigInt(s + 1)) - 1n;
+  const telem = (1n << BigInt(d + 1)) - 1n;
+  const rb = BigInt(r);
+  const wrot = ((welem >> rb) | (welem << (esize - rb))) & emask;
+  let w = 0n;
+  let t = 0n;
+  for (let pos = 0n; pos < 64n; pos += esize) {
+    w |= wrot << pos;
+    t |= telem << pos;
+  }
+  return {
+    wLo: Number(w & 0xffff_ffffn),
+    wHi: Number(w >> 32n),
+    tLo: Number(t & 0xffff_ffffn),
+    tHi: Number(t >> 32n),
+  };
+}

@@ -1,9 +1,9 @@
-/** Data processing (immediate): PC-relative addressing, add/subtract, move wide. */
+/** Data processing (immediate): PC-relative addressing, add/subtract, move wide, logical, bitfield, extract. */
 import { DP_IMM_PATTERNS } from '../decode/dp_imm.js';
 import type { Factory, InsnGroup } from './group.js';
 import { addWithCarry32, addWithCarry64 } from './alu.js';
+import { BFM, EXTR, SBFM, UBFM, logicalImm } from './dp_imm_bits.js';
 import { dstZr, regSp, setXFromAddress } from './regs.js';
-
 
 const ADR: Factory = (f) => {
   const d = dstZr(f.rd!);
@@ -81,6 +81,14 @@ export const DP_IMM: InsnGroup = {
     MOVN: moveWide('N'),
     MOVZ: moveWide('Z'),
     MOVK: moveWide('K'),
+    AND_i: logicalImm('and', false),
+    ORR_i: logicalImm('orr', false),
+    EOR_i: logicalImm('eor', false),
+    ANDS_i: logicalImm('and', true),
+    SBFM,
+    BFM,
+    UBFM,
+    EXTR,
   },
   endsBlock: new Set(),
 };
