@@ -8,10 +8,11 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 export const ZONES = [
   { from: 'src/lib', allow: ['src/lib'], node: false },
   { from: 'src/arch', allow: ['src/lib', 'src/arch'], node: false },
-  { from: 'src/platform', allow: ['src/lib', 'src/arch', 'src/platform'], node: false },
+  { from: 'src/platform', allow: ['src/lib', 'src/arch', 'src/platform', 'src/host/common'], node: false },
   { from: 'src/linux_user', allow: ['src/lib', 'src/arch', 'src/linux_user', 'src/host'], node: true },
   { from: 'src/images', allow: ['src/lib', 'src/platform', 'src/images', 'src/host'], node: true },
-  { from: 'src/host', allow: ['src/lib', 'src/host'], node: true },
+  { from: 'src/host/common', allow: ['src/lib', 'src/host/common'], node: false },
+  { from: 'src/host/node', allow: ['src/lib', 'src/host'], node: true },
   { from: 'src/cli', allow: ['src'], node: true },
 ];
 
