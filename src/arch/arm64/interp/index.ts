@@ -8,9 +8,12 @@ import { BRANCH } from './branch.js';
 import { DP_IMM } from './dp_imm.js';
 import { DP_REG } from './dp_reg.js';
 import { LDST } from './ldst.js';
+import { LDST_ATOMIC } from './ldst_atomic.js';
+import { LDST_EXCL } from './ldst_excl.js';
+import { LDST_PAIR } from './ldst_pair.js';
 
 /** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
-export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST];
+export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC];
 
 interface Handler {
   readonly factory: Factory;

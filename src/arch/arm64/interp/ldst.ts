@@ -1,52 +1,182 @@
-/** Loads and stores of general registers. */
+/**
+ * Loads and stores of one general register, every addressing mode (Arm ARM DDI0487 C4.1.88,
+ * C6.2 LDR/STR and friends).
+ *
+ * The data part of each instruction is one of a few access kinds (`Op`), executed by `access()`: a
+ * single monomorphic function whose switch on a decode-time constant is cheap, so there is one closure
+ * per addressing mode instead of one per mode and access kind.
+ *
+ * Writeback (pre/post-indexed) with Rn == Rt is CONSTRAINED UNPREDICTABLE (Arm ARM K1.2.5); like
+ * QEMU, a load writes Rt and then the base (the writeback wins), and a store stores the old Rt.
+ * Writeback is computed on the full 64-bit base (with its top byte), the access uses the TBI address.
+ * A fault leaves every register unchanged: the access happens before any register is written.
+ */
 import { LDST_PATTERNS } from '../decode/ldst.js';
 import type { Exec, Factory, InsnGroup } from './group.js';
 import { dstZr, regSp, srcZr, xAddress } from './regs.js';
 import type { Cpu } from '../cpu.js';
 
-/**
- * A load or store of one general register at an address computed by `addr`.
- * size: log2 bytes; opc as in the encoding (0 store, 1 load zero-extend, 2 load sign-extend to 64, 3 to 32).
- */
-function loadStore(size: number, opc: number, rt: number, addr: (c: Cpu) => number): Exec | null {
-  if (opc === 0) {
-    const t = srcZr(rt);
-    switch (size) {
-      case 0: return (c) => c.write8(addr(c), c.x32[2 * t]! & 0xff);
-      case 1: return (c) => c.write16(addr(c), c.x32[2 * t]! & 0xffff);
-      case 2: return (c) => c.write32(addr(c), c.x32[2 * t]!);
-      default: return (c) => c.write64(addr(c), c.x32, 2 * t);
-    }
+const TWO32 = 0x1_0000_0000;
+
+/** Access kinds: stores, zero-extending loads, sign-extending loads to 64 and to 32 bits. */
+export const enum Op {
+  ST8, ST16, ST32, ST64,
+  LD8, LD16, LD32, LD64,
+  LDS8X, LDS16X, LDS32X,
+  LDS8W, LDS16W,
+  PRFM,
+}
+
+/** The access kind for the encoding's size and opc fields (C4.1.88 table), or null if unallocated. */
+export function opFor(size: number, opc: number): Op | null {
+  switch (opc) {
+    case 0: return Op.ST8 + size;
+    case 1: return Op.LD8 + size;
+    case 2: return size === 3 ? Op.PRFM : Op.LDS8X + size;
+    default: return size < 2 ? Op.LDS8W + size : null;
   }
-  const t = dstZr(rt);
-  if (opc === 1) {
-    switch (size) {
-      case 0: return (c) => { const v = c.read8(addr(c)); c.x32[2 * t] = v; c.x32[2 * t + 1] = 0; };
-      case 1: return (c) => { const v = c.read16(addr(c)); c.x32[2 * t] = v; c.x32[2 * t + 1] = 0; };
-      case 2: return (c) => { const v = c.read32(addr(c)); c.x32[2 * t] = v; c.x32[2 * t + 1] = 0; };
-      default: return (c) => c.read64(addr(c), c.x32, 2 * t);
-    }
+}
+
+/** The register slot an access uses for Rt: stores read it (31 = XZR), loads write it (31 = discard). */
+export function slotFor(op: Op, rt: number): number {
+  return op <= Op.ST64 ? srcZr(rt) : dstZr(rt);
+}
+
+/** Performs access `op` at `va` for register slot `t`. Loads read memory fully before writing Rt. */
+export function access(c: Cpu, op: Op, va: number, t: number): void {
+  const x = c.x32;
+  let v: number;
+  switch (op) {
+    case Op.ST8: c.write8(va, x[2 * t]! & 0xff); return;
+    case Op.ST16: c.write16(va, x[2 * t]! & 0xffff); return;
+    case Op.ST32: c.write32(va, x[2 * t]!); return;
+    case Op.ST64: c.write64(va, x, 2 * t); return;
+    case Op.LD8: v = c.read8(va); break;
+    case Op.LD16: v = c.read16(va); break;
+    case Op.LD32: v = c.read32(va); break;
+    case Op.LD64: c.read64(va, x, 2 * t); return;
+    case Op.LDS8X: v = (c.read8(va) << 24) >> 24; x[2 * t] = v; x[2 * t + 1] = v >> 31; return;
+    case Op.LDS16X: v = (c.read16(va) << 16) >> 16; x[2 * t] = v; x[2 * t + 1] = v >> 31; return;
+    case Op.LDS32X: v = c.read32(va) | 0; x[2 * t] = v; x[2 * t + 1] = v >> 31; return;
+    case Op.LDS8W: v = (c.read8(va) << 24) >> 24; break;
+    case Op.LDS16W: v = (c.read16(va) << 16) >> 16; break;
+    default: return; // PRFM: a hint that never faults
   }
-  if (size === 3 || (size === 2 && opc === 3)) return null; // PRFM and unallocated forms are decoded elsewhere
-  const bits = 8 << size;
-  const to64 = opc === 2;
-  const read = size === 0 ? (c: Cpu, va: number) => c.read8(va) : size === 1 ? (c: Cpu, va: number) => c.read16(va) : (c: Cpu, va: number) => c.read32(va);
+  x[2 * t] = v;
+  x[2 * t + 1] = 0;
+}
+
+/** Shared no-op closure (PRFM in every form). */
+export const NOP: Exec = () => {};
+
+/** Base + immediate, no writeback (scaled unsigned offset, unscaled, unprivileged). */
+function baseOffset(op: Op, n: number, t: number, off: number): Exec {
+  if (op === Op.PRFM) return NOP;
+  return (c) => access(c, op, xAddress(c.x32, n) + off, t);
+}
+
+/** Pre- or post-indexed: the new base is computed from the old one before the access (Rt may be Rn). */
+function writeback(op: Op, n: number, t: number, off: number, post: boolean): Exec {
+  const accessOff = post ? 0 : off;
   return (c) => {
-    const v = (read(c, addr(c)) << (32 - bits)) >> (32 - bits);
-    c.x32[2 * t] = v;
-    c.x32[2 * t + 1] = to64 ? v >> 31 : 0;
+    const x = c.x32;
+    const lo = x[2 * n]! + off;
+    const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
+    access(c, op, xAddress(x, n) + accessOff, t);
+    x[2 * n] = lo;
+    x[2 * n + 1] = hi;
   };
 }
 
 const LDST_uimm: Factory = (f) => {
+  const op = opFor(f.size!, f.opc!);
+  if (op === null) return null;
+  return baseOffset(op, regSp(f.rn!), slotFor(op, f.rt!), f.imm! << f.size!);
+};
+
+const LDST_unscaled: Factory = (f) => {
+  const op = opFor(f.size!, f.opc!);
+  if (op === null) return null;
+  return baseOffset(op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23);
+};
+
+/** LDTR/STTR: unprivileged accesses, which at EL0 are ordinary ones. TODO(EL1): check with EL0 permissions. */
+const LDST_unpriv: Factory = (f) => {
+  const op = opFor(f.size!, f.opc!);
+  if (op === null || op === Op.PRFM) return null;
+  return baseOffset(op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23);
+};
+
+function indexed(post: boolean): Factory {
+  return (f) => {
+    const op = opFor(f.size!, f.opc!);
+    if (op === null || op === Op.PRFM) return null;
+    return writeback(op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23, post);
+  };
+}
+
+/**
+ * Register offset: Xn + (extend(Rm) << (S ? size : 0)), summed in 32-bit halves because Rm can be any
+ * 64-bit value. option<1> = 0 is unallocated; LSL (011) and SXTX (111) use Rm unchanged.
+ */
+const LDST_reg: Factory = (f) => {
+  const op = opFor(f.size!, f.opc!);
+  if (op === null || (f.option! & 2) === 0) return null;
+  if (op === Op.PRFM) return NOP;
   const n = regSp(f.rn!);
-  const off = f.imm! << f.size!;
-  return loadStore(f.size!, f.opc!, f.rt!, (c) => xAddress(c.x32, n) + off);
+  const m = srcZr(f.rm!);
+  const t = slotFor(op, f.rt!);
+  const s = f.s === 1 ? f.size! : 0;
+  // Bits shifted out of the low half into the high half; `>>> 1 >>> (31 - s)` is 0 when s = 0.
+  const r = 31 - s;
+  switch (f.option) {
+    case 2: // UXTW
+      return (c) => {
+        const x = c.x32;
+        const mLo = x[2 * m]!;
+        const lo = x[2 * n]! + ((mLo << s) >>> 0);
+        const hi = x[2 * n + 1]! + ((mLo >>> 1) >>> r) + (lo >= TWO32 ? 1 : 0);
+        access(c, op, ((hi << 8) >> 8) * TWO32 + (lo >>> 0), t);
+      };
+    case 6: // SXTW
+      return (c) => {
+        const x = c.x32;
+        const mLo = x[2 * m]!;
+        const lo = x[2 * n]! + ((mLo << s) >>> 0);
+        const hi = x[2 * n + 1]! + (((mLo >> 31) << s) | ((mLo >>> 1) >>> r)) + (lo >= TWO32 ? 1 : 0);
+        access(c, op, ((hi << 8) >> 8) * TWO32 + (lo >>> 0), t);
+      };
+    default: // LSL / UXTX / SXTX
+      return (c) => {
+        const x = c.x32;
+        const mLo = x[2 * m]!;
+        const lo = x[2 * n]! + ((mLo << s) >>> 0);
+        const hi = x[2 * n + 1]! + ((x[2 * m + 1]! << s) | ((mLo >>> 1) >>> r)) + (lo >= TWO32 ? 1 : 0);
+        access(c, op, ((hi << 8) >> 8) * TWO32 + (lo >>> 0), t);
+      };
+  }
+};
+
+/** LDR (literal), LDRSW (literal), PRFM (literal): PC-relative, word offset of 19 bits. */
+const LDR_lit: Factory = (f) => {
+  const op = f.opc === 0 ? Op.LD32 : f.opc === 1 ? Op.LD64 : f.opc === 2 ? Op.LDS32X : Op.PRFM;
+  if (op === Op.PRFM) return NOP;
+  const off = ((f.imm! << 13) >> 13) * 4;
+  const t = dstZr(f.rt!);
+  return (c) => access(c, op, c.pc + off, t);
 };
 
 export const LDST: InsnGroup = {
   name: 'ldst',
   patterns: LDST_PATTERNS,
-  handlers: { LDST_uimm },
+  handlers: {
+    LDST_uimm,
+    LDST_unscaled,
+    LDST_post: indexed(true),
+    LDST_unpriv,
+    LDST_pre: indexed(false),
+    LDST_reg,
+    LDR_lit,
+  },
   endsBlock: new Set(),
 };

@@ -1,0 +1,115 @@
+/**
+ * Load/store pair of general registers: LDP, STP, LDPSW, LDNP, STNP (Arm ARM DDI0487 C4.1.88.2/3,
+ * C6.2 LDP/STP). The non-temporal hint of LDNP/STNP changes nothing here.
+ *
+ * CONSTRAINED UNPREDICTABLE cases follow QEMU 7.2 (the differential reference): LDP with Rt == Rt2
+ * leaves the first value in the register; with writeback the base register ends up holding the new
+ * address even if it is also Rt or Rt2; STP stores the old register values. Both halves are read (or
+ * both addresses probed, for a store crossing a page) before anything is written, so a fault leaves
+ * registers and memory unchanged.
+ */
+import { LDST_PAIR_PATTERNS } from '../decode/ldst.js';
+import type { Exec, Factory, InsnGroup } from './group.js';
+import { dstZr, regSp, srcZr, xAddress } from './regs.js';
+import type { Cpu } from '../cpu.js';
+
+const TWO32 = 0x1_0000_0000;
+const PAGE_MASK = 0xfff;
+
+const enum PairOp {
+  ST32, ST64, LD32, LD64, LDSW,
+}
+
+/** Scratch for 64-bit pair loads, so the first value survives a fault on the second. */
+const scratch = new Uint32Array(4);
+
+/** Performs pair access `op` at `va` for slots t (Rt) and t2 (Rt2). */
+function pairAccess(c: Cpu, op: PairOp, va: number, t: number, t2: number): void {
+  const x = c.x32;
+  switch (op) {
+    case PairOp.ST32: {
+      if ((va & PAGE_MASK) > 0x1000 - 8) { c.probeWrite(va); c.probeWrite(va + 7); }
+      c.write32(va, x[2 * t]!);
+      c.write32(va + 4, x[2 * t2]!);
+      return;
+    }
+    case PairOp.ST64: {
+      if ((va & PAGE_MASK) > 0x1000 - 16) { c.probeWrite(va); c.probeWrite(va + 15); }
+      c.write64(va, x, 2 * t);
+      c.write64(va + 8, x, 2 * t2);
+      return;
+    }
+    case PairOp.LD32: {
+      const a = c.read32(va);
+      const b = c.read32(va + 4);
+      x[2 * t2] = b;
+      x[2 * t2 + 1] = 0;
+      x[2 * t] = a;
+      x[2 * t + 1] = 0;
+      return;
+    }
+    case PairOp.LD64: {
+      c.read64(va, scratch, 0);
+      c.read64(va + 8, scratch, 2);
+      x[2 * t2] = scratch[2]!;
+      x[2 * t2 + 1] = scratch[3]!;
+      x[2 * t] = scratch[0]!;
+      x[2 * t + 1] = scratch[1]!;
+      return;
+    }
+    default: {
+      const a = c.read32(va) | 0;
+      const b = c.read32(va + 4) | 0;
+      x[2 * t2] = b;
+      x[2 * t2 + 1] = b >> 31;
+      x[2 * t] = a;
+      x[2 * t + 1] = a >> 31;
+    }
+  }
+}
+
+const enum Mode { OFFSET, PRE, POST }
+
+function pair(mode: Mode, noAllocate: boolean): Factory {
+  return (f) => {
+    const load = f.l === 1;
+    let op: PairOp;
+    switch (f.opc) {
+      case 0: op = load ? PairOp.LD32 : PairOp.ST32; break;
+      case 1: if (!load || noAllocate) return null; op = PairOp.LDSW; break; // STGP is FEAT_MTE: UNDEFINED
+      case 2: op = load ? PairOp.LD64 : PairOp.ST64; break;
+      default: return null;
+    }
+    const scale = f.opc === 2 ? 8 : 4;
+    const off = ((f.imm! << 25) >> 25) * scale;
+    const n = regSp(f.rn!);
+    const t = load ? dstZr(f.rt!) : srcZr(f.rt!);
+    const t2 = load ? dstZr(f.rt2!) : srcZr(f.rt2!);
+    if (mode === Mode.OFFSET) return offset(op, n, t, t2, off);
+    const accessOff = mode === Mode.POST ? 0 : off;
+    return (c) => {
+      const x = c.x32;
+      const lo = x[2 * n]! + off;
+      const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
+      pairAccess(c, op, xAddress(x, n) + accessOff, t, t2);
+      x[2 * n] = lo;
+      x[2 * n + 1] = hi;
+    };
+  };
+}
+
+function offset(op: PairOp, n: number, t: number, t2: number, off: number): Exec {
+  return (c) => pairAccess(c, op, xAddress(c.x32, n) + off, t, t2);
+}
+
+export const LDST_PAIR: InsnGroup = {
+  name: 'ldst_pair',
+  patterns: LDST_PAIR_PATTERNS,
+  handlers: {
+    LDSTP_nt: pair(Mode.OFFSET, true),
+    LDSTP_post: pair(Mode.POST, false),
+    LDSTP_off: pair(Mode.OFFSET, false),
+    LDSTP_pre: pair(Mode.PRE, false),
+  },
+  endsBlock: new Set(),
+};
