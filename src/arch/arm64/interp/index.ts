@@ -11,9 +11,11 @@ import { LDST } from './ldst.js';
 import { LDST_ATOMIC } from './ldst_atomic.js';
 import { LDST_EXCL } from './ldst_excl.js';
 import { LDST_PAIR } from './ldst_pair.js';
+import { SIMD_INT } from './simd_int.js';
+import { SIMD_INT_SHIFT } from './simd_int_shift.js';
 
 /** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
-export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC];
+export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, SIMD_INT, SIMD_INT_SHIFT];
 
 interface Handler {
   readonly factory: Factory;
