@@ -1,0 +1,62 @@
+/**
+ * Differential tests against qemu-aarch64-static: the regression corpus, and a bounded random run
+ * over every pattern of every instruction group. Skipped (not passed) when QEMU or the cross
+ * compiler is missing. Environment: XENON_DIFF_SEED (default 1), XENON_DIFF_CASES (cases per
+ * group, default 300).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GROUPS } from '../../src/arch/arm64/interp/index.js';
+import { formatMismatch } from './compare.js';
+import { loadCorpus } from './corpus.js';
+import { allPatterns, generateCase } from './gen.js';
+import { KNOWN_MISMATCHES } from './known.js';
+import { missingTools } from './qemu.js';
+import { runBoth, type CaseResult } from './session.js';
+import type { TestCase } from './layout.js';
+
+const missing = missingTools();
+const skip = missing === null ? false : `differential tests need QEMU and the arm64 cross compiler (${missing})`;
+const SEED = Number(process.env['XENON_DIFF_SEED'] ?? 1) >>> 0;
+const PER_GROUP = Number(process.env['XENON_DIFF_CASES'] ?? 300);
+
+/** Pattern names of a case's words whose mismatches are known (known.ts). */
+function knownPatternOf(r: CaseResult): string | undefined {
+  const m = /pattern (\S+)/.exec(r.tc.label);
+  return m !== null && KNOWN_MISMATCHES[m[1]!] !== undefined ? m[1] : undefined;
+}
+
+function check(results: readonly CaseResult[]): void {
+  const bad = results.filter((r) => r.diffs.length > 0);
+  const unexpected = bad.filter((r) => knownPatternOf(r) === undefined);
+  const known = bad.length - unexpected.length;
+  if (known > 0) console.log(`# ${known} mismatches in patterns listed in known.ts`);
+  assert.equal(
+    unexpected.length,
+    0,
+    `${unexpected.length} of ${results.length} cases differ from QEMU:\n\n` +
+      unexpected
+        .slice(0, 10)
+        .map((r) => formatMismatch(r.tc, r.diffs))
+        .join('\n\n'),
+  );
+}
+
+test('diff: regression corpus matches QEMU', { skip }, () => {
+  const cases = loadCorpus();
+  if (cases.length === 0) return;
+  check(runBoth(cases));
+});
+
+for (const g of GROUPS) {
+  test(`diff: random cases of group ${g.name} match QEMU (seed ${SEED})`, { skip }, () => {
+    const pats = allPatterns().filter((p) => p.group === g.name);
+    const cases: TestCase[] = [];
+    for (let k = 0; k < PER_GROUP; k++) {
+      const tc = generateCase(pats[k % pats.length]!, Math.floor(k / pats.length), { seed: SEED });
+      if (tc !== null) cases.push(tc);
+    }
+    assert.ok(cases.length > 0, `no encodable pattern in group ${g.name}`);
+    check(runBoth(cases));
+  });
+}

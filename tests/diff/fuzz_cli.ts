@@ -1,0 +1,182 @@
+/**
+ * Command line for the differential CPU test. See tests/diff/README.md for usage.
+ */
+import { parseArgs } from 'node:util';
+import { translateInsn } from '../../src/arch/arm64/interp/index.js';
+import { disassemble, formatMismatch } from './compare.js';
+import { appendCorpus, loadCorpus } from './corpus.js';
+import { allPatterns, generateCase, randomState, wordsCase, type PatternInfo } from './gen.js';
+import { KNOWN_MISMATCHES } from './known.js';
+import { Rng, SIG, type TestCase } from './layout.js';
+import { missingTools, runQemu } from './qemu.js';
+import { runBoth, type CaseResult } from './session.js';
+
+const USAGE = `usage: fuzz_cli [--count N] [--seed S] [--group G[,G]] [--pattern P[,P]] [--index I]
+                [--words HEX[,HEX...]] [--max-len L] [--corpus] [--undef] [--save [--note TEXT]]
+                [--max-report K] [--list]`;
+
+function main(): number {
+  const { values: a } = parseArgs({
+    options: {
+      count: { type: 'string' },
+      seed: { type: 'string' },
+      group: { type: 'string' },
+      pattern: { type: 'string' },
+      index: { type: 'string' },
+      words: { type: 'string' },
+      'max-len': { type: 'string' },
+      corpus: { type: 'boolean' },
+      undef: { type: 'boolean' },
+      save: { type: 'boolean' },
+      note: { type: 'string' },
+      'max-report': { type: 'string' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (a.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const pats = selectPatterns(a.group, a.pattern);
+  if (a.list) {
+    for (const p of pats) console.log(`${p.group.padEnd(12)} ${p.pattern.name}`);
+    return 0;
+  }
+  const missing = missingTools();
+  if (missing !== null) {
+    console.error(`diff: cannot run the reference side (${missing})`);
+    return 2;
+  }
+  const seed = a.seed !== undefined ? Number(a.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+  const count = a.count !== undefined ? Number(a.count) : a.words !== undefined ? 20 : 200;
+  const maxReport = a['max-report'] !== undefined ? Number(a['max-report']) : 5;
+  const maxLen = a['max-len'] !== undefined ? Number(a['max-len']) : 3;
+
+  if (a.undef) return undefMode(seed, count);
+
+  let cases: TestCase[];
+  let groupOf: (tc: TestCase) => string;
+  if (a.corpus) {
+    cases = loadCorpus();
+    groupOf = () => 'corpus';
+  } else if (a.words !== undefined) {
+    const words = a.words.split(',').map((h) => parseInt(h.trim(), 16) >>> 0);
+    cases = Array.from({ length: count }, (_, i) => wordsCase(words, seed, i));
+    groupOf = () => 'words';
+  } else {
+    if (pats.length === 0) {
+      console.error(`diff: no pattern matches --group/--pattern (try --list)`);
+      return 2;
+    }
+    const byName = new Map(pats.map((p) => [p.pattern.name, p.group]));
+    cases = [];
+    if (a.index !== undefined) {
+      for (const p of pats) pushCase(cases, generateCase(p, Number(a.index), { seed, maxLen }));
+    } else {
+      // Spread N cases over the selected patterns, round-robin.
+      for (let k = 0; k < count; k++) {
+        const p = pats[k % pats.length]!;
+        pushCase(cases, generateCase(p, Math.floor(k / pats.length), { seed, maxLen }));
+      }
+    }
+    groupOf = (tc) => byName.get(patternOfLabel(tc)) ?? 'misc';
+  }
+  console.log(`diff: seed ${seed}, ${cases.length} cases`);
+  const t0 = Date.now();
+  const results = runBoth(cases);
+  const bad = results.filter((r) => r.diffs.length > 0);
+  report(results, maxReport);
+  console.log(`diff: ${results.length} cases, ${bad.length} mismatches, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (a.save && bad.length > 0) {
+    const byGroup = new Map<string, TestCase[]>();
+    for (const r of bad) {
+      const g = groupOf(r.tc);
+      byGroup.set(g, [...(byGroup.get(g) ?? []), r.tc]);
+    }
+    for (const [g, cs] of byGroup) console.log(`diff: saved ${cs.length} cases to ${appendCorpus(g, cs, a.note ?? 'mismatch found by fuzz_cli')}`);
+  }
+  return bad.length > 0 ? 1 : 0;
+}
+
+function pushCase(out: TestCase[], tc: TestCase | null): void {
+  if (tc !== null) out.push(tc);
+}
+
+function patternOfLabel(tc: TestCase): string {
+  return /pattern (\S+)/.exec(tc.label)?.[1] ?? '';
+}
+
+export function selectPatterns(group: string | undefined, pattern: string | undefined): PatternInfo[] {
+  const groups = group?.split(',');
+  const names = pattern?.split(',');
+  return allPatterns().filter((p) => (groups === undefined || groups.includes(p.group)) && (names === undefined || names.includes(p.pattern.name)));
+}
+
+/** Prints a per-pattern summary and up to `maxReport` mismatches per pattern. */
+function report(results: readonly CaseResult[], maxReport: number): void {
+  const stats = new Map<string, { n: number; bad: number }>();
+  for (const r of results) {
+    const key = patternOfLabel(r.tc) || r.tc.words.map((w) => translateInsn(w).name).join('+');
+    const s = stats.get(key) ?? { n: 0, bad: 0 };
+    s.n++;
+    if (r.diffs.length > 0) {
+      s.bad++;
+      if (s.bad <= maxReport) {
+        console.log(formatMismatch(r.tc, r.diffs));
+        console.log(`  repro: ${repro(r.tc)}\n`);
+      }
+    }
+    stats.set(key, s);
+  }
+  for (const [name, s] of [...stats].sort()) {
+    if (s.bad > 0) {
+      const known = KNOWN_MISMATCHES[name];
+      console.log(`  ${name.padEnd(20)} ${s.bad}/${s.n} mismatched${known !== undefined ? ` (known: ${known})` : ''}`);
+    }
+  }
+}
+
+function repro(tc: TestCase): string {
+  const m = /seed (\d+) pattern (\S+) case (\d+)/.exec(tc.label);
+  if (m) return `node dist/tests/diff/fuzz_cli.js --seed ${m[1]} --pattern ${m[2]} --index ${m[3]}`;
+  return `--words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')}`;
+}
+
+/**
+ * Encodings our decoder calls UNDEFINED: QEMU should raise SIGILL for them too, except encodings of
+ * features beyond ours (see README). Prints what QEMU executes instead, by mnemonic.
+ */
+function undefMode(seed: number, count: number): number {
+  const rng = new Rng(seed, 0x0def);
+  const cases: TestCase[] = [];
+  for (let tries = 0; cases.length < count && tries < count * 1000; tries++) {
+    const w = rng.u32();
+    // System instructions could change the harness process's own state (TPIDR_EL0, ...).
+    if ((w & 0xffc0_0000) >>> 0 === 0xd500_0000) continue;
+    if (translateInsn(w).name !== 'UNDEFINED') continue;
+    cases.push({ words: [w], state: randomState(rng), label: `seed ${seed} undef case ${cases.length}` });
+  }
+  const q = runQemu(cases);
+  const byMnemonic = new Map<string, number[]>();
+  cases.forEach((tc, i) => {
+    const o = q[i]!;
+    if (o.signal === SIG.ILL && o.pc === BigInt(0x2000_0000)) return;
+    const w = tc.words[0]!;
+    byMnemonic.set(String(o.signal), [...(byMnemonic.get(String(o.signal)) ?? []), w]);
+  });
+  const executed = [...byMnemonic.values()].flat();
+  const dis = executed.length > 0 ? disassemble(executed) : [];
+  const counts = new Map<string, string[]>();
+  executed.forEach((w, i) => {
+    const mn = dis[i]!.split(' ')[0]!;
+    counts.set(mn, [...(counts.get(mn) ?? []), (w >>> 0).toString(16).padStart(8, '0')]);
+  });
+  console.log(`diff --undef: seed ${seed}, ${cases.length} words UNDEFINED on our side, ${executed.length} not SIGILL on QEMU`);
+  for (const [mn, ws] of [...counts].sort((x, y) => y[1].length - x[1].length)) {
+    console.log(`  ${mn.padEnd(12)} ${String(ws.length).padStart(5)}  e.g. ${ws.slice(0, 4).join(' ')}`);
+  }
+  return executed.length > 0 ? 1 : 0;
+}
+
+process.exitCode = main();
