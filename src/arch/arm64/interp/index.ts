@@ -11,11 +11,14 @@ import { LDST } from './ldst.js';
 import { LDST_ATOMIC } from './ldst_atomic.js';
 import { LDST_EXCL } from './ldst_excl.js';
 import { LDST_PAIR } from './ldst_pair.js';
+import { LDST_SIMD } from './ldst_simd.js';
+import { SIMD_MOV } from './simd_mov.js';
+import { SIMD_PERM } from './simd_perm.js';
 import { SIMD_INT } from './simd_int.js';
 import { SIMD_INT_SHIFT } from './simd_int_shift.js';
 
 /** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
-export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, SIMD_INT, SIMD_INT_SHIFT];
+export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, LDST_SIMD, SIMD_INT, SIMD_INT_SHIFT, SIMD_PERM, SIMD_MOV];
 
 interface Handler {
   readonly factory: Factory;
