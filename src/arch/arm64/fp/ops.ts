@@ -1,0 +1,113 @@
+/**
+ * The lane operations the instruction handlers use, in both element sizes: the fast arithmetic of
+ * fast.ts plus thin adapters over the exact core for everything else.
+ */
+import { fpMul, fpMulAdd, fpAdd, fpStepFused, negBits } from './arith.js';
+import { CMP_EQ, CMP_GE, CMP_GT, fpCompareCond, fpMinMax } from './compare.js';
+import { fixedToFp, fpRoundInt, fpToFixed } from './convert.js';
+import { fpRecipEstimate, fpRecpX, fpRSqrtEstimate } from './estimate.js';
+import { fpcrRounding } from './fpcr.js';
+import type { FpStatus } from './fpcr.js';
+import { FMT_D, FMT_S } from './format.js';
+import type { FpFormat } from './format.js';
+import { R64, slowBin, slowTern, slowUn } from './lanes.js';
+import type { Bin, Tern, Un } from './lanes.js';
+import { ADD, DIV, FMA, MUL, SQRT, SUB } from './fast.js';
+
+export { ADD, DIV, FMA, MUL, SQRT, SUB };
+export type { Bin, Tern, Un };
+
+export const MULX: Bin = slowBin((fmt, a, b, fpcr, st) => fpMul(fmt, a, b, true, fpcr, st));
+export const NMUL: Bin = slowBin((fmt, a, b, fpcr, st) => negMaybeNaN(fmt, fpMul(fmt, a, b, false, fpcr, st)));
+/** FABD: the sign of the difference is cleared, NaNs included. */
+export const ABD: Bin = slowBin((fmt, a, b, fpcr, st) => absBits(fmt, fpAdd(fmt, a, b, true, fpcr, st)));
+
+function absBits(fmt: FpFormat, x: bigint): bigint {
+  return x & ~(1n << BigInt(fmt.n - 1));
+}
+/** FNMUL negates the product, NaN or not (FPNeg). */
+function negMaybeNaN(fmt: FpFormat, x: bigint): bigint {
+  return negBits(fmt, x);
+}
+
+export const MAX: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, true, false, fpcr, st));
+export const MIN: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, false, false, fpcr, st));
+export const MAXNM: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, true, true, fpcr, st));
+export const MINNM: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, false, true, fpcr, st));
+export const RECPS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, false, fpcr, st));
+export const RSQRTS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, true, fpcr, st));
+
+function allOnes(fmt: FpFormat, t: boolean): bigint {
+  return t ? (1n << BigInt(fmt.n)) - 1n : 0n;
+}
+function cmpBin(cond: number, abs: boolean, swap: boolean): Bin {
+  return slowBin((fmt, a, b, fpcr, st) => {
+    const x = abs ? absBits(fmt, a) : a;
+    const y = abs ? absBits(fmt, b) : b;
+    return allOnes(fmt, swap ? fpCompareCond(fmt, y, x, cond, fpcr, st) : fpCompareCond(fmt, x, y, cond, fpcr, st));
+  });
+}
+export const CMEQ: Bin = cmpBin(CMP_EQ, false, false);
+export const CMGE: Bin = cmpBin(CMP_GE, false, false);
+export const CMGT: Bin = cmpBin(CMP_GT, false, false);
+export const ACGE: Bin = cmpBin(CMP_GE, true, false);
+export const ACGT: Bin = cmpBin(CMP_GT, true, false);
+/** Compare against zero: `swap` puts zero first (FCMLE is 0 >= x, FCMLT is 0 > x). */
+export function cmpZero(cond: number, swap: boolean): Un {
+  const op = cmpBin(cond, false, swap);
+  return {
+    s: (a, fpcr, st) => op.s(a, 0, fpcr, st),
+    d: (alo, ahi, fpcr, st) => op.d(alo, ahi, 0, 0, fpcr, st),
+  };
+}
+export { CMP_EQ, CMP_GE, CMP_GT };
+
+/** FMLS: the first multiplicand is negated (FPNeg, so a NaN's sign flips too). */
+export const FMS: Tern = {
+  s: (acc, a, b, fpcr, st) => FMA.s(acc, (a ^ 0x80000000) >>> 0, b, fpcr, st),
+  d: (acclo, acchi, alo, ahi, blo, bhi, fpcr, st) => FMA.d(acclo, acchi, alo, (ahi ^ 0x80000000) >>> 0, blo, bhi, fpcr, st),
+};
+export const FMA_SLOW: Tern = slowTern(fpMulAdd);
+
+export const ABS: Un = {
+  s: (a) => (a & 0x7fffffff) >>> 0,
+  d: (alo, ahi) => {
+    R64[0] = alo;
+    R64[1] = (ahi & 0x7fffffff) >>> 0;
+  },
+};
+export const NEG: Un = {
+  s: (a) => (a ^ 0x80000000) >>> 0,
+  d: (alo, ahi) => {
+    R64[0] = alo;
+    R64[1] = (ahi ^ 0x80000000) >>> 0;
+  },
+};
+
+/** FRINT*: `rounding` is an FPRounding value, or -1 for FPCR's mode. */
+export function roundInt(rounding: number, exact: boolean): Un {
+  return slowUn((fmt, a, fpcr, st) => fpRoundInt(fmt, a, fpcr, rounding < 0 ? fpcrRounding(fpcr) : rounding, exact, st));
+}
+
+export const RECPE: Un = slowUn(fpRecipEstimate);
+export const RSQRTE: Un = slowUn(fpRSqrtEstimate);
+export const RECPX: Un = slowUn(fpRecpX);
+
+/** FCVT*S/U and fixed-point FCVTZ*, same-size lanes: `rounding` -1 means FPCR's mode. */
+export function toInt(rounding: number, unsigned: boolean, fbits: number): Un {
+  return slowUn((fmt, a, fpcr, st) =>
+    fpToFixed(fmt, a, fbits, unsigned, fmt.n, fpcr, rounding < 0 ? fpcrRounding(fpcr) : rounding, st));
+}
+
+/** SCVTF/UCVTF, same-size lanes. */
+export function fromInt(unsigned: boolean, fbits: number): Un {
+  return slowUn((fmt, a, fpcr, st) => {
+    const v = unsigned ? a : BigInt.asIntN(fmt.n, a);
+    return fixedToFp(fmt, v, fbits, fpcr, fpcrRounding(fpcr), st);
+  });
+}
+
+export function fmtOf(double: boolean): FpFormat {
+  return double ? FMT_D : FMT_S;
+}
+export type { FpStatus };

@@ -1,0 +1,233 @@
+/**
+ * Closure builders shared by the scalar FP and AdvSIMD FP handlers. A result is computed into a
+ * scratch register first and then written whole, so a destination that is also a source is read
+ * before it is overwritten, and the bits above a scalar or 64-bit vector result are cleared
+ * (Arm ARM DDI0487 C1.2.5, "writes to the SIMD&FP registers").
+ */
+import type { Exec } from './group.js';
+import type { Bin, Tern, Un } from '../fp/lanes.js';
+import { R64 } from '../fp/lanes.js';
+import type { Cpu } from '../cpu.js';
+
+const T = new Uint32Array(4);
+const P = new Uint32Array(8);
+
+/** Writes T's first `words` words to V[d] and zeroes the rest. */
+function commit(v: Uint32Array, d: number, words: number): void {
+  const b = 4 * d;
+  v[b] = T[0]!;
+  v[b + 1] = words > 1 ? T[1]! : 0;
+  v[b + 2] = words > 2 ? T[2]! : 0;
+  v[b + 3] = words > 3 ? T[3]! : 0;
+}
+
+/** Element-wise binary op over `lanes` elements (1 for scalars); `dbl` selects 64-bit elements. */
+export function binLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number): Exec {
+  const bn = 4 * n;
+  const bm = 4 * m;
+  if (!dbl) {
+    const s = op.s;
+    if (lanes === 1) {
+      return (c) => {
+        const v = c.v32;
+        const st = c.state;
+        const r = s(v[bn]!, v[bm]!, st.fpcr, st);
+        const bd = 4 * d;
+        v[bd] = r;
+        v[bd + 1] = 0;
+        v[bd + 2] = 0;
+        v[bd + 3] = 0;
+      };
+    }
+    return (c) => {
+      const v = c.v32;
+      const st = c.state;
+      const fpcr = st.fpcr;
+      for (let i = 0; i < lanes; i++) T[i] = s(v[bn + i]!, v[bm + i]!, fpcr, st);
+      commit(v, d, lanes);
+    };
+  }
+  const f = op.d;
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    const fpcr = st.fpcr;
+    for (let i = 0; i < lanes; i++) {
+      f(v[bn + 2 * i]!, v[bn + 2 * i + 1]!, v[bm + 2 * i]!, v[bm + 2 * i + 1]!, fpcr, st);
+      T[2 * i] = R64[0]!;
+      T[2 * i + 1] = R64[1]!;
+    }
+    commit(v, d, 2 * lanes);
+  };
+}
+
+/** Binary op with the second operand one element of V[m] (by-element forms). */
+export function binElem(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number, idx: number): Exec {
+  const bn = 4 * n;
+  if (!dbl) {
+    const s = op.s;
+    const em = 4 * m + idx;
+    return (c) => {
+      const v = c.v32;
+      const st = c.state;
+      const fpcr = st.fpcr;
+      const b = v[em]!;
+      for (let i = 0; i < lanes; i++) T[i] = s(v[bn + i]!, b, fpcr, st);
+      commit(v, d, lanes);
+    };
+  }
+  const f = op.d;
+  const em = 4 * m + 2 * idx;
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    const fpcr = st.fpcr;
+    const blo = v[em]!;
+    const bhi = v[em + 1]!;
+    for (let i = 0; i < lanes; i++) {
+      f(v[bn + 2 * i]!, v[bn + 2 * i + 1]!, blo, bhi, fpcr, st);
+      T[2 * i] = R64[0]!;
+      T[2 * i + 1] = R64[1]!;
+    }
+    commit(v, d, 2 * lanes);
+  };
+}
+
+/** Fused multiply-accumulate into V[d]: d = d + n * m (elementwise), or with m's element `idx` when idx >= 0. */
+export function ternLanes(op: Tern, dbl: boolean, lanes: number, d: number, n: number, m: number, idx: number): Exec {
+  const bn = 4 * n;
+  const bd = 4 * d;
+  if (!dbl) {
+    const s = op.s;
+    const bm = 4 * m;
+    return (c) => {
+      const v = c.v32;
+      const st = c.state;
+      const fpcr = st.fpcr;
+      const e = idx >= 0 ? v[bm + idx]! : 0;
+      for (let i = 0; i < lanes; i++) T[i] = s(v[bd + i]!, v[bn + i]!, idx >= 0 ? e : v[bm + i]!, fpcr, st);
+      commit(v, d, lanes);
+    };
+  }
+  const f = op.d;
+  const bm = 4 * m;
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    const fpcr = st.fpcr;
+    const elo = idx >= 0 ? v[bm + 2 * idx]! : 0;
+    const ehi = idx >= 0 ? v[bm + 2 * idx + 1]! : 0;
+    for (let i = 0; i < lanes; i++) {
+      const j = 2 * i;
+      f(v[bd + j]!, v[bd + j + 1]!, v[bn + j]!, v[bn + j + 1]!, idx >= 0 ? elo : v[bm + j]!, idx >= 0 ? ehi : v[bm + j + 1]!, fpcr, st);
+      T[j] = R64[0]!;
+      T[j + 1] = R64[1]!;
+    }
+    commit(v, d, 2 * lanes);
+  };
+}
+
+/** Scalar fused multiply-add with an explicit addend register (FMADD and friends). */
+export function tern3(op: Tern, dbl: boolean, d: number, a: number, n: number, m: number): Exec {
+  const ba = 4 * a;
+  const bn = 4 * n;
+  const bm = 4 * m;
+  if (!dbl) {
+    const s = op.s;
+    return (c) => {
+      const v = c.v32;
+      const st = c.state;
+      T[0] = s(v[ba]!, v[bn]!, v[bm]!, st.fpcr, st);
+      commit(v, d, 1);
+    };
+  }
+  const f = op.d;
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    f(v[ba]!, v[ba + 1]!, v[bn]!, v[bn + 1]!, v[bm]!, v[bm + 1]!, st.fpcr, st);
+    T[0] = R64[0]!;
+    T[1] = R64[1]!;
+    commit(v, d, 2);
+  };
+}
+
+/** Element-wise unary op. */
+export function unLanes(op: Un, dbl: boolean, lanes: number, d: number, n: number): Exec {
+  const bn = 4 * n;
+  if (!dbl) {
+    const s = op.s;
+    return (c) => {
+      const v = c.v32;
+      const st = c.state;
+      const fpcr = st.fpcr;
+      for (let i = 0; i < lanes; i++) T[i] = s(v[bn + i]!, fpcr, st);
+      commit(v, d, lanes);
+    };
+  }
+  const f = op.d;
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    const fpcr = st.fpcr;
+    for (let i = 0; i < lanes; i++) {
+      f(v[bn + 2 * i]!, v[bn + 2 * i + 1]!, fpcr, st);
+      T[2 * i] = R64[0]!;
+      T[2 * i + 1] = R64[1]!;
+    }
+    commit(v, d, 2 * lanes);
+  };
+}
+
+/**
+ * Pairwise op: the elements of n then m form one sequence (each `lanes` long) and result element i
+ * combines elements 2i and 2i+1. With `scalar`, only n's first two elements are combined.
+ */
+export function pairLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number, scalar: boolean): Exec {
+  const words = dbl ? 2 * lanes : lanes;
+  const outLanes = scalar ? 1 : lanes;
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    const fpcr = st.fpcr;
+    for (let i = 0; i < words; i++) {
+      P[i] = v[4 * n + i]!;
+      P[words + i] = v[4 * m + i]!;
+    }
+    pairInto(op, dbl, outLanes, fpcr, st);
+    commit(v, d, dbl ? 2 * outLanes : outLanes);
+  };
+}
+
+function pairInto(op: Bin, dbl: boolean, outLanes: number, fpcr: number, st: Cpu['state']): void {
+  for (let i = 0; i < outLanes; i++) {
+    if (!dbl) {
+      T[i] = op.s(P[2 * i]!, P[2 * i + 1]!, fpcr, st);
+    } else {
+      op.d(P[4 * i]!, P[4 * i + 1]!, P[4 * i + 2]!, P[4 * i + 3]!, fpcr, st);
+      T[2 * i] = R64[0]!;
+      T[2 * i + 1] = R64[1]!;
+    }
+  }
+}
+
+/** Across-lanes reduction of four single-precision elements: op(op(e0, e1), op(e2, e3)). */
+export function reduce4(op: Bin, d: number, n: number): Exec {
+  return (c) => {
+    const v = c.v32;
+    const st = c.state;
+    const fpcr = st.fpcr;
+    const b = 4 * n;
+    const lo = op.s(v[b]!, v[b + 1]!, fpcr, st);
+    const hi = op.s(v[b + 2]!, v[b + 3]!, fpcr, st);
+    T[0] = op.s(lo, hi, fpcr, st);
+    commit(v, d, 1);
+  };
+}
+
+/** Writes one already-computed word pair as a scalar result (used by handlers with their own arithmetic). */
+export function writeScalar(v: Uint32Array, d: number, lo: number, hi: number, dbl: boolean): void {
+  T[0] = lo;
+  T[1] = hi;
+  commit(v, d, dbl ? 2 : 1);
+}

@@ -1,0 +1,186 @@
+/**
+ * Scalar floating-point data processing: arithmetic, FMOV (register, immediate), FCVT between
+ * precisions, FRINT*, compares, conditional compare and select, fused multiply-add
+ * (Arm ARM DDI0487 C7.2 for each instruction; semantics from the shared FP pseudocode in fp/).
+ */
+import { FP_SCALAR_PATTERNS } from '../decode/fp_scalar.js';
+import type { Factory, InsnGroup } from './group.js';
+import { conditionHolds } from './alu.js';
+import { binLanes, tern3, unLanes, writeScalar } from './fp_exec.js';
+import * as ops from '../fp/ops.js';
+import type { Bin, Tern, Un } from '../fp/lanes.js';
+import { fpCompare } from '../fp/compare.js';
+import { fpConvert } from '../fp/convert.js';
+import { FMT_D, FMT_H, FMT_S } from '../fp/format.js';
+import type { FpFormat } from '../fp/format.js';
+import { fpcrRounding, RA, RM, RN, RP, RZ } from '../fp/fpcr.js';
+import { join64 } from '../fp/lanes.js';
+
+function bin(op: Bin): Factory {
+  return (f) => binLanes(op, f.sz === 1, 1, f.rd!, f.rn!, f.rm!);
+}
+function un(op: Un): Factory {
+  return (f) => unLanes(op, f.sz === 1, 1, f.rd!, f.rn!);
+}
+function fused(op: Tern): Factory {
+  return (f) => tern3(op, f.sz === 1, f.rd!, f.ra!, f.rn!, f.rm!);
+}
+
+const NEG_S = 0x80000000;
+
+/** FMADD family: negA negates the addend, negN the first multiplicand (FPNeg, NaNs included). */
+function fmaVariant(negA: boolean, negN: boolean): Tern {
+  const fma = ops.FMA;
+  if (!negA && !negN) return fma;
+  const ma = negA ? NEG_S : 0;
+  const mn = negN ? NEG_S : 0;
+  return {
+    s: (acc, a, b, fpcr, st) => fma.s((acc ^ ma) >>> 0, (a ^ mn) >>> 0, b, fpcr, st),
+    d: (al, ah, nl, nh, ml, mh, fpcr, st) => fma.d(al, (ah ^ ma) >>> 0, nl, (nh ^ mn) >>> 0, ml, mh, fpcr, st),
+  };
+}
+
+/** VFPExpandImm: imm8 = a:b:cdefgh gives sign a, exponent NOT(b):b...b:cd, fraction efgh:0... */
+function expandImm(imm8: number, dbl: boolean): [number, number] {
+  const sign = imm8 >>> 7;
+  const b = (imm8 >>> 6) & 1;
+  const cd = (imm8 >>> 4) & 3;
+  const efgh = imm8 & 15;
+  if (!dbl) {
+    const exp = ((b ^ 1) << 7) | (b ? 0x7c : 0) | cd;
+    return [((sign << 31) | (exp << 23) | (efgh << 19)) >>> 0, 0];
+  }
+  const exp = ((b ^ 1) << 10) | (b ? 0x3fc : 0) | cd;
+  return [0, ((sign << 31) | (exp << 20) | (efgh << 16)) >>> 0];
+}
+
+const FMOV_i: Factory = (f) => {
+  const dbl = f.sz === 1;
+  const [lo, hi] = expandImm(f.imm8!, dbl);
+  const d = f.rd!;
+  return (c) => writeScalar(c.v32, d, lo, hi, dbl);
+};
+
+function fmtOfType(t: number): FpFormat | null {
+  return t === 0 ? FMT_S : t === 1 ? FMT_D : t === 3 ? FMT_H : null;
+}
+
+function readBits(v: Uint32Array, n: number, fmt: FpFormat): bigint {
+  if (fmt.n === 64) return join64(v[4 * n]!, v[4 * n + 1]!);
+  return BigInt(fmt.n === 32 ? v[4 * n]! : v[4 * n]! & 0xffff);
+}
+
+function writeBits(v: Uint32Array, d: number, fmt: FpFormat, x: bigint): void {
+  writeScalar(v, d, Number(x & 0xffffffffn), Number(x >> 32n), fmt.n === 64);
+}
+
+/** FCVT between half, single and double precision. */
+const FCVT_s: Factory = (f) => {
+  const from = fmtOfType(f.ftype!);
+  const to = fmtOfType(f.opc!);
+  if (from === null || to === null || from === to) return null;
+  const n = f.rn!;
+  const d = f.rd!;
+  return (c) => {
+    const st = c.state;
+    const fpcr = st.fpcr;
+    writeBits(c.v32, d, to, fpConvert(from, to, readBits(c.v32, n, from), fpcr, fpcrRounding(fpcr), st));
+  };
+};
+
+function compareOperands(dbl: boolean, n: number, m: number, zero: boolean): (v: Uint32Array) => [bigint, bigint] {
+  const fmt = dbl ? FMT_D : FMT_S;
+  return (v) => [readBits(v, n, fmt), zero ? 0n : readBits(v, m, fmt)];
+}
+
+const FCMP: Factory = (f) => {
+  const dbl = f.sz === 1;
+  const fmt = dbl ? FMT_D : FMT_S;
+  const get = compareOperands(dbl, f.rn!, f.rm!, f.z === 1);
+  const signal = f.e === 1;
+  return (c) => {
+    const [a, b] = get(c.v32);
+    const st = c.state;
+    c.nzcv = fpCompare(fmt, a, b, signal, st.fpcr, st);
+  };
+};
+
+const FCCMP: Factory = (f) => {
+  const dbl = f.sz === 1;
+  const fmt = dbl ? FMT_D : FMT_S;
+  const get = compareOperands(dbl, f.rn!, f.rm!, false);
+  const signal = f.e === 1;
+  const cond = f.cond!;
+  const flags = (f.nzcv! << 28) >>> 0;
+  return (c) => {
+    if (!conditionHolds(cond, c.nzcv)) {
+      c.nzcv = flags;
+      return;
+    }
+    const [a, b] = get(c.v32);
+    const st = c.state;
+    c.nzcv = fpCompare(fmt, a, b, signal, st.fpcr, st);
+  };
+};
+
+const FCSEL: Factory = (f) => {
+  const dbl = f.sz === 1;
+  const n = f.rn!;
+  const m = f.rm!;
+  const d = f.rd!;
+  const cond = f.cond!;
+  return (c) => {
+    const v = c.v32;
+    const s = conditionHolds(cond, c.nzcv) ? n : m;
+    writeScalar(v, d, v[4 * s]!, v[4 * s + 1]!, dbl);
+  };
+};
+
+const FMOV_r: Factory = (f) => {
+  const dbl = f.sz === 1;
+  const n = f.rn!;
+  const d = f.rd!;
+  return (c): void => {
+    const v = c.v32;
+    writeScalar(v, d, v[4 * n]!, v[4 * n + 1]!, dbl);
+  };
+};
+
+const handlers: Record<string, Factory> = {
+  FMUL_s: bin(ops.MUL),
+  FDIV_s: bin(ops.DIV),
+  FADD_s: bin(ops.ADD),
+  FSUB_s: bin(ops.SUB),
+  FMAX_s: bin(ops.MAX),
+  FMIN_s: bin(ops.MIN),
+  FMAXNM_s: bin(ops.MAXNM),
+  FMINNM_s: bin(ops.MINNM),
+  FNMUL_s: bin(ops.NMUL),
+  FMOV_r,
+  FABS_s: un(ops.ABS),
+  FNEG_s: un(ops.NEG),
+  FSQRT_s: un(ops.SQRT),
+  FRINTN_s: un(ops.roundInt(RN, false)),
+  FRINTP_s: un(ops.roundInt(RP, false)),
+  FRINTM_s: un(ops.roundInt(RM, false)),
+  FRINTZ_s: un(ops.roundInt(RZ, false)),
+  FRINTA_s: un(ops.roundInt(RA, false)),
+  FRINTX_s: un(ops.roundInt(-1, true)),
+  FRINTI_s: un(ops.roundInt(-1, false)),
+  FCVT_s,
+  FCMP,
+  FCCMP,
+  FCSEL,
+  FMADD: fused(fmaVariant(false, false)),
+  FMSUB: fused(fmaVariant(false, true)),
+  FNMADD: fused(fmaVariant(true, true)),
+  FNMSUB: fused(fmaVariant(true, false)),
+  FMOV_i,
+};
+
+export const FP_SCALAR: InsnGroup = {
+  name: 'fp_scalar',
+  patterns: FP_SCALAR_PATTERNS,
+  handlers,
+  endsBlock: new Set(),
+};
