@@ -1,0 +1,138 @@
+/**
+ * A minimal client for a Debian archive (the "Debian Repository Format" on wiki.debian.org):
+ * `dists/<suite>/InRelease` or `Release` lists the SHA256 and size of every index;
+ * `<component>/binary-<arch>/Packages.xz` lists every package with its pool path, size and SHA256.
+ * The chain InRelease signature → Packages hash → .deb hash is what makes the download trustworthy.
+ */
+import { parseParagraph, splitParagraphs, type ControlParagraph } from './control.js';
+import { decompressAll } from './decompress.js';
+import { imageFetchError } from './errors.js';
+import { fetchBytes } from './http.js';
+import { gpgvAvailable, verifyClearsigned } from './gpg.js';
+
+/** One entry of the Release file's SHA256 list. */
+export interface IndexFile {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** A package's fields from Packages that downloads need. */
+export interface PackageInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly filename: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly depends: string;
+}
+
+/** Options for `openArchive`. */
+export interface ArchiveOptions {
+  readonly mirror: string;
+  readonly suite: string;
+  readonly component?: string;
+  readonly arch?: string;
+  /** Keyring for gpgv; verification happens only when this file and gpgv both exist. */
+  readonly keyring?: string;
+  /** Status lines for the user (not progress). */
+  readonly log: (line: string) => void;
+}
+
+/** An opened archive: the package index of one suite/component/arch. */
+export interface Archive {
+  readonly mirror: string;
+  readonly suite: string;
+  /** True when InRelease's signature was checked with gpgv. */
+  readonly releaseVerified: boolean;
+  lookup(name: string): PackageInfo | undefined;
+  /** URL of a pool file. */
+  url(filename: string): string;
+}
+
+/** Parse the SHA256 field of a Release file into path → hash and size. */
+export function parseReleaseHashes(release: string): Map<string, IndexFile> {
+  const para = parseParagraph(splitParagraphs(release)[0] ?? '');
+  const out = new Map<string, IndexFile>();
+  for (const line of (para.get('sha256') ?? '').split('\n')) {
+    const [sha256, size, path] = line.trim().split(/\s+/);
+    if (sha256 && size && path) out.set(path, { sha256: sha256.toLowerCase(), size: Number(size) });
+  }
+  return out;
+}
+
+function toPackage(p: ControlParagraph): PackageInfo | undefined {
+  const name = p.get('package');
+  const version = p.get('version');
+  const filename = p.get('filename');
+  const size = Number(p.get('size'));
+  const sha256 = p.get('sha256');
+  if (!name || !version || !filename || !sha256 || !Number.isSafeInteger(size)) return undefined;
+  return { name, version, filename, size, sha256: sha256.toLowerCase(), depends: p.get('depends') ?? '' };
+}
+
+/**
+ * Index a Packages file by package name without parsing every paragraph (bookworm's arm64 list
+ * has about 60,000); the first entry for a name wins.
+ */
+export function indexPackages(text: string): (name: string) => PackageInfo | undefined {
+  const byName = new Map<string, string>();
+  for (const para of splitParagraphs(text)) {
+    const m = /^Package:\s*(\S+)/m.exec(para);
+    if (m && !byName.has(m[1]!)) byName.set(m[1]!, para);
+  }
+  return (name) => {
+    const para = byName.get(name);
+    return para === undefined ? undefined : toPackage(parseParagraph(para));
+  };
+}
+
+/** Fetch the Release file, checking InRelease's signature when possible. */
+async function fetchRelease(base: string, opts: ArchiveOptions): Promise<{ text: string; verified: boolean }> {
+  const verifier = opts.keyring ? await gpgvAvailable(opts.keyring) : false;
+  if (verifier && opts.keyring) {
+    const signed = await fetchBytes(`${base}/InRelease`, { optional: true });
+    if (signed) {
+      const text = await verifyClearsigned(signed, opts.keyring, `${base}/InRelease`);
+      opts.log(`Release: InRelease signature verified with gpgv against "${opts.keyring}"`);
+      return { text, verified: true };
+    }
+    opts.log('Release: no InRelease on the mirror; using Release WITHOUT signature verification');
+  } else {
+    opts.log(`Release: gpgv or keyring "${opts.keyring ?? '(none)'}" unavailable; NOT verifying the signature`);
+  }
+  const bytes = await fetchBytes(`${base}/Release`);
+  return { text: new TextDecoder().decode(bytes), verified: false };
+}
+
+/** Fetch and verify the suite's Release and package index. */
+export async function openArchive(opts: ArchiveOptions): Promise<Archive> {
+  const component = opts.component ?? 'main';
+  const arch = opts.arch ?? 'arm64';
+  const mirror = opts.mirror.replace(/\/+$/, '');
+  const base = `${mirror}/dists/${opts.suite}`;
+  const release = await fetchRelease(base, opts);
+  const hashes = parseReleaseHashes(release.text);
+  const stem = `${component}/binary-${arch}/Packages`;
+  const choice = ['.xz', '.gz'].map((ext) => stem + ext).find((p) => hashes.has(p));
+  if (!choice) throw imageFetchError(`Cannot find "${stem}.xz" or ".gz" in the Release file of "${base}"`);
+  const expect = hashes.get(choice)!;
+  const compressed = await fetchBytes(`${base}/${choice}`, expect);
+  opts.log(`Packages: ${choice} (${compressed!.length} bytes) matches the Release SHA256`);
+  const text = new TextDecoder().decode(await decompressAll(compressed!, choice));
+  const lookup = indexPackages(text);
+  return {
+    mirror,
+    suite: opts.suite,
+    releaseVerified: release.verified,
+    lookup,
+    url: (filename) => `${mirror}/${filename}`,
+  };
+}
+
+/** Names of the first alternative of each dependency in a Depends field. */
+export function dependencyNames(depends: string): string[] {
+  return depends
+    .split(',')
+    .map((d) => d.split('|')[0]!.trim().split(/[\s(]/)[0]!)
+    .filter((n) => n !== '');
+}

@@ -1,0 +1,75 @@
+/**
+ * `xenon image pull [--mirror URL] [--suite NAME] [--keyring FILE] [--cache-dir DIR] [--refresh]`.
+ * The command table in src/cli registers `imagePullCommand`; this file only parses and reports.
+ */
+import { parseArgs } from 'node:util';
+import { XenonError } from '../lib/errors.js';
+import { pullGuestImages, type PullOptions } from './pull.js';
+
+export const IMAGE_PULL_USAGE = `Usage: xenon image pull [options]
+
+Fetch Debian's arm64 kernel (linux-image-arm64) and busybox-static from the Debian archive apt is
+configured for, verify them (InRelease signature, Release and Packages SHA256s) and cache the kernel
+Image, busybox and a busybox initramfs under $XDG_CACHE_HOME/xenon (or ~/.cache/xenon).
+
+Options:
+  --mirror URL      archive base URL (holding dists/ and pool/) instead of apt's sources
+  --suite NAME      suite, e.g. bookworm (default: this system's release codename)
+  --keyring FILE    keyring for gpgv (default: the source's Signed-By or Debian's archive keyring)
+  --cache-dir DIR   cache directory
+  --refresh         fetch again even when the cache is valid
+  -h, --help        show this help
+`;
+
+/** Run the command; returns the process exit status. */
+export async function imagePullCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        mirror: { type: 'string' },
+        suite: { type: 'string' },
+        keyring: { type: 'string' },
+        'cache-dir': { type: 'string' },
+        refresh: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`xenon image pull: ${(err as Error).message}\n${IMAGE_PULL_USAGE}`);
+    return new XenonError('USAGE', 'Bad arguments').exitStatus;
+  }
+  if (values.help) {
+    process.stdout.write(IMAGE_PULL_USAGE);
+    return 0;
+  }
+  const opts: PullOptions = {
+    ...(values.mirror !== undefined ? { mirror: values.mirror } : {}),
+    ...(values.suite !== undefined ? { suite: values.suite } : {}),
+    ...(values.keyring !== undefined ? { keyring: values.keyring } : {}),
+    ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
+    ...(values.refresh ? { refresh: true } : {}),
+  };
+  const started = Date.now();
+  try {
+    const images = await pullGuestImages(opts);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `kernel     ${images.kernelVersion}  ${images.kernelImage}\n` +
+        `initramfs  ${images.initramfs}\n` +
+        `busybox    ${images.busybox}\n` +
+        `${images.fromCache ? 'cache was valid' : 'pulled'} in ${secs} s` +
+        `${images.manifest.releaseVerified ? '' : ' (Release signature NOT verified)'}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof XenonError) {
+      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      process.stderr.write(`xenon image pull: ${err.message}${cause}\n`);
+      return err.exitStatus;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Check a clearsigned InRelease file with gpgv(1), as apt does, and return only the text that was
+ * signed (never the unsigned parts around it).
+ */
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { imageFetchError } from './errors.js';
+
+function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, (err, _stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 127) : 0;
+      resolve({ code, stderr: String(stderr) });
+    });
+  });
+}
+
+/** True when gpgv runs and `keyring` is readable. */
+export async function gpgvAvailable(keyring: string): Promise<boolean> {
+  try {
+    await access(keyring);
+  } catch {
+    return false; // A missing keyring simply means "cannot verify"; the caller says so.
+  }
+  return (await run('gpgv', ['--version'])).code === 0;
+}
+
+/** Verify `signed` against `keyring`; returns the signed text or throws IMAGE_FETCH. */
+export async function verifyClearsigned(signed: Uint8Array, keyring: string, what: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'xenon-gpgv-'));
+  try {
+    const input = join(dir, 'InRelease');
+    const output = join(dir, 'Release');
+    await writeFile(input, signed);
+    const r = await run('gpgv', ['--quiet', '--keyring', keyring, '--output', output, input]);
+    if (r.code !== 0) {
+      const detail = r.stderr.trim().split('\n').pop() ?? '';
+      throw imageFetchError(`Cannot verify the signature of "${what}" with "${keyring}": ${detail}`);
+    }
+    return await readFile(output, 'utf8');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

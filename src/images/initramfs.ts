@@ -1,0 +1,40 @@
+/**
+ * The busybox initramfs the guest boots into: /bin/busybox, /dev/console (char 5:1, which the
+ * kernel opens for init's stdin/stdout before running it), the directories `busybox --install -s`
+ * fills, and an /init script. Uncompressed, because gunzip in the guest costs instructions
+ * (arm64-platform.md section 6: inflate_fast is 3 % of a boot).
+ */
+import { CpioWriter } from '../lib/cpio/index.js';
+
+/** The default /init: mount the pseudo filesystems, install applet links, say hello, run a shell. */
+export const DEFAULT_INIT = `#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s
+echo "Xenon: busybox initramfs is up ($(uname -sr))"
+exec /bin/sh
+`;
+
+const DIRS = ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp', 'etc', 'root', 'run'];
+
+/** Options for `buildInitramfs`. */
+export interface InitramfsOptions {
+  /** The static arm64 busybox binary. */
+  readonly busybox: Uint8Array;
+  /** Contents of /init; default `DEFAULT_INIT`. */
+  readonly initScript?: string;
+  /** Timestamp of every entry, for reproducible archives; default 0. */
+  readonly mtime?: number;
+}
+
+/** Build the newc cpio archive. Equal inputs give identical bytes. */
+export function buildInitramfs(opts: InitramfsOptions): Uint8Array {
+  const mtime = opts.mtime ?? 0;
+  const w = new CpioWriter();
+  for (const d of DIRS) w.addDirectory(d, { mode: d === 'tmp' ? 0o1777 : d === 'root' ? 0o700 : 0o755, mtime });
+  w.addDevice('dev/console', { kind: 'char', major: 5, minor: 1 }, { mode: 0o600, mtime });
+  w.addFile('bin/busybox', opts.busybox, { mode: 0o755, mtime });
+  w.addFile('init', new TextEncoder().encode(opts.initScript ?? DEFAULT_INIT), { mode: 0o755, mtime });
+  return w.finish();
+}

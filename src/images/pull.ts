@@ -1,0 +1,215 @@
+/**
+ * `xenon image pull` and `ensureGuestImages`: fetch Debian's stock arm64 kernel and busybox-static
+ * from the configured archive, verify them along the signature → Release → Packages → .deb hash
+ * chain, and cache the kernel Image, busybox and an initramfs built from it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { chooseArchive, readAptSources, runningCodename, type ArchiveChoice } from './apt_sources.js';
+import { dependencyNames, openArchive, type Archive, type PackageInfo } from './archive.js';
+import {
+  defaultCacheDir,
+  manifestIntact,
+  readManifest,
+  sha256,
+  storeFile,
+  writeFileAtomic,
+  writeManifest,
+  type ImageManifest,
+  type ManifestPackage,
+} from './cache.js';
+import { extractDeb } from './deb.js';
+import { imageFetchError } from './errors.js';
+import { downloadFile } from './http.js';
+import { buildInitramfs } from './initramfs.js';
+import { kernelImageFromVmlinuz } from './kernel.js';
+import type { ProgressSink } from './progress.js';
+
+/** The keyring apt uses for Debian when a source names none. */
+export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+const KERNEL_META = 'linux-image-arm64';
+const BUSYBOX = 'busybox-static';
+const ARCH = 'arm64';
+const EM_AARCH64 = 183;
+
+/** Options for `pullGuestImages` and `ensureGuestImages`. */
+export interface PullOptions {
+  /** Archive base URL (the directory holding `dists/` and `pool/`); default: from apt's sources. */
+  readonly mirror?: string;
+  /** Suite; default: the running release's codename. */
+  readonly suite?: string;
+  /** Keyring for InRelease; default: the source's Signed-By, else Debian's archive keyring. */
+  readonly keyring?: string;
+  /** Default `$XDG_CACHE_HOME/xenon`. */
+  readonly cacheDir?: string;
+  /** Ignore a valid cache and fetch again. */
+  readonly refresh?: boolean;
+  /** Where apt's configuration and os-release live (tests point these elsewhere). */
+  readonly etcApt?: string;
+  readonly osRelease?: string;
+  /** Status lines; default: stderr. */
+  readonly log?: (line: string) => void;
+  /** Progress bars; default: process.stderr. */
+  readonly progress?: ProgressSink;
+}
+
+/** What a boot needs, as absolute paths. */
+export interface GuestImages {
+  readonly kernelImage: string;
+  readonly initramfs: string;
+  readonly busybox: string;
+  readonly kernelVersion: string;
+  readonly manifest: ImageManifest;
+  /** True when nothing was downloaded. */
+  readonly fromCache: boolean;
+}
+
+function pkgDir(p: PackageInfo): string {
+  return `images/${p.name}_${p.version.replace(/:/g, '%3a')}`;
+}
+
+function resolveArchive(opts: PullOptions): ArchiveChoice {
+  const codename = opts.suite ?? runningCodename(opts.osRelease);
+  if (opts.mirror) {
+    if (!codename) throw imageFetchError('Cannot tell which Debian suite to use: pass --suite NAME');
+    return { mirror: opts.mirror.replace(/\/+$/, ''), suite: codename, origin: '--mirror' };
+  }
+  return chooseArchive(readAptSources(opts.etcApt), codename);
+}
+
+/** Download a package's .deb into the cache (verified), extract what `want` selects, delete the .deb. */
+async function fetchAndExtract(
+  archive: Archive,
+  p: PackageInfo,
+  want: (path: string, type: string) => boolean,
+  ctx: { cacheDir: string; sink: ProgressSink },
+): Promise<Map<string, Uint8Array>> {
+  const dir = join(ctx.cacheDir, pkgDir(p));
+  await mkdir(dir, { recursive: true });
+  const debPath = join(dir, basename(p.filename));
+  await downloadFile(archive.url(p.filename), debPath, { sha256: p.sha256, size: p.size, sink: ctx.sink, label: `${p.name}_${p.version}` });
+  try {
+    const files = await extractDeb(await readFile(debPath), (h) => want(h.path, h.type), basename(p.filename));
+    return new Map(files.map((f) => [f.path, f.data]));
+  } finally {
+    await rm(debPath, { force: true }); // The extracted files are what we keep; the .deb is re-fetchable.
+  }
+}
+
+function checkBusybox(bytes: Uint8Array, what: string): void {
+  const elf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+  if (!elf || bytes[4] !== 2 || bytes[18]! + (bytes[19]! << 8) !== EM_AARCH64) {
+    throw imageFetchError(`"${what}" is not a 64-bit arm64 ELF executable`);
+  }
+}
+
+function toManifestPackage(role: ManifestPackage['role'], p: PackageInfo): ManifestPackage {
+  return { role, name: p.name, version: p.version, filename: p.filename, sha256: p.sha256, size: p.size };
+}
+
+/** The kernel metapackage's linux-image dependency, then its "-unsigned" twin, as present in the index. */
+function kernelCandidates(archive: Archive, meta: PackageInfo): PackageInfo[] {
+  const names = dependencyNames(meta.depends).filter((n) => n.startsWith('linux-image-'));
+  const out: PackageInfo[] = [];
+  for (const n of names.flatMap((d) => [d, `${d}-unsigned`])) {
+    const p = archive.lookup(n);
+    if (p && !out.some((q) => q.name === p.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Fetch, verify and cache the kernel, busybox and default initramfs (a no-op on a valid cache). */
+export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImages> {
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const sink = opts.progress ?? process.stderr;
+  const cached = opts.refresh ? undefined : await readManifest(cacheDir);
+  if (cached && (!opts.suite || opts.suite === cached.suite) && (await manifestIntact(cacheDir, cached))) {
+    log(`Cache: "${join(cacheDir, 'images')}" is valid (kernel ${cached.kernelVersion}, ${cached.suite}); nothing to fetch`);
+    return toImages(cacheDir, cached, true);
+  }
+
+  const choice = resolveArchive(opts);
+  const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;
+  log(`Archive: ${choice.mirror} suite ${choice.suite} (from ${choice.origin})`);
+  const archive = await openArchive({ mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log });
+
+  const meta = archive.lookup(KERNEL_META);
+  if (!meta) throw imageFetchError(`Cannot find "${KERNEL_META}" in ${choice.suite}/main/binary-${ARCH}`);
+  const candidates = kernelCandidates(archive, meta);
+  if (candidates.length === 0) throw imageFetchError(`Cannot resolve "${KERNEL_META}" (Depends: "${meta.depends}") to a kernel package`);
+
+  const ctx = { cacheDir, sink };
+  let kernel: { pkg: PackageInfo; path: string; vmlinuz: Uint8Array } | undefined;
+  for (const pkg of candidates) {
+    log(`Kernel: ${KERNEL_META} ${meta.version} -> ${pkg.name} ${pkg.version} (${pkg.size} bytes)`);
+    const files = await fetchAndExtract(archive, pkg, (path, type) => type === '0' && /^boot\/vmlinuz-/.test(path), ctx);
+    const [path, vmlinuz] = [...files][0] ?? [];
+    if (path && vmlinuz) {
+      kernel = { pkg, path, vmlinuz };
+      break;
+    }
+    log(`Kernel: ${pkg.name} has no /boot/vmlinuz-*; trying the next candidate`);
+  }
+  if (!kernel) throw imageFetchError(`Cannot find /boot/vmlinuz-* in any of ${candidates.map((c) => `"${c.name}"`).join(', ')}`);
+  const kernelVersion = basename(kernel.path).replace(/^vmlinuz-/, '');
+  const image = kernelImageFromVmlinuz(kernel.vmlinuz, kernel.path);
+
+  const bb = archive.lookup(BUSYBOX);
+  if (!bb) throw imageFetchError(`Cannot find "${BUSYBOX}" in ${choice.suite}/main/binary-${ARCH}`);
+  log(`Busybox: ${bb.name} ${bb.version} (${bb.size} bytes)`);
+  const bbFiles = await fetchAndExtract(archive, bb, (path, type) => type === '0' && path === 'bin/busybox', ctx);
+  const busybox = bbFiles.get('bin/busybox');
+  if (!busybox) throw imageFetchError(`Cannot find /bin/busybox in "${bb.name}"`);
+  checkBusybox(busybox, `${bb.name}:/bin/busybox`);
+
+  const kdir = pkgDir(kernel.pkg);
+  const kernelImage = await storeFile(cacheDir, `${kdir}/Image`, image);
+  const manifest: ImageManifest = {
+    format: 1,
+    mirror: archive.mirror,
+    suite: archive.suite,
+    arch: ARCH,
+    releaseVerified: archive.releaseVerified,
+    createdAt: new Date().toISOString(),
+    kernelVersion,
+    packages: [toManifestPackage('kernel-meta', meta), toManifestPackage('kernel', kernel.pkg), toManifestPackage('busybox', bb)],
+    files: {
+      kernelImage,
+      // Signed arm64 kernels ship the Image itself as vmlinuz: keep one copy then.
+      vmlinuz: image === kernel.vmlinuz ? kernelImage : await storeFile(cacheDir, `${kdir}/${basename(kernel.path)}`, kernel.vmlinuz),
+      busybox: await storeFile(cacheDir, `${pkgDir(bb)}/busybox`, busybox, 0o755),
+      initramfs: await storeFile(cacheDir, 'images/initramfs.cpio', buildInitramfs({ busybox })),
+    },
+  };
+  await writeManifest(cacheDir, manifest);
+  log(`Cache: kernel Image ${image.length} bytes, busybox ${busybox.length} bytes, initramfs ${manifest.files.initramfs.size} bytes`);
+  return toImages(cacheDir, manifest, false);
+}
+
+function toImages(cacheDir: string, m: ImageManifest, fromCache: boolean): GuestImages {
+  return {
+    kernelImage: join(cacheDir, m.files.kernelImage.path),
+    initramfs: join(cacheDir, m.files.initramfs.path),
+    busybox: join(cacheDir, m.files.busybox.path),
+    kernelVersion: m.kernelVersion,
+    manifest: m,
+    fromCache,
+  };
+}
+
+/**
+ * What `npm start` calls: the cached images (pulling them first if needed), with an initramfs
+ * whose /init is `initScript` when given (cached as `images/initramfs-<sha256 prefix>.cpio`).
+ */
+export async function ensureGuestImages(opts: PullOptions & { initScript?: string } = {}): Promise<GuestImages> {
+  const images = await pullGuestImages(opts);
+  if (opts.initScript === undefined) return images;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const busybox = await readFile(images.busybox);
+  const cpio = buildInitramfs({ busybox, initScript: opts.initScript });
+  const path = join(cacheDir, `images/initramfs-${sha256(new TextEncoder().encode(opts.initScript)).slice(0, 16)}.cpio`);
+  if (!existsSync(path) || sha256(await readFile(path)) !== sha256(cpio)) await writeFileAtomic(path, cpio);
+  return { ...images, initramfs: path };
+}
