@@ -45,13 +45,30 @@ export function describeStop(o: Outcome, nwords: number): string {
   return `${signalName(o.signal)} at ${where}${addr}`;
 }
 
+const USER_TOP = 1n << 48n;
+
+/**
+ * Fault addresses: Linux reports them without the tag byte, so compare the low 56 bits; and only
+ * within the 48-bit user address range, since QEMU reports addresses beyond it (non-canonical once
+ * the tag is ignored) as 0, and our CPU holds addresses as doubles, exact only for canonical ones.
+ */
+function sameAddr(a: bigint, b: bigint): boolean {
+  const x = a & TAG_MASK;
+  const y = b & TAG_MASK;
+  return x === y || (x >= USER_TOP && y >= USER_TOP) || (x >= USER_TOP && y === 0n) || (y >= USER_TOP && x === 0n);
+}
+
+/** The stop PC: exact, except for fetch faults at tagged or non-canonical addresses (see sameAddr). */
+function samePc(a: Outcome, b: Outcome): boolean {
+  return a.pc === b.pc || (a.signal === SIG.SEGV && b.signal === SIG.SEGV && sameAddr(a.pc, b.pc));
+}
+
 export function compareOutcomes(tc: TestCase, ours: Outcome, qemu: Outcome): FieldDiff[] {
   const d: FieldDiff[] = [];
   const n = tc.words.length;
-  if (ours.signal !== qemu.signal || ours.pc !== qemu.pc) {
+  if (ours.signal !== qemu.signal || !samePc(ours, qemu)) {
     d.push({ field: 'stop', ours: describeStop(ours, n), qemu: describeStop(qemu, n) });
-  } else if ((qemu.signal === SIG.SEGV || qemu.signal === SIG.BUS) && (ours.addr & TAG_MASK) !== (qemu.addr & TAG_MASK)) {
-    // Linux reports fault addresses without the tag byte; compare the low 56 bits.
+  } else if ((qemu.signal === SIG.SEGV || qemu.signal === SIG.BUS) && !sameAddr(ours.addr, qemu.addr)) {
     d.push({ field: 'fault addr', ours: hex64(ours.addr), qemu: hex64(qemu.addr) });
   }
   for (let i = 0; i < 32; i++) {

@@ -8,7 +8,7 @@
  * PATTERN_RULES, keyed by pattern name.
  */
 import type { PatternInfo } from './gen.js';
-import { CODE_BASE, MAX_WORDS, type CaseState, type Rng } from './layout.js';
+import { CODE_BASE, DATA_BASE, DATA_SIZE, MAX_WORDS, type CaseState, type Rng } from './layout.js';
 
 /** Registers that hold pointers into the data region in every initial state; load/store bases are forced to them. */
 export const BASE_REGS: readonly number[] = [28, 31];
@@ -116,7 +116,7 @@ const CLASS_RULES: readonly Rule[] = [
     w = put(ctx, w, 4, 0, notBase(bits(w, 4, 0), ctx.rng));
     const rt = bits(w, 4, 0);
     if (rt === 31 || rt === BASE_X) return null;
-    ctx.state.x[rt] = op.code ? BigInt(CODE_BASE + 4 * ctx.rng.below(MAX_WORDS)) : ctx.state.x[BASE_X]! + BigInt(ctx.rng.below(64) * 64);
+    ctx.state.x[rt] = op.code ? BigInt(CODE_BASE + 4 * ctx.rng.below(MAX_WORDS)) : BigInt(DATA_BASE + 0x1000 + ctx.rng.below(64) * 64);
     return withSysreg(w, op.enc);
   },
   // Branches (immediate): forward to a later instruction or the terminator, so nothing loops.
@@ -129,13 +129,22 @@ const CLASS_RULES: readonly Rule[] = [
     const off = ctx.rng.chance(0.05) ? ahead + 1 + ctx.rng.below(2) : 1 + ctx.rng.below(ahead);
     return put(ctx, w, hi, lo, off);
   },
-  // Branches (register): usually to a later instruction; otherwise the random value (a fetch fault).
+  // Branches (register): usually to a later instruction; otherwise somewhere that faults the same way
+  // on QEMU and on hardware: the (non-executable) data region, an unmapped user address, or a misaligned
+  // address in the code page. (Random 64-bit targets are avoided: QEMU reports non-canonical and
+  // misaligned unmapped targets differently from hardware.)
   (w, ctx) => {
     if (!is(w, 0xfe1f_fc1f, 0xd61f_0000) || bits(w, 24, 21) > 2) return w;
     const rn = bits(w, 9, 5);
-    if (ctx.rng.chance(0.8) && rn !== 31) {
-      ctx.state.x[rn] = BigInt(CODE_BASE + 4 * (ctx.index + 1 + ctx.rng.below(ctx.count - ctx.index)));
-    }
+    if (rn === 31) return w;
+    const rng = ctx.rng;
+    const later = CODE_BASE + 4 * (ctx.index + 1 + rng.below(ctx.count - ctx.index));
+    const r = rng.below(10);
+    ctx.state.x[rn] =
+      r < 7 ? BigInt(later)
+      : r === 7 ? BigInt(DATA_BASE + 4 * rng.below(DATA_SIZE / 4))
+      : r === 8 ? BigInt(0x3000_0000 + 4 * rng.below(0x100_0000))
+      : BigInt(later + 1 + rng.below(3));
     return w;
   },
   // Load register (literal): PC-relative, kept inside the code page.

@@ -63,27 +63,28 @@ export interface Outcome {
 
 /** mulberry32 stream filling the data region: the same function is in harness.c. */
 export function fillData(seed: number, out: Uint8Array): void {
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  // Little-endian hosts only (as the CPU's state buffer already assumes).
+  const u32 = new Uint32Array(out.buffer, out.byteOffset, DATA_SIZE / 4);
   let a = seed >>> 0;
-  for (let i = 0; i < DATA_SIZE; i += 4) {
-    a = (a + 0x6d2b79f5) >>> 0;
+  for (let i = 0; i < DATA_SIZE / 4; i++) {
+    a = (a + 0x6d2b79f5) | 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    t = (t ^ (t >>> 14)) >>> 0;
-    dv.setUint32(i, t, true);
+    u32[i] = t ^ (t >>> 14);
   }
 }
 
-/** Chunks of `now` that differ from `initial`. */
+/** Chunks of `now` that differ from `initial` (both DATA_SIZE bytes, 4-byte aligned). */
 export function changedChunks(initial: Uint8Array, now: Uint8Array): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
-  for (let off = 0; off < DATA_SIZE; off += CHUNK) {
-    for (let i = off; i < off + CHUNK; i++) {
-      if (initial[i] !== now[i]) {
-        out.set(off, now.slice(off, off + CHUNK));
-        break;
-      }
+  const a = new Uint32Array(initial.buffer, initial.byteOffset, DATA_SIZE / 4);
+  const b = new Uint32Array(now.buffer, now.byteOffset, DATA_SIZE / 4);
+  for (let i = 0; i < DATA_SIZE / 4; i++) {
+    if (a[i] !== b[i]) {
+      const off = (i * 4) & ~(CHUNK - 1);
+      out.set(off, now.slice(off, off + CHUNK));
+      i = (off + CHUNK) / 4 - 1;
     }
   }
   return out;
