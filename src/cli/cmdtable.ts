@@ -1,0 +1,20 @@
+/**
+ * The `xenon` command table, in the manner of xl's xl_cmdtable.c: one entry per command with its
+ * handler, a one-line summary and its usage. Commands live in their own files and register here.
+ */
+import { runElfCommand } from './run_elf.js';
+
+export interface Command {
+  readonly name: string;
+  /** Runs the command with the arguments after its name; resolves to the process exit status. */
+  readonly handler: (args: readonly string[]) => number | Promise<number>;
+  readonly summary: string;
+  readonly usage: string;
+  readonly help: string;
+}
+
+export const COMMANDS: readonly Command[] = [runElfCommand];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

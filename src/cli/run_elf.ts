@@ -1,0 +1,69 @@
+/** `xenon run-elf`: run a static arm64 Linux executable on our CPU, like qemu-aarch64. */
+import * as fs from 'node:fs';
+import { XenonError } from '../lib/errors.js';
+import { BadExecutableError } from '../linux_user/elf.js';
+import { runStaticElf } from '../linux_user/run.js';
+import type { Command } from './cmdtable.js';
+
+const USAGE = 'xenon run-elf [--trace] [--memory MiB] <static-arm64-elf> [args...]';
+
+interface RunElfArgs {
+  readonly trace: boolean;
+  readonly memoryMiB: number;
+  readonly exe: string;
+  readonly argv: readonly string[];
+}
+
+/** Options stop at the executable's name: everything after it belongs to the guest. */
+export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
+  let trace = false;
+  let memoryMiB = 1024;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    if (a === '--trace') trace = true;
+    else if (a === '--memory' || a.startsWith('--memory=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      const n = Number(v);
+      if (v === undefined || !Number.isInteger(n) || n < 16 || n > 4096) {
+        throw new XenonError('USAGE', `Cannot use --memory "${v ?? ''}": give a whole number of MiB from 16 to 4096`);
+      }
+      memoryMiB = n;
+    } else throw new XenonError('USAGE', `Unknown option "${a}"; usage: ${USAGE}`);
+  }
+  const exe = args[i];
+  if (exe === undefined) throw new XenonError('USAGE', `Missing the executable; usage: ${USAGE}`);
+  return { trace, memoryMiB, exe, argv: args.slice(i) };
+}
+
+function runElf(args: readonly string[]): number {
+  const a = parseRunElfArgs(args);
+  if (!fs.existsSync(a.exe)) throw new XenonError('FILE_NOT_FOUND', `Cannot run "${a.exe}": no such file`);
+  const envp = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
+  let result;
+  try {
+    result = runStaticElf({ exe: a.exe, argv: a.argv, envp, memoryBytes: a.memoryMiB * 1024 * 1024, trace: a.trace });
+  } catch (e) {
+    if (e instanceof BadExecutableError) throw new XenonError(e.code, `Cannot run "${a.exe}": ${e.reason}`, { cause: e });
+    throw e;
+  }
+  return result;
+}
+
+export const runElfCommand: Command = {
+  name: 'run-elf',
+  handler: runElf,
+  summary: 'Run a static arm64 Linux executable on the Xenon CPU',
+  usage: USAGE,
+  help: [
+    'Runs the program at EL0 with a Linux system-call layer, passing stdin, stdout, stderr and the exit',
+    'status through. A program killed by a signal kills xenon with the same signal.',
+    '  --trace        print each system call and fault on stderr',
+    '  --memory MiB   guest RAM shared by all guest processes (default 1024)',
+  ].join('\n'),
+};

@@ -1,0 +1,358 @@
+/**
+ * The Linux personality of the user-mode runner: processes and threads on guest CPUs, scheduled
+ * round-robin on the one host thread, SVC exits served as system calls and faults turned into the
+ * signals Linux would send (arch/arm64/mm/fault.c, arch/arm64/kernel/traps.c).
+ */
+import * as fs from 'node:fs';
+import path from 'node:path';
+import { CodeCache } from '../arch/arm64/code_cache.js';
+import { EC, ecOf, FSC, type VcpuExit } from '../arch/arm64/exit.js';
+import type { PhysicalBus } from '../arch/arm64/mmu/translator.js';
+import { Access } from '../arch/arm64/mmu/translator.js';
+import { translateInsn } from '../arch/arm64/interp/index.js';
+import { XenonError } from '../lib/errors.js';
+import { AddressSpace } from './address_space.js';
+import { parseElf } from './elf.js';
+import { E } from './errno.js';
+import { FdTable, HostFile, type Blocked } from './files.js';
+import { FrameAllocator } from './frames.js';
+import { buildStack, loadSegments, MMAP_TOP } from './loader.js';
+import { Process, Thread, TPIDR_EL0_SLOT } from './process.js';
+import { dumpsCore, SIG, SIG_DFL, SIG_IGN, defaultIgnored } from './signals.js';
+import { NO_RETURN, setResult, u64 } from './syscalls/args.js';
+import { SYSCALLS } from './syscalls/table.js';
+
+export interface KernelOptions {
+  readonly memoryBytes: number;
+  readonly trace?: boolean;
+  /** Where --trace lines go (stderr by default). */
+  readonly traceSink?: (line: string) => void;
+}
+
+/** How the first process ended: an exit status, or the signal that killed it. */
+export type GuestExit = { readonly status: number } | { readonly signal: number };
+
+/** Instructions a thread runs before the next one gets the host thread. */
+const SLICE = 200_000;
+
+/** Blocks the host thread for `ms` milliseconds (nothing else can run anyway). */
+export function hostSleep(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(ms, 2 ** 31 - 1));
+}
+
+export class Kernel {
+  readonly frames: FrameAllocator;
+  readonly code: CodeCache;
+  readonly bus: PhysicalBus;
+  readonly trace: boolean;
+  private readonly traceSink: (line: string) => void;
+  readonly processes = new Map<number, Process>();
+  threads: Thread[] = [];
+  /** Futex waiters keyed by the RAM offset of the futex word (shared by every process on this RAM). */
+  readonly futexWaiters = new Map<number, { bitset: number; woken: boolean; thread: Thread }[]>();
+  init: Process | null = null;
+  private nextId = process.pid > 1 ? process.pid : 1000;
+  private result: GuestExit | null = null;
+
+  constructor(o: KernelOptions) {
+    const ram = new ArrayBuffer(o.memoryBytes);
+    this.code = new CodeCache(ram.byteLength);
+    this.frames = new FrameAllocator(ram, this.code);
+    this.bus = { ram, ramBase: 0, mmioRead: () => null, mmioWrite: () => false };
+    this.trace = o.trace ?? false;
+    this.traceSink = o.traceSink ?? ((line) => fs.writeSync(2, line + '\n'));
+  }
+
+  log(line: string): void {
+    this.traceSink(line);
+  }
+
+  allocId(): number {
+    return this.nextId++;
+  }
+
+  /** Creates the first process running `exe` (a host path); throws XenonError for a bad executable. */
+  spawn(exe: string, argv: readonly string[], envp: readonly string[]): Process {
+    let bytes: Uint8Array;
+    try {
+      bytes = fs.readFileSync(exe);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      throw new XenonError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_EXECUTABLE', `Cannot read "${exe}"`, { cause: e });
+    }
+    const elf = parseElf(bytes, exe);
+    const as = new AddressSpace(this.frames, MMAP_TOP);
+    const pid = this.allocId();
+    const fds = new FdTable();
+    for (let fd = 0; fd < 3; fd++) fds.install(new HostFile(fd, `/dev/fd/${fd}`, fd === 0 ? 0 : 1, false), false, fd);
+    const p = new Process({ pid, parent: null, as, ownsAs: true, fds, cwd: process.cwd(), exe: path.resolve(exe) });
+    const t = new Thread(pid, p, this.bus, this.code);
+    const image = loadSegments(as, elf);
+    const sp = buildStack(as, { argv, envp, execfn: exe, image, phnum: elf.phnum, uid: hostId('uid'), gid: hostId('gid') });
+    t.cpu.state.setX(31, BigInt(sp));
+    t.cpu.state.pc = image.entry;
+    this.addProcess(p);
+    this.addThread(t);
+    this.init = p;
+    return p;
+  }
+
+  addProcess(p: Process): void {
+    this.processes.set(p.pid, p);
+    p.parent?.children.add(p);
+  }
+
+  addThread(t: Thread): void {
+    t.proc.threads.add(t);
+    this.threads.push(t);
+  }
+
+  /** Runs until the first process ends. */
+  run(): GuestExit {
+    while (this.result === null) {
+      let ran = false;
+      let earliest = Infinity;
+      for (const t of this.threads) {
+        if (t.exited) continue;
+        const w = t.wait;
+        if (w !== null) {
+          if (w.ready()) {
+            t.wait = null;
+            if (w.opts.onReady) setResult(t, w.opts.onReady());
+            else t.cpu.state.pc -= 4; // issue the SVC again
+          } else if (performance.now() >= w.deadline) {
+            t.wait = null;
+            setResult(t, w.opts.onTimeout ? w.opts.onTimeout() : -E.TIMEDOUT);
+          } else {
+            earliest = Math.min(earliest, w.deadline);
+            continue;
+          }
+        }
+        ran = true;
+        this.runSlice(t);
+        if (this.result !== null) break;
+      }
+      if (this.threads.some((t) => t.exited)) this.threads = this.threads.filter((t) => !t.exited);
+      if (!ran && this.result === null) {
+        if (earliest === Infinity) {
+          throw new XenonError('GUEST_FAILED', 'Cannot continue the guest: every thread is blocked (deadlock)');
+        }
+        hostSleep(earliest - performance.now());
+      }
+    }
+    return this.result;
+  }
+
+  private runSlice(t: Thread): void {
+    const cpu = t.cpu;
+    const stop = cpu.icount + SLICE;
+    while (!t.exited && t.wait === null && this.result === null && cpu.icount < stop) {
+      const exit = cpu.run(stop - cpu.icount);
+      if (exit.kind === 'budget') return;
+      if (exit.kind === 'svc') this.syscall(t);
+      else if (exit.kind === 'wfi' || exit.kind === 'wfe') return;
+      else this.fault(t, exit);
+      // A signal sent to this thread by itself (raise, abort) acts when the call returns.
+      if (t.pending.length > 0 && !t.exited) this.deliverPending(t);
+    }
+  }
+
+  private syscall(t: Thread): void {
+    const nr = t.cpu.x32[16]!; // X8
+    const d = SYSCALLS.get(nr);
+    const r = d === undefined ? -E.NOSYS : d.fn(this, t);
+    if (this.trace) {
+      const args = Array.from({ length: d?.argc ?? 6 }, (_, i) => '0x' + u64(t, i).toString(16)).join(', ');
+      const shown = r === NO_RETURN ? '?' : typeof r === 'number' ? (r < 0 ? `-1 errno=${-r}` : '0x' + r.toString(16)) : '<blocked>';
+      this.log(`${t.proc.pid} ${d?.name ?? `syscall_${nr}`}(${args}) = ${shown}`);
+    }
+    if (r === NO_RETURN) return;
+    if (typeof r === 'number') setResult(t, r);
+    else t.wait = r;
+  }
+
+  /** A synchronous exception: the signal Linux would send for it. */
+  private fault(t: Thread, exit: VcpuExit): void {
+    let sig: number = SIG.SEGV;
+    if (exit.kind === 'brk') sig = SIG.TRAP;
+    else if (exit.kind === 'exception') {
+      const ec = ecOf(exit.esr);
+      const fsc = exit.esr & 0x3f;
+      if (ec === EC.UNKNOWN || ec === EC.SYSREG || ec === EC.ILLEGAL_STATE || ec === EC.FP_ACCESS) sig = SIG.ILL;
+      else if (ec === EC.PC_ALIGN || ec === EC.SP_ALIGN) sig = SIG.BUS;
+      else if (ec === EC.FP_EXC64) sig = SIG.FPE;
+      else if (ec === EC.DABT_LOWER || ec === EC.IABT_LOWER || ec === EC.DABT_CUR || ec === EC.IABT_CUR) {
+        sig = fsc === FSC.ALIGNMENT || fsc === FSC.SYNC_EXTERNAL ? SIG.BUS : SIG.SEGV;
+      }
+    }
+    if (this.trace) {
+      const pc = t.cpu.state.pc;
+      const esr = 'esr' in exit ? exit.esr : 0;
+      const far = exit.kind === 'exception' ? exit.far : 0;
+      const off = t.proc.as.translate(pc, Access.EXEC, 0);
+      const word = typeof off === 'number' ? new DataView(this.frames.ram).getUint32(off, true) : -1;
+      const name = word >= 0 ? `${translateInsn(word).name} (0x${word.toString(16).padStart(8, '0')})` : '<unmapped>';
+      this.log(`${t.proc.pid} fault: pc=0x${pc.toString(16)} esr=0x${esr.toString(16)} far=0x${far.toString(16)} insn=${name} -> signal ${sig}`);
+    }
+    this.signalThread(t, sig);
+    if (!t.exited) this.deliverPending(t);
+  }
+
+  /** Queues `sig` for a thread; default actions happen at once. */
+  signalThread(t: Thread, sig: number): void {
+    const act = t.proc.sigactions[sig]!;
+    if (act.handler === SIG_IGN || (act.handler === SIG_DFL && defaultIgnored(sig))) {
+      // A fault with its signal ignored would loop forever: Linux forces the default action.
+      if (sig !== SIG.SEGV && sig !== SIG.BUS && sig !== SIG.ILL && sig !== SIG.FPE && sig !== SIG.TRAP) return;
+    }
+    t.pending.push(sig);
+  }
+
+  /** Sends `sig` to a process (kill): to its first thread that can take it. */
+  signalProcess(p: Process, sig: number): void {
+    const t = [...p.threads].find((x) => !x.exited);
+    if (t !== undefined) this.signalThread(t, sig);
+  }
+
+  /**
+   * Acts on pending signals: without guest handler delivery, a signal whose action is a handler is
+   * ignored unless it is a synchronous fault, which then kills the process as SIG_DFL would.
+   */
+  deliverPending(t: Thread): void {
+    while (t.pending.length > 0 && !t.exited) {
+      const sig = t.pending.shift()!;
+      const act = t.proc.sigactions[sig]!;
+      const fatalFault = sig === SIG.SEGV || sig === SIG.BUS || sig === SIG.ILL || sig === SIG.FPE || sig === SIG.TRAP;
+      if (act.handler === SIG_DFL || fatalFault || sig === SIG.KILL) {
+        if (act.handler === SIG_DFL && defaultIgnored(sig)) continue;
+        this.exitProcess(t.proc, sig | (dumpsCore(sig) ? 0x80 : 0));
+      }
+    }
+  }
+
+  /** A thread ends (exit): CLONE_CHILD_CLEARTID is honoured; the last thread ends the process. */
+  exitThread(t: Thread, status: number): void {
+    if (t.exited) return;
+    this.reapThread(t);
+    if ([...t.proc.threads].every((x) => x.exited)) this.finishProcess(t.proc, (status & 0xff) << 8);
+  }
+
+  /** The whole process ends with the given wait status (exit_group, fatal signal). */
+  exitProcess(p: Process, waitStatus: number): void {
+    for (const t of p.threads) if (!t.exited) this.reapThread(t);
+    this.finishProcess(p, waitStatus);
+  }
+
+  private reapThread(t: Thread): void {
+    t.exited = true;
+    t.wait = null;
+    t.proc.icountDone += t.cpu.icount;
+    if (t.clearChildTid !== 0 && t.proc.threads.size > 1) {
+      const off = t.proc.as.kernelOffset(t.clearChildTid, true);
+      if (off >= 0 && off % 4 === 0) {
+        new DataView(this.frames.ram).setUint32(off, 0, true);
+        this.futexWake(off, 1, -1);
+      }
+    }
+    t.detach();
+  }
+
+  private finishProcess(p: Process, waitStatus: number): void {
+    if (p.zombie) return;
+    p.zombie = true;
+    p.waitStatus = waitStatus;
+    p.fds.closeAll();
+    if (p.ownsAs) p.as.destroy();
+    p.vforkPending = false;
+    for (const c of p.children) c.parent = this.init !== p ? this.init : null;
+    if (p === this.init) {
+      this.result = (waitStatus & 0x7f) === 0 ? { status: (waitStatus >> 8) & 0xff } : { signal: waitStatus & 0x7f };
+    }
+    if (p.parent === null || p.parent.sigactions[SIG.CHLD]!.handler === SIG_IGN) this.processes.delete(p.pid);
+  }
+
+  /** Wakes up to `n` waiters on the futex word at RAM offset `off` whose bitset meets `bitset`. */
+  futexWake(off: number, n: number, bitset: number): number {
+    const list = this.futexWaiters.get(off);
+    if (list === undefined) return 0;
+    let woken = 0;
+    for (let i = 0; i < list.length && woken < n; ) {
+      const w = list[i]!;
+      if ((w.bitset & bitset) !== 0 && !w.thread.exited) {
+        w.woken = true;
+        list.splice(i, 1);
+        woken++;
+      } else if (w.thread.exited) list.splice(i, 1);
+      else i++;
+    }
+    if (list.length === 0) this.futexWaiters.delete(off);
+    return woken;
+  }
+
+  /** Starts a copy of `t` as a new thread (clone with CLONE_THREAD), in `proc`. */
+  cloneThread(t: Thread, proc: Process): Thread {
+    const child = new Thread(this.allocId(), proc, this.bus, this.code);
+    child.cpu.state.restore(t.cpu.state.save());
+    child.sigmask = t.sigmask;
+    return child;
+  }
+
+  /** Replaces the image of `t`'s process (execve); returns a negative errno on failure, 0 on success. */
+  exec(t: Thread, exe: string, argv: readonly string[], envp: readonly string[]): number {
+    let bytes: Uint8Array;
+    try {
+      const st = fs.statSync(exe);
+      if (st.isDirectory()) return -E.ACCES;
+      if ((st.mode & 0o111) === 0) return -E.ACCES;
+      bytes = fs.readFileSync(exe);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      return code === 'ENOENT' ? -E.NOENT : code === 'ENOTDIR' ? -E.NOTDIR : -E.ACCES;
+    }
+    let elf;
+    try {
+      elf = parseElf(bytes, exe);
+    } catch {
+      return -E.NOEXEC;
+    }
+    const p = t.proc;
+    const as = new AddressSpace(this.frames, MMAP_TOP);
+    let image;
+    let sp;
+    try {
+      image = loadSegments(as, elf);
+      sp = buildStack(as, { argv, envp, execfn: exe, image, phnum: elf.phnum, uid: hostId('uid'), gid: hostId('gid') });
+    } catch {
+      as.destroy();
+      return -E.NOMEM;
+    }
+    // Point of no return (de_thread, exec_mmap, flush_signal_handlers).
+    for (const o of p.threads) if (o !== t && !o.exited) this.reapThread(o);
+    if (p.ownsAs) p.as.destroy();
+    p.as = as;
+    p.ownsAs = true;
+    p.vforkPending = false;
+    p.exe = path.resolve(p.cwd, exe);
+    p.fds.closeOnExec();
+    for (const a of p.sigactions) if (a.handler !== SIG_IGN) Object.assign(a, { handler: SIG_DFL, flags: 0, mask: 0n, restorer: 0 });
+    t.switchAddressSpace(as);
+    const s = t.cpu.state;
+    s.x32.fill(0);
+    s.v32.fill(0);
+    s.nzcv = 0;
+    s.fpcr = 0;
+    s.fpsr = 0;
+    s.sys[TPIDR_EL0_SLOT] = 0n;
+    s.setX(31, BigInt(sp));
+    s.pc = image.entry;
+    t.clearChildTid = 0;
+    return 0;
+  }
+}
+
+function hostId(which: 'uid' | 'gid'): number {
+  const f = which === 'uid' ? process.getuid : process.getgid;
+  return f === undefined ? 0 : f.call(process);
+}
+
+export { type Blocked };
