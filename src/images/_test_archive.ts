@@ -1,0 +1,145 @@
+/**
+ * Test fixtures: a synthetic Debian archive (Release, Packages, .debs built with dpkg-deb) served
+ * by a local HTTP server on 127.0.0.1, with switches for the failure cases.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+export const HAVE_DPKG_DEB = spawnSync('dpkg-deb', ['--version']).status === 0;
+export const HAVE_XZ = spawnSync('xz', ['--version']).status === 0;
+
+export const KVER = '6.1.0-99-arm64';
+export const KPKG = `linux-image-${KVER}`;
+
+/** A fake arm64 Image: header magic "ARM\x64" at 0x38, then a recognisable pattern. */
+export function fakeImage(size = 8192): Uint8Array {
+  const b = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
+  b.set([0x41, 0x52, 0x4d, 0x64], 0x38);
+  return b;
+}
+
+/** A fake static busybox: a 64-bit little-endian ELF header for EM_AARCH64 (183). */
+export function fakeBusybox(): Uint8Array {
+  const b = new Uint8Array(256).fill(0x5a);
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
+  b[18] = 183;
+  b[19] = 0;
+  return b;
+}
+
+export function sha256(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** Build a .deb with dpkg-deb from `files` (path → bytes). */
+export function buildDeb(name: string, version: string, files: Record<string, Uint8Array>, compression: 'xz' | 'gzip'): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'xenon-deb-'));
+  try {
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'DEBIAN'), { recursive: true });
+    writeFileSync(
+      join(root, 'DEBIAN/control'),
+      `Package: ${name}\nVersion: ${version}\nArchitecture: arm64\nMaintainer: Test <t@example.invalid>\nDescription: test\n`,
+    );
+    for (const [path, data] of Object.entries(files)) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), data, { mode: 0o755 });
+    }
+    const out = join(dir, 'out.deb');
+    execFileSync('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', root, out], { stdio: 'ignore' });
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Knobs for the failure cases. */
+export interface ArchiveFaults {
+  /** Wrong SHA256 for this package in Packages. */
+  badHashFor?: string;
+  /** Serve only the first half of this package's .deb while declaring the full length. */
+  truncate?: string;
+  /** Wrong SHA256 for the Packages index in Release. */
+  badPackagesHash?: boolean;
+  /** Serve an InRelease with a bogus signature. */
+  bogusInRelease?: boolean;
+}
+
+export interface TestArchive {
+  readonly url: string;
+  readonly image: Uint8Array;
+  readonly busybox: Uint8Array;
+  /** Paths requested so far. */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/** Build the archive and start serving it. */
+export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: ArchiveFaults }): Promise<TestArchive> {
+  const faults = opts.faults ?? {};
+  const image = fakeImage();
+  const busybox = fakeBusybox();
+  const debs: [string, string, Uint8Array, string][] = [
+    ['linux-image-arm64', '6.1.999-1', buildDeb('linux-image-arm64', '6.1.999-1', {}, opts.compression), `${KPKG} (= 6.1.999-1)`],
+    [KPKG, '6.1.999-1', buildDeb(KPKG, '6.1.999-1', { [`boot/vmlinuz-${KVER}`]: gzipSync(image) }, opts.compression), 'kmod'],
+    ['busybox-static', '1:1.35.0-4', buildDeb('busybox-static', '1:1.35.0-4', { 'bin/busybox': busybox }, opts.compression), ''],
+  ];
+  const files = new Map<string, Uint8Array>();
+  const paras = debs.map(([name, version, deb, depends]) => {
+    const filename = `pool/main/${name[0]}/${name}/${name}_${version.replace(/^\d+:/, '')}_arm64.deb`;
+    files.set(`/${filename}`, deb);
+    const hash = faults.badHashFor === name ? '0'.repeat(64) : sha256(deb);
+    return `Package: ${name}\nVersion: ${version}\nArchitecture: arm64\n${depends ? `Depends: ${depends}\n` : ''}Filename: ${filename}\nSize: ${deb.length}\nSHA256: ${hash}\nDescription: test\n`;
+  });
+  const packages = new TextEncoder().encode(`Package: unrelated\nVersion: 1\n\n${paras.join('\n')}`);
+  const index =
+    opts.compression === 'xz'
+      ? ['main/binary-arm64/Packages.xz', execFileSync('xz', ['-c'], { input: packages })]
+      : ['main/binary-arm64/Packages.gz', gzipSync(packages)];
+  const [indexPath, indexBytes] = index as [string, Uint8Array];
+  files.set(`/dists/testing/${indexPath}`, indexBytes);
+  const indexHash = faults.badPackagesHash ? 'f'.repeat(64) : sha256(indexBytes);
+  const release =
+    `Origin: Test\nSuite: testing\nArchitectures: arm64\nSHA256:\n` +
+    ` ${sha256(packages)} ${packages.length} main/binary-arm64/Packages\n` +
+    ` ${indexHash} ${indexBytes.length} ${indexPath}\n`;
+  files.set('/dists/testing/Release', new TextEncoder().encode(release));
+  if (faults.bogusInRelease) {
+    const bogus =
+      `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${release}-----BEGIN PGP SIGNATURE-----\n\n` +
+      `iQIzBAEBCAAdFiEEpHxYpXW2Fn8N3zmfgGt2HSr9cDgFAmYAAAAACgkQgGt2HSr9\n=abcd\n-----END PGP SIGNATURE-----\n`;
+    files.set('/dists/testing/InRelease', new TextEncoder().encode(bogus));
+  }
+
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    requests.push(path);
+    const body = files.get(path);
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-length': body.length });
+    if (faults.truncate && path.includes(`/${faults.truncate}_`)) {
+      res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    image,
+    busybox,
+    requests,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

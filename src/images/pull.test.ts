@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XenonError } from '../lib/errors.js';
+import { DEBIAN_KEYRING, ensureGuestImages, pullGuestImages, type PullOptions } from './pull.js';
+import { HAVE_DPKG_DEB, HAVE_XZ, KPKG, KVER, startArchive, type ArchiveFaults } from './_test_archive.js';
+
+const SKIP = !HAVE_DPKG_DEB || !HAVE_XZ ? 'needs dpkg-deb and xz' : false;
+const HAVE_GPGV_KEYRING = existsSync(DEBIAN_KEYRING) && existsSync('/usr/bin/gpgv');
+
+/** A fresh cache dir plus quiet logging; returns the options and the collected output. */
+function quiet(cacheDir: string): { opts: PullOptions; log: string[]; progress: string[] } {
+  const log: string[] = [];
+  const progress: string[] = [];
+  return {
+    opts: {
+      cacheDir,
+      suite: 'testing',
+      keyring: '/nonexistent/keyring.gpg',
+      log: (l) => log.push(l),
+      progress: { write: (t: string) => progress.push(t), isTTY: false },
+    },
+    log,
+    progress,
+  };
+}
+
+async function withArchive(
+  compression: 'xz' | 'gzip',
+  faults: ArchiveFaults,
+  fn: (a: Awaited<ReturnType<typeof startArchive>>, cacheDir: string) => Promise<void>,
+): Promise<void> {
+  const archive = await startArchive({ compression, faults });
+  const cacheDir = mkdtempSync(join(tmpdir(), 'xenon-cache-'));
+  try {
+    await fn(archive, cacheDir);
+  } finally {
+    await archive.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+async function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof XenonError, `expected XenonError, got ${String(err)}`);
+    assert.equal(err.code, 'IMAGE_FETCH');
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('pullGuestImages() fetches, verifies and caches kernel, busybox and initramfs (xz)', { skip: SKIP }, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const { opts, log, progress } = quiet(cacheDir);
+    const images = await pullGuestImages({ ...opts, mirror: a.url });
+    assert.equal(images.fromCache, false);
+    assert.equal(images.kernelVersion, KVER);
+    assert.deepEqual(new Uint8Array(readFileSync(images.kernelImage)), a.image);
+    assert.deepEqual(new Uint8Array(readFileSync(images.busybox)), a.busybox);
+    const listing = execFileSync('cpio', ['-tn', '--quiet'], { input: readFileSync(images.initramfs) }).toString();
+    assert.match(listing, /^bin\/busybox$/m);
+    assert.match(listing, /^dev\/console$/m);
+    assert.match(listing, /^init$/m);
+    const m = images.manifest;
+    assert.equal(m.releaseVerified, false);
+    assert.deepEqual(m.packages.map((p) => [p.role, p.name, p.version]), [
+      ['kernel-meta', 'linux-image-arm64', '6.1.999-1'],
+      ['kernel', KPKG, '6.1.999-1'],
+      ['busybox', 'busybox-static', '1:1.35.0-4'],
+    ]);
+    assert.ok(log.some((l) => /NOT verifying the signature/.test(l)));
+    assert.ok(progress.some((l) => / 100% /.test(l)), 'progress reaches 100%');
+    assert.ok(!existsSync(join(cacheDir, 'images', `${KPKG}_6.1.999-1`, `${KPKG}_6.1.999-1_arm64.deb`)), '.deb removed');
+    assert.deepEqual(JSON.parse(readFileSync(join(cacheDir, 'images/manifest.json'), 'utf8')), JSON.parse(JSON.stringify(m)));
+
+    // A second run is a no-op: no request reaches the server.
+    const before = a.requests.length;
+    const again = await pullGuestImages({ ...opts, mirror: a.url });
+    assert.equal(again.fromCache, true);
+    assert.equal(a.requests.length, before);
+
+    // A tampered cache is detected and fetched again.
+    writeFileSync(images.kernelImage, 'garbage');
+    const healed = await pullGuestImages({ ...opts, mirror: a.url });
+    assert.equal(healed.fromCache, false);
+    assert.deepEqual(new Uint8Array(readFileSync(healed.kernelImage)), a.image);
+  });
+});
+
+test('pullGuestImages() handles gzip Packages and data.tar.gz', { skip: SKIP }, async () => {
+  await withArchive('gzip', {}, async (a, cacheDir) => {
+    const images = await pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url });
+    assert.deepEqual(new Uint8Array(readFileSync(images.kernelImage)), a.image);
+    assert.ok(a.requests.includes('/dists/testing/main/binary-arm64/Packages.gz'));
+  });
+});
+
+test('pullGuestImages() takes the mirror from apt sources (deb822) when none is given', { skip: SKIP }, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const etcApt = join(cacheDir, 'etc-apt');
+    mkdirSync(join(etcApt, 'sources.list.d'), { recursive: true });
+    writeFileSync(join(etcApt, 'sources.list'), '# nothing here\n');
+    writeFileSync(
+      join(etcApt, 'sources.list.d/test.sources'),
+      `Types: deb\nURIs: ${a.url}\nSuites: testing testing-updates\nComponents: main\n`,
+    );
+    const { opts, log } = quiet(cacheDir);
+    const images = await pullGuestImages({ ...opts, etcApt });
+    assert.equal(images.manifest.mirror, a.url.replace(/\/$/, ''));
+    assert.ok(log.some((l) => l.includes('test.sources')));
+  });
+});
+
+test('ensureGuestImages() builds an initramfs with the given /init', { skip: SKIP }, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const script = '#!/bin/sh\necho custom init\n';
+    const images = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, initScript: script });
+    assert.match(images.initramfs, /initramfs-[0-9a-f]{16}\.cpio$/);
+    const dir = mkdtempSync(join(tmpdir(), 'xenon-initrd-'));
+    try {
+      execFileSync('cpio', ['-id', '--quiet', '-D', dir, 'init'], { input: readFileSync(images.initramfs) });
+      assert.equal(readFileSync(join(dir, 'init'), 'utf8'), script);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('pullGuestImages() rejects a .deb whose SHA256 differs from Packages', { skip: SKIP }, async () => {
+  await withArchive('xz', { badHashFor: 'busybox-static' }, async (a, cacheDir) => {
+    await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /SHA256 [0-9a-f]{64} differs/);
+    assert.equal(existsSync(join(cacheDir, 'images/manifest.json')), false);
+  });
+});
+
+test('pullGuestImages() rejects a truncated download', { skip: SKIP }, async () => {
+  await withArchive('xz', { truncate: KPKG }, async (a, cacheDir) => {
+    await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /interrupted|truncated/);
+  });
+});
+
+test('pullGuestImages() rejects a Packages index whose hash differs from Release', { skip: SKIP }, async () => {
+  await withArchive('xz', { badPackagesHash: true }, async (a, cacheDir) => {
+    await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /Packages\.xz.*SHA256/);
+  });
+});
+
+test('pullGuestImages() rejects an InRelease with a bad signature', { skip: SKIP || (!HAVE_GPGV_KEYRING && 'needs gpgv and the Debian keyring') }, async () => {
+  await withArchive('xz', { bogusInRelease: true }, async (a, cacheDir) => {
+    const opts = { ...quiet(cacheDir).opts, mirror: a.url, keyring: DEBIAN_KEYRING };
+    await rejectsWith(pullGuestImages(opts), /Cannot verify the signature of ".*InRelease"/);
+  });
+});
+
+test('pullGuestImages() reports an unreachable mirror as IMAGE_FETCH', async () => {
+  // Take a free port and close it again, so nothing listens there.
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const cacheDir = mkdtempSync(join(tmpdir(), 'xenon-cache-'));
+  try {
+    await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: `http://127.0.0.1:${port}` }), /network error/);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
