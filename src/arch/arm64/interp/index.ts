@@ -16,11 +16,12 @@ import { SIMD_MOV } from './simd_mov.js';
 import { SIMD_PERM } from './simd_perm.js';
 import { SIMD_INT } from './simd_int.js';
 import { SIMD_INT_SHIFT } from './simd_int_shift.js';
+import { SIMD_FP } from './simd_fp.js';
 import { FP_SCALAR } from './fp_scalar.js';
 import { FP_CONV } from './fp_conv.js';
 
 /** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
-export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, LDST_SIMD, SIMD_INT, SIMD_INT_SHIFT, SIMD_PERM, SIMD_MOV, FP_CONV, FP_SCALAR];
+export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, LDST_SIMD, SIMD_INT, SIMD_INT_SHIFT, SIMD_PERM, SIMD_MOV, FP_CONV, FP_SCALAR, SIMD_FP];
 
 interface Handler {
   readonly factory: Factory;
