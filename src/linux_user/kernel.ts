@@ -19,7 +19,7 @@ import { FrameAllocator } from './frames.js';
 import { buildStack, loadSegments, MMAP_TOP } from './loader.js';
 import { Process, Thread, TPIDR_EL0_SLOT } from './process.js';
 import { dumpsCore, SIG, SIG_DFL, SIG_IGN, defaultIgnored } from './signals.js';
-import { NO_RETURN, setResult, u64 } from './syscalls/args.js';
+import { NO_RETURN, setResult } from './syscalls/args.js';
 import { SYSCALLS } from './syscalls/table.js';
 
 export interface KernelOptions {
@@ -162,7 +162,7 @@ export class Kernel {
     const d = SYSCALLS.get(nr);
     const r = d === undefined ? -E.NOSYS : d.fn(this, t);
     if (this.trace) {
-      const args = Array.from({ length: d?.argc ?? 6 }, (_, i) => '0x' + u64(t, i).toString(16)).join(', ');
+      const args = Array.from({ length: d?.argc ?? 6 }, (_, i) => '0x' + t.cpu.x64[i]!.toString(16)).join(', ');
       const shown = r === NO_RETURN ? '?' : typeof r === 'number' ? (r < 0 ? `-1 errno=${-r}` : '0x' + r.toString(16)) : '<blocked>';
       this.log(`${t.proc.pid} ${d?.name ?? `syscall_${nr}`}(${args}) = ${shown}`);
     }
