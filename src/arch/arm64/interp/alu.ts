@@ -3,53 +3,41 @@
  * architecture's AddWithCarry (Arm ARM DDI0487, J1 shared pseudocode) defines it.
  */
 import type { Cpu } from '../cpu.js';
+import { REG_ZR_READ } from '../state.js';
 
-const TWO32 = 0x1_0000_0000;
-
-/** X[d] = a + b + cin over 64 bits; sets NZCV when `setFlags`. `d` is a slot index (see state.ts). */
+/**
+ * X[d] = a + b + cin over 64 bits; sets NZCV when `setFlags`. `d` is a slot index (see state.ts).
+ * The sums stay below 2^33 and are stored through the Uint32Array, which reduces them modulo 2^32;
+ * carries come from comparisons, so nothing here needs more than one double add per half.
+ */
 export function addWithCarry64(
   c: Cpu, d: number, aLo: number, aHi: number, bLo: number, bHi: number, cin: number, setFlags: boolean,
 ): void {
-  let lo = aLo + bLo + cin;
-  let carry = 0;
-  if (lo >= TWO32) {
-    lo -= TWO32;
-    carry = 1;
-  }
-  let hi = aHi + bHi + carry;
-  let cout = 0;
-  if (hi >= TWO32) {
-    hi -= TWO32;
-    cout = 1;
-  }
-  if (setFlags) {
-    const n = hi >>> 31;
-    const z = (lo | hi) === 0 ? 1 : 0;
-    const v = ((aHi ^ hi) & (bHi ^ hi)) >>> 31;
-    c.nzcv = ((n << 31) | (z << 30) | (cout << 29) | (v << 28)) >>> 0;
-  }
+  const lo = aLo + bLo + cin;
+  const hi = aHi + bHi + (lo > 0xffff_ffff ? 1 : 0);
   const x = c.x32;
   x[2 * d] = lo;
   x[2 * d + 1] = hi;
+  if (setFlags) {
+    const h = hi | 0;
+    const nz = (h & 0x8000_0000) | ((lo | h) === 0 ? 0x4000_0000 : 0);
+    const cv = (hi > 0xffff_ffff ? 0x2000_0000 : 0) | ((((aHi ^ h) & (bHi ^ h)) >>> 31) << 28);
+    c.nzcv = (nz | cv) >>> 0;
+  }
 }
 
 /** W[d] = a + b + cin over 32 bits (upper half cleared); sets NZCV when `setFlags`. */
 export function addWithCarry32(c: Cpu, d: number, a: number, b: number, cin: number, setFlags: boolean): void {
-  let r = a + b + cin;
-  let cout = 0;
-  if (r >= TWO32) {
-    r -= TWO32;
-    cout = 1;
-  }
-  if (setFlags) {
-    const n = r >>> 31;
-    const z = r === 0 ? 1 : 0;
-    const v = ((a ^ r) & (b ^ r)) >>> 31;
-    c.nzcv = ((n << 31) | (z << 30) | (cout << 29) | (v << 28)) >>> 0;
-  }
+  const r = a + b + cin;
   const x = c.x32;
   x[2 * d] = r;
   x[2 * d + 1] = 0;
+  if (setFlags) {
+    const w = r | 0;
+    const nz = (w & 0x8000_0000) | (w === 0 ? 0x4000_0000 : 0);
+    const cv = (r > 0xffff_ffff ? 0x2000_0000 : 0) | ((((a ^ w) & (b ^ w)) >>> 31) << 28);
+    c.nzcv = (nz | cv) >>> 0;
+  }
 }
 
 /** NZCV for a logical result (C and V cleared). */
@@ -188,4 +176,37 @@ export function decodeBitMasks(immN: number, imms: number, immr: number, immedia
     tLo: Number(t & 0xffff_ffffn),
     tHi: Number(t >> 32n),
   };
+}
+
+/**
+ * A 64-bit LSL/LSR/ROR of register slot `m` by a constant `s` (0..63), planned as a right funnel shift
+ * of three words of `c.x32` by `r` (0..31): lo = (x[i0] >>> r) | (x[i1] << (32 - r)) and
+ * hi = (x[i1] >>> r) | (x[i2] << (32 - r)); when r = 0 the result is just (x[i0], x[i1]).
+ * Words that shift in zeros are read from the XZR slot. ASR (needs a sign word) returns null.
+ */
+export interface Funnel {
+  readonly i0: number;
+  readonly i1: number;
+  readonly i2: number;
+  readonly r: number;
+}
+
+export function funnel64(m: number, t: number, s: number): Funnel | null {
+  const lo = 2 * m;
+  const hi = 2 * m + 1;
+  const z = 2 * REG_ZR_READ;
+  if (s === 0) return { i0: lo, i1: hi, i2: z, r: 0 };
+  const big = s >= 32;
+  const k = s & 31;
+  switch (t) {
+    case SHIFT_LSL:
+      if (!big) return { i0: z, i1: lo, i2: hi, r: 32 - s };
+      return k === 0 ? { i0: z, i1: lo, i2: z, r: 0 } : { i0: z, i1: z, i2: lo, r: 32 - k };
+    case SHIFT_LSR:
+      return big ? { i0: hi, i1: z, i2: z, r: k } : { i0: lo, i1: hi, i2: z, r: s };
+    case SHIFT_ROR:
+      return big ? { i0: hi, i1: lo, i2: hi, r: k } : { i0: lo, i1: hi, i2: lo, r: s };
+    default:
+      return null;
+  }
 }

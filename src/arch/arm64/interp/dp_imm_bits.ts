@@ -4,7 +4,7 @@
  * Every mask is decoded by the factory, so closures are a rotate, an AND and an OR on 32-bit halves.
  */
 import type { Factory } from './group.js';
-import { SHIFT_ROR, decodeBitMasks, logicFlags32, logicFlags64, shiftHi64, shiftLo64 } from './alu.js';
+import { decodeBitMasks, logicFlags32, logicFlags64 } from './alu.js';
 import { dstZr, regSp, srcZr } from './regs.js';
 
 /** AND/ORR/EOR/ANDS (immediate): Rd is SP for the non-flag forms; ORR with Rn = ZR is MOV (bitmask immediate). */
@@ -105,36 +105,44 @@ function bitfield(kind: BitfieldKind): Factory {
     }
     const mHi = bm.wHi & bm.tHi;
     const ntHi = ~bm.tHi;
+    // ROR(src, rot) as a funnel of the source words; a whole-word rotation is a word swap.
+    const i0 = 2 * n + (rot >= 32 ? 1 : 0);
+    const i1 = 2 * n + (rot >= 32 ? 0 : 1);
+    const r = rot & 31;
+    const l = 32 - r;
     switch (kind) {
       case 'U':
+        if (r === 0) return (c) => { const x = c.x32; const a = x[i0]!; x[2 * d + 1] = x[i1]! & mHi; x[2 * d] = a & mLo; };
         return (c) => {
           const x = c.x32;
-          const lo = x[2 * n]!;
-          const hi = x[2 * n + 1]!;
-          x[2 * d] = shiftLo64(lo, hi, SHIFT_ROR, rot) & mLo;
-          x[2 * d + 1] = shiftHi64(lo, hi, SHIFT_ROR, rot) & mHi;
+          const a = x[i0]!;
+          const b = x[i1]!;
+          x[2 * d] = ((a >>> r) | (b << l)) & mLo;
+          x[2 * d + 1] = ((b >>> r) | (a << l)) & mHi;
         };
       case 'S': {
-        const signHalf = s >= 32 ? 1 : 0;
+        const signWord = 2 * n + (s >= 32 ? 1 : 0);
         const up = 31 - (s & 31);
         return (c) => {
           const x = c.x32;
-          const lo = x[2 * n]!;
-          const hi = x[2 * n + 1]!;
-          const sign = (x[2 * n + signHalf]! << up) >> 31;
-          x[2 * d] = (sign & ntLo) | (shiftLo64(lo, hi, SHIFT_ROR, rot) & mLo);
-          x[2 * d + 1] = (sign & ntHi) | (shiftHi64(lo, hi, SHIFT_ROR, rot) & mHi);
+          const a = x[i0]!;
+          const b = x[i1]!;
+          const sign = (x[signWord]! << up) >> 31;
+          const rl = r === 0 ? a : (a >>> r) | (b << l);
+          const rh = r === 0 ? b : (b >>> r) | (a << l);
+          x[2 * d] = (sign & ntLo) | (rl & mLo);
+          x[2 * d + 1] = (sign & ntHi) | (rh & mHi);
         };
       }
       default:
         return (c) => {
           const x = c.x32;
-          const lo = x[2 * n]!;
-          const hi = x[2 * n + 1]!;
-          const rl = shiftLo64(lo, hi, SHIFT_ROR, rot) & mLo;
-          const rh = shiftHi64(lo, hi, SHIFT_ROR, rot) & mHi;
-          x[2 * d] = (x[2 * dIn]! & ~mLo) | rl;
-          x[2 * d + 1] = (x[2 * dIn + 1]! & ~mHi) | rh;
+          const a = x[i0]!;
+          const b = x[i1]!;
+          const rl = r === 0 ? a : (a >>> r) | (b << l);
+          const rh = r === 0 ? b : (b >>> r) | (a << l);
+          x[2 * d] = (x[2 * dIn]! & ~mLo) | (rl & mLo);
+          x[2 * d + 1] = (x[2 * dIn + 1]! & ~mHi) | (rh & mHi);
         };
     }
   };

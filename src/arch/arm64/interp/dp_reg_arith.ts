@@ -8,7 +8,7 @@
  */
 import type { Exec, Factory } from './group.js';
 import {
-  SHIFT_ROR, addWithCarry32, addWithCarry64, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64,
+  SHIFT_ROR, addWithCarry32, funnel64, addWithCarry64, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64,
 } from './alu.js';
 import { dstZr, regSp, srcZr } from './regs.js';
 
@@ -61,12 +61,37 @@ function logicalReg(op: LogicOp, invert: boolean, setFlags: boolean): Factory {
         x[2 * d + 1] = 0;
       };
     }
+    const fu = funnel64(m, t, s);
+    if (fu === null) {
+      return (c) => {
+        const x = c.x32;
+        const ml = x[2 * m]!;
+        const mh = x[2 * m + 1]!;
+        const rl = logic(op, x[2 * n]!, shiftLo64(ml, mh, t, s) ^ inv);
+        const rh = logic(op, x[2 * n + 1]!, shiftHi64(ml, mh, t, s) ^ inv);
+        if (setFlags) logicFlags64(c, rl, rh);
+        x[2 * d] = rl;
+        x[2 * d + 1] = rh;
+      };
+    }
+    const { i0, i1, i2, r } = fu;
+    const l = 32 - r;
+    if (r === 0) {
+      return (c) => {
+        const x = c.x32;
+        const rl = logic(op, x[2 * n]!, x[i0]! ^ inv);
+        const rh = logic(op, x[2 * n + 1]!, x[i1]! ^ inv);
+        if (setFlags) logicFlags64(c, rl, rh);
+        x[2 * d] = rl;
+        x[2 * d + 1] = rh;
+      };
+    }
     return (c) => {
       const x = c.x32;
-      const ml = x[2 * m]!;
-      const mh = x[2 * m + 1]!;
-      const rl = logic(op, x[2 * n]!, shiftLo64(ml, mh, t, s) ^ inv);
-      const rh = logic(op, x[2 * n + 1]!, shiftHi64(ml, mh, t, s) ^ inv);
+      const a = x[i0]!;
+      const b = x[i1]!;
+      const rl = logic(op, x[2 * n]!, ((a >>> r) | (b << l)) ^ inv);
+      const rh = logic(op, x[2 * n + 1]!, ((b >>> r) | (x[i2]! << l)) ^ inv);
       if (setFlags) logicFlags64(c, rl, rh);
       x[2 * d] = rl;
       x[2 * d + 1] = rh;
@@ -129,12 +154,31 @@ function addSubShifted(sub: boolean, setFlags: boolean): Factory {
         addWithCarry32(c, d, x[2 * n]!, (shift32(x[2 * m]!, t, s) ^ inv) >>> 0, cin, setFlags);
       };
     }
+    const fu = funnel64(m, t, s);
+    if (fu === null) {
+      return (c) => {
+        const x = c.x32;
+        const ml = x[2 * m]!;
+        const mh = x[2 * m + 1]!;
+        const bl = (shiftLo64(ml, mh, t, s) ^ inv) >>> 0;
+        const bh = (shiftHi64(ml, mh, t, s) ^ inv) >>> 0;
+        addWithCarry64(c, d, x[2 * n]!, x[2 * n + 1]!, bl, bh, cin, setFlags);
+      };
+    }
+    const { i0, i1, i2, r } = fu;
+    const l = 32 - r;
+    if (r === 0) {
+      return (c) => {
+        const x = c.x32;
+        addWithCarry64(c, d, x[2 * n]!, x[2 * n + 1]!, (x[i0]! ^ inv) >>> 0, (x[i1]! ^ inv) >>> 0, cin, setFlags);
+      };
+    }
     return (c) => {
       const x = c.x32;
-      const ml = x[2 * m]!;
-      const mh = x[2 * m + 1]!;
-      const bl = (shiftLo64(ml, mh, t, s) ^ inv) >>> 0;
-      const bh = (shiftHi64(ml, mh, t, s) ^ inv) >>> 0;
+      const a = x[i0]!;
+      const b = x[i1]!;
+      const bl = (((a >>> r) | (b << l)) ^ inv) >>> 0;
+      const bh = (((b >>> r) | (x[i2]! << l)) ^ inv) >>> 0;
       addWithCarry64(c, d, x[2 * n]!, x[2 * n + 1]!, bl, bh, cin, setFlags);
     };
   };
