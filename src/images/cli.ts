@@ -21,8 +21,14 @@ Options:
   -h, --help        show this help
 `;
 
+/** Where the command writes; the process's streams by default. */
+export interface CommandIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
 /** Run the command; returns the process exit status. */
-export async function imagePullCommand(argv: string[]): Promise<number> {
+export async function imagePullCommand(argv: string[], io: CommandIo = process): Promise<number> {
   let values;
   try {
     values = parseArgs({
@@ -38,11 +44,11 @@ export async function imagePullCommand(argv: string[]): Promise<number> {
       allowPositionals: false,
     }).values;
   } catch (err) {
-    process.stderr.write(`xenon image pull: ${(err as Error).message}\n${IMAGE_PULL_USAGE}`);
+    io.stderr.write(`xenon image pull: ${(err as Error).message}\n${IMAGE_PULL_USAGE}`);
     return new XenonError('USAGE', 'Bad arguments').exitStatus;
   }
   if (values.help) {
-    process.stdout.write(IMAGE_PULL_USAGE);
+    io.stdout.write(IMAGE_PULL_USAGE);
     return 0;
   }
   const opts: PullOptions = {
@@ -51,12 +57,14 @@ export async function imagePullCommand(argv: string[]): Promise<number> {
     ...(values.keyring !== undefined ? { keyring: values.keyring } : {}),
     ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
     ...(values.refresh ? { refresh: true } : {}),
+    log: (line) => io.stderr.write(`${line}\n`),
+    progress: io.stderr,
   };
   const started = Date.now();
   try {
     const images = await pullGuestImages(opts);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    process.stdout.write(
+    io.stdout.write(
       `kernel     ${images.kernelVersion}  ${images.kernelImage}\n` +
         `initramfs  ${images.initramfs}\n` +
         `busybox    ${images.busybox}\n` +
@@ -67,7 +75,7 @@ export async function imagePullCommand(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof XenonError) {
       const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      process.stderr.write(`xenon image pull: ${err.message}${cause}\n`);
+      io.stderr.write(`xenon image pull: ${err.message}${cause}\n`);
       return err.exitStatus;
     }
     throw err;
