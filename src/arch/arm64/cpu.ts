@@ -15,6 +15,7 @@ import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
 import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
+import { hostCounter } from './sysreg/counter.js';
 
 const MAX_BLOCK_INSNS = 64;
 const JUMP_CACHE_SIZE = 4096;
@@ -28,6 +29,8 @@ export interface CpuOptions {
   readonly state?: CpuState;
   /** Shared with the other vCPUs on the same RAM; a new one by default. */
   readonly code?: CodeCache;
+  /** The generic timer's count (CNTVCT_EL0) at CNTFRQ_EL0; the host's monotonic clock by default. */
+  readonly counter?: () => bigint;
 }
 
 export class Cpu extends MemoryAccessor {
@@ -42,6 +45,10 @@ export class Cpu extends MemoryAccessor {
   readonly v64: BigUint64Array;
   readonly vf32: Float32Array;
   readonly vf64: Float64Array;
+  /** System register storage (`state.sys`) as 32-bit halves, so MRS/MSR of plain registers avoid BigInt. */
+  readonly sys32: Uint32Array;
+  /** Source of CNTVCT_EL0. */
+  readonly counter: () => bigint;
 
   /** Address of the instruction being executed (sign-extended canonical VA). */
   pc = 0;
@@ -76,6 +83,8 @@ export class Cpu extends MemoryAccessor {
     this.v64 = s.v64;
     this.vf32 = s.vf32;
     this.vf64 = s.vf64;
+    this.sys32 = new Uint32Array(s.sys.buffer, s.sys.byteOffset, s.sys.length * 2);
+    this.counter = opts.counter ?? hostCounter;
   }
 
   /** Runs until an exit or until about `budget` instructions have retired (checked at block boundaries). */

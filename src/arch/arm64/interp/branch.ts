@@ -4,6 +4,7 @@ import { EC, makeEsr } from '../exit.js';
 import type { Factory, InsnGroup } from './group.js';
 import { conditionHolds } from './alu.js';
 import { setXFromAddress, srcZr, xAddress } from './regs.js';
+import { currentEl } from './system.js';
 
 /** Sign-extends the low `bits` bits of `v`. */
 function sext(v: number, bits: number): number {
@@ -76,7 +77,12 @@ function exceptionGen(kind: 'svc' | 'hvc' | 'smc', ec: number): Factory {
   return (f) => {
     const imm = f.imm!;
     const esr = makeEsr(ec, imm);
-    return (c) => c.exitAfter({ kind, imm, esr });
+    if (kind === 'svc') return (c) => c.exitAfter({ kind, imm, esr });
+    // HVC and SMC are UNDEFINED at EL0 (Arm ARM DDI0487 C6.2 HVC, SMC).
+    return (c) => {
+      if (currentEl(c) === 0) c.undefined();
+      c.exitAfter({ kind, imm, esr });
+    };
   };
 }
 

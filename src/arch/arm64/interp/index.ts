@@ -11,6 +11,7 @@ import { LDST } from './ldst.js';
 import { LDST_ATOMIC } from './ldst_atomic.js';
 import { LDST_EXCL } from './ldst_excl.js';
 import { LDST_PAIR } from './ldst_pair.js';
+import { SYSTEM } from './system.js';
 import { LDST_SIMD } from './ldst_simd.js';
 import { SIMD_MOV } from './simd_mov.js';
 import { SIMD_PERM } from './simd_perm.js';
@@ -21,7 +22,7 @@ import { FP_SCALAR } from './fp_scalar.js';
 import { FP_CONV } from './fp_conv.js';
 
 /** Groups in decode order. Patterns of different groups do not overlap except where noted in the group. */
-export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, LDST_SIMD, SIMD_INT, SIMD_INT_SHIFT, SIMD_PERM, SIMD_MOV, FP_CONV, FP_SCALAR, SIMD_FP];
+export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, SYSTEM, LDST, LDST_PAIR, LDST_EXCL, LDST_ATOMIC, LDST_SIMD, SIMD_INT, SIMD_INT_SHIFT, SIMD_PERM, SIMD_MOV, FP_CONV, FP_SCALAR, SIMD_FP];
 
 interface Handler {
   readonly factory: Factory;

@@ -4,9 +4,10 @@
  *
  * CONSTRAINED UNPREDICTABLE cases follow QEMU 7.2 (the differential reference): LDP with Rt == Rt2
  * leaves the first value in the register; with writeback the base register ends up holding the new
- * address even if it is also Rt or Rt2; STP stores the old register values. Both halves are read (or
- * both addresses probed, for a store crossing a page) before anything is written, so a fault leaves
- * registers and memory unchanged.
+ * address even if it is also Rt or Rt2; STP stores the old register values. Loads read both halves
+ * before writing a register, so a fault leaves registers unchanged. STP is two stores, like QEMU's: if
+ * the second one faults (the pair crosses into an unmapped page) the first has been made, which the
+ * architecture allows for a faulting multi-access instruction.
  */
 import { LDST_PAIR_PATTERNS } from '../decode/ldst.js';
 import type { Exec, Factory, InsnGroup } from './group.js';
@@ -14,7 +15,6 @@ import { dstZr, regSp, srcZr, xAddress } from './regs.js';
 import type { Cpu } from '../cpu.js';
 
 const TWO32 = 0x1_0000_0000;
-const PAGE_MASK = 0xfff;
 
 const enum PairOp {
   ST32, ST64, LD32, LD64, LDSW,
@@ -28,13 +28,11 @@ function pairAccess(c: Cpu, op: PairOp, va: number, t: number, t2: number): void
   const x = c.x32;
   switch (op) {
     case PairOp.ST32: {
-      if ((va & PAGE_MASK) > 0x1000 - 8) { c.probeWrite(va); c.probeWrite(va + 7); }
       c.write32(va, x[2 * t]!);
       c.write32(va + 4, x[2 * t2]!);
       return;
     }
     case PairOp.ST64: {
-      if ((va & PAGE_MASK) > 0x1000 - 16) { c.probeWrite(va); c.probeWrite(va + 15); }
       c.write64(va, x, 2 * t);
       c.write64(va + 8, x, 2 * t2);
       return;

@@ -4,6 +4,7 @@
  * Registers without accessors are plain storage in `CpuState.sys[slot]`.
  */
 import type { Cpu } from '../cpu.js';
+import { CNTFRQ_HZ } from './counter.js';
 
 export interface SysregInfo {
   readonly name: string;
@@ -14,7 +15,10 @@ export interface SysregInfo {
   readonly op2: number;
   /** What EL0 may do; anything else traps (EC 0x18 at EL1, or UNDEFINED in user mode). */
   readonly el0: 'none' | 'r' | 'rw';
-  /** Writable at all? Read-only registers (ID registers) treat MSR as UNDEFINED. */
+  /**
+   * Writable at all? Read-only registers (ID registers) treat MSR as UNDEFINED, and those without a
+   * `read` accessor are constants: MRS returns `reset` without touching the state buffer.
+   */
   readonly writable: boolean;
   readonly reset: bigint;
   readonly read?: (c: Cpu) => bigint;
@@ -34,7 +38,7 @@ function reg(d: Def): SysregInfo {
 export const SYSREGS: readonly SysregInfo[] = [
   reg({
     name: 'NZCV', op0: 3, op1: 3, crn: 4, crm: 2, op2: 0, el0: 'rw',
-    read: (c) => BigInt(c.nzcv & 0xf000_0000),
+    read: (c) => BigInt((c.nzcv & 0xf000_0000) >>> 0),
     write: (c, v) => { c.nzcv = Number(v & 0xf000_0000n); },
   }),
   reg({
@@ -54,7 +58,12 @@ export const SYSREGS: readonly SysregInfo[] = [
   reg({ name: 'DCZID_EL0', op0: 3, op1: 3, crn: 0, crm: 0, op2: 7, el0: 'r', writable: false, reset: 4n }),
   // CTR_EL0 of a Cortex-A53: 64-byte lines, VIPT I-cache.
   reg({ name: 'CTR_EL0', op0: 3, op1: 3, crn: 0, crm: 0, op2: 1, el0: 'r', writable: false, reset: 0x8444c004n }),
+  // Generic timer: Linux lets EL0 read the frequency and the virtual count (CNTKCTL_EL1.EL0VCTEN).
+  reg({ name: 'CNTFRQ_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 0, el0: 'r', writable: false, reset: BigInt(CNTFRQ_HZ) }),
+  reg({ name: 'CNTVCT_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 2, el0: 'r', writable: false, read: (c) => c.counter() }),
   reg({ name: 'MIDR_EL1', op0: 3, op1: 0, crn: 0, crm: 0, op2: 0, writable: false, reset: 0x410fd034n }),
+  // ID_AA64ISAR0_EL1 (D17.2.61): Atomic = 2 (FEAT_LSE: LD<op>, SWP, CAS, CASP), CRC32 = 1.
+  reg({ name: 'ID_AA64ISAR0_EL1', op0: 3, op1: 0, crn: 0, crm: 6, op2: 0, writable: false, reset: 0x0021_0000n }),
 ];
 
 /** Key of an MRS/MSR encoding: op0:op1:CRn:CRm:op2 packed as in the instruction's bits 20..5. */
