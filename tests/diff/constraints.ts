@@ -23,6 +23,18 @@ export interface ConstrainContext {
   readonly state: CaseState;
   /** Bits fixed by the pattern being generated: rules never change them. */
   readonly fixed: number;
+  /** Registers whose initial value an earlier instruction of the case relies on. */
+  readonly claimed: ReadonlySet<number>;
+  /** Registers this instruction's rules gave a value (claimed once the word is accepted). */
+  readonly claims: number[];
+}
+
+/** Gives X[r] an initial value this instruction relies on; false if an earlier instruction already relies on X[r]. */
+function setReg(ctx: ConstrainContext, r: number, v: bigint): boolean {
+  if (ctx.claimed.has(r)) return false;
+  ctx.state.x[r] = v;
+  ctx.claims.push(r);
+  return true;
 }
 
 /** Returns the adjusted word, or null to reject it (the generator then draws another). */
@@ -91,6 +103,9 @@ const SAFE_SYS_OPS: readonly { enc: number; code: boolean }[] = [
 ];
 
 const CLASS_RULES: readonly Rule[] = [
+  // Keep the data-region base intact for later loads and stores: no instruction writes X28 (bits 4..0
+  // are the destination in nearly every class; for the rest, renaming a source loses nothing).
+  (w, ctx) => (bits(w, 4, 0) === BASE_X ? put(ctx, w, 4, 0, ctx.rng.below(28)) : w),
   // Exception generation: SVC would be a real system call on QEMU's side.
   (w) => (is(w, 0xffe0_001f, 0xd400_0001) ? null : w),
   // MSR (immediate) changes PSTATE fields (DAIF, SPSel, SSBS...) that Linux traps or we do not compare.
@@ -103,7 +118,7 @@ const CLASS_RULES: readonly Rule[] = [
     if (ok.length === 0) return null;
     const r = ctx.rng.pick(ok);
     const rt = bits(w, 4, 0);
-    if (!isRead && rt !== 31) ctx.state.x[rt] = ctx.rng.u64() & r.mask;
+    if (!isRead && rt !== 31 && !setReg(ctx, rt, ctx.rng.u64() & r.mask)) return null;
     return withSysreg(w, r.enc);
   },
   // SYS / SYSL: only cache maintenance EL0 may do, on an address in our regions.
@@ -116,7 +131,8 @@ const CLASS_RULES: readonly Rule[] = [
     w = put(ctx, w, 4, 0, notBase(bits(w, 4, 0), ctx.rng));
     const rt = bits(w, 4, 0);
     if (rt === 31 || rt === BASE_X) return null;
-    ctx.state.x[rt] = op.code ? BigInt(CODE_BASE + 4 * ctx.rng.below(MAX_WORDS)) : BigInt(DATA_BASE + 0x1000 + ctx.rng.below(64) * 64);
+    const va = op.code ? CODE_BASE + 4 * ctx.rng.below(MAX_WORDS) : DATA_BASE + 0x1000 + ctx.rng.below(64) * 64;
+    if (!setReg(ctx, rt, BigInt(va))) return null;
     return withSysreg(w, op.enc);
   },
   // Branches (immediate): forward to a later instruction or the terminator, so nothing loops.
@@ -140,12 +156,12 @@ const CLASS_RULES: readonly Rule[] = [
     const rng = ctx.rng;
     const later = CODE_BASE + 4 * (ctx.index + 1 + rng.below(ctx.count - ctx.index));
     const r = rng.below(10);
-    ctx.state.x[rn] =
+    const target =
       r < 7 ? BigInt(later)
       : r === 7 ? BigInt(DATA_BASE + 4 * rng.below(DATA_SIZE / 4))
       : r === 8 ? BigInt(0x3000_0000 + 4 * rng.below(0x100_0000))
       : BigInt(later + 1 + rng.below(3));
-    return w;
+    return setReg(ctx, rn, target) ? w : null;
   },
   // Load register (literal): PC-relative, kept inside the code page.
   (w, ctx) => {
@@ -179,7 +195,7 @@ const CLASS_RULES: readonly Rule[] = [
     if (is(w, 0x3b20_0c00, 0x3820_0800)) {
       const rm = notBase(bits(w, 20, 16), rng);
       w = put(ctx, w, 20, 16, rm);
-      if (rm !== 31) ctx.state.x[rm] = smallIndex(rng);
+      if (rm !== 31 && !setReg(ctx, rm, smallIndex(rng))) return null;
     }
     // Atomic memory operations and CAS: Rs (bits 20..16) is a data register.
     if (is(w, 0x3b20_0c00, 0x3820_0000) || is(w, 0x3fa0_7c00, 0x08a0_7c00)) {
@@ -189,7 +205,7 @@ const CLASS_RULES: readonly Rule[] = [
     if (is(w, 0xbe80_0000, 0x0c80_0000)) {
       const rm = notBase(bits(w, 20, 16), rng);
       w = put(ctx, w, 20, 16, rm);
-      if (rm !== 31) ctx.state.x[rm] = smallIndex(rng);
+      if (rm !== 31 && !setReg(ctx, rm, smallIndex(rng))) return null;
     }
     return w;
   },

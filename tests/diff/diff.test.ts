@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GROUPS } from '../../src/arch/arm64/interp/index.js';
 import { formatMismatch } from './compare.js';
 import { loadCorpus } from './corpus.js';
-import { allPatterns, generateCase } from './gen.js';
+import { allPatterns, generateCase, generateMixedCase } from './gen.js';
 import { KNOWN_MISMATCHES } from './known.js';
 import { missingTools } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
@@ -60,3 +60,13 @@ for (const g of GROUPS) {
     check(runBoth(cases));
   });
 }
+
+test(`diff: random sequences mixing all patterns match QEMU (seed ${SEED})`, { skip }, () => {
+  const pool = allPatterns();
+  const cases: TestCase[] = [];
+  for (let k = 0; k < PER_GROUP * 2; k++) {
+    const tc = generateMixedCase(pool, k, { seed: SEED });
+    if (tc !== null) cases.push(tc);
+  }
+  check(runBoth(cases));
+});

@@ -5,14 +5,14 @@ import { parseArgs } from 'node:util';
 import { translateInsn } from '../../src/arch/arm64/interp/index.js';
 import { disassemble, formatMismatch } from './compare.js';
 import { appendCorpus, loadCorpus } from './corpus.js';
-import { allPatterns, generateCase, randomState, wordsCase, type PatternInfo } from './gen.js';
+import { allPatterns, generateCase, generateMixedCase, randomState, wordsCase, type PatternInfo } from './gen.js';
 import { KNOWN_MISMATCHES } from './known.js';
 import { Rng, SIG, type TestCase } from './layout.js';
 import { missingTools, runQemu } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
 
 const USAGE = `usage: fuzz_cli [--count N] [--seed S] [--group G[,G]] [--pattern P[,P]] [--index I]
-                [--words HEX[,HEX...]] [--max-len L] [--corpus] [--undef] [--save [--note TEXT]]
+                [--words HEX[,HEX...]] [--max-len L] [--mix] [--corpus] [--undef] [--save [--note TEXT]]
                 [--max-report K] [--list]`;
 
 function main(): number {
@@ -25,6 +25,7 @@ function main(): number {
       index: { type: 'string' },
       words: { type: 'string' },
       'max-len': { type: 'string' },
+      mix: { type: 'boolean' },
       corpus: { type: 'boolean' },
       undef: { type: 'boolean' },
       save: { type: 'boolean' },
@@ -71,7 +72,12 @@ function main(): number {
     }
     const byName = new Map(pats.map((p) => [p.pattern.name, p.group]));
     cases = [];
-    if (a.index !== undefined) {
+    if (a.mix) {
+      // Sequences mixing the selected patterns.
+      const first = a.index !== undefined ? Number(a.index) : 0;
+      const n = a.index !== undefined ? 1 : count;
+      for (let k = first; k < first + n; k++) pushCase(cases, generateMixedCase(pats, k, { seed, maxLen }));
+    } else if (a.index !== undefined) {
       for (const p of pats) pushCase(cases, generateCase(p, Number(a.index), { seed, maxLen }));
     } else {
       // Spread N cases over the selected patterns, round-robin.
@@ -140,6 +146,8 @@ function report(results: readonly CaseResult[], maxReport: number): void {
 function repro(tc: TestCase): string {
   const m = /seed (\d+) pattern (\S+) case (\d+)/.exec(tc.label);
   if (m) return `node dist/tests/diff/fuzz_cli.js --seed ${m[1]} --pattern ${m[2]} --index ${m[3]}`;
+  const x = /seed (\d+) mix case (\d+)/.exec(tc.label);
+  if (x) return `node dist/tests/diff/fuzz_cli.js --seed ${x[1]} --mix --index ${x[2]} (with the same --group/--pattern selection)`;
   return `--words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')}`;
 }
 

@@ -151,19 +151,40 @@ export interface GenOptions {
  */
 export function generateCase(info: PatternInfo, index: number, opts: GenOptions): TestCase | null {
   const rng = new Rng(opts.seed, hashString(info.pattern.name), index);
-  const state = randomState(rng);
   const len = 1 + rng.below(Math.min(opts.maxLen ?? 3, MAX_WORDS));
+  return build(rng, len, () => info, `seed ${opts.seed} pattern ${info.pattern.name} case ${index}`);
+}
+
+/**
+ * Mixed case `index`: 2..maxLen+1 instructions, each of a pattern drawn from `pool` (flag setters
+ * before flag users, loads before arithmetic, ...). Reproducible from (seed, pool, index).
+ */
+export function generateMixedCase(pool: readonly PatternInfo[], index: number, opts: GenOptions): TestCase | null {
+  const rng = new Rng(opts.seed, hashString('mix'), index);
+  const len = 2 + rng.below(Math.min(opts.maxLen ?? 3, MAX_WORDS - 1));
+  return build(rng, len, () => rng.pick(pool), `seed ${opts.seed} mix case ${index}`);
+}
+
+function build(rng: Rng, len: number, choose: () => PatternInfo, label: string): TestCase | null {
+  const state = randomState(rng);
   const words: number[] = [];
+  const claimed = new Set<number>();
   for (let i = 0; i < len; i++) {
+    const info = choose();
     let w: number | null = null;
     for (let attempt = 0; attempt < 64 && w === null; attempt++) {
-      const cand = constrain(info, randomEncoding(info.pattern, rng), { rng, index: i, count: len, state, fixed: info.pattern.mask });
-      if (cand !== null && translateInsn(cand).name === info.pattern.name) w = cand;
+      const claims: number[] = [];
+      const ctx = { rng, index: i, count: len, state, fixed: info.pattern.mask, claimed, claims };
+      const cand = constrain(info, randomEncoding(info.pattern, rng), ctx);
+      if (cand !== null && translateInsn(cand).name === info.pattern.name) {
+        w = cand;
+        for (const r of claims) claimed.add(r);
+      }
     }
     if (w === null) return null;
     words.push(w);
   }
-  return { words, state, label: `seed ${opts.seed} pattern ${info.pattern.name} case ${index}` };
+  return { words, state, label };
 }
 
 /** A case running explicit words with a random state (--words). */
