@@ -6,9 +6,9 @@
  * any register is written, so a fault leaves the CPU state unchanged; base writeback comes last.
  */
 import { LDST_SIMD_PATTERNS } from '../decode/ldst_simd.js';
-import type { Factory, InsnGroup } from './group.js';
+import type { Exec, Factory, InsnGroup } from './group.js';
 import { xAddress } from './regs.js';
-import { addXImm, probeStore, regOffsetAddress } from './ldst_simd_addr.js';
+import { addXImm, ld128, probeStore, regOffsetAddress, st128 } from './ldst_simd_addr.js';
 import { LDST_STRUCT_HANDLERS } from './ldst_struct.js';
 import type { Cpu } from '../cpu.js';
 
@@ -38,19 +38,6 @@ function ld64(c: Cpu, va: number, t: number): void {
   c.read64(va, r, 4 * t);
   r[4 * t + 2] = 0; r[4 * t + 3] = 0;
 }
-function ld128(c: Cpu, va: number, t: number): void {
-  const r = c.v32;
-  if ((va & 0xfff) <= 0xff0) {
-    // One page: once the first half is readable the second is too.
-    c.read64(va, r, 4 * t);
-    c.read64(va + 8, r, 4 * t + 2);
-    return;
-  }
-  c.read64(va, tmp, 0);
-  c.read64(va + 8, tmp, 2);
-  r[4 * t] = tmp[0]!; r[4 * t + 1] = tmp[1]!; r[4 * t + 2] = tmp[2]!; r[4 * t + 3] = tmp[3]!;
-}
-
 function st8(c: Cpu, va: number, t: number): void {
   c.write8(va, c.v32[4 * t]! & 0xff);
 }
@@ -63,12 +50,6 @@ function st32(c: Cpu, va: number, t: number): void {
 function st64(c: Cpu, va: number, t: number): void {
   c.write64(va, c.v32, 4 * t);
 }
-function st128(c: Cpu, va: number, t: number): void {
-  probeStore(c, va, 16);
-  c.write64(va, c.v32, 4 * t);
-  c.write64(va + 8, c.v32, 4 * t + 2);
-}
-
 const LOADS: readonly Access[] = [ld8, ld16, ld32, ld64, ld128];
 const STORES: readonly Access[] = [st8, st16, st32, st64, st128];
 
@@ -86,51 +67,45 @@ function accessOf(f: Readonly<Record<string, number>>): { acc: Access; scale: nu
 
 const sext9 = (imm: number): number => (imm << 23) >> 23;
 
-const LDST_SIMD_uimm: Factory = (f) => {
-  const a = accessOf(f);
-  if (a === null) return null;
-  const { acc } = a;
-  const n = f.rn!;
-  const t = f.rt!;
-  const off = f.imm! * (1 << a.scale);
-  return (c) => acc(c, xAddress(c.x32, n) + off, t);
-};
+/** Addressing modes with an immediate: offset (also unscaled), post-index, pre-index. */
+const enum Mode { Offset, Post, Pre }
 
-const LDST_SIMD_unscaled: Factory = (f) => {
-  const a = accessOf(f);
-  if (a === null) return null;
-  const { acc } = a;
-  const n = f.rn!;
-  const t = f.rt!;
-  const off = sext9(f.imm!);
-  return (c) => acc(c, xAddress(c.x32, n) + off, t);
-};
+/**
+ * The closure for one register access in `mode`. The accesses hot in memcpy/strlen-style code (Q and
+ * D) get closures that call their access function directly, so V8 can inline it.
+ */
+function modeExec(mode: Mode, acc: Access, n: number, t: number, off: number): Exec {
+  switch (mode) {
+    case Mode.Offset:
+      if (acc === ld128) return (c) => ld128(c, xAddress(c.x32, n) + off, t);
+      if (acc === st128) return (c) => st128(c, xAddress(c.x32, n) + off, t);
+      if (acc === ld64) return (c) => ld64(c, xAddress(c.x32, n) + off, t);
+      if (acc === st64) return (c) => st64(c, xAddress(c.x32, n) + off, t);
+      return (c) => acc(c, xAddress(c.x32, n) + off, t);
+    case Mode.Post:
+      if (acc === ld128) return (c) => { ld128(c, xAddress(c.x32, n), t); addXImm(c.x32, n, off); };
+      if (acc === st128) return (c) => { st128(c, xAddress(c.x32, n), t); addXImm(c.x32, n, off); };
+      return (c) => { acc(c, xAddress(c.x32, n), t); addXImm(c.x32, n, off); };
+    default:
+      if (acc === ld128) return (c) => { ld128(c, xAddress(c.x32, n) + off, t); addXImm(c.x32, n, off); };
+      if (acc === st128) return (c) => { st128(c, xAddress(c.x32, n) + off, t); addXImm(c.x32, n, off); };
+      return (c) => { acc(c, xAddress(c.x32, n) + off, t); addXImm(c.x32, n, off); };
+  }
+}
 
-const LDST_SIMD_post: Factory = (f) => {
-  const a = accessOf(f);
-  if (a === null) return null;
-  const { acc } = a;
-  const n = f.rn!;
-  const t = f.rt!;
-  const off = sext9(f.imm!);
-  return (c) => {
-    acc(c, xAddress(c.x32, n), t);
-    addXImm(c.x32, n, off);
+function immForm(mode: Mode, scaled: boolean): Factory {
+  return (f) => {
+    const a = accessOf(f);
+    if (a === null) return null;
+    const off = scaled ? f.imm! * (1 << a.scale) : sext9(f.imm!);
+    return modeExec(mode, a.acc, f.rn!, f.rt!, off);
   };
-};
+}
 
-const LDST_SIMD_pre: Factory = (f) => {
-  const a = accessOf(f);
-  if (a === null) return null;
-  const { acc } = a;
-  const n = f.rn!;
-  const t = f.rt!;
-  const off = sext9(f.imm!);
-  return (c) => {
-    acc(c, xAddress(c.x32, n) + off, t);
-    addXImm(c.x32, n, off);
-  };
-};
+const LDST_SIMD_uimm = immForm(Mode.Offset, true);
+const LDST_SIMD_unscaled = immForm(Mode.Offset, false);
+const LDST_SIMD_post = immForm(Mode.Post, false);
+const LDST_SIMD_pre = immForm(Mode.Pre, false);
 
 const LDST_SIMD_reg: Factory = (f) => {
   const a = accessOf(f);
@@ -202,26 +177,33 @@ type PairAccess = (c: Cpu, va: number, t: number, t2: number) => void;
 const PAIR_LOADS: readonly PairAccess[] = [ldp32, ldp64, ldp128];
 const PAIR_STORES: readonly PairAccess[] = [stp32, stp64, stp128];
 
-/** LDP/STP (SIMD&FP): mode 0 = offset (also LDNP/STNP), 1 = post-index, 2 = pre-index. */
-function pair(mode: 0 | 1 | 2): Factory {
+/** As modeExec, for pairs: LDP/STP of Q and D get direct calls. */
+function pairExec(mode: Mode, acc: PairAccess, n: number, t: number, t2: number, off: number): Exec {
+  switch (mode) {
+    case Mode.Offset:
+      if (acc === ldp128) return (c) => ldp128(c, xAddress(c.x32, n) + off, t, t2);
+      if (acc === stp128) return (c) => stp128(c, xAddress(c.x32, n) + off, t, t2);
+      if (acc === ldp64) return (c) => ldp64(c, xAddress(c.x32, n) + off, t, t2);
+      if (acc === stp64) return (c) => stp64(c, xAddress(c.x32, n) + off, t, t2);
+      return (c) => acc(c, xAddress(c.x32, n) + off, t, t2);
+    case Mode.Post:
+      if (acc === ldp128) return (c) => { ldp128(c, xAddress(c.x32, n), t, t2); addXImm(c.x32, n, off); };
+      if (acc === stp128) return (c) => { stp128(c, xAddress(c.x32, n), t, t2); addXImm(c.x32, n, off); };
+      return (c) => { acc(c, xAddress(c.x32, n), t, t2); addXImm(c.x32, n, off); };
+    default:
+      if (acc === ldp128) return (c) => { ldp128(c, xAddress(c.x32, n) + off, t, t2); addXImm(c.x32, n, off); };
+      if (acc === stp128) return (c) => { stp128(c, xAddress(c.x32, n) + off, t, t2); addXImm(c.x32, n, off); };
+      return (c) => { acc(c, xAddress(c.x32, n) + off, t, t2); addXImm(c.x32, n, off); };
+  }
+}
+
+/** LDP/STP (SIMD&FP); LDNP/STNP behave as the offset form (the hint does not change the result). */
+function pair(mode: Mode): Factory {
   return (f) => {
     if (f.opc === 3) return null;
     const acc = f.l === 1 ? PAIR_LOADS[f.opc!]! : PAIR_STORES[f.opc!]!;
-    const n = f.rn!;
-    const t = f.rt!;
-    const t2 = f.rt2!;
     const off = ((f.imm! << 25) >> 25) * (4 << f.opc!);
-    if (mode === 0) return (c) => acc(c, xAddress(c.x32, n) + off, t, t2);
-    if (mode === 1) {
-      return (c) => {
-        acc(c, xAddress(c.x32, n), t, t2);
-        addXImm(c.x32, n, off);
-      };
-    }
-    return (c) => {
-      acc(c, xAddress(c.x32, n) + off, t, t2);
-      addXImm(c.x32, n, off);
-    };
+    return pairExec(mode, acc, f.rn!, f.rt!, f.rt2!, off);
   };
 }
 
@@ -232,10 +214,10 @@ const handlers: Record<string, Factory> = {
   LDST_SIMD_pre,
   LDST_SIMD_reg,
   LDR_SIMD_lit,
-  LDSTNP_SIMD: pair(0),
-  LDSTP_SIMD_post: pair(1),
-  LDSTP_SIMD_off: pair(0),
-  LDSTP_SIMD_pre: pair(2),
+  LDSTNP_SIMD: pair(Mode.Offset),
+  LDSTP_SIMD_post: pair(Mode.Post),
+  LDSTP_SIMD_off: pair(Mode.Offset),
+  LDSTP_SIMD_pre: pair(Mode.Pre),
   ...LDST_STRUCT_HANDLERS,
 };
 

@@ -12,7 +12,8 @@ const TWO32 = 0x1_0000_0000;
 export function addXImm(x: Uint32Array, n: number, off: number): void {
   const lo = x[2 * n]! + off;
   x[2 * n] = lo;
-  x[2 * n + 1] = x[2 * n + 1]! + Math.floor(lo / TWO32);
+  if (lo >= TWO32) x[2 * n + 1] = x[2 * n + 1]! + 1;
+  else if (lo < 0) x[2 * n + 1] = x[2 * n + 1]! - 1;
 }
 
 /** X[n] += X[m] (64-bit, modulo 2^64). */
@@ -69,4 +70,28 @@ export function probeStore(c: Cpu, va: number, bytes: number): void {
     c.probeWrite(va);
     c.probeWrite(va + bytes - 1);
   }
+}
+
+/** Staging for a Q access that crosses a page, where a late fault must not leave a half-written register. */
+const tmpQ = new Uint32Array(4);
+
+/** Loads V[t] (128 bits) from va; shared by LDR Q and single-register LD1. */
+export function ld128(c: Cpu, va: number, t: number): void {
+  const r = c.v32;
+  if ((va & 0xfff) <= 0xff0) {
+    // One page: once the first half is readable the second is too.
+    c.read64(va, r, 4 * t);
+    c.read64(va + 8, r, 4 * t + 2);
+    return;
+  }
+  c.read64(va, tmpQ, 0);
+  c.read64(va + 8, tmpQ, 2);
+  r[4 * t] = tmpQ[0]!; r[4 * t + 1] = tmpQ[1]!; r[4 * t + 2] = tmpQ[2]!; r[4 * t + 3] = tmpQ[3]!;
+}
+
+/** Stores V[t] (128 bits) to va, checking both pages first when it crosses one. */
+export function st128(c: Cpu, va: number, t: number): void {
+  probeStore(c, va, 16);
+  c.write64(va, c.v32, 4 * t);
+  c.write64(va + 8, c.v32, 4 * t + 2);
 }

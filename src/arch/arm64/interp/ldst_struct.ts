@@ -8,7 +8,7 @@
  */
 import type { Exec, Factory } from './group.js';
 import { xAddress } from './regs.js';
-import { addXImm, addXReg, probeStore } from './ldst_simd_addr.js';
+import { addXImm, addXReg, ld128, probeStore, st128 } from './ldst_simd_addr.js';
 import type { Cpu } from '../cpu.js';
 
 /** Staging for up to 64 bytes (four Q registers). */
@@ -111,6 +111,17 @@ function multiple(f: Readonly<Record<string, number>>, rm: number): Exec | null 
   if (f.size === 3 && !q && selem !== 1) return null;
   const load = f.l === 1;
   const total = rpt * selem * (q ? 16 : 8);
+  const n = f.rn!;
+  const t = f.rt!;
+  if (rpt === 1 && selem === 1 && q && rm === 31) {
+    // LD1/ST1 {Vt.16b}, [Xn], #16: the form string and memory routines loop on.
+    if (load) return (c) => { ld128(c, xAddress(c.x32, n), t); addXImm(c.x32, n, 16); };
+    return (c) => { st128(c, xAddress(c.x32, n), t); addXImm(c.x32, n, 16); };
+  }
+  if (rpt === 1 && selem === 1 && q && rm < 0) {
+    if (load) return (c) => ld128(c, xAddress(c.x32, n), t);
+    return (c) => st128(c, xAddress(c.x32, n), t);
+  }
   const body = selem === 1 ? contiguous(load, f.rt!, rpt, q) : interleaved(load, f.rt!, selem, q, 1 << f.size!);
   return withWriteback(body, f.rn!, rm, total);
 }
