@@ -4,8 +4,7 @@
  * renamed into place once size and SHA256 match.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { imageFetchError } from './errors.js';
 import { createProgress, type ProgressSink } from './progress.js';
 
@@ -84,22 +83,26 @@ export async function downloadFile(url: string, dest: string, opts: Expected & {
   const total = opts.size ?? Number(res.headers.get('content-length') ?? 0);
   const progress = createProgress(opts.label, total, opts.sink);
   const part = `${dest}.part`;
-  const out = createWriteStream(part);
+  // A FileHandle (not a WriteStream): writes are awaited one by one, so an aborted download
+  // leaves no write in flight to fail after cleanup.
+  const file = await open(part, 'w');
+  let closed = false;
   const hash = createHash('sha256');
   let done = 0;
   try {
     const size = await readBody(url, res, async (c) => {
       hash.update(c);
-      if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
+      await file.write(c);
       done += c.length;
       progress.update(done);
     });
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    closed = true;
+    await file.close();
     progress.done();
     check(url, { size, sha256: hash.digest('hex') }, opts);
     await rename(part, dest);
   } catch (err) {
-    out.destroy();
+    if (!closed) await file.close();
     await rm(part, { force: true });
     throw err;
   }
