@@ -8,7 +8,8 @@ import { MISC, SCALAR_THREE_SAME, SIMD_INT_PATTERNS, THREE_DIFF, THREE_SAME } fr
 import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, Pairing, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
-import { fastMisc, fastSame } from './simd_int_fast.js';
+import { fastSame } from './simd_int_fast.js';
+import { fastMisc } from './simd_int_fast_misc.js';
 
 /** Allowed `size` values as a bit mask. */
 const ALL = 0b1111;

@@ -1,25 +1,177 @@
 /**
- * Specialised closures for the AdvSIMD integer instructions that string and memory routines run in
- * tight loops (glibc's memchr/strlen/strchr use CMEQ, CMHS, UMAXP/UMINP, ADDP, SHRN). They work on the
- * typed-array lanes directly, with no per-lane calls; each factory returns null for the forms it does
- * not cover (64-bit lanes, mostly), which then use the lane engine. Semantics are those of the lane
- * engine, and the differential tests run both.
+ * Specialised closures for the AdvSIMD integer three-same instructions that string and memory routines
+ * run in tight loops (glibc's memchr/strlen/strchr use CMEQ, CMHS, UMAXP/UMINP, ADDP). They work on the
+ * typed-array lanes directly, with no per-lane calls:
+ *   - CMEQ/CMTST/ADD/SUB on 8- and 16-bit lanes work on 32-bit words, SWAR style (carries are kept
+ *     inside each lane by handling the lanes' top bits separately);
+ *   - other 8-bit forms use `c.v8` only, so their closures stay monomorphic;
+ *   - ADD/SUB/CMEQ/CMTST/CMHS/CMHI on 64-bit lanes work on 32-bit halves instead of BigInt.
+ * Each factory returns null for the forms it does not cover, which then use the lane engine; the
+ * differential tests check both against QEMU.
  */
 import type { Cpu } from '../cpu.js';
 import type { Fields } from '../decode/pattern.js';
 import type { Exec } from './group.js';
 
-type View = Uint8Array | Uint16Array | Uint32Array;
+type View = Uint16Array | Uint32Array;
 
 const SCRATCH = new Uint32Array(16);
 
 function view(c: Cpu, bits: number): View {
-  return bits === 8 ? c.v8 : bits === 16 ? c.v16 : c.v32;
+  return bits === 16 ? c.v16 : c.v32;
 }
 
-/** Element-wise and pairwise three-same forms with 8-, 16- and 32-bit lanes. */
 export function fastSame(name: string, f: Fields, bits: number): Exec | null {
-  if (bits === 64) return null;
+  if (bits === 64) return fast64(name, f);
+  if (bits !== 32) {
+    const swar = fastSwar(name, f, bits);
+    if (swar !== null) return swar;
+  }
+  return bits === 8 ? fast8(name, f) : fastWide(name, f, bits);
+}
+
+/**
+ * Lane-parallel CMEQ/CMTST/ADD/SUB on the words of the registers, for 8- and 16-bit lanes. With H the
+ * lanes' top bits and L the rest: a lane of x is non-zero iff ((x & L) + L | x) has its top bit set.
+ */
+function fastSwar(name: string, f: Fields, bits: number): Exec | null {
+  const words = f.q ? 4 : 2;
+  const n = 4 * f.rn!;
+  const m = 4 * f.rm!;
+  const d = 4 * f.rd!;
+  const q = f.q === 1;
+  const H = bits === 8 ? 0x8080_8080 : 0x8000_8000;
+  const L = ~H >>> 0;
+  const top = bits - 1;
+  const ones = bits === 8 ? 0xff : 0xffff;
+  switch (name) {
+    case 'CMEQ':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const x = v[n + i]! ^ v[m + i]!;
+          const nz = (((x & L) + L) | x) & H;
+          v[d + i] = Math.imul((nz ^ H) >>> top, ones);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    case 'CMTST':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const x = v[n + i]! & v[m + i]!;
+          const nz = (((x & L) + L) | x) & H;
+          v[d + i] = Math.imul(nz >>> top, ones);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    case 'ADD':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const a = v[n + i]!;
+          const b = v[m + i]!;
+          v[d + i] = ((a & L) + (b & L)) ^ ((a ^ b) & H);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    case 'SUB':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const a = v[n + i]!;
+          const b = v[m + i]!;
+          v[d + i] = ((a | H) - (b & L)) ^ ((a ^ ~b) & H);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    default:
+      return null;
+  }
+}
+
+const H8 = 0x8080_8080;
+const L8 = 0x7f7f_7f7f;
+
+/** Per-byte a >= b (unsigned) as the bytes' top bits: low 7 bits compared by a borrow-free subtraction, then the top bits. */
+function geBytes(a: number, b: number): number {
+  const low = (a | H8) - (b & L8);
+  return ((a & ~b) | (~(a ^ b) & low)) & H8;
+}
+
+/** Per-lane maximum (kind 0), minimum (1) or sum (2) of the byte pairs of a word, packed into its low 16 bits. */
+function pairBytes(w: number, kind: number): number {
+  const x = w & 0x00ff_00ff;
+  const y = (w >>> 8) & 0x00ff_00ff;
+  let r: number;
+  if (kind === 2) r = (x + y) & 0x00ff_00ff;
+  else {
+    const m = Math.imul((((x | 0x8000_8000) - y) & 0x8000_8000) >>> 15, 0xffff); // x >= y per 16-bit lane
+    r = kind === 0 ? (x & m) | (y & ~m) : (y & m) | (x & ~m);
+  }
+  return (r & 0xff) | ((r >>> 8) & 0xff00);
+}
+
+/** 8-bit compares, max/min and pairwise forms on 32-bit words. Pairwise forms stage through SCRATCH (Vd may be Vm). */
+function fast8(name: string, f: Fields): Exec | null {
+  const words = f.q ? 4 : 2;
+  const n = 4 * f.rn!;
+  const m = 4 * f.rm!;
+  const d = 4 * f.rd!;
+  const q = f.q === 1;
+  // Signed order of two bytes is the unsigned order of the bytes with their sign bits flipped.
+  const flip = name === 'CMGT' || name === 'CMGE' ? H8 : 0;
+  switch (name) {
+    case 'CMHS':
+    case 'CMGE':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) v[d + i] = Math.imul(geBytes(v[n + i]! ^ flip, v[m + i]! ^ flip) >>> 7, 0xff);
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    case 'CMHI':
+    case 'CMGT':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) v[d + i] = Math.imul((geBytes(v[m + i]! ^ flip, v[n + i]! ^ flip) ^ H8) >>> 7, 0xff);
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    case 'UMAX':
+    case 'UMIN': {
+      const max = name === 'UMAX';
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const a = v[n + i]!;
+          const b = v[m + i]!;
+          const ge = Math.imul(geBytes(a, b) >>> 7, 0xff);
+          v[d + i] = max ? (a & ge) | (b & ~ge) : (b & ge) | (a & ~ge);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    }
+    case 'UMAXP':
+    case 'UMINP':
+    case 'ADDP': {
+      const kind = name === 'UMAXP' ? 0 : name === 'UMINP' ? 1 : 2;
+      const half = words >>> 1;
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < half; i++) {
+          SCRATCH[i] = pairBytes(v[n + 2 * i]!, kind) | (pairBytes(v[n + 2 * i + 1]!, kind) << 16);
+          SCRATCH[half + i] = pairBytes(v[m + 2 * i]!, kind) | (pairBytes(v[m + 2 * i + 1]!, kind) << 16);
+        }
+        for (let i = 0; i < words; i++) v[d + i] = SCRATCH[i]!;
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** 16- and 32-bit lanes through the matching view. */
+function fastWide(name: string, f: Fields, bits: number): Exec | null {
   const per = 128 / bits;
   const lanes = f.q ? per : per / 2;
   const n = f.rn! * per;
@@ -27,8 +179,8 @@ export function fastSame(name: string, f: Fields, bits: number): Exec | null {
   const d = f.rd! * per;
   const d32 = 4 * f.rd!;
   const q = f.q === 1;
-  const ones = bits === 32 ? 0xffff_ffff : (1 << bits) - 1;
-  const sign = bits === 32 ? 0x8000_0000 : 1 << (bits - 1);
+  const ones = bits === 32 ? 0xffff_ffff : 0xffff;
+  const sign = bits === 32 ? 0x8000_0000 : 0x8000;
   const half = lanes >>> 1;
   switch (name) {
     case 'ADD':
@@ -49,12 +201,6 @@ export function fastSame(name: string, f: Fields, bits: number): Exec | null {
         for (let i = 0; i < lanes; i++) v[d + i] = v[n + i] === v[m + i] ? ones : 0;
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
-    case 'CMTST':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! & v[m + i]!) !== 0 ? ones : 0;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
     case 'CMHS':
       return (c) => {
         const v = view(c, bits);
@@ -67,177 +213,85 @@ export function fastSame(name: string, f: Fields, bits: number): Exec | null {
         for (let i = 0; i < lanes; i++) v[d + i] = v[n + i]! > v[m + i]! ? ones : 0;
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
-    // Signed order of two lanes is the unsigned order of the lanes with their sign bits flipped.
     case 'CMGT':
       return (c) => {
         const v = view(c, bits);
         for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! ^ sign) >>> 0 > (v[m + i]! ^ sign) >>> 0 ? ones : 0;
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
-    case 'CMGE':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! ^ sign) >>> 0 >= (v[m + i]! ^ sign) >>> 0 ? ones : 0;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    case 'UMAX':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = Math.max(v[n + i]!, v[m + i]!);
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    case 'UMIN':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = Math.min(v[n + i]!, v[m + i]!);
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    // Pairwise: the low half of the result pairs Vn's lanes, the high half Vm's; results go through
-    // SCRATCH because Vd may be Vm.
-    case 'ADDP':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < half; i++) {
-          SCRATCH[i] = v[n + 2 * i]! + v[n + 2 * i + 1]!;
-          SCRATCH[half + i] = v[m + 2 * i]! + v[m + 2 * i + 1]!;
-        }
-        for (let i = 0; i < lanes; i++) v[d + i] = SCRATCH[i]!;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
     case 'UMAXP':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < half; i++) {
-          SCRATCH[i] = Math.max(v[n + 2 * i]!, v[n + 2 * i + 1]!);
-          SCRATCH[half + i] = Math.max(v[m + 2 * i]!, v[m + 2 * i + 1]!);
-        }
-        for (let i = 0; i < lanes; i++) v[d + i] = SCRATCH[i]!;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
     case 'UMINP':
+    case 'ADDP': {
+      const kind = name === 'UMAXP' ? 0 : name === 'UMINP' ? 1 : 2;
       return (c) => {
         const v = view(c, bits);
         for (let i = 0; i < half; i++) {
-          SCRATCH[i] = Math.min(v[n + 2 * i]!, v[n + 2 * i + 1]!);
-          SCRATCH[half + i] = Math.min(v[m + 2 * i]!, v[m + 2 * i + 1]!);
+          const a = v[n + 2 * i]!;
+          const b = v[n + 2 * i + 1]!;
+          const x = v[m + 2 * i]!;
+          const y = v[m + 2 * i + 1]!;
+          SCRATCH[i] = kind === 0 ? Math.max(a, b) : kind === 1 ? Math.min(a, b) : a + b;
+          SCRATCH[half + i] = kind === 0 ? Math.max(x, y) : kind === 1 ? Math.min(x, y) : x + y;
         }
         for (let i = 0; i < lanes; i++) v[d + i] = SCRATCH[i]!;
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
+    }
     default:
       return null;
   }
 }
 
-/** Two-register misc: compares against zero, NEG and ABS with 8-, 16- and 32-bit lanes. */
-export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
-  if (bits === 64) return null;
-  const per = 128 / bits;
-  const lanes = f.q ? per : per / 2;
-  const n = f.rn! * per;
-  const d = f.rd! * per;
-  const d32 = 4 * f.rd!;
-  const q = f.q === 1;
-  const ones = bits === 32 ? 0xffff_ffff : (1 << bits) - 1;
-  const sign = bits === 32 ? 0x8000_0000 : 1 << (bits - 1);
+/** 64-bit lanes (Q is 1: the 1D forms are reserved) as pairs of 32-bit halves. */
+function fast64(name: string, f: Fields): Exec | null {
+  const n = 4 * f.rn!;
+  const m = 4 * f.rm!;
+  const d = 4 * f.rd!;
   switch (name) {
-    case 'CMEQ_z':
+    case 'ADD':
+    case 'SUB': {
+      const sub = name === 'SUB';
       return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = v[n + i] === 0 ? ones : 0;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    case 'CMLT_z':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! & sign) !== 0 ? ones : 0;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    case 'NEG':
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = -v[n + i]!;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    default:
-      return null;
-  }
-}
-
-/**
- * Shift by immediate: SHL/USHR/SSHR/USRA with 8-, 16- and 32-bit lanes, SHRN/XTN-like narrowing from
- * 16- and 32-bit lanes, and USHLL/SSHLL (UXTL/SXTL) to 16- and 32-bit lanes. `bits` is the element
- * size decoded from immh (the narrow size for SHRN and USHLL).
- */
-export function fastShift(name: string, f: Fields, bits: number, sh: number): Exec | null {
-  if (bits === 64) return null;
-  const q = f.q === 1;
-  const d32 = 4 * f.rd!;
-  const per = 128 / bits;
-  const rn = f.rn!;
-  const rd = f.rd!;
-  if (name === 'SHRN' || name === 'SSHLL' || name === 'USHLL') {
-    if (bits === 32) return null;
-    const wide = 2 * bits;
-    const lanes = per / 2;
-    const half = q ? lanes : 0;
-    if (name === 'SHRN') {
-      // Narrow lane i of the result is wide lane i of Vn shifted right by 1..bits.
-      return (c) => {
-        const w = view(c, wide);
-        const base = rn * lanes;
-        for (let i = 0; i < lanes; i++) SCRATCH[i] = w[base + i]! >>> sh;
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[rd * per + half + i] = SCRATCH[i]!;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+        const v = c.v32;
+        for (let i = 0; i < 4; i += 2) {
+          const al = v[n + i]!;
+          const ah = v[n + i + 1]!;
+          const bl = sub ? ~v[m + i]! >>> 0 : v[m + i]!;
+          const bh = sub ? ~v[m + i + 1]! >>> 0 : v[m + i + 1]!;
+          const lo = al + bl + (sub ? 1 : 0);
+          v[d + i] = lo;
+          v[d + i + 1] = ah + bh + (lo > 0xffff_ffff ? 1 : 0);
+        }
       };
     }
-    const signed = name === 'SSHLL';
-    const ext = 32 - bits;
-    return (c) => {
-      const v = view(c, bits);
-      for (let i = 0; i < lanes; i++) {
-        const x = v[rn * per + half + i]!;
-        SCRATCH[i] = (signed ? (x << ext) >> ext : x) << sh;
-      }
-      const w = view(c, wide);
-      for (let i = 0; i < lanes; i++) w[rd * lanes + i] = SCRATCH[i]!;
-    };
-  }
-  const lanes = q ? per : per / 2;
-  const n = rn * per;
-  const d = rd * per;
-  switch (name) {
-    case 'SHL':
+    case 'CMEQ':
+    case 'CMTST': {
+      const tst = name === 'CMTST';
       return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = v[n + i]! << sh;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    case 'USHR':
-      // sh may equal the element size (1..bits): the result is then zero, which >>> 32 would not give.
-      if (sh === 32) return null;
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = v[n + i]! >>> sh;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
-      };
-    case 'SSHR': {
-      const ext = 32 - bits;
-      const s = Math.min(sh, 31);
-      return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = ((v[n + i]! << ext) >> ext) >> s;
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+        const v = c.v32;
+        for (let i = 0; i < 4; i += 2) {
+          const r = tst
+            ? ((v[n + i]! & v[m + i]!) | (v[n + i + 1]! & v[m + i + 1]!)) !== 0
+            : v[n + i] === v[m + i] && v[n + i + 1] === v[m + i + 1];
+          v[d + i] = v[d + i + 1] = r ? 0xffff_ffff : 0;
+        }
       };
     }
-    case 'USRA':
-      if (sh === 32) return null;
+    case 'CMHS':
+    case 'CMHI': {
+      const eq = name === 'CMHS';
       return (c) => {
-        const v = view(c, bits);
-        for (let i = 0; i < lanes; i++) v[d + i] = v[d + i]! + (v[n + i]! >>> sh);
-        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+        const v = c.v32;
+        for (let i = 0; i < 4; i += 2) {
+          const ah = v[n + i + 1]!;
+          const bh = v[m + i + 1]!;
+          const al = v[n + i]!;
+          const bl = v[m + i]!;
+          const r = ah !== bh ? ah > bh : eq ? al >= bl : al > bl;
+          v[d + i] = v[d + i + 1] = r ? 0xffff_ffff : 0;
+        }
       };
+    }
     default:
       return null;
   }
