@@ -111,24 +111,44 @@ function logical(op: WordOp): Factory {
   };
 }
 
-/** ORR (vector, register), whose n = m form is the MOV alias: specialised since memcpy-like code uses it. */
-const ORR_v: Factory = (f) => {
-  const d = f.rd!;
-  const n = f.rn!;
-  const m = f.rm!;
-  if (f.q === 1) {
-    return (c) => {
-      const r = c.v32;
-      r[4 * d] = r[4 * n]! | r[4 * m]!; r[4 * d + 1] = r[4 * n + 1]! | r[4 * m + 1]!;
-      r[4 * d + 2] = r[4 * n + 2]! | r[4 * m + 2]!; r[4 * d + 3] = r[4 * n + 3]! | r[4 * m + 3]!;
-    };
-  }
-  return (c) => {
-    const r = c.v32;
-    r[4 * d] = r[4 * n]! | r[4 * m]!; r[4 * d + 1] = r[4 * n + 1]! | r[4 * m + 1]!;
-    r[4 * d + 2] = 0; r[4 * d + 3] = 0;
+/**
+ * AND/ORR/EOR/BIC (vector): common in string and memory routines, so each has its own closures
+ * rather than going through logical()'s shared callback.
+ */
+function bitwise(kind: 'and' | 'orr' | 'eor' | 'bic'): Factory {
+  return (f) => {
+    const d = f.rd!;
+    const n = f.rn!;
+    const m = f.rm!;
+    const q = f.q === 1;
+    switch (kind) {
+      case 'and':
+        return (c) => {
+          const r = c.v32;
+          r[4 * d] = r[4 * n]! & r[4 * m]!; r[4 * d + 1] = r[4 * n + 1]! & r[4 * m + 1]!;
+          r[4 * d + 2] = q ? r[4 * n + 2]! & r[4 * m + 2]! : 0; r[4 * d + 3] = q ? r[4 * n + 3]! & r[4 * m + 3]! : 0;
+        };
+      case 'orr':
+        return (c) => {
+          const r = c.v32;
+          r[4 * d] = r[4 * n]! | r[4 * m]!; r[4 * d + 1] = r[4 * n + 1]! | r[4 * m + 1]!;
+          r[4 * d + 2] = q ? r[4 * n + 2]! | r[4 * m + 2]! : 0; r[4 * d + 3] = q ? r[4 * n + 3]! | r[4 * m + 3]! : 0;
+        };
+      case 'eor':
+        return (c) => {
+          const r = c.v32;
+          r[4 * d] = r[4 * n]! ^ r[4 * m]!; r[4 * d + 1] = r[4 * n + 1]! ^ r[4 * m + 1]!;
+          r[4 * d + 2] = q ? r[4 * n + 2]! ^ r[4 * m + 2]! : 0; r[4 * d + 3] = q ? r[4 * n + 3]! ^ r[4 * m + 3]! : 0;
+        };
+      default:
+        return (c) => {
+          const r = c.v32;
+          r[4 * d] = r[4 * n]! & ~r[4 * m]!; r[4 * d + 1] = r[4 * n + 1]! & ~r[4 * m + 1]!;
+          r[4 * d + 2] = q ? r[4 * n + 2]! & ~r[4 * m + 2]! : 0; r[4 * d + 3] = q ? r[4 * n + 3]! & ~r[4 * m + 3]! : 0;
+        };
+    }
   };
-};
+}
 
 // ---- two-register misc: REV*, CNT, NOT, RBIT ----
 
@@ -198,11 +218,11 @@ export const SIMD_MOV: InsnGroup = {
   patterns: SIMD_MOV_PATTERNS,
   handlers: {
     MODIMM_v,
-    AND_v: logical((_d, n, m) => n & m),
-    BIC_v: logical((_d, n, m) => n & ~m),
-    ORR_v,
+    AND_v: bitwise('and'),
+    BIC_v: bitwise('bic'),
+    ORR_v: bitwise('orr'),
     ORN_v: logical((_d, n, m) => n | ~m),
-    EOR_v: logical((_d, n, m) => n ^ m),
+    EOR_v: bitwise('eor'),
     BSL_v: logical((d, n, m) => ((n ^ m) & d) ^ m),
     BIT_v: logical((d, n, m) => ((n ^ d) & m) ^ d),
     BIF_v: logical((d, n, m) => ((n ^ d) & ~m) ^ d),

@@ -113,9 +113,12 @@ const UMOV: Factory = (f) => {
   const n = f.rn!;
   const d = dstZr(f.rd!);
   const i = f.imm5! >> (size + 1);
-  if (size === 3) return (c) => { c.x32[2 * d] = c.v32[4 * n + 2 * i]!; c.x32[2 * d + 1] = c.v32[4 * n + 2 * i + 1]!; };
-  const get = elemReader(size, n, i);
-  return (c) => { c.x32[2 * d] = get(c); c.x32[2 * d + 1] = 0; };
+  switch (size) {
+    case 0: return (c) => { c.x32[2 * d] = c.v8[16 * n + i]!; c.x32[2 * d + 1] = 0; };
+    case 1: return (c) => { c.x32[2 * d] = c.v16[8 * n + i]!; c.x32[2 * d + 1] = 0; };
+    case 2: return (c) => { c.x32[2 * d] = c.v32[4 * n + i]!; c.x32[2 * d + 1] = 0; };
+    default: return (c) => { c.x32[2 * d] = c.v32[4 * n + 2 * i]!; c.x32[2 * d + 1] = c.v32[4 * n + 2 * i + 1]!; };
+  }
 };
 
 const SMOV: Factory = (f) => {
