@@ -1,6 +1,6 @@
 /** Data processing (immediate): PC-relative addressing, add/subtract, move wide, logical, bitfield, extract. */
 import { DP_IMM_PATTERNS } from '../decode/dp_imm.js';
-import type { Factory, InsnGroup } from './group.js';
+import type { Exec, Factory, InsnGroup } from './group.js';
 import { addWithCarry32, addWithCarry64 } from './alu.js';
 import { BFM, EXTR, SBFM, UBFM, logicalImm } from './dp_imm_bits.js';
 import { dstZr, regSp, setXFromAddress } from './regs.js';
@@ -17,12 +17,36 @@ const ADRP: Factory = (f) => {
   return (c) => setXFromAddress(c.x32, d, c.pc - (c.pc & 0xfff) + pages * 4096);
 };
 
+/** ADD/SUB (immediate) without flags, the hottest instructions of all: one add and a carry/borrow test. */
+function addSubImmPlain(sub: boolean, sf: boolean, n: number, d: number, imm: number): Exec {
+  if (!sf) {
+    return sub
+      ? (c) => { const x = c.x32; x[2 * d] = x[2 * n]! - imm; x[2 * d + 1] = 0; }
+      : (c) => { const x = c.x32; x[2 * d] = x[2 * n]! + imm; x[2 * d + 1] = 0; };
+  }
+  if (sub) {
+    return (c) => {
+      const x = c.x32;
+      const lo = x[2 * n]! - imm;
+      x[2 * d + 1] = x[2 * n + 1]! - (lo < 0 ? 1 : 0);
+      x[2 * d] = lo;
+    };
+  }
+  return (c) => {
+    const x = c.x32;
+    const lo = x[2 * n]! + imm;
+    x[2 * d + 1] = x[2 * n + 1]! + (lo > 0xffff_ffff ? 1 : 0);
+    x[2 * d] = lo;
+  };
+}
+
 /** ADD/ADDS/SUB/SUBS (immediate): Rn may be SP; Rd is SP for the non-flag forms and ZR for the flag forms. */
 function addSubImm(sub: boolean, setFlags: boolean): Factory {
   return (f) => {
     const n = regSp(f.rn!);
     const d = setFlags ? dstZr(f.rd!) : regSp(f.rd!);
     const imm = f.imm! * (f.sh === 1 ? 4096 : 1);
+    if (!setFlags) return addSubImmPlain(sub, f.sf === 1, n, d, imm);
     if (f.sf === 1) {
       const bLo = sub ? ~imm >>> 0 : imm;
       const bHi = sub ? 0xffff_ffff : 0;

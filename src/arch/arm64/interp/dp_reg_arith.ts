@@ -8,8 +8,9 @@
  */
 import type { Exec, Factory } from './group.js';
 import {
-  SHIFT_ROR, addWithCarry32, funnel64, addWithCarry64, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64,
+  SHIFT_LSL, SHIFT_LSR, SHIFT_ROR, addWithCarry32, funnel64, addWithCarry64, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64,
 } from './alu.js';
+import { REG_ZR_READ } from '../state.js';
 import { dstZr, regSp, srcZr } from './regs.js';
 
 type LogicOp = 'and' | 'orr' | 'eor';
@@ -40,6 +41,34 @@ function logicPlain(op: LogicOp, sf: boolean, n: number, m: number, d: number, r
   }
 }
 
+/**
+ * A 32-bit LSL/LSR/ROR of slot `m` by 1..31 as (x[i0] >>> r) | (x[i1] << (32 - r)), zeros coming from
+ * the XZR slot; null for ASR and for no shift. Hash and cipher code (EOR with ROR) lives on these.
+ */
+function funnel32(m: number, t: number, s: number): { i0: number; i1: number; r: number } | null {
+  const z = 2 * REG_ZR_READ;
+  if (s === 0) return null;
+  switch (t) {
+    case SHIFT_LSL: return { i0: z, i1: 2 * m, r: 32 - s };
+    case SHIFT_LSR: return { i0: 2 * m, i1: z, r: s };
+    case SHIFT_ROR: return { i0: 2 * m, i1: 2 * m, r: s };
+    default: return null;
+  }
+}
+
+function logicFunnel32(op: LogicOp, inv: number, n: number, d: number, fu: { i0: number; i1: number; r: number }): Exec {
+  const { i0, i1, r } = fu;
+  const l = 32 - r;
+  switch (op) {
+    case 'and':
+      return (c) => { const x = c.x32; x[2 * d] = x[2 * n]! & (((x[i0]! >>> r) | (x[i1]! << l)) ^ inv); x[2 * d + 1] = 0; };
+    case 'orr':
+      return (c) => { const x = c.x32; x[2 * d] = x[2 * n]! | (((x[i0]! >>> r) | (x[i1]! << l)) ^ inv); x[2 * d + 1] = 0; };
+    default:
+      return (c) => { const x = c.x32; x[2 * d] = x[2 * n]! ^ (((x[i0]! >>> r) | (x[i1]! << l)) ^ inv); x[2 * d + 1] = 0; };
+  }
+}
+
 /** AND/BIC/ORR/ORN/EOR/EON/ANDS/BICS (shifted register); `invert` is the N bit. All four shifts are allowed. */
 function logicalReg(op: LogicOp, invert: boolean, setFlags: boolean): Factory {
   return (f) => {
@@ -53,6 +82,8 @@ function logicalReg(op: LogicOp, invert: boolean, setFlags: boolean): Factory {
     if (s === 0 && !invert && !setFlags) return logicPlain(op, sf, n, m, d, f.rn === 31);
     const inv = invert ? -1 : 0;
     if (!sf) {
+      const fu = funnel32(m, t, s);
+      if (fu !== null && !setFlags) return logicFunnel32(op, inv, n, d, fu);
       return (c) => {
         const x = c.x32;
         const r = logic(op, x[2 * n]!, shift32(x[2 * m]!, t, s) ^ inv);
