@@ -9,7 +9,7 @@ import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, Pairing, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
 import { fastSame } from './simd_int_fast.js';
-import { fastMisc } from './simd_int_fast_misc.js';
+import { fastMisc, fastXtn } from './simd_int_fast_misc.js';
 
 /** Allowed `size` values as a bit mask. */
 const ALL = 0b1111;
@@ -241,6 +241,7 @@ function miscFactory(name: string, scalar: boolean): Factory {
     const count = scalar ? 1 : 64 / bits;
     const half = q ? count : 0;
     const narrow = spec.kind === 'narrow';
+    if (name === 'XTN' && !scalar) return fastXtn(f, bits);
     return laneExec(
       shape({
         count,

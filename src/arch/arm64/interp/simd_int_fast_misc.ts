@@ -55,15 +55,16 @@ export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
  * 16- and 32-bit lanes, and USHLL/SSHLL (UXTL/SXTL) to 16- and 32-bit lanes. `bits` is the element
  * size decoded from immh (the narrow size for SHRN and USHLL).
  */
-export function fastShift(name: string, f: Fields, bits: number, sh: number): Exec | null {
-  if (bits === 64) return null;
+export function fastShift(name: string, f: Fields, bits: number, sh: number, scalar: boolean): Exec | null {
+  if (bits === 64) return fastShift64(name, f, sh, scalar);
+  if (scalar) return null;
   const q = f.q === 1;
   const d32 = 4 * f.rd!;
   const per = 128 / bits;
   const rn = f.rn!;
   const rd = f.rd!;
   if (name === 'SHRN' || name === 'SSHLL' || name === 'USHLL') {
-    if (bits === 32) return null;
+    if (bits === 32) return name === 'SHRN' ? null : widen32(name === 'SSHLL', f, sh);
     const wide = 2 * bits;
     const lanes = per / 2;
     const half = q ? lanes : 0;
@@ -127,4 +128,84 @@ export function fastShift(name: string, f: Fields, bits: number, sh: number): Ex
     default:
       return null;
   }
+}
+
+/** 64-bit lanes as 32-bit halves: USHR/SSHR (1..64), SHL (0..63), USRA/SSRA; vector (2D) or scalar (D). */
+export function fastShift64(name: string, f: Fields, sh: number, scalar: boolean): Exec | null {
+  const n = 4 * f.rn!;
+  const d = 4 * f.rd!;
+  const lanes = scalar ? 1 : 2;
+  const right = name !== 'SHL';
+  const signed = name === 'SSHR' || name === 'SSRA';
+  const acc = name === 'USRA' || name === 'SSRA';
+  if (right && name !== 'USHR' && name !== 'SSHR' && !acc) return null;
+  const big = sh >= 32;
+  const s = sh & 31;
+  return (c) => {
+    const v = c.v32;
+    for (let i = 0; i < 2 * lanes; i += 2) {
+      const lo = v[n + i]!;
+      const hi = v[n + i + 1]!;
+      let rl: number;
+      let rh: number;
+      if (!right) {
+        rl = big ? 0 : lo << s;
+        rh = big ? lo << s : s === 0 ? hi : (hi << s) | (lo >>> (32 - s));
+      } else if (big) {
+        // sh is 32..64: only the high half contributes.
+        rh = signed ? (hi | 0) >> 31 : 0;
+        rl = sh === 64 ? rh : signed ? (hi | 0) >> s : hi >>> s;
+      } else {
+        rl = (lo >>> s) | (hi << (32 - s));
+        rh = signed ? (hi | 0) >> s : hi >>> s;
+      }
+      if (acc) {
+        const sum = v[d + i]! + (rl >>> 0);
+        v[d + i] = sum;
+        v[d + i + 1] = v[d + i + 1]! + rh + (sum > 0xffff_ffff ? 1 : 0);
+      } else {
+        v[d + i] = rl;
+        v[d + i + 1] = rh;
+      }
+    }
+    if (scalar) v[d + 2] = v[d + 3] = 0;
+  };
+}
+
+/** SSHLL/USHLL (SXTL/UXTL) from 32-bit to 64-bit lanes, shift 0..31. */
+function widen32(signed: boolean, f: Fields, sh: number): Exec {
+  const n = 4 * f.rn! + (f.q ? 2 : 0);
+  const d = 4 * f.rd!;
+  return (c) => {
+    const v = c.v32;
+    const x0 = v[n]!;
+    const x1 = v[n + 1]!;
+    v[d] = x0 << sh;
+    v[d + 1] = sh === 0 ? (signed ? (x0 | 0) >> 31 : 0) : signed ? (x0 | 0) >> (32 - sh) : x0 >>> (32 - sh);
+    v[d + 2] = x1 << sh;
+    v[d + 3] = sh === 0 ? (signed ? (x1 | 0) >> 31 : 0) : signed ? (x1 | 0) >> (32 - sh) : x1 >>> (32 - sh);
+  };
+}
+
+/** XTN/XTN2: each narrow lane is the low part of the wide lane (`bits` is the narrow size). */
+export function fastXtn(f: Fields, bits: number): Exec {
+  const lanes = 64 / bits;
+  const q = f.q === 1;
+  const half = q ? lanes : 0;
+  const rn = f.rn!;
+  const rd = f.rd!;
+  const d32 = 4 * rd;
+  return (c) => {
+    if (bits === 32) {
+      const v = c.v32;
+      SCRATCH[0] = v[4 * rn]!;
+      SCRATCH[1] = v[4 * rn + 2]!;
+    } else {
+      const w = view(c, 2 * bits);
+      for (let i = 0; i < lanes; i++) SCRATCH[i] = w[rn * lanes + i]!;
+    }
+    const v = view(c, bits);
+    for (let i = 0; i < lanes; i++) v[rd * 2 * lanes + half + i] = SCRATCH[i]!;
+    if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+  };
 }

@@ -68,14 +68,14 @@ function shiftFactory(name: string, scalar: boolean): Factory {
         readD,
         clear: scalar ? Clear.ALL : q ? Clear.KEEP : Clear.UPPER,
       });
-      return (scalar ? null : fastShift(name, f, bits, sh)) ?? laneExec(lanes, spec.op(bits, sh));
+      return fastShift(name, f, bits, sh, scalar) ?? laneExec(lanes, spec.op(bits, sh));
     }
     if (bits === 64) return null;
     const count = scalar ? 1 : 64 / bits;
     const half = q ? count : 0;
     const narrow = spec.kind === 'narrow';
     if (!scalar) {
-      const fast = fastShift(name, f, bits, sh);
+      const fast = fastShift(name, f, bits, sh, false);
       if (fast !== null) return fast;
     }
     return laneExec(
