@@ -13,6 +13,7 @@ import { allPatterns, generateCase, generateMixedCase } from './gen.js';
 import { KNOWN_MISMATCHES } from './known.js';
 import { missingTools } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
+import { undefCheck } from './undef.js';
 import type { TestCase } from './layout.js';
 
 const missing = missingTools();
@@ -69,4 +70,14 @@ test(`diff: random sequences mixing all patterns match QEMU (seed ${SEED})`, { s
     if (tc !== null) cases.push(tc);
   }
   check(runBoth(cases));
+});
+
+test(`diff: encodings our decoder rejects raise SIGILL under QEMU, or belong to features we lack (seed ${SEED})`, { skip }, () => {
+  const r = undefCheck(SEED, PER_GROUP * 10);
+  const gaps = r.executed.filter((e) => e.feature === null);
+  assert.deepEqual(
+    gaps.map((e) => `${(e.word >>> 0).toString(16).padStart(8, '0')} ${e.asm}`),
+    [],
+    'QEMU executes these, our decoder calls them UNDEFINED',
+  );
 });
