@@ -69,15 +69,41 @@ export function access(c: Cpu, op: Op, va: number, t: number): void {
 /** Shared no-op closure (PRFM in every form). */
 export const NOP: Exec = () => {};
 
-/** Base + immediate, no writeback (scaled unsigned offset, unscaled, unprivileged). */
+/**
+ * Base + immediate, no writeback (scaled unsigned offset, unscaled, unprivileged). The commonest
+ * access kinds get closures of their own, so their memory call is monomorphic and inlined.
+ */
 function baseOffset(op: Op, n: number, t: number, off: number): Exec {
-  if (op === Op.PRFM) return NOP;
-  return (c) => access(c, op, xAddress(c.x32, n) + off, t);
+  const i = 2 * t;
+  switch (op) {
+    case Op.PRFM: return NOP;
+    case Op.LD64: return (c) => c.read64(xAddress(c.x32, n) + off, c.x32, i);
+    case Op.ST64: return (c) => c.write64(xAddress(c.x32, n) + off, c.x32, i);
+    case Op.LD32: return (c) => { const x = c.x32; x[i] = c.read32(xAddress(x, n) + off); x[i + 1] = 0; };
+    case Op.ST32: return (c) => c.write32(xAddress(c.x32, n) + off, c.x32[i]!);
+    case Op.LD8: return (c) => { const x = c.x32; x[i] = c.read8(xAddress(x, n) + off); x[i + 1] = 0; };
+    case Op.ST8: return (c) => c.write8(xAddress(c.x32, n) + off, c.x32[i]! & 0xff);
+    default: return (c) => access(c, op, xAddress(c.x32, n) + off, t);
+  }
 }
 
 /** Pre- or post-indexed: the new base is computed from the old one before the access (Rt may be Rn). */
 function writeback(op: Op, n: number, t: number, off: number, post: boolean): Exec {
   const accessOff = post ? 0 : off;
+  // The stack push/pop of a single register (STR X30, [SP, #-16]! / LDR X30, [SP], #16).
+  if (op === Op.ST64 || op === Op.LD64) {
+    const store = op === Op.ST64;
+    return (c) => {
+      const x = c.x32;
+      const lo = x[2 * n]! + off;
+      const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
+      const va = xAddress(x, n) + accessOff;
+      if (store) c.write64(va, x, 2 * t);
+      else c.read64(va, x, 2 * t);
+      x[2 * n] = lo;
+      x[2 * n + 1] = hi;
+    };
+  }
   return (c) => {
     const x = c.x32;
     const lo = x[2 * n]! + off;

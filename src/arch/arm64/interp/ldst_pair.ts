@@ -96,8 +96,29 @@ function pair(mode: Mode, noAllocate: boolean): Factory {
   };
 }
 
+/** Signed offset; the 64-bit forms (frame set-up, structure copies) get closures of their own. */
 function offset(op: PairOp, n: number, t: number, t2: number, off: number): Exec {
-  return (c) => pairAccess(c, op, xAddress(c.x32, n) + off, t, t2);
+  switch (op) {
+    case PairOp.ST64:
+      return (c) => {
+        const va = xAddress(c.x32, n) + off;
+        c.write64(va, c.x32, 2 * t);
+        c.write64(va + 8, c.x32, 2 * t2);
+      };
+    case PairOp.LD64:
+      return (c) => {
+        const x = c.x32;
+        const va = xAddress(x, n) + off;
+        c.read64(va, scratch, 0);
+        c.read64(va + 8, scratch, 2);
+        x[2 * t2] = scratch[2]!;
+        x[2 * t2 + 1] = scratch[3]!;
+        x[2 * t] = scratch[0]!;
+        x[2 * t + 1] = scratch[1]!;
+      };
+    default:
+      return (c) => pairAccess(c, op, xAddress(c.x32, n) + off, t, t2);
+  }
 }
 
 export const LDST_PAIR: InsnGroup = {
