@@ -133,7 +133,8 @@ export const DIV: Bin = {
       const y = f64(blo, bhi);
       const q = x / y;
       const aq = Math.abs(q);
-      if (aq > TINY_D && aq < HUGE_D && Math.abs(y) < HUGE_D && Math.abs(x) < HUGE_D) {
+      const ax = Math.abs(x);
+      if (aq > TINY_D && aq < HUGE_D && Math.abs(y) < HUGE_D && ax < HUGE_D && ax > TINY_D) {
         const p = q * y;
         if (p !== x || twoProdErr(q, y, p) !== 0) st.fpsr |= FPSR_IXC;
         setR64(q);
