@@ -1,6 +1,6 @@
 /**
  * AdvSIMD integer encodings with register operands: three same, three different, two-register misc and
- * scalar pairwise, vector and scalar (Arm ARM DDI0487 C4.1.95 "Data Processing -- Scalar Floating-Point
+ * scalar pairwise, vector and scalar (Arm ARM DDI0487, C4.1 "Data Processing -- Scalar Floating-Point
  * and Advanced SIMD"). Each pattern fixes U and the opcode, so the FP and logical instructions that share
  * these classes (opcode 11xxx, 00011, REV/CNT/NOT/RBIT) never match here.
  *
@@ -8,7 +8,7 @@
  */
 import { parsePatterns } from './pattern.js';
 
-/** [name, U, opcode] of the integer three-same instructions (C4.1.95.24 "Advanced SIMD three same"). */
+/** [name, U, opcode] of the integer three-same instructions (Arm ARM C4.1 "Advanced SIMD three same"). */
 export const THREE_SAME: readonly (readonly [string, number, string])[] = [
   ['SHADD', 0, '00000'], ['UHADD', 1, '00000'],
   ['SQADD', 0, '00001'], ['UQADD', 1, '00001'],
@@ -35,13 +35,13 @@ export const THREE_SAME: readonly (readonly [string, number, string])[] = [
   ['ADDP', 0, '10111'],
 ];
 
-/** The three-same instructions that also have a scalar form (C4.1.95.15 "Advanced SIMD scalar three same"). */
+/** The three-same instructions that also have a scalar form (Arm ARM C4.1 "Advanced SIMD scalar three same"). */
 export const SCALAR_THREE_SAME = new Set([
   'SQADD', 'UQADD', 'SQSUB', 'UQSUB', 'CMGT', 'CMHI', 'CMGE', 'CMHS', 'SSHL', 'USHL', 'SQSHL', 'UQSHL',
   'SRSHL', 'URSHL', 'SQRSHL', 'UQRSHL', 'ADD', 'SUB', 'CMTST', 'CMEQ', 'SQDMULH', 'SQRDMULH',
 ]);
 
-/** [name, U, opcode] of the three-different instructions (C4.1.95.23); the scalar ones are marked. */
+/** [name, U, opcode] of the three-different instructions (Arm ARM C4.1 "Advanced SIMD three different" and "scalar three different"); the scalar ones are marked. */
 export const THREE_DIFF: readonly (readonly [string, number, string, boolean])[] = [
   ['SADDL', 0, '0000', false], ['UADDL', 1, '0000', false],
   ['SADDW', 0, '0001', false], ['UADDW', 1, '0001', false],
@@ -60,7 +60,7 @@ export const THREE_DIFF: readonly (readonly [string, number, string, boolean])[]
   ['PMULL', 0, '1110', false],
 ];
 
-/** [name, U, opcode, has scalar form] of the integer two-register misc instructions (C4.1.95.21, C4.1.95.13). */
+/** [name, U, opcode, has scalar form] of the integer two-register misc instructions (Arm ARM C4.1 "Advanced SIMD two-register miscellaneous" and its scalar twin). */
 export const MISC: readonly (readonly [string, number, string, boolean])[] = [
   ['SADDLP', 0, '00010', false], ['UADDLP', 1, '00010', false],
   ['SUQADD', 0, '00011', true], ['USQADD', 1, '00011', true],
@@ -90,7 +90,7 @@ function lines(): string {
     out.push(`${name}_v  0 q:1 ${u} 01110 size:2 10000 ${opc} 10 rn:5 rd:5`);
     if (scalar) out.push(`${name}_s  01 ${u} 11110 size:2 10000 ${opc} 10 rn:5 rd:5`);
   }
-  // Advanced SIMD scalar pairwise (C4.1.95.11): ADDP Dd, Vn.2D is its only integer instruction.
+  // Advanced SIMD scalar pairwise (Arm ARM C4.1 "Advanced SIMD scalar pairwise"): ADDP Dd, Vn.2D is its only integer instruction.
   out.push('ADDP_s  01 0 11110 size:2 11000 11011 10 rn:5 rd:5');
   return out.join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * AdvSIMD integer encodings with an immediate or an element operand: shift by immediate and
- * multiply by element, vector and scalar (Arm ARM DDI0487 C4.1.95.25/16 "shift by immediate",
- * C4.1.95.27/17 "vector x indexed element").
+ * multiply by element, vector and scalar (Arm ARM DDI0487, C4.1 "Advanced SIMD (scalar) shift by
+ * immediate" and "Advanced SIMD (scalar) x indexed element").
  *
  * Shift by immediate shares its space with the modified-immediate class (immh == 0000), so each shift
  * is written four times, once per element size (immh = 0001, 001x, 01xx, 1xxx); handlers read immh:immb

@@ -1,6 +1,6 @@
 /**
  * AdvSIMD integer instructions with register operands: three same, three different, two-register misc
- * and scalar pairwise, vector and scalar (Arm ARM DDI0487 C4.1.95). Factories check the size/Q rules of
+ * and scalar pairwise, vector and scalar (Arm ARM DDI0487, C4.1). Factories check the size/Q rules of
  * each instruction (reserved combinations are UNDEFINED), try a specialised closure for the hot forms
  * (simd_int_fast.ts) and otherwise build a lane-engine closure.
  */

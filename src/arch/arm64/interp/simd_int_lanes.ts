@@ -7,7 +7,7 @@
  * closures in simd_int_fast.ts and never reach this engine.
  *
  * Saturating operations report saturation through `satS`/`satU` (and their BigInt twins), which record
- * it here; the closure then sets FPSR.QC once (Arm ARM DDI0487 C7.2.88 FPSR, bit 27).
+ * it here; the closure then sets FPSR.QC once (Arm ARM DDI0487, FPSR: QC is bit 27).
  */
 import type { Cpu } from '../cpu.js';
 import type { Exec } from './group.js';

@@ -5,7 +5,7 @@
  * as the instruction requires; `d` is the old destination lane for accumulating forms.
  *
  * Semantics follow the Arm ARM DDI0487 pseudocode of each instruction (C7.2); shifts by a register
- * take the signed low byte of the Vm element (C7.2.334 SSHL).
+ * take the signed low byte of the Vm element (C7.2 SSHL).
  */
 import type { LaneOp } from './simd_int_lanes.js';
 import { satS, satSBig, satU, satUBig } from './simd_int_lanes.js';

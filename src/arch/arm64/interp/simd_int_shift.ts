@@ -1,6 +1,6 @@
 /**
- * AdvSIMD integer shift by immediate and multiply by element, vector and scalar (Arm ARM DDI0487
- * C4.1.95.25, .16, .27, .17). Reserved immh/size/Q combinations are UNDEFINED.
+ * AdvSIMD integer shift by immediate and multiply by element, vector and scalar (Arm ARM DDI0487,
+ * C4.1: shift by immediate, x indexed element, and their scalar classes). Reserved immh/size/Q combinations are UNDEFINED.
  */
 import { BY_ELEMENT, SHIFT_IMM, SIMD_INT_SHIFT_PATTERNS } from '../decode/simd_int_shift.js';
 import type { Factory, InsnGroup } from './group.js';
