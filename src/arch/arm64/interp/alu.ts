@@ -49,12 +49,8 @@ export function logicFlags32(c: Cpu, r: number): void {
   c.nzcv = ((r & 0x8000_0000) | (r === 0 ? 0x4000_0000 : 0)) >>> 0;
 }
 
-/** ConditionHolds(cond) for the 4-bit condition field, from NZCV in bits 31..28. */
-export function conditionHolds(cond: number, nzcv: number): boolean {
-  const n = (nzcv >>> 31) & 1;
-  const z = (nzcv >>> 30) & 1;
-  const cf = (nzcv >>> 29) & 1;
-  const v = (nzcv >>> 28) & 1;
+/** ConditionHolds (Arm ARM DDI0487 J1 shared pseudocode) from the four flags as 0/1; used only to build COND_MASKS. */
+function conditionHoldsSlow(cond: number, n: number, z: number, cf: number, v: number): boolean {
   let r: boolean;
   switch (cond >>> 1) {
     case 0: r = z === 1; break;
@@ -67,6 +63,25 @@ export function conditionHolds(cond: number, nzcv: number): boolean {
     default: return true; // AL and NV both mean always
   }
   return (cond & 1) === 1 ? !r : r;
+}
+
+/** For each condition, bit `nzcv` (the flags as a 4-bit number) is set when the condition holds. */
+const COND_MASKS = Uint16Array.from({ length: 16 }, (_, cond) => {
+  let mask = 0;
+  for (let f = 0; f < 16; f++) {
+    if (conditionHoldsSlow(cond, (f >>> 3) & 1, (f >>> 2) & 1, (f >>> 1) & 1, f & 1)) mask |= 1 << f;
+  }
+  return mask;
+});
+
+/** The 16-bit truth table of a condition over NZCV values, for closures that test one condition. */
+export function conditionMask(cond: number): number {
+  return COND_MASKS[cond & 15]!;
+}
+
+/** ConditionHolds(cond) for the 4-bit condition field, from NZCV in bits 31..28: one table lookup. */
+export function conditionHolds(cond: number, nzcv: number): boolean {
+  return ((COND_MASKS[cond]! >>> (nzcv >>> 28)) & 1) !== 0;
 }
 
 /** Shift types of the shifted-register forms, as encoded in their `shift` field. */

@@ -244,21 +244,42 @@ function mulAddLong(signed: boolean, sub: boolean): Factory {
   };
 }
 
-/** SMULH/UMULH: the high 64 bits of the 128-bit product. Ra is ignored (should be 31), as QEMU does. */
+/**
+ * SMULH/UMULH: the high 64 bits of the 128-bit product, from four 32x32 partial products (compilers
+ * emit UMULH for every division by a constant, so this avoids BigInt). The signed form subtracts
+ * the other operand for each negative one, modulo 2^64. Ra is ignored (should be 31), as QEMU does.
+ */
 function mulHigh(signed: boolean): Factory {
   return (f) => {
     const n = srcZr(f.rn!);
     const m = srcZr(f.rm!);
     const d = dstZr(f.rd!);
-    if (signed) {
-      return (c) => {
-        const x64 = c.x64;
-        x64[d] = BigInt.asUintN(64, (BigInt.asIntN(64, x64[n]!) * BigInt.asIntN(64, x64[m]!)) >> 64n);
-      };
-    }
     return (c) => {
-      const x64 = c.x64;
-      x64[d] = (x64[n]! * x64[m]!) >> 64n;
+      const x = c.x32;
+      const al = x[2 * n]!;
+      const ah = x[2 * n + 1]!;
+      const bl = x[2 * m]!;
+      const bh = x[2 * m + 1]!;
+      // Bits 32..95 of the product: carry out of the middle column, then the upper partial products.
+      const mid = mulhu32(al, bl) + (Math.imul(al, bh) >>> 0) + (Math.imul(ah, bl) >>> 0);
+      let lo = (Math.imul(ah, bh) >>> 0) + mulhu32(al, bh) + mulhu32(ah, bl) + Math.floor(mid / 0x1_0000_0000);
+      let hi = mulhu32(ah, bh) + Math.floor(lo / 0x1_0000_0000);
+      if (signed) {
+        // lo, hi as exact non-negative sums; subtract (b << 64 >> 64) terms as 64-bit values.
+        lo = lo % 0x1_0000_0000;
+        if ((ah & 0x8000_0000) !== 0) {
+          lo -= bl;
+          hi -= bh + (lo < 0 ? 1 : 0);
+          lo = lo < 0 ? lo + 0x1_0000_0000 : lo;
+        }
+        if ((bh & 0x8000_0000) !== 0) {
+          lo -= al;
+          hi -= ah + (lo < 0 ? 1 : 0);
+          lo = lo < 0 ? lo + 0x1_0000_0000 : lo;
+        }
+      }
+      x[2 * d] = lo;
+      x[2 * d + 1] = hi;
     };
   };
 }
