@@ -121,3 +121,19 @@ test('a store that faults on its second page writes nothing', () => {
   assert.equal(exit.kind, 'exception');
   assert.equal(Buffer.from(m.ram.subarray(end - 8)).toString('hex'), '00'.repeat(8));
 });
+
+test('structure loads and stores that fault on their last page change neither registers, memory nor the base', () => {
+  const end = 1 << 20;
+  for (const word of [0x4c9f2000, 0x4cdf2000, 0x4c400804]) { // st1 {v0-v3.16b},[x0],#64; ld1 (same); ld4 {v4-v7.4s},[x0]
+    const m = setup([word]);
+    m.cpu.state.setX(0, BigInt(end - 40));
+    m.cpu.state.v8.fill(0x77);
+    const before = Buffer.from(m.ram.subarray(end - 40)).toString('hex');
+    const exit = m.run();
+    assert.equal(exit.kind === 'exception' && ecOf(exit.esr), EC.DABT_LOWER, word.toString(16));
+    assert.equal(Buffer.from(m.ram.subarray(end - 40)).toString('hex'), before);
+    assert.equal(Buffer.from(m.cpu.state.v8).toString('hex'), '77'.repeat(512));
+    assert.equal(m.cpu.state.getX(0), BigInt(end - 40));
+    assert.equal(m.cpu.state.pc, 0x1000);
+  }
+});
