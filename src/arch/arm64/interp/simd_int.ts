@@ -9,7 +9,7 @@ import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, Pairing, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
 import { fastSame } from './simd_int_fast.js';
-import { fastMisc, fastXtn } from './simd_int_fast_misc.js';
+import { fastDiff, fastMisc, fastXtn } from './simd_int_fast_misc.js';
 
 /** Allowed `size` values as a bit mask. */
 const ALL = 0b1111;
@@ -155,6 +155,8 @@ function diffFactory(name: string, scalar: boolean): Factory {
     const half = scalar || f.q === 0 ? 0 : count;
     const narrow = spec.kind === 'narrow';
     const readD = spec.acc === true;
+    const fast = scalar ? null : fastDiff(name, f, bits);
+    if (fast !== null) return fast;
     return laneExec(
       shape({
         count,

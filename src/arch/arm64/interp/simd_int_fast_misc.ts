@@ -209,3 +209,66 @@ export function fastXtn(f: Fields, bits: number): Exec {
     if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
   };
 }
+
+/**
+ * Three different: [SU]ADDL/[SU]SUBL/[SU]ADDW/[SU]SUBW from 32- to 64-bit lanes on halves, and
+ * ADDHN/SUBHN/RADDHN/RSUBHN to 8- and 16-bit lanes. `bits` is the narrow element size.
+ */
+export function fastDiff(name: string, f: Fields, bits: number): Exec | null {
+  const q = f.q === 1;
+  if (bits === 32 && /^[SU](ADD|SUB)[LW]$/.test(name)) {
+    const signed = name[0] === 'S';
+    const sub = name.includes('SUB');
+    const wide = name.endsWith('W');
+    const n = 4 * f.rn!;
+    const m = 4 * f.rm! + (q ? 2 : 0);
+    const nl = n + (q && !wide ? 2 : 0);
+    const d = 4 * f.rd!;
+    return (c) => {
+      const v = c.v32;
+      // Read every source lane first: Vd may overlap either source.
+      const a0 = v[wide ? n : nl]!;
+      const a1 = v[wide ? n + 1 : nl]!;
+      const a2 = v[wide ? n + 2 : nl + 1]!;
+      const a3 = v[wide ? n + 3 : nl + 1]!;
+      const b0 = v[m]!;
+      const b1 = v[m + 1]!;
+      for (let i = 0; i < 2; i++) {
+        const al = i === 0 ? a0 : a2;
+        const ah = wide ? (i === 0 ? a1 : a3) : signed ? ((i === 0 ? a0 : a2) | 0) >> 31 : 0;
+        const b = i === 0 ? b0 : b1;
+        let bl = b;
+        let bh = signed ? (b | 0) >> 31 : 0;
+        if (sub) {
+          bl = ~bl >>> 0;
+          bh = ~bh;
+        }
+        const lo = al + bl + (sub ? 1 : 0);
+        v[d + 2 * i] = lo;
+        v[d + 2 * i + 1] = ah + bh + (lo > 0xffff_ffff ? 1 : 0);
+      }
+    };
+  }
+  if (bits !== 32 && /^R?(ADD|SUB)HN$/.test(name)) {
+    const sub = name.includes('SUB');
+    const round = name[0] === 'R' ? 1 << (bits - 1) : 0;
+    const lanes = 64 / bits;
+    const half = q ? lanes : 0;
+    const rn = f.rn!;
+    const rm = f.rm!;
+    const rd = f.rd!;
+    const d32 = 4 * rd;
+    return (c) => {
+      const w = view(c, 2 * bits);
+      for (let i = 0; i < lanes; i++) {
+        const a = w[rn * lanes + i]!;
+        const b = w[rm * lanes + i]!;
+        SCRATCH[i] = ((sub ? a - b : a + b) + round) >>> bits;
+      }
+      const v = view(c, bits);
+      for (let i = 0; i < lanes; i++) v[rd * 2 * lanes + half + i] = SCRATCH[i]!;
+      if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+    };
+  }
+  return null;
+}
