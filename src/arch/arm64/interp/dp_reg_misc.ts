@@ -13,6 +13,16 @@ import { dstZr, srcZr } from './regs.js';
 
 // ---- 2-source ----
 
+const TWO32 = 0x1_0000_0000;
+/** Operands below 2^52 (high word below 2^20) divide exactly in doubles, with one correction step. */
+const EXACT_HI = 0x10_0000;
+
+/** floor(a / b) for 0 <= a, b < 2^52, b > 0: the double quotient may round up across an integer, never by more. */
+function udivExact(a: number, b: number): number {
+  const q = Math.floor(a / b);
+  return a - q * b < 0 ? q - 1 : q;
+}
+
 const UDIV: Factory = (f) => {
   const n = srcZr(f.rn!);
   const m = srcZr(f.rm!);
@@ -27,10 +37,13 @@ const UDIV: Factory = (f) => {
   }
   return (c) => {
     const x = c.x32;
-    if ((x[2 * n + 1]! | x[2 * m + 1]!) === 0) {
-      const b = x[2 * m]!;
-      x[2 * d] = b === 0 ? 0 : Math.floor(x[2 * n]! / b);
-      x[2 * d + 1] = 0;
+    const nh = x[2 * n + 1]!;
+    const mh = x[2 * m + 1]!;
+    if (nh < EXACT_HI && mh < EXACT_HI) {
+      const b = mh * TWO32 + x[2 * m]!;
+      const q = b === 0 ? 0 : udivExact(nh * TWO32 + x[2 * n]!, b);
+      x[2 * d] = q;
+      x[2 * d + 1] = Math.floor(q / TWO32);
       return;
     }
     const x64 = c.x64;
@@ -54,13 +67,16 @@ const SDIV: Factory = (f) => {
   }
   return (c) => {
     const x = c.xi32;
-    const a = x[2 * n]!;
-    const b = x[2 * m]!;
-    // Both operands sign-extended from 32 bits: the double quotient is exact.
-    if (x[2 * n + 1] === a >> 31 && x[2 * m + 1] === b >> 31) {
-      const q = b === 0 ? 0 : Math.trunc(a / b);
+    const nh = x[2 * n + 1]!;
+    const mh = x[2 * m + 1]!;
+    if (nh >= -EXACT_HI && nh < EXACT_HI && mh >= -EXACT_HI && mh < EXACT_HI) {
+      // |a|, |b| <= 2^52: divide the magnitudes, then apply the sign (truncation toward zero).
+      const a = nh * TWO32 + (x[2 * n]! >>> 0);
+      const b = mh * TWO32 + (x[2 * m]! >>> 0);
+      let q = b === 0 ? 0 : udivExact(Math.abs(a), Math.abs(b));
+      if ((a < 0) !== (b < 0)) q = -q;
       x[2 * d] = q;
-      x[2 * d + 1] = q < 0 ? -1 : 0;
+      x[2 * d + 1] = Math.floor(q / TWO32);
       return;
     }
     const x64 = c.x64;
