@@ -33,6 +33,55 @@ export function fakeBusybox(): Uint8Array {
   return b;
 }
 
+/**
+ * A minimal ELF64 little-endian relocatable file with a `.modinfo` section, like a kernel module:
+ * sections null, .modinfo, .shstrtab.
+ */
+export function fakeModule(name: string, depends: string): Uint8Array {
+  const enc = new TextEncoder();
+  const modinfo = enc.encode(`license=GPL\0depends=${depends}\0name=${name}\0`);
+  const shstrtab = enc.encode('\0.modinfo\0.shstrtab\0');
+  const modinfoOff = 64;
+  const strOff = modinfoOff + modinfo.length;
+  const shoff = (strOff + shstrtab.length + 7) & ~7;
+  const out = new Uint8Array(shoff + 3 * 64);
+  const v = new DataView(out.buffer);
+  out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
+  v.setUint16(16, 1, true); // ET_REL
+  v.setUint16(18, 183, true); // EM_AARCH64
+  v.setBigUint64(0x28, BigInt(shoff), true);
+  v.setUint16(0x3a, 64, true);
+  v.setUint16(0x3c, 3, true);
+  v.setUint16(0x3e, 2, true);
+  out.set(modinfo, modinfoOff);
+  out.set(shstrtab, strOff);
+  const sh = (i: number, nameOff: number, type: number, off: number, size: number): void => {
+    v.setUint32(shoff + i * 64, nameOff, true);
+    v.setUint32(shoff + i * 64 + 4, type, true);
+    v.setBigUint64(shoff + i * 64 + 24, BigInt(off), true);
+    v.setBigUint64(shoff + i * 64 + 32, BigInt(size), true);
+  };
+  sh(1, 1, 1, modinfoOff, modinfo.length); // SHT_PROGBITS
+  sh(2, 10, 3, strOff, shstrtab.length); // SHT_STRTAB
+  return out;
+}
+
+/** Module files of the fake kernel package: a chain that needs two extra passes to resolve. */
+export function fakeModuleTree(): Record<string, Uint8Array> {
+  const dir = `lib/modules/${KVER}`;
+  return {
+    [`${dir}/kernel/drivers/virtio/virtio_mmio.ko`]: fakeModule('virtio_mmio', ''),
+    [`${dir}/kernel/drivers/block/virtio_blk.ko`]: fakeModule('virtio_blk', 'blk-helper,virtio_ring'),
+    [`${dir}/kernel/drivers/block/blk-helper.ko`]: fakeModule('blk_helper', 'deep_helper'),
+    [`${dir}/kernel/lib/deep_helper.ko`]: fakeModule('deep_helper', ''),
+    [`${dir}/kernel/drivers/net/virtio_net.ko`]: fakeModule('virtio_net', 'net_failover'),
+    [`${dir}/kernel/drivers/net/net_failover.ko`]: fakeModule('net_failover', 'failover'),
+    [`${dir}/kernel/net/core/failover.ko`]: fakeModule('failover', ''),
+    [`${dir}/kernel/drivers/unrelated.ko`]: fakeModule('unrelated', ''),
+    [`${dir}/modules.builtin`]: new TextEncoder().encode('kernel/drivers/virtio/virtio_ring.ko\nkernel/drivers/virtio/virtio.ko\n'),
+  };
+}
+
 export function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
@@ -87,7 +136,7 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
   const busybox = fakeBusybox();
   const debs: [string, string, Uint8Array, string][] = [
     ['linux-image-arm64', '6.1.999-1', buildDeb('linux-image-arm64', '6.1.999-1', {}, opts.compression), `${KPKG} (= 6.1.999-1)`],
-    [KPKG, '6.1.999-1', buildDeb(KPKG, '6.1.999-1', { [`boot/vmlinuz-${KVER}`]: gzipSync(image) }, opts.compression), 'kmod'],
+    [KPKG, '6.1.999-1', buildDeb(KPKG, '6.1.999-1', { [`boot/vmlinuz-${KVER}`]: gzipSync(image), ...fakeModuleTree() }, opts.compression), 'kmod'],
     ['busybox-static', '1:1.35.0-4', buildDeb('busybox-static', '1:1.35.0-4', { 'bin/busybox': busybox }, opts.compression), ''],
   ];
   const files = new Map<string, Uint8Array>();

@@ -42,6 +42,8 @@ export interface ImageManifest {
     readonly busybox: ManifestFile;
     readonly initramfs: ManifestFile;
   };
+  /** Kernel modules kept from the kernel package (virtio and Xen front ends), in load order. */
+  readonly modules?: readonly ManifestFile[];
 }
 
 export const MANIFEST = 'images/manifest.json';
@@ -92,7 +94,7 @@ export async function readManifest(cacheDir: string): Promise<ImageManifest | un
 
 /** True when every file of the manifest exists with its recorded size and SHA256. */
 export async function manifestIntact(cacheDir: string, m: ImageManifest): Promise<boolean> {
-  for (const f of Object.values(m.files)) {
+  for (const f of [...Object.values(m.files), ...(m.modules ?? [])]) {
     const path = join(cacheDir, f.path);
     if (!existsSync(path) || (await sha256File(path)) !== f.sha256) return false;
   }

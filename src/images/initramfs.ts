@@ -24,6 +24,12 @@ export interface InitramfsOptions {
   readonly busybox: Uint8Array;
   /** Contents of /init; default `DEFAULT_INIT`. */
   readonly initScript?: string;
+  /**
+   * Kernel modules to include at their package paths ("lib/modules/<ver>/kernel/..."), in load
+   * order; the order is also written to /lib/modules/xenon.order (one absolute path per line), so
+   * an /init can run `for m in $(cat /lib/modules/xenon.order); do insmod $m; done`.
+   */
+  readonly modules?: readonly { readonly path: string; readonly data: Uint8Array }[];
   /** Timestamp of every entry, for reproducible archives; default 0. */
   readonly mtime?: number;
 }
@@ -36,5 +42,11 @@ export function buildInitramfs(opts: InitramfsOptions): Uint8Array {
   w.addDevice('dev/console', { kind: 'char', major: 5, minor: 1 }, { mode: 0o600, mtime });
   w.addFile('bin/busybox', opts.busybox, { mode: 0o755, mtime });
   w.addFile('init', new TextEncoder().encode(opts.initScript ?? DEFAULT_INIT), { mode: 0o755, mtime });
+  const modules = opts.modules ?? [];
+  for (const m of modules) w.addFile(m.path, m.data, { mode: 0o644, mtime });
+  if (modules.length > 0) {
+    const order = modules.map((m) => `/${m.path}\n`).join('');
+    w.addFile('lib/modules/xenon.order', new TextEncoder().encode(order), { mode: 0o644, mtime });
+  }
   return w.finish();
 }

@@ -72,6 +72,10 @@ test('pullGuestImages() fetches, verifies and caches kernel, busybox and initram
       ['busybox', 'busybox-static', '1:1.35.0-4'],
     ]);
     assert.ok(log.some((l) => /NOT verifying the signature/.test(l)));
+    // Default modules and their dependencies (via .modinfo), in load order; absent ones are logged.
+    const mods = (m.modules ?? []).map((f) => f.path.replace(/.*\//, ''));
+    assert.deepEqual(mods, ['deep_helper.ko', 'blk-helper.ko', 'failover.ko', 'net_failover.ko', 'virtio_blk.ko', 'virtio_mmio.ko', 'virtio_net.ko']);
+    assert.ok(log.some((l) => /modules not found in .*: virtio_console, virtio_rng, xen_blkfront, xen_netfront/.test(l)));
     assert.ok(progress.some((l) => / 100% /.test(l)), 'progress reaches 100%');
     assert.ok(!existsSync(join(cacheDir, 'images', `${KPKG}_6.1.999-1`, `${KPKG}_6.1.999-1_arm64.deb`)), '.deb removed');
     assert.deepEqual(JSON.parse(readFileSync(join(cacheDir, 'images/manifest.json'), 'utf8')), JSON.parse(JSON.stringify(m)));
@@ -122,6 +126,13 @@ test('ensureGuestImages() builds an initramfs with the given /init', { skip: SKI
     const cpio = readFileSync(images.initramfs).toString('latin1');
     assert.ok(cpio.includes(`init\0\0${script}`) || cpio.includes(`init\0${script}`), 'custom /init stored');
     assert.ok(!cpio.includes(DEFAULT_INIT));
+    assert.ok(!cpio.includes('xenon.order'));
+
+    const withMods = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, withModules: true });
+    const cpio2 = readFileSync(withMods.initramfs).toString('latin1');
+    assert.ok(cpio2.includes(DEFAULT_INIT));
+    assert.ok(cpio2.includes(`lib/modules/${KVER}/kernel/drivers/virtio/virtio_mmio.ko\0`));
+    assert.ok(cpio2.includes(`/lib/modules/${KVER}/kernel/net/core/failover.ko\n/lib/modules/${KVER}/kernel/drivers/net/net_failover.ko\n`));
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { chooseArchive, readAptSources, runningCodename, type ArchiveChoice } from './apt_sources.js';
 import { dependencyNames, openArchive, type Archive, type PackageInfo } from './archive.js';
 import {
@@ -17,9 +17,12 @@ import {
   writeFileAtomic,
   writeManifest,
   type ImageManifest,
+  type ManifestFile,
   type ManifestPackage,
 } from './cache.js';
 import { extractDeb } from './deb.js';
+import { collectModules, DEFAULT_MODULES, type ModuleFile } from './modules.js';
+import type { TarFile, TarHeader } from './tar.js';
 import { imageFetchError } from './errors.js';
 import { downloadFile } from './http.js';
 import { buildInitramfs } from './initramfs.js';
@@ -78,23 +81,40 @@ function resolveArchive(opts: PullOptions): ArchiveChoice {
   return chooseArchive(readAptSources(opts.etcApt), codename);
 }
 
-/** Download a package's .deb into the cache (verified), extract what `want` selects, delete the .deb. */
-async function fetchAndExtract(
+/** Download a package's .deb into the cache (verified), hand its bytes to `use`, then delete it. */
+async function withDeb<T>(
   archive: Archive,
   p: PackageInfo,
-  want: (path: string, type: string) => boolean,
   ctx: { cacheDir: string; sink: ProgressSink },
-): Promise<Map<string, Uint8Array>> {
+  use: (extract: (want: (h: TarHeader) => boolean) => Promise<TarFile[]>) => Promise<T>,
+): Promise<T> {
   const dir = join(ctx.cacheDir, pkgDir(p));
   await mkdir(dir, { recursive: true });
   const debPath = join(dir, basename(p.filename));
   await downloadFile(archive.url(p.filename), debPath, { sha256: p.sha256, size: p.size, sink: ctx.sink, label: `${p.name}_${p.version}` });
   try {
-    const files = await extractDeb(await readFile(debPath), (h) => want(h.path, h.type), basename(p.filename));
-    return new Map(files.map((f) => [f.path, f.data]));
+    const deb = await readFile(debPath);
+    return await use((want) => extractDeb(deb, want, basename(p.filename)));
   } finally {
     await rm(debPath, { force: true }); // The extracted files are what we keep; the .deb is re-fetchable.
   }
+}
+
+const isVmlinuz = (h: TarHeader): boolean => h.type === '0' && /^boot\/vmlinuz-/.test(h.path);
+
+/** One kernel package: its vmlinuz (if any) and the default modules with their dependencies. */
+async function extractKernel(
+  extract: (want: (h: TarHeader) => boolean) => Promise<TarFile[]>,
+): Promise<{ vmlinuz?: TarFile; modules: ModuleFile[]; missing: string[] }> {
+  let vmlinuz: TarFile | undefined;
+  // The first pass also picks up vmlinuz, so the common case reads the package once.
+  const withVmlinuz = async (want: (h: TarHeader) => boolean): Promise<TarFile[]> => {
+    const files = await extract((h) => want(h) || (vmlinuz === undefined && isVmlinuz(h)));
+    vmlinuz ??= files.find(isVmlinuz);
+    return files;
+  };
+  const { modules, missing } = await collectModules(DEFAULT_MODULES, withVmlinuz);
+  return { ...(vmlinuz ? { vmlinuz } : {}), modules, missing };
 }
 
 function checkBusybox(bytes: Uint8Array, what: string): void {
@@ -141,13 +161,13 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   if (candidates.length === 0) throw imageFetchError(`Cannot resolve "${KERNEL_META}" (Depends: "${meta.depends}") to a kernel package`);
 
   const ctx = { cacheDir, sink };
-  let kernel: { pkg: PackageInfo; path: string; vmlinuz: Uint8Array } | undefined;
+  let kernel: { pkg: PackageInfo; path: string; vmlinuz: Uint8Array; modules: ModuleFile[] } | undefined;
   for (const pkg of candidates) {
     log(`Kernel: ${KERNEL_META} ${meta.version} -> ${pkg.name} ${pkg.version} (${pkg.size} bytes)`);
-    const files = await fetchAndExtract(archive, pkg, (path, type) => type === '0' && /^boot\/vmlinuz-/.test(path), ctx);
-    const [path, vmlinuz] = [...files][0] ?? [];
-    if (path && vmlinuz) {
-      kernel = { pkg, path, vmlinuz };
+    const got = await withDeb(archive, pkg, ctx, extractKernel);
+    if (got.vmlinuz) {
+      kernel = { pkg, path: got.vmlinuz.path, vmlinuz: got.vmlinuz.data, modules: got.modules };
+      if (got.missing.length > 0) log(`Kernel: modules not found in ${pkg.name}: ${got.missing.join(', ')}`);
       break;
     }
     log(`Kernel: ${pkg.name} has no /boot/vmlinuz-*; trying the next candidate`);
@@ -159,8 +179,8 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   const bb = archive.lookup(BUSYBOX);
   if (!bb) throw imageFetchError(`Cannot find "${BUSYBOX}" in ${choice.suite}/main/binary-${ARCH}`);
   log(`Busybox: ${bb.name} ${bb.version} (${bb.size} bytes)`);
-  const bbFiles = await fetchAndExtract(archive, bb, (path, type) => type === '0' && path === 'bin/busybox', ctx);
-  const busybox = bbFiles.get('bin/busybox');
+  const bbFiles = await withDeb(archive, bb, ctx, (extract) => extract((h) => h.type === '0' && h.path === 'bin/busybox'));
+  const busybox = bbFiles[0]?.data;
   if (!busybox) throw imageFetchError(`Cannot find /bin/busybox in "${bb.name}"`);
   checkBusybox(busybox, `${bb.name}:/bin/busybox`);
 
@@ -183,9 +203,14 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
       initramfs: await storeFile(cacheDir, 'images/initramfs.cpio', buildInitramfs({ busybox })),
     },
   };
-  await writeManifest(cacheDir, manifest);
-  log(`Cache: kernel Image ${image.length} bytes, busybox ${busybox.length} bytes, initramfs ${manifest.files.initramfs.size} bytes`);
-  return toImages(cacheDir, manifest, false);
+  const modules: ManifestFile[] = [];
+  for (const m of kernel.modules) modules.push(await storeFile(cacheDir, `${kdir}/${m.path}`, m.data));
+  await writeManifest(cacheDir, { ...manifest, modules });
+  log(
+    `Cache: kernel Image ${image.length} bytes, busybox ${busybox.length} bytes, ` +
+      `initramfs ${manifest.files.initramfs.size} bytes, ${modules.length} modules (${kernel.modules.map((m) => m.name).join(' ')})`,
+  );
+  return toImages(cacheDir, { ...manifest, modules }, false);
 }
 
 function toImages(cacheDir: string, m: ImageManifest, fromCache: boolean): GuestImages {
@@ -200,16 +225,25 @@ function toImages(cacheDir: string, m: ImageManifest, fromCache: boolean): Guest
 }
 
 /**
- * What `npm start` calls: the cached images (pulling them first if needed), with an initramfs
- * whose /init is `initScript` when given (cached as `images/initramfs-<sha256 prefix>.cpio`).
+ * What `npm start` calls: the cached images (pulling them first if needed). With `initScript`
+ * and/or `withModules`, the initramfs is rebuilt from the cached busybox with that /init and/or
+ * the kernel modules (see `buildInitramfs`), cached as `images/initramfs-<sha256 prefix>.cpio`.
  */
-export async function ensureGuestImages(opts: PullOptions & { initScript?: string } = {}): Promise<GuestImages> {
+export async function ensureGuestImages(
+  opts: PullOptions & { initScript?: string; withModules?: boolean } = {},
+): Promise<GuestImages> {
   const images = await pullGuestImages(opts);
-  if (opts.initScript === undefined) return images;
+  if (opts.initScript === undefined && !opts.withModules) return images;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const busybox = await readFile(images.busybox);
-  const cpio = buildInitramfs({ busybox, initScript: opts.initScript });
-  const path = join(cacheDir, `images/initramfs-${sha256(new TextEncoder().encode(opts.initScript)).slice(0, 16)}.cpio`);
+  const kdir = `${dirname(images.manifest.files.kernelImage.path)}/`;
+  const modules = opts.withModules
+    ? await Promise.all(
+        (images.manifest.modules ?? []).map(async (m) => ({ path: m.path.slice(kdir.length), data: await readFile(join(cacheDir, m.path)) })),
+      )
+    : [];
+  const cpio = buildInitramfs({ busybox, modules, ...(opts.initScript !== undefined ? { initScript: opts.initScript } : {}) });
+  const path = join(cacheDir, `images/initramfs-${sha256(cpio).slice(0, 16)}.cpio`);
   if (!existsSync(path) || sha256(await readFile(path)) !== sha256(cpio)) await writeFileAtomic(path, cpio);
   return { ...images, initramfs: path };
 }
