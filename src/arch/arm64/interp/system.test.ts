@@ -106,11 +106,13 @@ test('hints, barriers and DC ZVA; WFI/WFE exit to the caller after the instructi
   assert.equal(d.getUint32(0x8080, true), 0xffff_ffff);
 });
 
-test('DC CIVAC on an unmapped address faults like a read', () => {
+test('DC CIVAC and IC IVAU do not check the address (as in QEMU); DC ZVA faults like a store', () => {
   const m = flatMachine();
-  m.load([0xd50b7e2c]); // dc civac, x12
-  m.cpu.state.setX(12, 0x4000_0000n);
+  m.load([0xd50b7e2c, 0xd50b752c, 0xd50b742c]); // dc civac, x12; ic ivau, x12; dc zva, x12
+  m.cpu.state.setX(12, 0x4000_0010n);
   const exit = m.run();
   assert.equal(exit.kind === 'exception' && ecOf(exit.esr), EC.DABT_LOWER);
+  assert.equal(exit.kind === 'exception' && (exit.esr >>> 6) & 1, 1); // WnR
   assert.equal(exit.kind === 'exception' && exit.far, 0x4000_0000);
+  assert.equal(m.cpu.state.pc, 0x1008);
 });

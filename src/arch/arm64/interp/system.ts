@@ -96,11 +96,6 @@ const SYS: Factory = (f) => {
         c.probeWrite(base);
         for (let i = 0; i < 64; i += 8) c.write64(base + i, ZERO, 0);
       };
-    case 'cmo_va':
-      return (c) => {
-        if (el1 && currentEl(c) === 0) c.undefined();
-        c.probeRead(xAddress(c.x32, t));
-      };
     case 'tlbi':
       return (c) => {
         if (currentEl(c) === 0) c.undefined();

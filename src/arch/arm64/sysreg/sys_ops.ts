@@ -3,17 +3,16 @@
  * op1:CRn:CRm:op2 (Arm ARM DDI0487 C5.3, "A64 System instructions for cache maintenance" and "for TLB
  * maintenance"). `el0` says whether EL0 may execute it under Linux (SCTLR_EL1.UCI and .DZE set);
  * everything else is EL1 and UNDEFINED at EL0. DC CVAP/CVADP (FEAT_DPB, v8.2) are not in a v8.0 CPU.
- *
- * The by-VA operations check the address like a read (a translation fault on an unmapped address, as
- * hardware reports it); QEMU user mode never faults on them, a deliberate difference.
  */
 
 export type SysOpKind =
   /** DC ZVA: zero a DCZID_EL0-sized block (64 bytes), a store. */
   | 'zva'
-  /** Clean/invalidate by VA: no cache to maintain, but faults like a read on an unmapped address. */
-  | 'cmo_va'
-  /** By set/way or whole cache: nothing to do (the code cache tracks stores itself). */
+  /**
+   * Cache maintenance (by VA, set/way or whole cache): nothing to do, the code cache tracks stores
+   * itself. By-VA operations do not even check the address: QEMU (user and system mode) never faults
+   * on them, and the differential tests follow QEMU; hardware may report a translation fault.
+   */
   | 'nop'
   /** TLB invalidation: drop the whole software TLB (correct for every TLBI, if not minimal). */
   | 'tlbi';
@@ -34,13 +33,13 @@ function op(name: string, op1: number, crn: number, crm: number, op2: number, el
 
 export const SYS_OPS: readonly SysOpInfo[] = [
   op('DC ZVA', 3, 7, 4, 1, true, 'zva'),
-  op('DC CVAC', 3, 7, 10, 1, true, 'cmo_va'),
-  op('DC CVAU', 3, 7, 11, 1, true, 'cmo_va'),
-  op('DC CIVAC', 3, 7, 14, 1, true, 'cmo_va'),
-  op('IC IVAU', 3, 7, 5, 1, true, 'cmo_va'),
+  op('DC CVAC', 3, 7, 10, 1, true, 'nop'),
+  op('DC CVAU', 3, 7, 11, 1, true, 'nop'),
+  op('DC CIVAC', 3, 7, 14, 1, true, 'nop'),
+  op('IC IVAU', 3, 7, 5, 1, true, 'nop'),
   op('IC IALLUIS', 0, 7, 1, 0, false, 'nop'),
   op('IC IALLU', 0, 7, 5, 0, false, 'nop'),
-  op('DC IVAC', 0, 7, 6, 1, false, 'cmo_va'),
+  op('DC IVAC', 0, 7, 6, 1, false, 'nop'),
   op('DC ISW', 0, 7, 6, 2, false, 'nop'),
   op('DC CSW', 0, 7, 10, 2, false, 'nop'),
   op('DC CISW', 0, 7, 14, 2, false, 'nop'),
