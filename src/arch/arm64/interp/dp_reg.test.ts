@@ -141,6 +141,13 @@ const ROWS: readonly Row[] = [
   ['smulh x0, x1, x2', 0x9b427c20, { x1: 0xfffffffffffffffdn, x2: 0x7fffffffffffffffn }, 0x0, { x0: 0xfffffffffffffffen }, 0x0],
   ['umulh x0, x1, x2', 0x9bc27c20, { x1: 0xffffffffffffffffn, x2: 0xffffffffffffffffn }, 0x0, { x0: 0xfffffffffffffffen }, 0x0],
   ['umulh x0, x1, x2', 0x9bc27c20, { x1: 0x123456789abcdefn, x2: 0xfedcba9876543210n }, 0x0, { x0: 0x121fa00ad77d742n }, 0x0],
+  ['udiv x0, x1, x2', 0x9ac20820, { x1: 0xfffffffffffffn, x2: 0x3n }, 0x0, { x0: 0x5555555555555n }, 0x0],
+  ['udiv x0, x1, x2', 0x9ac20820, { x1: 0xfffff00000000n, x2: 0x1000000001n }, 0x0, { x0: 0xffffn }, 0x0],
+  ['sdiv x0, x1, x2', 0x9ac20c20, { x1: 0xfff0000000000000n, x2: 0x7n }, 0x0, { x0: 0xfffdb6db6db6db6en }, 0x0],
+  ['sdiv x0, x1, x2', 0x9ac20c20, { x1: 0xfffffffffffffn, x2: 0xfff0000000000000n }, 0x0, {  }, 0x0],
+  ['smulh x0, x1, x2', 0x9b427c20, { x1: 0xffffffffffffffffn, x2: 0xffffffffffffffffn }, 0x0, {  }, 0x0],
+  ['smulh x0, x1, x2', 0x9b427c20, { x1: 0x7fffffffffffffffn, x2: 0x7fffffffffffffffn }, 0x0, { x0: 0x3fffffffffffffffn }, 0x0],
+  ['umulh x0, x1, x2', 0x9bc27c20, { x1: 0xcccccccccccccccdn, x2: 0x2bdc545d6b4b87n }, 0x0, { x0: 0x2316a9e455d605n }, 0x0],
 ];
 
 ROWS.forEach(checkRow);
