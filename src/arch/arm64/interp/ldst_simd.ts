@@ -135,9 +135,16 @@ function ldp32(c: Cpu, va: number, t: number, t2: number): void {
   r[4 * t2] = b; r[4 * t2 + 1] = 0; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
 }
 function ldp64(c: Cpu, va: number, t: number, t2: number): void {
+  const r = c.v32;
+  if ((va & 0xfff) <= 0xff0) {
+    // One page: once the first register is readable the second is too.
+    c.read64(va, r, 4 * t);
+    c.read64(va + 8, r, 4 * t2);
+    r[4 * t + 2] = 0; r[4 * t + 3] = 0; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
+    return;
+  }
   c.read64(va, tmp, 0);
   c.read64(va + 8, tmp, 2);
-  const r = c.v32;
   r[4 * t] = tmp[0]!; r[4 * t + 1] = tmp[1]!; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
   r[4 * t2] = tmp[2]!; r[4 * t2 + 1] = tmp[3]!; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
 }
