@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dependencyNames, indexPackages, parseReleaseHashes } from './archive.js';
+import { checkReleaseFields, dependencyNames, indexPackages, parseReleaseHashes } from './archive.js';
 
 test('parseReleaseHashes() reads the SHA256 list and ignores the MD5Sum one', () => {
   const release = `Origin: Debian
@@ -62,4 +62,15 @@ test('dependencyNames() takes the first alternative and drops version constraint
     'initramfs-tools',
   ]);
   assert.deepEqual(dependencyNames(''), []);
+});
+
+test('checkReleaseFields() accepts the suite or codename and rejects other suites and expired files', () => {
+  const release = 'Origin: Debian\nSuite: oldstable\nCodename: bookworm\nDate: Sat, 11 Jul 2026 10:00:00 UTC\n';
+  checkReleaseFields(release, 'bookworm');
+  checkReleaseFields(release, 'oldstable');
+  assert.throws(() => checkReleaseFields(release, 'trixie'), /for "oldstable"\/"bookworm", not the requested suite "trixie"/);
+  const expiring = `${release}Valid-Until: Sat, 18 Jul 2026 10:00:00 UTC\n`;
+  checkReleaseFields(expiring, 'bookworm', Date.parse('2026-07-17T00:00:00Z'));
+  assert.throws(() => checkReleaseFields(expiring, 'bookworm', Date.parse('2026-07-19T00:00:00Z')), /expired/);
+  checkReleaseFields('SHA256:\n', 'anything');
 });

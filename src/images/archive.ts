@@ -60,6 +60,22 @@ export function parseReleaseHashes(release: string): Map<string, IndexFile> {
   return out;
 }
 
+/**
+ * Reject a Release file meant for another suite, or past its Valid-Until date, as apt does: with a
+ * valid signature these are the remaining ways to be fed an old or wrong index (replay).
+ */
+export function checkReleaseFields(release: string, suite: string, now = Date.now()): void {
+  const para = parseParagraph(splitParagraphs(release)[0] ?? '');
+  const names = [para.get('suite'), para.get('codename')].filter((n): n is string => n !== undefined);
+  if (names.length > 0 && !names.includes(suite)) {
+    throw imageFetchError(`Release file is for "${names.join('"/"')}", not the requested suite "${suite}"`);
+  }
+  const validUntil = para.get('valid-until');
+  if (validUntil !== undefined && Date.parse(validUntil) < now) {
+    throw imageFetchError(`Release file of "${suite}" expired on ${validUntil}`);
+  }
+}
+
 function toPackage(p: ControlParagraph): PackageInfo | undefined {
   const name = p.get('package');
   const version = p.get('version');
@@ -111,6 +127,7 @@ export async function openArchive(opts: ArchiveOptions): Promise<Archive> {
   const mirror = opts.mirror.replace(/\/+$/, '');
   const base = `${mirror}/dists/${opts.suite}`;
   const release = await fetchRelease(base, opts);
+  checkReleaseFields(release.text, opts.suite);
   const hashes = parseReleaseHashes(release.text);
   const stem = `${component}/binary-${arch}/Packages`;
   const choice = ['.xz', '.gz'].map((ext) => stem + ext).find((p) => hashes.has(p));
