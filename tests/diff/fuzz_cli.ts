@@ -7,7 +7,7 @@ import { formatMismatch } from './compare.js';
 import { undefCheck } from './undef.js';
 import { appendCorpus, loadCorpus } from './corpus.js';
 import { allPatterns, generateCase, generateMixedCase, wordsCase, type PatternInfo } from './gen.js';
-import { KNOWN_MISMATCHES } from './known.js';
+import { knownReason } from './known.js';
 import type { TestCase } from './layout.js';
 import { missingTools } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
@@ -65,7 +65,9 @@ function main(): number {
   } else if (a.words !== undefined) {
     const words = a.words.split(',').map((h) => parseInt(h.trim(), 16) >>> 0);
     cases = Array.from({ length: count }, (_, i) => wordsCase(words, seed, i));
-    groupOf = () => 'words';
+    // Saved with the group of the last word's pattern: usually the instruction under test.
+    const groupByName = new Map(allPatterns().map((p) => [p.pattern.name, p.group]));
+    groupOf = (tc) => groupByName.get(translateInsn(tc.words[tc.words.length - 1]!).name) ?? 'misc';
   } else {
     if (pats.length === 0) {
       console.error(`diff: no pattern matches --group/--pattern (try --list)`);
@@ -122,25 +124,26 @@ export function selectPatterns(group: string | undefined, pattern: string | unde
 
 /** Prints a per-pattern summary and up to `maxReport` mismatches per pattern. */
 function report(results: readonly CaseResult[], maxReport: number): void {
-  const stats = new Map<string, { n: number; bad: number }>();
+  const stats = new Map<string, { n: number; bad: number; known: number }>();
   for (const r of results) {
-    const key = patternOfLabel(r.tc) || r.tc.words.map((w) => translateInsn(w).name).join('+');
-    const s = stats.get(key) ?? { n: 0, bad: 0 };
+    const names = r.tc.words.map((w) => translateInsn(w).name);
+    const key = patternOfLabel(r.tc) || names.join('+');
+    const s = stats.get(key) ?? { n: 0, bad: 0, known: 0 };
     s.n++;
     if (r.diffs.length > 0) {
       s.bad++;
+      const why = knownReason(r, names);
+      if (why !== undefined) s.known++;
       if (s.bad <= maxReport) {
         console.log(formatMismatch(r.tc, r.diffs));
+        if (why !== undefined) console.log(`  known: ${why}`);
         console.log(`  repro: ${repro(r.tc)}\n`);
       }
     }
     stats.set(key, s);
   }
   for (const [name, s] of [...stats].sort()) {
-    if (s.bad > 0) {
-      const known = KNOWN_MISMATCHES[name];
-      console.log(`  ${name.padEnd(20)} ${s.bad}/${s.n} mismatched${known !== undefined ? ` (known: ${known})` : ''}`);
-    }
+    if (s.bad > 0) console.log(`  ${name.padEnd(20)} ${s.bad}/${s.n} mismatched${s.known > 0 ? ` (${s.known} known)` : ''}`);
   }
 }
 

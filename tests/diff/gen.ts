@@ -5,7 +5,7 @@
  */
 import { GROUPS, translateInsn } from '../../src/arch/arm64/interp/index.js';
 import type { Pattern } from '../../src/arch/arm64/decode/pattern.js';
-import { DATA_BASE, MAX_WORDS, Rng, hashString, type CaseState, type TestCase } from './layout.js';
+import { DATA_BASE, DATA_SIZE, MAX_WORDS, Rng, hashString, type CaseState, type TestCase } from './layout.js';
 import { BASE_REGS, constrain } from './constraints.js';
 
 export interface PatternInfo {
@@ -111,7 +111,15 @@ export function randomState(rng: Rng): CaseState {
   const x: bigint[] = [];
   for (let i = 0; i < 31; i++) x.push(randomX(rng));
   x.push(dataPointer(rng, 16)); // SP: 16-byte aligned, as Linux requires of EL0 SP-based accesses
-  for (const r of BASE_REGS) if (r !== 31) x[r] = dataPointer(rng, rng.chance(0.8) ? 16 : 1);
+  for (const r of BASE_REGS) {
+    if (r === 31) continue;
+    // Mostly well inside the region; sometimes just below or at its end, so accesses cross into unmapped pages.
+    const edge = rng.below(100);
+    x[r] =
+      edge < 3 ? BigInt(DATA_BASE + DATA_SIZE - 1 - rng.below(16))
+      : edge < 5 ? BigInt(DATA_BASE - 1 - rng.below(16))
+      : dataPointer(rng, rng.chance(0.8) ? 16 : 1);
+  }
   const v = new Uint8Array(512);
   for (let i = 0; i < 32; i++) randomV(rng, v.subarray(16 * i, 16 * i + 16));
   return {
