@@ -81,6 +81,8 @@ function baseOffset(op: Op, n: number, t: number, off: number): Exec {
     case Op.ST64: return (c) => c.write64(xAddress(c.x32, n) + off, c.x32, i);
     case Op.LD32: return (c) => { const x = c.x32; x[i] = c.read32(xAddress(x, n) + off); x[i + 1] = 0; };
     case Op.ST32: return (c) => c.write32(xAddress(c.x32, n) + off, c.x32[i]!);
+    case Op.LD16: return (c) => { const x = c.x32; x[i] = c.read16(xAddress(x, n) + off); x[i + 1] = 0; };
+    case Op.ST16: return (c) => c.write16(xAddress(c.x32, n) + off, c.x32[i]! & 0xffff);
     case Op.LD8: return (c) => { const x = c.x32; x[i] = c.read8(xAddress(x, n) + off); x[i + 1] = 0; };
     case Op.ST8: return (c) => c.write8(xAddress(c.x32, n) + off, c.x32[i]! & 0xff);
     default: return (c) => access(c, op, xAddress(c.x32, n) + off, t);
@@ -141,9 +143,26 @@ function indexed(post: boolean): Factory {
   };
 }
 
+/** Index extensions of the register-offset forms, from option: UXTW (010), SXTW (110), LSL/UXTX/SXTX (x11, Rm unchanged). */
+const enum Ext { UXTW, SXTW, X }
+
 /**
- * Register offset: Xn + (extend(Rm) << (S ? size : 0)), summed in 32-bit halves because Rm can be any
- * 64-bit value. option<1> = 0 is unallocated; LSL (011) and SXTX (111) use Rm unchanged.
+ * Xn + (extend(Rm) << s) as an address, summed in 32-bit halves because Rm can be any 64-bit value.
+ * `ext` and `s` are decode-time constants of the caller, so this small function inlines well.
+ */
+function regAddr(x: Uint32Array, n: number, m: number, ext: Ext, s: number): number {
+  const mLo = x[2 * m]!;
+  const lo = x[2 * n]! + ((mLo << s) >>> 0);
+  // Bits shifted out of the low half into the high half; `>>> 1 >>> (31 - s)` is 0 when s = 0.
+  const carryOut = (mLo >>> 1) >>> (31 - s);
+  const mHi = ext === Ext.X ? x[2 * m + 1]! << s : ext === Ext.SXTW ? (mLo >> 31) << s : 0;
+  const hi = x[2 * n + 1]! + (mHi | carryOut) + (lo >= TWO32 ? 1 : 0);
+  return ((hi << 8) >> 8) * TWO32 + (lo >>> 0);
+}
+
+/**
+ * LDR/STR (register): option<1> = 0 is unallocated. The commonest access kinds (array indexing in
+ * hot loops) get closures of their own, like the immediate forms.
  */
 const LDST_reg: Factory = (f) => {
   const op = opFor(f.size!, f.opc!);
@@ -152,34 +171,18 @@ const LDST_reg: Factory = (f) => {
   const n = regSp(f.rn!);
   const m = srcZr(f.rm!);
   const t = slotFor(op, f.rt!);
+  const i = 2 * t;
   const s = f.s === 1 ? f.size! : 0;
-  // Bits shifted out of the low half into the high half; `>>> 1 >>> (31 - s)` is 0 when s = 0.
-  const r = 31 - s;
-  switch (f.option) {
-    case 2: // UXTW
-      return (c) => {
-        const x = c.x32;
-        const mLo = x[2 * m]!;
-        const lo = x[2 * n]! + ((mLo << s) >>> 0);
-        const hi = x[2 * n + 1]! + ((mLo >>> 1) >>> r) + (lo >= TWO32 ? 1 : 0);
-        access(c, op, ((hi << 8) >> 8) * TWO32 + (lo >>> 0), t);
-      };
-    case 6: // SXTW
-      return (c) => {
-        const x = c.x32;
-        const mLo = x[2 * m]!;
-        const lo = x[2 * n]! + ((mLo << s) >>> 0);
-        const hi = x[2 * n + 1]! + (((mLo >> 31) << s) | ((mLo >>> 1) >>> r)) + (lo >= TWO32 ? 1 : 0);
-        access(c, op, ((hi << 8) >> 8) * TWO32 + (lo >>> 0), t);
-      };
-    default: // LSL / UXTX / SXTX
-      return (c) => {
-        const x = c.x32;
-        const mLo = x[2 * m]!;
-        const lo = x[2 * n]! + ((mLo << s) >>> 0);
-        const hi = x[2 * n + 1]! + ((x[2 * m + 1]! << s) | ((mLo >>> 1) >>> r)) + (lo >= TWO32 ? 1 : 0);
-        access(c, op, ((hi << 8) >> 8) * TWO32 + (lo >>> 0), t);
-      };
+  const ext = f.option === 2 ? Ext.UXTW : f.option === 6 ? Ext.SXTW : Ext.X;
+  switch (op) {
+    case Op.LD64: return (c) => c.read64(regAddr(c.x32, n, m, ext, s), c.x32, i);
+    case Op.ST64: return (c) => c.write64(regAddr(c.x32, n, m, ext, s), c.x32, i);
+    case Op.LD32: return (c) => { const x = c.x32; x[i] = c.read32(regAddr(x, n, m, ext, s)); x[i + 1] = 0; };
+    case Op.ST32: return (c) => c.write32(regAddr(c.x32, n, m, ext, s), c.x32[i]!);
+    case Op.LD16: return (c) => { const x = c.x32; x[i] = c.read16(regAddr(x, n, m, ext, s)); x[i + 1] = 0; };
+    case Op.LD8: return (c) => { const x = c.x32; x[i] = c.read8(regAddr(x, n, m, ext, s)); x[i + 1] = 0; };
+    case Op.ST8: return (c) => c.write8(regAddr(c.x32, n, m, ext, s), c.x32[i]! & 0xff);
+    default: return (c) => access(c, op, regAddr(c.x32, n, m, ext, s), t);
   }
 };
 
