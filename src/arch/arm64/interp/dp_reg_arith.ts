@@ -256,13 +256,23 @@ function addSubExtended(sub: boolean, setFlags: boolean): Factory {
         addWithCarry32(c, d, x[2 * n]!, ((extLo(x[2 * m]!, option) << s) ^ inv) >>> 0, cin, setFlags);
       };
     }
+    if (s === 0) {
+      return (c) => {
+        const x = c.x32;
+        const v = x[2 * m]!;
+        const bl = (extLo(v, option) ^ inv) >>> 0;
+        const bh = (extHi(v, x[2 * m + 1]!, option) ^ inv) >>> 0;
+        addWithCarry64(c, d, x[2 * n]!, x[2 * n + 1]!, bl, bh, cin, setFlags);
+      };
+    }
+    const l = 32 - s;
     return (c) => {
       const x = c.x32;
       const v = x[2 * m]!;
       const el = extLo(v, option);
       const eh = extHi(v, x[2 * m + 1]!, option);
-      const bl = (shiftLo64(el, eh, 0, s) ^ inv) >>> 0;
-      const bh = (shiftHi64(el, eh, 0, s) ^ inv) >>> 0;
+      const bl = ((el << s) ^ inv) >>> 0;
+      const bh = (((eh << s) | (el >>> l)) ^ inv) >>> 0;
       addWithCarry64(c, d, x[2 * n]!, x[2 * n + 1]!, bl, bh, cin, setFlags);
     };
   };
