@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { FdtTree, fdtFromBlob, fdtToBlob, type FdtNode } from './index.js';
 import { minimalVirt } from './_test_trees.js';
 
@@ -58,4 +60,27 @@ test('fdtFromBlob() skips FDT_NOP tokens', () => {
   // Overwrite the property (12 + 4 bytes) with four NOPs.
   for (let i = 0; i < 4; i++) v.setUint32(offStruct + 8 + i * 4, 4);
   assert.deepEqual(fdtFromBlob(blob).root.properties, []);
+});
+
+const HAVE_DTC = spawnSync('dtc', ['--version']).status === 0;
+
+test('fdtFromBlob() reads a dtc-compiled blob, and fdtToBlob() reproduces it byte for byte', { skip: !HAVE_DTC && 'dtc not installed' }, () => {
+  const dts = resolve(process.cwd(), 'tests/golden/fdt/rich.dts');
+  const blob = new Uint8Array(execFileSync('dtc', ['-q', '-b', '1', '-I', 'dts', '-O', 'dtb', dts]));
+  const tree = fdtFromBlob(blob);
+  assert.equal(tree.bootCpuidPhys, 1);
+  assert.deepEqual(tree.reservations, [
+    { address: 0x48000000n, size: 0x100000n },
+    { address: 0x100000000n, size: 0x2000n },
+  ]);
+  const chosen = tree.node('/chosen')!;
+  const u64 = (name: string): bigint => new DataView(chosen.property(name)!.value.buffer).getBigUint64(0);
+  assert.equal(u64('kaslr-seed'), 0xfeedfacecafebeefn);
+  assert.deepEqual([...chosen.property('odd-bytes')!.value], [1, 2, 3]);
+  const c = tree.node('/deep/a/b/c')!;
+  assert.deepEqual([...c.property('empty')!.value], []);
+  const ref = new DataView(c.property('label-ref')!.value.buffer);
+  const phandleOf = (path: string): number => new DataView(tree.node(path)!.property('phandle')!.value.buffer).getUint32(0);
+  assert.deepEqual([ref.getUint32(0), ref.getUint32(4), ref.getUint32(8)], [phandleOf('/pl011@9000000'), 1, phandleOf('/interrupt-controller@8000000')]);
+  assert.deepEqual(fdtToBlob(tree), blob);
 });
