@@ -26,7 +26,7 @@ LDSTP_pre      opc:2 101 0 011 l:1 imm:7 rt2:5 rn:5 rt:5
 `, 'ldst_pair');
 
 /**
- * Exclusive, load-acquire/store-release and compare-and-swap (C4.1.88.4..6). The acquire/release
+ * Exclusive, load-acquire/store-release and compare-and-swap (C4.1.88). The acquire/release
  * bits (o0, l) change only ordering, which a single-threaded interpreter gives for free.
  */
 export const LDST_EXCL_PATTERNS = parsePatterns(`
@@ -40,7 +40,7 @@ CAS            size:2 001000 1 l:1 1 rs:5 o0:1 11111 rn:5 rt:5
 CASP           0 sz:1 001000 0 l:1 1 rs:5 o0:1 11111 rn:5 rt:5
 `, 'ldst_excl');
 
-/** Atomic memory operations, FEAT_LSE (C4.1.88.12): size 111 V=0 00 A R 1 Rs o3 opc 00 Rn Rt. */
+/** Atomic memory operations, FEAT_LSE (C4.1.88): size 111 V=0 00 A R 1 Rs o3 opc 00 Rn Rt. */
 export const LDST_ATOMIC_PATTERNS = parsePatterns(`
 LDADD          size:2 111 0 00 a:1 r:1 1 rs:5 0 000 00 rn:5 rt:5
 LDCLR          size:2 111 0 00 a:1 r:1 1 rs:5 0 001 00 rn:5 rt:5

@@ -2,14 +2,16 @@
  * Loads and stores of one general register, every addressing mode (Arm ARM DDI0487 C4.1.88,
  * C6.2 LDR/STR and friends).
  *
- * The data part of each instruction is one of a few access kinds (`Op`), executed by `access()`: a
- * single monomorphic function whose switch on a decode-time constant is cheap, so there is one closure
- * per addressing mode instead of one per mode and access kind.
+ * The data part of each instruction is one of a few access kinds (`Op`). The commonest kinds get a
+ * closure of their own per addressing mode, so the memory call is monomorphic and inlined; the rest
+ * share one closure per mode that calls `access()`, whose switch on a decode-time constant is cheap.
  *
- * Writeback (pre/post-indexed) with Rn == Rt is CONSTRAINED UNPREDICTABLE (Arm ARM K1.2.5); like
+ * Writeback (pre/post-indexed) with Rn == Rt is CONSTRAINED UNPREDICTABLE (Arm ARM DDI0487 K1.2, LDR (immediate)); like
  * QEMU, a load writes Rt and then the base (the writeback wins), and a store stores the old Rt.
  * Writeback is computed on the full 64-bit base (with its top byte), the access uses the TBI address.
  * A fault leaves every register unchanged: the access happens before any register is written.
+ * SP as a base is not checked for 16-byte alignment: that check exists only with SCTLR_ELx.SA/SA0
+ * set, which Linux leaves clear for EL0 (TODO(EL1): check SCTLR_EL1.SA when running a kernel).
  */
 import { LDST_PATTERNS } from '../decode/ldst.js';
 import type { Exec, Factory, InsnGroup } from './group.js';

@@ -1,5 +1,5 @@
 /**
- * Atomic memory operations, FEAT_LSE (Arm ARM DDI0487 C4.1.88.12, C6.2 LDADD..LDUMIN, SWP):
+ * Atomic memory operations, FEAT_LSE (Arm ARM DDI0487 C4.1.88 "Atomic memory operations", C6.2 LDADD..LDUMIN, SWP):
  * Rt receives the old memory value (zero-extended), memory receives op(old, Rs). The ST<op> aliases
  * are the Rt = XZR forms. Acquire/release (A, R) only order accesses: nothing to do here.
  *

@@ -1,6 +1,6 @@
 /**
  * Exclusives (LDXR/STXR and pairs, with their acquire/release forms), load-acquire/store-release
- * (LDAR/STLR) and compare-and-swap (CAS, CASP: FEAT_LSE). Arm ARM DDI0487 C4.1.88.4..6, B2.9.
+ * (LDAR/STLR) and compare-and-swap (CAS, CASP: FEAT_LSE). Arm ARM DDI0487 C4.1.88 ("Load/store exclusive", "Load/store ordered", "Compare and swap"), B2.9.
  *
  * The exclusive monitor follows QEMU user mode, the differential reference: a load-exclusive records
  * the address and the value it read (`Cpu.exclusive*`); a store-exclusive succeeds iff its address
@@ -118,7 +118,7 @@ const STXR: Factory = (f) => {
     readSized(c, size, va, tmp, 0);
     // QEMU's cmpxchg stores when memory equals the recorded value truncated to the store's size, but
     // reports success only if it equals the whole recorded value. They differ only for a store
-    // smaller than its load-exclusive (CONSTRAINED UNPREDICTABLE, Arm ARM B2.9.5), where QEMU may
+    // smaller than its load-exclusive (CONSTRAINED UNPREDICTABLE, Arm ARM B2.9), where QEMU may
     // store and still return 1; we do the same so the differential tests agree.
     const stores = tmp[0] === ((c.exclusiveLo & mask) >>> 0) && (size < 3 || tmp[1] === c.exclusiveHi);
     if (stores) writeSized(c, size, va, c.x32, 2 * t);

@@ -1,6 +1,6 @@
 /**
- * Load/store pair of general registers: LDP, STP, LDPSW, LDNP, STNP (Arm ARM DDI0487 C4.1.88.2/3,
- * C6.2 LDP/STP). The non-temporal hint of LDNP/STNP changes nothing here.
+ * Load/store pair of general registers: LDP, STP, LDPSW, LDNP, STNP (Arm ARM DDI0487 C4.1.88
+ * "Load/store register pair", C6.2 LDP/STP). The non-temporal hint of LDNP/STNP changes nothing here.
  *
  * CONSTRAINED UNPREDICTABLE cases follow QEMU 7.2 (the differential reference): LDP with Rt == Rt2
  * leaves the first value in the register; with writeback the base register ends up holding the new

@@ -23,7 +23,7 @@ export function currentEl(c: Cpu): number {
 /** PSTATE.{D,A,I,F} in the PSR layout: bits 9..6. */
 const DAIF_SHIFT = 6;
 
-/** ESR ISS for WFx from AArch64 (D17.2.37): CV = 1, COND = 0b1110, TI = 0 WFI / 1 WFE. */
+/** ESR ISS for WFx from AArch64 (Arm ARM DDI0487 D17.2 ESR_EL1): CV = 1, COND = 0b1110, TI = 0 WFI / 1 WFE. */
 const WFI_ESR = makeEsr(EC.WFX, (1 << 24) | (0xe << 20) | 0);
 const WFE_ESR = makeEsr(EC.WFX, (1 << 24) | (0xe << 20) | 1);
 

@@ -1,5 +1,5 @@
 /**
- * The generic timer's virtual count as EL0 reads it (CNTVCT_EL0, Arm ARM DDI0487 D11.1). The CPU takes
+ * The generic timer's virtual count as EL0 reads it (CNTVCT_EL0, Arm ARM DDI0487 D11, the Generic Timer). The CPU takes
  * the count from a hook so the hypervisor can supply a guest-specific clock (CNTVOFF, pause/resume);
  * by default it is the host's monotonic clock at CNTFRQ_EL0.
  */

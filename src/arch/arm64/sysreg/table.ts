@@ -56,13 +56,13 @@ export const SYSREGS: readonly SysregInfo[] = [
   reg({ name: 'TPIDRRO_EL0', op0: 3, op1: 3, crn: 13, crm: 0, op2: 3, el0: 'r' }),
   // DZP = 0, BS = 4: DC ZVA zeroes 64-byte blocks.
   reg({ name: 'DCZID_EL0', op0: 3, op1: 3, crn: 0, crm: 0, op2: 7, el0: 'r', writable: false, reset: 4n }),
-  // CTR_EL0 (D17.2.34) as QEMU's cortex-a76 reports it: 64-byte I/D lines (IminLine = DminLine = 4), ERG = CWG = 4, PIPT I-cache.
+  // CTR_EL0 (D17.2) as QEMU's cortex-a76 reports it: 64-byte I/D lines (IminLine = DminLine = 4), ERG = CWG = 4, PIPT I-cache.
   reg({ name: 'CTR_EL0', op0: 3, op1: 3, crn: 0, crm: 0, op2: 1, el0: 'r', writable: false, reset: 0x8444c004n }),
   // Generic timer: Linux lets EL0 read the frequency and the virtual count (CNTKCTL_EL1.EL0VCTEN).
   reg({ name: 'CNTFRQ_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 0, el0: 'r', writable: false, reset: BigInt(CNTFRQ_HZ) }),
   reg({ name: 'CNTVCT_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 2, el0: 'r', writable: false, read: (c) => c.counter() }),
   reg({ name: 'MIDR_EL1', op0: 3, op1: 0, crn: 0, crm: 0, op2: 0, writable: false, reset: 0x410fd034n }),
-  // ID_AA64ISAR0_EL1 (D17.2.61): Atomic = 2 (FEAT_LSE: LD<op>, SWP, CAS, CASP), CRC32 = 1.
+  // ID_AA64ISAR0_EL1 (D17.2): Atomic = 2 (FEAT_LSE: LD<op>, SWP, CAS, CASP), CRC32 = 1.
   reg({ name: 'ID_AA64ISAR0_EL1', op0: 3, op1: 0, crn: 0, crm: 6, op2: 0, writable: false, reset: 0x0021_0000n }),
 ];
 
