@@ -108,8 +108,15 @@ const CLASS_RULES: readonly Rule[] = [
   (w, ctx) => (bits(w, 4, 0) === BASE_X ? put(ctx, w, 4, 0, ctx.rng.below(28)) : w),
   // Exception generation: SVC would be a real system call on QEMU's side.
   (w) => (is(w, 0xffe0_001f, 0xd400_0001) ? null : w),
-  // MSR (immediate) changes PSTATE fields (DAIF, SPSel, SSBS...) that Linux traps or we do not compare.
-  (w) => (is(w, 0xfff8_f01f, 0xd500_401f) ? null : w),
+  // MSR (immediate): only the fields EL0 may not write (DAIFSet/DAIFClr with SCTLR_EL1.UMA = 0 under
+  // Linux, SPSel, UAO, PAN; CFINV is v8.4): all SIGILL. SSBS, DIT and TCO are cortex-a76/MTE
+  // features we lack and would change PSTATE bits we do not compare.
+  (w) => {
+    if (!is(w, 0xfff8_f01f, 0xd500_401f)) return w;
+    const op1 = bits(w, 18, 16);
+    const op2 = bits(w, 7, 5);
+    return (op1 === 0 && op2 <= 5) || (op1 === 3 && op2 >= 6) ? w : null;
+  },
   // MRS / MSR (register): only registers both processes agree on.
   (w, ctx) => {
     if (!is(w, 0xffd0_0000, 0xd510_0000)) return w;
@@ -218,4 +225,28 @@ function branchField(w: number): [number, number] | null {
   if (is(w, 0x7e00_0000, 0x3400_0000)) return [23, 5];
   if (is(w, 0x7e00_0000, 0x3600_0000)) return [18, 5];
   return null;
+}
+
+/**
+ * Instructions to run before `w` so that it does something worth testing: a store-exclusive gets a
+ * load-exclusive of the same size from the same base first (70 %), so the monitor is armed and the
+ * store can succeed. Only used for single-pattern cases, which contain no branches.
+ */
+export function prelude(w: number, rng: Rng): number[] {
+  // Store exclusive (register or pair): size 001000 o2=0 L=0 o1 Rs o0 Rt2 Rn Rt.
+  if (!is(w, 0x3fc0_0000, 0x0800_0000) || !rng.chance(0.7)) return [];
+  const rs = bits(w, 20, 16);
+  const busy = new Set([rs, bits(w, 4, 0), bits(w, 14, 10), BASE_X, 31]);
+  const free = (): number => {
+    let r = rng.below(28);
+    while (busy.has(r)) r = rng.below(28);
+    busy.add(r);
+    return r;
+  };
+  const pair = bits(w, 21, 21) === 1;
+  // Load exclusive: L=1, Rs=11111, Rt2=11111 unless a pair; new destinations that disturb nothing the store uses.
+  let ld = (w | (1 << 22) | (31 << 16)) >>> 0;
+  ld = ((ld & ~0x1f) | free()) >>> 0;
+  ld = ((ld & ~(0x1f << 10)) | ((pair ? free() : 31) << 10)) >>> 0;
+  return [ld];
 }

@@ -6,7 +6,7 @@
 import { GROUPS, translateInsn } from '../../src/arch/arm64/interp/index.js';
 import type { Pattern } from '../../src/arch/arm64/decode/pattern.js';
 import { DATA_BASE, DATA_SIZE, MAX_WORDS, Rng, hashString, type CaseState, type TestCase } from './layout.js';
-import { BASE_REGS, constrain } from './constraints.js';
+import { BASE_REGS, constrain, prelude } from './constraints.js';
 
 export interface PatternInfo {
   readonly pattern: Pattern;
@@ -160,7 +160,11 @@ export interface GenOptions {
 export function generateCase(info: PatternInfo, index: number, opts: GenOptions): TestCase | null {
   const rng = new Rng(opts.seed, hashString(info.pattern.name), index);
   const len = 1 + rng.below(Math.min(opts.maxLen ?? 3, MAX_WORDS));
-  return build(rng, len, () => info, `seed ${opts.seed} pattern ${info.pattern.name} case ${index}`);
+  const tc = build(rng, len, () => info, `seed ${opts.seed} pattern ${info.pattern.name} case ${index}`);
+  if (tc === null) return null;
+  // Single-pattern cases have no branches, so inserting words is safe.
+  const words = tc.words.flatMap((w) => [...prelude(w, rng), w]);
+  return words.length > MAX_WORDS ? null : { ...tc, words };
 }
 
 /**
