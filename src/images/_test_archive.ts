@@ -118,6 +118,10 @@ export interface ArchiveFaults {
   badPackagesHash?: boolean;
   /** Serve an InRelease with a bogus signature. */
   bogusInRelease?: boolean;
+  /** Serve Release with Content-Encoding: gzip (Content-Length then counts compressed bytes). */
+  gzipRelease?: boolean;
+  /** Send the headers and half of this package's .deb, then nothing (connection stays open). */
+  stall?: string;
 }
 
 export interface TestArchive {
@@ -167,6 +171,7 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
   }
 
   const requests: string[] = [];
+  const stalled: { destroy(): void }[] = [];
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push(path);
@@ -175,7 +180,17 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
       res.writeHead(404).end();
       return;
     }
+    if (faults.gzipRelease && path.endsWith('/Release')) {
+      const gz = gzipSync(body);
+      res.writeHead(200, { 'content-length': gz.length, 'content-encoding': 'gzip' }).end(gz);
+      return;
+    }
     res.writeHead(200, { 'content-length': body.length });
+    if (faults.stall && path.includes(`/${faults.stall}_`)) {
+      res.write(body.subarray(0, body.length >> 1));
+      stalled.push(res);
+      return;
+    }
     if (faults.truncate && path.includes(`/${faults.truncate}_`)) {
       res.write(body.subarray(0, body.length >> 1), () => res.destroy());
       return;
@@ -189,6 +204,9 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
     image,
     busybox,
     requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => {
+      stalled.forEach((r) => r.destroy());
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }

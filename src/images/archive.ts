@@ -36,6 +36,8 @@ export interface ArchiveOptions {
   readonly keyring?: string;
   /** Status lines for the user (not progress). */
   readonly log: (line: string) => void;
+  /** Abort a transfer that delivers no data for this long; default `DEFAULT_IDLE_TIMEOUT_MS`. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** An opened archive: the package index of one suite/component/arch. */
@@ -102,11 +104,15 @@ export function indexPackages(text: string): (name: string) => PackageInfo | und
   };
 }
 
+function idle(opts: ArchiveOptions): { idleTimeoutMs?: number } {
+  return opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs };
+}
+
 /** Fetch the Release file, checking InRelease's signature when possible. */
 async function fetchRelease(base: string, opts: ArchiveOptions): Promise<{ text: string; verified: boolean }> {
   const verifier = opts.keyring ? await gpgvAvailable(opts.keyring) : false;
   if (verifier && opts.keyring) {
-    const signed = await fetchBytes(`${base}/InRelease`, { optional: true });
+    const signed = await fetchBytes(`${base}/InRelease`, { optional: true, ...idle(opts) });
     if (signed) {
       const text = await verifyClearsigned(signed, opts.keyring, `${base}/InRelease`);
       opts.log(`Release: InRelease signature verified with gpgv against "${opts.keyring}"`);
@@ -116,7 +122,7 @@ async function fetchRelease(base: string, opts: ArchiveOptions): Promise<{ text:
   } else {
     opts.log(`Release: gpgv or keyring "${opts.keyring ?? '(none)'}" unavailable; NOT verifying the signature`);
   }
-  const bytes = await fetchBytes(`${base}/Release`);
+  const bytes = await fetchBytes(`${base}/Release`, idle(opts));
   return { text: new TextDecoder().decode(bytes), verified: false };
 }
 
@@ -133,7 +139,7 @@ export async function openArchive(opts: ArchiveOptions): Promise<Archive> {
   const choice = ['.xz', '.gz'].map((ext) => stem + ext).find((p) => hashes.has(p));
   if (!choice) throw imageFetchError(`Cannot find "${stem}.xz" or ".gz" in the Release file of "${base}"`);
   const expect = hashes.get(choice)!;
-  const compressed = await fetchBytes(`${base}/${choice}`, expect);
+  const compressed = await fetchBytes(`${base}/${choice}`, { ...expect, ...idle(opts) });
   opts.log(`Packages: ${choice} (${compressed!.length} bytes) matches the Release SHA256`);
   const text = new TextDecoder().decode(await decompressAll(compressed!, choice));
   const lookup = indexPackages(text);

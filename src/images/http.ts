@@ -14,30 +14,64 @@ export interface Expected {
   readonly size?: number;
 }
 
-async function get(url: string): Promise<Response> {
-  let res: Response;
+/** Give up on a connection that delivers no data for this long (a stalled mirror). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** A response plus the watchdog that aborts it when data stops arriving. */
+interface Fetched {
+  readonly res: Response;
+  /** Re-arm the watchdog (called per chunk); `stop` disarms it. */
+  kick(): void;
+  stop(): void;
+  /** True when the watchdog fired. */
+  stalled(): boolean;
+}
+
+async function get(url: string, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS): Promise<Fetched> {
+  const ac = new AbortController();
+  let fired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const kick = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      fired = true;
+      ac.abort();
+    }, idleTimeoutMs);
+    timer.unref(); // Never keep the process alive just for the watchdog.
+  };
+  const stop = (): void => clearTimeout(timer);
+  kick();
   try {
-    res = await fetch(url, { redirect: 'follow' });
+    const res = await fetch(url, { redirect: 'follow', signal: ac.signal });
+    return { res, kick, stop, stalled: () => fired };
   } catch (err) {
-    throw imageFetchError(`Cannot fetch "${url}": network error`, err);
+    stop();
+    const why = fired ? `no response for ${idleTimeoutMs / 1000} s` : 'network error';
+    throw imageFetchError(`Cannot fetch "${url}": ${why}`, err);
   }
-  return res;
 }
 
 /** Stream the body, calling `onChunk` per chunk; checks the length against Content-Length. */
-async function readBody(url: string, res: Response, onChunk: (c: Uint8Array) => void | Promise<void>): Promise<number> {
+async function readBody(url: string, f: Fetched, onChunk: (c: Uint8Array) => void | Promise<void>): Promise<number> {
+  const res = f.res;
   if (!res.body) throw imageFetchError(`Cannot fetch "${url}": empty response`);
   let n = 0;
   try {
     for await (const chunk of res.body) {
+      f.kick();
       n += chunk.length;
       await onChunk(chunk);
     }
   } catch (err) {
-    throw imageFetchError(`Cannot fetch "${url}": download interrupted after ${n} bytes`, err);
+    const why = f.stalled() ? 'stalled' : 'interrupted';
+    throw imageFetchError(`Cannot fetch "${url}": download ${why} after ${n} bytes`, err);
+  } finally {
+    f.stop();
   }
+  // With a Content-Encoding, fetch decodes the body and Content-Length counts encoded bytes.
+  const encoding = res.headers.get('content-encoding');
   const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared !== n) {
+  if ((!encoding || encoding === 'identity') && Number.isFinite(declared) && declared !== n) {
     throw imageFetchError(`Cannot fetch "${url}": truncated (${n} of ${declared} bytes)`);
   }
   return n;
@@ -53,19 +87,25 @@ function check(url: string, got: { size: number; sha256: string }, want: Expecte
 }
 
 /** Fetch a small file into memory. Returns undefined on 404 when `optional` is set. */
-export async function fetchBytes(url: string, opts: Expected & { optional?: boolean } = {}): Promise<Uint8Array | undefined> {
-  const res = await get(url);
+export async function fetchBytes(
+  url: string,
+  opts: Expected & { optional?: boolean; idleTimeoutMs?: number } = {},
+): Promise<Uint8Array | undefined> {
+  const f = await get(url, opts.idleTimeoutMs);
+  const res = f.res;
   if (res.status === 404 && opts.optional) {
+    f.stop();
     await res.body?.cancel();
     return undefined;
   }
   if (!res.ok) {
+    f.stop();
     await res.body?.cancel();
     throw imageFetchError(`Cannot fetch "${url}": HTTP ${res.status}`);
   }
   const chunks: Uint8Array[] = [];
   const hash = createHash('sha256');
-  const size = await readBody(url, res, (c) => {
+  const size = await readBody(url, f, (c) => {
     chunks.push(c);
     hash.update(c);
   });
@@ -74,9 +114,15 @@ export async function fetchBytes(url: string, opts: Expected & { optional?: bool
 }
 
 /** Download `url` to `dest` (via `dest.part`), with progress on `sink`, verifying size and SHA256. */
-export async function downloadFile(url: string, dest: string, opts: Expected & { sink: ProgressSink; label: string }): Promise<void> {
-  const res = await get(url);
+export async function downloadFile(
+  url: string,
+  dest: string,
+  opts: Expected & { sink: ProgressSink; label: string; idleTimeoutMs?: number },
+): Promise<void> {
+  const f = await get(url, opts.idleTimeoutMs);
+  const res = f.res;
   if (!res.ok) {
+    f.stop();
     await res.body?.cancel();
     throw imageFetchError(`Cannot fetch "${url}": HTTP ${res.status}`);
   }
@@ -90,7 +136,7 @@ export async function downloadFile(url: string, dest: string, opts: Expected & {
   const hash = createHash('sha256');
   let done = 0;
   try {
-    const size = await readBody(url, res, async (c) => {
+    const size = await readBody(url, f, async (c) => {
       hash.update(c);
       await file.write(c);
       done += c.length;

@@ -102,6 +102,13 @@ test('pullGuestImages() handles gzip Packages and data.tar.gz', { skip: SKIP }, 
   });
 });
 
+test('pullGuestImages() accepts a Content-Encoding: gzip response without calling it truncated', { skip: SKIP }, async () => {
+  await withArchive('xz', { gzipRelease: true }, async (a, cacheDir) => {
+    const images = await pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url });
+    assert.equal(images.kernelVersion, KVER);
+  });
+});
+
 test('pullGuestImages() takes the mirror from apt sources (deb822) when none is given', { skip: SKIP }, async () => {
   await withArchive('xz', {}, async (a, cacheDir) => {
     const etcApt = join(cacheDir, 'etc-apt');
@@ -146,6 +153,13 @@ test('pullGuestImages() rejects a .deb whose SHA256 differs from Packages', { sk
 test('pullGuestImages() rejects a truncated download', { skip: SKIP }, async () => {
   await withArchive('xz', { truncate: KPKG }, async (a, cacheDir) => {
     await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /interrupted|truncated/);
+  });
+});
+
+test('pullGuestImages() gives up on a stalled download', { skip: SKIP }, async () => {
+  await withArchive('xz', { stall: 'busybox-static' }, async (a, cacheDir) => {
+    const opts = { ...quiet(cacheDir).opts, mirror: a.url, idleTimeoutMs: 300 };
+    await rejectsWith(pullGuestImages(opts), /busybox-static.*download stalled after \d+ bytes/);
   });
 });
 

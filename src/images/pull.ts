@@ -55,6 +55,8 @@ export interface PullOptions {
   readonly log?: (line: string) => void;
   /** Progress bars; default: process.stderr. */
   readonly progress?: ProgressSink;
+  /** Abort a transfer that delivers no data for this long; default 60 s. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** What a boot needs, as absolute paths. */
@@ -85,13 +87,19 @@ function resolveArchive(opts: PullOptions): ArchiveChoice {
 async function withDeb<T>(
   archive: Archive,
   p: PackageInfo,
-  ctx: { cacheDir: string; sink: ProgressSink },
+  ctx: { cacheDir: string; sink: ProgressSink; idleTimeoutMs?: number },
   use: (extract: (want: (h: TarHeader) => boolean) => Promise<TarFile[]>) => Promise<T>,
 ): Promise<T> {
   const dir = join(ctx.cacheDir, pkgDir(p));
   await mkdir(dir, { recursive: true });
   const debPath = join(dir, basename(p.filename));
-  await downloadFile(archive.url(p.filename), debPath, { sha256: p.sha256, size: p.size, sink: ctx.sink, label: `${p.name}_${p.version}` });
+  await downloadFile(archive.url(p.filename), debPath, {
+    sha256: p.sha256,
+    size: p.size,
+    sink: ctx.sink,
+    label: `${p.name}_${p.version}`,
+    ...(ctx.idleTimeoutMs !== undefined ? { idleTimeoutMs: ctx.idleTimeoutMs } : {}),
+  });
   try {
     const deb = await readFile(debPath);
     return await use((want) => extractDeb(deb, want, basename(p.filename)));
@@ -153,14 +161,15 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   const choice = resolveArchive(opts);
   const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;
   log(`Archive: ${choice.mirror} suite ${choice.suite} (from ${choice.origin})`);
-  const archive = await openArchive({ mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log });
+  const idle = opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {};
+  const archive = await openArchive({ mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log, ...idle });
 
   const meta = archive.lookup(KERNEL_META);
   if (!meta) throw imageFetchError(`Cannot find "${KERNEL_META}" in ${choice.suite}/main/binary-${ARCH}`);
   const candidates = kernelCandidates(archive, meta);
   if (candidates.length === 0) throw imageFetchError(`Cannot resolve "${KERNEL_META}" (Depends: "${meta.depends}") to a kernel package`);
 
-  const ctx = { cacheDir, sink };
+  const ctx = { cacheDir, sink, ...idle };
   let kernel: { pkg: PackageInfo; path: string; vmlinuz: Uint8Array; modules: ModuleFile[] } | undefined;
   for (const pkg of candidates) {
     log(`Kernel: ${KERNEL_META} ${meta.version} -> ${pkg.name} ${pkg.version} (${pkg.size} bytes)`);
