@@ -85,6 +85,35 @@ function pair(mode: Mode, noAllocate: boolean): Factory {
     const t2 = load ? dstZr(f.rt2!) : srcZr(f.rt2!);
     if (mode === Mode.OFFSET) return offset(op, n, t, t2, off);
     const accessOff = mode === Mode.POST ? 0 : off;
+    // Frame push and pop (STP X29, X30, [SP, #-n]! / LDP X29, X30, [SP], #n): closures of their own.
+    if (op === PairOp.ST64) {
+      return (c) => {
+        const x = c.x32;
+        const lo = x[2 * n]! + off;
+        const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
+        const va = xAddress(x, n) + accessOff;
+        c.write64(va, x, 2 * t);
+        c.write64(va + 8, x, 2 * t2);
+        x[2 * n] = lo;
+        x[2 * n + 1] = hi;
+      };
+    }
+    if (op === PairOp.LD64) {
+      return (c) => {
+        const x = c.x32;
+        const lo = x[2 * n]! + off;
+        const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
+        const va = xAddress(x, n) + accessOff;
+        c.read64(va, scratch, 0);
+        c.read64(va + 8, scratch, 2);
+        x[2 * t2] = scratch[2]!;
+        x[2 * t2 + 1] = scratch[3]!;
+        x[2 * t] = scratch[0]!;
+        x[2 * t + 1] = scratch[1]!;
+        x[2 * n] = lo;
+        x[2 * n + 1] = hi;
+      };
+    }
     return (c) => {
       const x = c.x32;
       const lo = x[2 * n]! + off;
