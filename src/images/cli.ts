@@ -74,10 +74,16 @@ export async function imagePullCommand(argv: string[], io: CommandIo = process):
     return 0;
   } catch (err) {
     if (err instanceof XenonError) {
-      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      io.stderr.write(`xenon image pull: ${err.message}${cause}\n`);
+      io.stderr.write(`xenon image pull: ${causeChain(err)}\n`);
       return err.exitStatus;
     }
     throw err;
   }
+}
+
+/** "message: cause: cause's cause" (fetch hides the useful part, e.g. ECONNREFUSED, two levels down). */
+function causeChain(err: Error): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) parts.push(e.message);
+  return parts.join(': ');
 }
