@@ -13,12 +13,12 @@ import type { Cpu } from '../cpu.js';
 import type { Fields } from '../decode/pattern.js';
 import type { Exec } from './group.js';
 
-type View = Uint16Array | Uint32Array;
+type View = Uint8Array | Uint16Array | Uint32Array;
 
 const SCRATCH = new Uint32Array(16);
 
 function view(c: Cpu, bits: number): View {
-  return bits === 16 ? c.v16 : c.v32;
+  return bits === 8 ? c.v8 : bits === 16 ? c.v16 : c.v32;
 }
 
 export function fastSame(name: string, f: Fields, bits: number): Exec | null {
@@ -27,7 +27,7 @@ export function fastSame(name: string, f: Fields, bits: number): Exec | null {
     const swar = fastSwar(name, f, bits);
     if (swar !== null) return swar;
   }
-  return bits === 8 ? fast8(name, f) : fastWide(name, f, bits);
+  return (bits === 8 ? fast8(name, f) : null) ?? fastWide(name, f, bits);
 }
 
 /**
@@ -170,7 +170,7 @@ function fast8(name: string, f: Fields): Exec | null {
   }
 }
 
-/** 16- and 32-bit lanes through the matching view. */
+/** Lanes through the matching view: the 16- and 32-bit forms of the above, and multiplies and signed max/min at every size. */
 function fastWide(name: string, f: Fields, bits: number): Exec | null {
   const per = 128 / bits;
   const lanes = f.q ? per : per / 2;
@@ -179,10 +179,67 @@ function fastWide(name: string, f: Fields, bits: number): Exec | null {
   const d = f.rd! * per;
   const d32 = 4 * f.rd!;
   const q = f.q === 1;
-  const ones = bits === 32 ? 0xffff_ffff : 0xffff;
-  const sign = bits === 32 ? 0x8000_0000 : 0x8000;
+  const ones = bits === 32 ? 0xffff_ffff : (1 << bits) - 1;
+  const sign = bits === 32 ? 0x8000_0000 : 1 << (bits - 1);
   const half = lanes >>> 1;
+  const ext = 32 - bits;
   switch (name) {
+    case 'MUL':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = Math.imul(v[n + i]!, v[m + i]!);
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'MLA':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = v[d + i]! + Math.imul(v[n + i]!, v[m + i]!);
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'MLS':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = v[d + i]! - Math.imul(v[n + i]!, v[m + i]!);
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'SMAX':
+    case 'SMIN': {
+      const max = name === 'SMAX';
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) {
+          const a = (v[n + i]! << ext) >> ext;
+          const b = (v[m + i]! << ext) >> ext;
+          v[d + i] = max === a > b ? a : b;
+        }
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    }
+    case 'UMAX':
+    case 'UMIN': {
+      const max = name === 'UMAX';
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) {
+          const a = v[n + i]!;
+          const b = v[m + i]!;
+          v[d + i] = max === a > b ? a : b;
+        }
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    }
+    case 'CMGE':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! ^ sign) >>> 0 >= (v[m + i]! ^ sign) >>> 0 ? ones : 0;
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'CMTST':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! & v[m + i]!) !== 0 ? ones : 0;
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
     case 'ADD':
       return (c) => {
         const v = view(c, bits);

@@ -26,6 +26,7 @@ export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
   const q = f.q === 1;
   const ones = bits === 32 ? 0xffff_ffff : (1 << bits) - 1;
   const sign = bits === 32 ? 0x8000_0000 : 1 << (bits - 1);
+  const ext = 32 - bits;
   switch (name) {
     case 'CMEQ_z':
       return (c) => {
@@ -37,6 +38,30 @@ export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
       return (c) => {
         const v = view(c, bits);
         for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! & sign) !== 0 ? ones : 0;
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'ABS':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = Math.abs((v[n + i]! << ext) >> ext);
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'CMGT_z':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! << ext) >> ext > 0 ? ones : 0;
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'CMGE_z':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! & sign) === 0 ? ones : 0;
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    case 'CMLE_z':
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) v[d + i] = (v[n + i]! << ext) >> ext <= 0 ? ones : 0;
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
     case 'NEG':
@@ -211,8 +236,9 @@ export function fastXtn(f: Fields, bits: number): Exec {
 }
 
 /**
- * Three different: [SU]ADDL/[SU]SUBL/[SU]ADDW/[SU]SUBW from 32- to 64-bit lanes on halves, and
- * ADDHN/SUBHN/RADDHN/RSUBHN to 8- and 16-bit lanes. `bits` is the narrow element size.
+ * Three different: [SU]ADDL/[SU]SUBL/[SU]ADDW/[SU]SUBW from 32- to 64-bit lanes on halves,
+ * [SU]MULL/[SU]MLAL/[SU]MLSL from 8- and 16-bit lanes, and ADDHN/SUBHN/RADDHN/RSUBHN to 8- and
+ * 16-bit lanes. `bits` is the narrow element size.
  */
 export function fastDiff(name: string, f: Fields, bits: number): Exec | null {
   const q = f.q === 1;
@@ -247,6 +273,29 @@ export function fastDiff(name: string, f: Fields, bits: number): Exec | null {
         v[d + 2 * i] = lo;
         v[d + 2 * i + 1] = ah + bh + (lo > 0xffff_ffff ? 1 : 0);
       }
+    };
+  }
+  if (bits !== 32 && /^[SU]M(ULL|LAL|LSL)$/.test(name)) {
+    // Products of 8- or 16-bit elements are exact; results go through SCRATCH because each wide
+    // lane of Vd covers two narrow lanes that Vn or Vm may still need.
+    const ext = 32 - bits;
+    const signed = name[0] === 'S';
+    const acc = name.endsWith('LAL') ? 1 : name.endsWith('LSL') ? -1 : 0;
+    const lanes = 64 / bits;
+    const half = q ? lanes : 0;
+    const n = f.rn! * 2 * lanes + half;
+    const m = f.rm! * 2 * lanes + half;
+    const d = f.rd! * lanes;
+    return (c) => {
+      const v = view(c, bits);
+      for (let i = 0; i < lanes; i++) {
+        const a = signed ? (v[n + i]! << ext) >> ext : v[n + i]!;
+        const b = signed ? (v[m + i]! << ext) >> ext : v[m + i]!;
+        SCRATCH[i] = a * b;
+      }
+      const w = view(c, 2 * bits);
+      if (acc === 0) for (let i = 0; i < lanes; i++) w[d + i] = SCRATCH[i]!;
+      else for (let i = 0; i < lanes; i++) w[d + i] = w[d + i]! + acc * (SCRATCH[i]! | 0);
     };
   }
   if (bits !== 32 && /^R?(ADD|SUB)HN$/.test(name)) {
