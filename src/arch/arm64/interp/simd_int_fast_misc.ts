@@ -321,3 +321,24 @@ export function fastDiff(name: string, f: Fields, bits: number): Exec | null {
   }
   return null;
 }
+
+/** MUL/MLA/MLS (by element) with 16- and 32-bit lanes: Vm's lane `index` multiplies every lane of Vn. */
+export function fastElem(name: string, rn: number, rm: number, rd: number, index: number, bits: number, q: boolean): Exec | null {
+  const acc = name === 'MLA' ? 1 : name === 'MLS' ? -1 : name === 'MUL' ? 0 : null;
+  if (acc === null) return null;
+  const per = 128 / bits;
+  const lanes = q ? per : per / 2;
+  const n = rn * per;
+  const d = rd * per;
+  const e = rm * per + index;
+  const d32 = 4 * rd;
+  return (c) => {
+    const v = view(c, bits);
+    const b = v[e]!; // read first: Vd may be Vm
+    for (let i = 0; i < lanes; i++) {
+      const p = Math.imul(v[n + i]!, b);
+      v[d + i] = acc === 0 ? p : v[d + i]! + acc * p;
+    }
+    if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+  };
+}

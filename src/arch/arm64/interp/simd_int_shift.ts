@@ -6,7 +6,7 @@ import { BY_ELEMENT, SHIFT_IMM, SIMD_INT_SHIFT_PATTERNS } from '../decode/simd_i
 import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
-import { fastShift } from './simd_int_fast_misc.js';
+import { fastElem, fastShift } from './simd_int_fast_misc.js';
 
 interface ShiftSpec {
   readonly signed: boolean;
@@ -133,6 +133,8 @@ function elemFactory(name: string, scalar: boolean): Factory {
     const q = scalar ? 0 : f.q!;
     const readD = spec.acc === true;
     if (!spec.long) {
+      const fast = scalar ? null : fastElem(name, f.rn!, m, f.rd!, index, bits, q === 1);
+      if (fast !== null) return fast;
       return laneExec(
         shape({
           count: scalar ? 1 : (q ? 128 : 64) / bits,
