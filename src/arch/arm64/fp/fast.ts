@@ -41,141 +41,6 @@ function okD(r: number): boolean {
   return ar > MIN_D && ar <= MAX_D;
 }
 
-function addS(a: number, b: number, neg: boolean, fpcr: number, st: FpStatus): number {
-  if ((fpcr & FPCR_SLOW) === 0) {
-    const x = f32(a);
-    const y = neg ? -f32(b) : f32(b);
-    const s = x + y;
-    const r = Math.fround(s);
-    if (okS(r) || s === 0) {
-      const bb = s - x;
-      if (x - (s - bb) + (y - bb) !== 0 || r !== s) st.fpsr |= FPSR_IXC;
-      return bits32(r);
-    }
-  }
-  return Number(fpAdd(FMT_S, BigInt(a >>> 0), BigInt(b >>> 0), neg, fpcr, st));
-}
-
-function addD(alo: number, ahi: number, blo: number, bhi: number, neg: boolean, fpcr: number, st: FpStatus): void {
-  if ((fpcr & FPCR_SLOW) === 0) {
-    const x = f64(alo, ahi);
-    const y = neg ? -f64(blo, bhi) : f64(blo, bhi);
-    const s = x + y;
-    if (okD(s) || s === 0) {
-      const bb = s - x;
-      if (x - (s - bb) + (y - bb) !== 0) st.fpsr |= FPSR_IXC;
-      setR64(s);
-      return;
-    }
-  }
-  setR64Big(fpAdd(FMT_D, join64(alo, ahi), join64(blo, bhi), neg, fpcr, st));
-}
-
-export const ADD: Bin = {
-  s: (a, b, fpcr, st) => addS(a, b, false, fpcr, st),
-  d: (alo, ahi, blo, bhi, fpcr, st) => addD(alo, ahi, blo, bhi, false, fpcr, st),
-};
-export const SUB: Bin = {
-  s: (a, b, fpcr, st) => addS(a, b, true, fpcr, st),
-  d: (alo, ahi, blo, bhi, fpcr, st) => addD(alo, ahi, blo, bhi, true, fpcr, st),
-};
-
-export const MUL: Bin = {
-  s: (a, b, fpcr, st) => {
-    if ((fpcr & FPCR_SLOW) === 0) {
-      const x = f32(a);
-      const y = f32(b);
-      const p = x * y; // exact: 24 x 24 bits
-      const r = Math.fround(p);
-      if (okS(r) || (p === 0 && (x === 0 || y === 0))) {
-        if (r !== p) st.fpsr |= FPSR_IXC;
-        return bits32(r);
-      }
-    }
-    return Number(fpMul(FMT_S, BigInt(a >>> 0), BigInt(b >>> 0), false, fpcr, st));
-  },
-  d: (alo, ahi, blo, bhi, fpcr, st) => {
-    if ((fpcr & FPCR_SLOW) === 0) {
-      const x = f64(alo, ahi);
-      const y = f64(blo, bhi);
-      const p = x * y;
-      const ap = Math.abs(p);
-      if (ap > TINY_D && ap < HUGE_D && Math.abs(x) < HUGE_D && Math.abs(y) < HUGE_D) {
-        if (twoProdErr(x, y, p) !== 0) st.fpsr |= FPSR_IXC;
-        setR64(p);
-        return;
-      }
-      if (p === 0 && (x === 0 || y === 0) && Math.abs(x) <= MAX_D && Math.abs(y) <= MAX_D) {
-        setR64(p);
-        return;
-      }
-    }
-    setR64Big(fpMul(FMT_D, join64(alo, ahi), join64(blo, bhi), false, fpcr, st));
-  },
-};
-
-export const DIV: Bin = {
-  s: (a, b, fpcr, st) => {
-    if ((fpcr & FPCR_SLOW) === 0) {
-      const x = f32(a);
-      const y = f32(b);
-      const r = Math.fround(x / y);
-      if (y !== 0 && (okS(r) || (x === 0 && Math.abs(y) <= MAX_S))) {
-        if (r * y !== x) st.fpsr |= FPSR_IXC; // r * y is exact in double
-        return bits32(r);
-      }
-    }
-    return Number(fpDiv(FMT_S, BigInt(a >>> 0), BigInt(b >>> 0), fpcr, st));
-  },
-  d: (alo, ahi, blo, bhi, fpcr, st) => {
-    if ((fpcr & FPCR_SLOW) === 0) {
-      const x = f64(alo, ahi);
-      const y = f64(blo, bhi);
-      const q = x / y;
-      const aq = Math.abs(q);
-      const ax = Math.abs(x);
-      if (aq > TINY_D && aq < HUGE_D && Math.abs(y) < HUGE_D && ax < HUGE_D && ax > TINY_D) {
-        const p = q * y;
-        if (p !== x || twoProdErr(q, y, p) !== 0) st.fpsr |= FPSR_IXC;
-        setR64(q);
-        return;
-      }
-      if (x === 0 && y !== 0 && Math.abs(y) <= MAX_D) {
-        setR64(q);
-        return;
-      }
-    }
-    setR64Big(fpDiv(FMT_D, join64(alo, ahi), join64(blo, bhi), fpcr, st));
-  },
-};
-
-export const SQRT: Un = {
-  s: (a, fpcr, st) => {
-    if ((fpcr & FPCR_SLOW) === 0) {
-      const x = f32(a);
-      if (x >= 0 && x <= MAX_S) {
-        const r = Math.fround(Math.sqrt(x));
-        if (r * r !== x) st.fpsr |= FPSR_IXC;
-        return bits32(r);
-      }
-    }
-    return Number(fpSqrt(FMT_S, BigInt(a >>> 0), fpcr, st));
-  },
-  d: (alo, ahi, fpcr, st) => {
-    if ((fpcr & FPCR_SLOW) === 0) {
-      const x = f64(alo, ahi);
-      if ((x > TINY_D && x < HUGE_D) || x === 0) {
-        const r = Math.sqrt(x);
-        const p = r * r;
-        if (p !== x || twoProdErr(r, r, p) !== 0) st.fpsr |= FPSR_IXC;
-        setR64(r);
-        return;
-      }
-    }
-    setR64Big(fpSqrt(FMT_D, join64(alo, ahi), fpcr, st));
-  },
-};
-
 const ODD = new Float64Array(1);
 const ODD_U = new Uint32Array(ODD.buffer);
 
@@ -196,23 +61,228 @@ function toOdd(s: number, err: number): number {
   return ODD[0]!;
 }
 
-/** FPMulAdd(acc, a, b): single precision through an exact double product and a round-to-odd sum. */
+/**
+ * Kernels: the fast path alone, on values already read as doubles (a single-precision register read
+ * through a Float32Array is exact). They return NaN when the exact core must decide, so callers test
+ * `r === r`; they run only when (FPCR & FPCR_SLOW) === 0.
+ */
+export type K1 = (x: number, st: FpStatus) => number;
+export type K2 = (x: number, y: number, st: FpStatus) => number;
+export type K3 = (z: number, x: number, y: number, st: FpStatus) => number;
+
+export const kAddS: K2 = (x, y, st) => {
+  const s = x + y;
+  const r = Math.fround(s);
+  if (!(okS(r) || s === 0)) return NaN;
+  const bb = s - x;
+  if (x - (s - bb) + (y - bb) !== 0 || r !== s) st.fpsr |= FPSR_IXC;
+  return r;
+};
+export const kSubS: K2 = (x, y, st) => kAddS(x, -y, st);
+
+export const kAddD: K2 = (x, y, st) => {
+  const s = x + y;
+  if (!(okD(s) || s === 0)) return NaN;
+  const bb = s - x;
+  if (x - (s - bb) + (y - bb) !== 0) st.fpsr |= FPSR_IXC;
+  return s;
+};
+export const kSubD: K2 = (x, y, st) => kAddD(x, -y, st);
+
+export const kMulS: K2 = (x, y, st) => {
+  const p = x * y; // exact: 24 x 24 bits
+  const r = Math.fround(p);
+  if (!(okS(r) || (p === 0 && (x === 0 || y === 0)))) return NaN;
+  if (r !== p) st.fpsr |= FPSR_IXC;
+  return r;
+};
+
+export const kMulD: K2 = (x, y, st) => {
+  const p = x * y;
+  const ap = Math.abs(p);
+  if (ap > TINY_D && ap < HUGE_D && Math.abs(x) < HUGE_D && Math.abs(y) < HUGE_D) {
+    if (twoProdErr(x, y, p) !== 0) st.fpsr |= FPSR_IXC;
+    return p;
+  }
+  if (p === 0 && (x === 0 || y === 0) && Math.abs(x) <= MAX_D && Math.abs(y) <= MAX_D) return p;
+  return NaN;
+};
+
+export const kDivS: K2 = (x, y, st) => {
+  const r = Math.fround(x / y);
+  if (!(y !== 0 && (okS(r) || (x === 0 && Math.abs(y) <= MAX_S)))) return NaN;
+  if (r * y !== x) st.fpsr |= FPSR_IXC; // r * y is exact in double
+  return r;
+};
+
+export const kDivD: K2 = (x, y, st) => {
+  const q = x / y;
+  const aq = Math.abs(q);
+  const ax = Math.abs(x);
+  if (aq > TINY_D && aq < HUGE_D && Math.abs(y) < HUGE_D && ax < HUGE_D && ax > TINY_D) {
+    const p = q * y;
+    if (p !== x || twoProdErr(q, y, p) !== 0) st.fpsr |= FPSR_IXC;
+    return q;
+  }
+  if (x === 0 && y !== 0 && Math.abs(y) <= MAX_D) return q;
+  return NaN;
+};
+
+export const kSqrtS: K1 = (x, st) => {
+  if (!(x >= 0 && x <= MAX_S)) return NaN;
+  const r = Math.fround(Math.sqrt(x));
+  if (r * r !== x) st.fpsr |= FPSR_IXC;
+  return r;
+};
+
+export const kSqrtD: K1 = (x, st) => {
+  if (!((x > TINY_D && x < HUGE_D) || x === 0)) return NaN;
+  const r = Math.sqrt(x);
+  const p = r * r;
+  if (p !== x || twoProdErr(r, r, p) !== 0) st.fpsr |= FPSR_IXC;
+  return r;
+};
+
+/** z + x*y for single precision: the product is exact in double, the sum is rounded to odd, then to single. */
+export const kFmaS: K3 = (z, x, y, st) => {
+  const p = x * y;
+  const s = p + z;
+  const bb = s - p;
+  const err = p - (s - bb) + (z - bb);
+  const r = err === 0 ? Math.fround(s) : Math.fround(toOdd(s, err));
+  if (!(okS(r) && Math.abs(s) <= MAX_S * 2)) return NaN;
+  if (err !== 0 || r !== s) st.fpsr |= FPSR_IXC;
+  return r;
+};
+
+/**
+ * z + x*y for double precision (Boldo and Melquiond's emulation by rounding to odd): the exact
+ * product uh + ul, s + e1 = uh + z exactly, then RN(s + RO(e1 + ul)) is the correctly rounded result
+ * because RO(e1 + ul) lies far below s's rounding point and never lands on a rounding boundary.
+ */
+export const kFmaD: K3 = (z, x, y, st) => {
+  const uh = x * y;
+  const auh = Math.abs(uh);
+  if (!(auh > TINY_D && auh < HUGE_D && Math.abs(x) < HUGE_D && Math.abs(y) < HUGE_D && Math.abs(z) < HUGE_D)) return NaN;
+  const ul = twoProdErr(x, y, uh);
+  const s = uh + z;
+  const b1 = s - uh;
+  const e1 = uh - (s - b1) + (z - b1);
+  const t = e1 + ul;
+  const b2 = t - e1;
+  const t2 = e1 - (t - b2) + (ul - b2);
+  const r = s + (t2 === 0 ? t : toOdd(t, t2));
+  if (!(Math.abs(r) > TINY_D && Math.abs(r) < HUGE_D)) return NaN;
+  if (t2 !== 0) {
+    st.fpsr |= FPSR_IXC;
+  } else {
+    const b3 = r - s;
+    if (s - (r - b3) + (t - b3) !== 0) st.fpsr |= FPSR_IXC;
+  }
+  return r;
+};
+
+function addS(a: number, b: number, neg: boolean, fpcr: number, st: FpStatus): number {
+  if ((fpcr & FPCR_SLOW) === 0) {
+    const r = neg ? kSubS(f32(a), f32(b), st) : kAddS(f32(a), f32(b), st);
+    if (r === r) return bits32(r);
+  }
+  return Number(fpAdd(FMT_S, BigInt(a >>> 0), BigInt(b >>> 0), neg, fpcr, st));
+}
+
+function addD(alo: number, ahi: number, blo: number, bhi: number, neg: boolean, fpcr: number, st: FpStatus): void {
+  if ((fpcr & FPCR_SLOW) === 0) {
+    const r = neg ? kSubD(f64(alo, ahi), f64(blo, bhi), st) : kAddD(f64(alo, ahi), f64(blo, bhi), st);
+    if (r === r) {
+      setR64(r);
+      return;
+    }
+  }
+  setR64Big(fpAdd(FMT_D, join64(alo, ahi), join64(blo, bhi), neg, fpcr, st));
+}
+
+export const ADD: Bin = {
+  s: (a, b, fpcr, st) => addS(a, b, false, fpcr, st),
+  d: (alo, ahi, blo, bhi, fpcr, st) => addD(alo, ahi, blo, bhi, false, fpcr, st),
+  ks: kAddS,
+  kd: kAddD,
+};
+export const SUB: Bin = {
+  s: (a, b, fpcr, st) => addS(a, b, true, fpcr, st),
+  d: (alo, ahi, blo, bhi, fpcr, st) => addD(alo, ahi, blo, bhi, true, fpcr, st),
+  ks: kSubS,
+  kd: kSubD,
+};
+
+type Core2 = (fmt: typeof FMT_S, a: bigint, b: bigint, fpcr: number, st: FpStatus) => bigint;
+
+/** A Bin whose fast path is the kernels and whose slow path is the exact core. */
+function withKernels(ks: K2, kd: K2, core: Core2): Bin {
+  return {
+    s: (a, b, fpcr, st) => {
+      if ((fpcr & FPCR_SLOW) === 0) {
+        const r = ks(f32(a), f32(b), st);
+        if (r === r) return bits32(r);
+      }
+      return Number(core(FMT_S, BigInt(a >>> 0), BigInt(b >>> 0), fpcr, st));
+    },
+    d: (alo, ahi, blo, bhi, fpcr, st) => {
+      if ((fpcr & FPCR_SLOW) === 0) {
+        const r = kd(f64(alo, ahi), f64(blo, bhi), st);
+        if (r === r) {
+          setR64(r);
+          return;
+        }
+      }
+      setR64Big(core(FMT_D, join64(alo, ahi), join64(blo, bhi), fpcr, st));
+    },
+    ks,
+    kd,
+  };
+}
+
+export const MUL: Bin = withKernels(kMulS, kMulD, (fmt, a, b, fpcr, st) => fpMul(fmt, a, b, false, fpcr, st));
+export const DIV: Bin = withKernels(kDivS, kDivD, fpDiv);
+
+export const SQRT: Un = {
+  s: (a, fpcr, st) => {
+    if ((fpcr & FPCR_SLOW) === 0) {
+      const r = kSqrtS(f32(a), st);
+      if (r === r) return bits32(r);
+    }
+    return Number(fpSqrt(FMT_S, BigInt(a >>> 0), fpcr, st));
+  },
+  d: (alo, ahi, fpcr, st) => {
+    if ((fpcr & FPCR_SLOW) === 0) {
+      const r = kSqrtD(f64(alo, ahi), st);
+      if (r === r) {
+        setR64(r);
+        return;
+      }
+    }
+    setR64Big(fpSqrt(FMT_D, join64(alo, ahi), fpcr, st));
+  },
+};
+
+/** FPMulAdd(acc, a, b). */
 export const FMA: Tern = {
   s: (acc, a, b, fpcr, st) => {
     if ((fpcr & FPCR_SLOW) === 0) {
-      const z = f32(acc);
-      const p = f32(a) * f32(b);
-      const s = p + z;
-      const bb = s - p;
-      const err = p - (s - bb) + (z - bb);
-      const r = err === 0 ? Math.fround(s) : Math.fround(toOdd(s, err));
-      if (okS(r) && Math.abs(s) <= MAX_S * 2) {
-        if (err !== 0 || r !== s) st.fpsr |= FPSR_IXC;
-        return bits32(r);
-      }
+      const r = kFmaS(f32(acc), f32(a), f32(b), st);
+      if (r === r) return bits32(r);
     }
     return Number(fpMulAdd(FMT_S, BigInt(acc >>> 0), BigInt(a >>> 0), BigInt(b >>> 0), fpcr, st));
   },
-  d: (acclo, acchi, alo, ahi, blo, bhi, fpcr, st) =>
-    setR64Big(fpMulAdd(FMT_D, join64(acclo, acchi), join64(alo, ahi), join64(blo, bhi), fpcr, st)),
+  d: (acclo, acchi, alo, ahi, blo, bhi, fpcr, st) => {
+    if ((fpcr & FPCR_SLOW) === 0) {
+      const r = kFmaD(f64(acclo, acchi), f64(alo, ahi), f64(blo, bhi), st);
+      if (r === r) {
+        setR64(r);
+        return;
+      }
+    }
+    setR64Big(fpMulAdd(FMT_D, join64(acclo, acchi), join64(alo, ahi), join64(blo, bhi), fpcr, st));
+  },
+  ks: kFmaS,
+  kd: kFmaD,
 };

@@ -52,12 +52,17 @@ export function setR64Big(x: bigint): void {
 export interface Bin {
   readonly s: (a: number, b: number, fpcr: number, st: FpStatus) => number;
   readonly d: (alo: number, ahi: number, blo: number, bhi: number, fpcr: number, st: FpStatus) => void;
+  /** Optional fast kernels on doubles (see fast.ts): NaN means "use s/d". */
+  readonly ks?: (x: number, y: number, st: FpStatus) => number;
+  readonly kd?: (x: number, y: number, st: FpStatus) => number;
 }
 export interface Un {
   readonly s: (a: number, fpcr: number, st: FpStatus) => number;
   readonly d: (alo: number, ahi: number, fpcr: number, st: FpStatus) => void;
 }
 export interface Tern {
+  readonly ks?: (z: number, x: number, y: number, st: FpStatus) => number;
+  readonly kd?: (z: number, x: number, y: number, st: FpStatus) => number;
   readonly s: (acc: number, a: number, b: number, fpcr: number, st: FpStatus) => number;
   readonly d: (acclo: number, acchi: number, alo: number, ahi: number, blo: number, bhi: number, fpcr: number, st: FpStatus) => void;
 }

@@ -64,6 +64,8 @@ export { CMP_EQ, CMP_GE, CMP_GT };
 
 /** FMLS: the first multiplicand is negated (FPNeg, so a NaN's sign flips too). */
 export const FMS: Tern = {
+  ks: (z, x, y, st) => FMA.ks!(z, -x, y, st),
+  kd: (z, x, y, st) => FMA.kd!(z, -x, y, st),
   s: (acc, a, b, fpcr, st) => FMA.s(acc, (a ^ 0x80000000) >>> 0, b, fpcr, st),
   d: (acclo, acchi, alo, ahi, blo, bhi, fpcr, st) => FMA.d(acclo, acchi, alo, (ahi ^ 0x80000000) >>> 0, blo, bhi, fpcr, st),
 };

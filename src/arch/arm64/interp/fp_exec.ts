@@ -8,8 +8,11 @@ import type { Exec } from './group.js';
 import type { Bin, Tern, Un } from '../fp/lanes.js';
 import { R64 } from '../fp/lanes.js';
 import type { Cpu } from '../cpu.js';
+import { FPCR_SLOW } from '../fp/fpcr.js';
 
 const T = new Uint32Array(4);
+const TF32 = new Float32Array(T.buffer);
+const TF64 = new Float64Array(T.buffer);
 const P = new Uint32Array(8);
 
 /** Writes T's first `words` words to V[d] and zeroes the rest. */
@@ -23,6 +26,71 @@ function commit(v: Uint32Array, d: number, words: number): void {
 
 /** Element-wise binary op over `lanes` elements (1 for scalars); `dbl` selects 64-bit elements. */
 export function binLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number): Exec {
+  const slow = binLanesSlow(op, dbl, lanes, d, n, m);
+  const k = dbl ? op.kd : op.ks;
+  if (k === undefined) return slow;
+  if (dbl) {
+    const fn = 2 * n;
+    const fm = 2 * m;
+    return (c) => {
+      const st = c.state;
+      if ((st.fpcr & FPCR_SLOW) === 0) {
+        const vf = c.vf64;
+        let i = 0;
+        for (; i < lanes; i++) {
+          const r = k(vf[fn + i]!, vf[fm + i]!, st);
+          if (r !== r) break;
+          TF64[i] = r;
+        }
+        if (i === lanes) {
+          commit(c.v32, d, 2 * lanes);
+          return;
+        }
+      }
+      slow(c);
+    };
+  }
+  const fn = 4 * n;
+  const fm = 4 * m;
+  const fd = 4 * d;
+  if (lanes === 1) {
+    return (c) => {
+      const st = c.state;
+      if ((st.fpcr & FPCR_SLOW) === 0) {
+        const vf = c.vf32;
+        const r = k(vf[fn]!, vf[fm]!, st);
+        if (r === r) {
+          const v = c.v32;
+          vf[fd] = r;
+          v[fd + 1] = 0;
+          v[fd + 2] = 0;
+          v[fd + 3] = 0;
+          return;
+        }
+      }
+      slow(c);
+    };
+  }
+  return (c) => {
+    const st = c.state;
+    if ((st.fpcr & FPCR_SLOW) === 0) {
+      const vf = c.vf32;
+      let i = 0;
+      for (; i < lanes; i++) {
+        const r = k(vf[fn + i]!, vf[fm + i]!, st);
+        if (r !== r) break;
+        TF32[i] = r;
+      }
+      if (i === lanes) {
+        commit(c.v32, d, lanes);
+        return;
+      }
+    }
+    slow(c);
+  };
+}
+
+function binLanesSlow(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number): Exec {
   const bn = 4 * n;
   const bm = 4 * m;
   if (!dbl) {
@@ -129,6 +197,43 @@ export function ternLanes(op: Tern, dbl: boolean, lanes: number, d: number, n: n
 
 /** Scalar fused multiply-add with an explicit addend register (FMADD and friends). */
 export function tern3(op: Tern, dbl: boolean, d: number, a: number, n: number, m: number): Exec {
+  const slow = tern3Slow(op, dbl, d, a, n, m);
+  const k = dbl ? op.kd : op.ks;
+  if (k === undefined) return slow;
+  if (dbl) {
+    return (c) => {
+      const st = c.state;
+      if ((st.fpcr & FPCR_SLOW) === 0) {
+        const vf = c.vf64;
+        const r = k(vf[2 * a]!, vf[2 * n]!, vf[2 * m]!, st);
+        if (r === r) {
+          vf[2 * d] = r;
+          vf[2 * d + 1] = 0;
+          return;
+        }
+      }
+      slow(c);
+    };
+  }
+  return (c) => {
+    const st = c.state;
+    if ((st.fpcr & FPCR_SLOW) === 0) {
+      const vf = c.vf32;
+      const r = k(vf[4 * a]!, vf[4 * n]!, vf[4 * m]!, st);
+      if (r === r) {
+        const v = c.v32;
+        vf[4 * d] = r;
+        v[4 * d + 1] = 0;
+        v[4 * d + 2] = 0;
+        v[4 * d + 3] = 0;
+        return;
+      }
+    }
+    slow(c);
+  };
+}
+
+function tern3Slow(op: Tern, dbl: boolean, d: number, a: number, n: number, m: number): Exec {
   const ba = 4 * a;
   const bn = 4 * n;
   const bm = 4 * m;

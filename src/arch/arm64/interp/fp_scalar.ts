@@ -34,7 +34,13 @@ function fmaVariant(negA: boolean, negN: boolean): Tern {
   if (!negA && !negN) return fma;
   const ma = negA ? NEG_S : 0;
   const mn = negN ? NEG_S : 0;
+  const za = negA ? -1 : 1;
+  const zn = negN ? -1 : 1;
+  const ks = fma.ks!;
+  const kd = fma.kd!;
   return {
+    ks: (z, x, y, st) => ks(za * z, zn * x, y, st),
+    kd: (z, x, y, st) => kd(za * z, zn * x, y, st),
     s: (acc, a, b, fpcr, st) => fma.s((acc ^ ma) >>> 0, (a ^ mn) >>> 0, b, fpcr, st),
     d: (al, ah, nl, nh, ml, mh, fpcr, st) => fma.d(al, (ah ^ ma) >>> 0, nl, (nh ^ mn) >>> 0, ml, mh, fpcr, st),
   };
