@@ -30,19 +30,19 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
       ((r.qemu.addr & 0xfffn) === 0n || (r.qemu.addr & 0xfffn) >= 0xff0n),
   },
   {
-    // ldst_simd: an LD1-4/ST1-4 (multiple or single structures) that crosses into an unmapped page.
-    // QEMU performs the elements in the first page before faulting and reports the first faulting
-    // element's address; ours checks first and performs none. Both are allowed (the Arm ARM leaves
-    // memory and registers UNKNOWN after a fault part-way through), but we aim to match QEMU.
-    reason: 'SIMD structure load/store faulting part-way: QEMU does the elements before the fault, we do none (ldst_simd)',
+    // ldst_simd / ldst_pair: an access made of several parts (LD1-4/ST1-4 structures, LDP/STP of
+    // Q registers) that crosses into an unmapped page. QEMU performs the parts in the first page
+    // before faulting and reports the first faulting part's address; ours checks first and performs
+    // none. Both are allowed (the Arm ARM leaves memory and registers UNKNOWN after a fault part-way
+    // through), but we aim to match QEMU.
+    reason: 'multi-part load/store faulting part-way: QEMU does the parts before the fault, we do none (ldst_simd, ldst_pair)',
     matches: (r) => {
       if (r.ours === null || r.ours.signal !== SIG.SEGV || r.qemu.signal !== SIG.SEGV || r.ours.pc !== r.qemu.pc) return false;
       const w = r.tc.words[Number(r.ours.pc - BigInt(CODE_BASE)) / 4];
-      return (
-        w !== undefined &&
-        ((w & 0xbe00_0000) >>> 0) === 0x0c00_0000 &&
-        r.diffs.every((d) => d.field === 'fault addr' || d.field.startsWith('mem ') || /^v\d+$/.test(d.field))
-      );
+      if (w === undefined) return false;
+      const structure = ((w & 0xbe00_0000) >>> 0) === 0x0c00_0000;
+      const pair = ((w & 0x3800_0000) >>> 0) === 0x2800_0000;
+      return (structure || pair) && r.diffs.every((d) => d.field === 'fault addr' || d.field.startsWith('mem ') || /^[vx]\d+$/.test(d.field));
     },
   },
 ];
