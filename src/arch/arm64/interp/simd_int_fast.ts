@@ -16,6 +16,7 @@ import type { Exec } from './group.js';
 type View = Uint8Array | Uint16Array | Uint32Array;
 
 const SCRATCH = new Uint32Array(16);
+const FPSR_QC = 0x0800_0000;
 
 function view(c: Cpu, bits: number): View {
   return bits === 8 ? c.v8 : bits === 16 ? c.v16 : c.v32;
@@ -226,6 +227,35 @@ function fastWide(name: string, f: Fields, bits: number): Exec | null {
           v[d + i] = max === a > b ? a : b;
         }
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    }
+    // Saturating add/subtract: clamp to the lane's range and set FPSR.QC if any lane clamped.
+    case 'UQADD':
+    case 'UQSUB':
+    case 'SQADD':
+    case 'SQSUB': {
+      const signed = name[0] === 'S';
+      const sub = name.endsWith('SUB');
+      const hi = signed ? 2 ** (bits - 1) - 1 : ones;
+      const lo = signed ? -(2 ** (bits - 1)) : 0;
+      return (c) => {
+        const v = view(c, bits);
+        let sat = false;
+        for (let i = 0; i < lanes; i++) {
+          const a = signed ? (v[n + i]! << ext) >> ext : v[n + i]!;
+          const b = signed ? (v[m + i]! << ext) >> ext : v[m + i]!;
+          let r = sub ? a - b : a + b;
+          if (r > hi) {
+            r = hi;
+            sat = true;
+          } else if (r < lo) {
+            r = lo;
+            sat = true;
+          }
+          v[d + i] = r;
+        }
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+        if (sat) c.state.fpsr |= FPSR_QC;
       };
     }
     case 'CMGE':
