@@ -18,7 +18,7 @@ SHA256:
 });
 
 test('indexPackages() finds packages by name and keeps the first entry', () => {
-  const text = `Package: a
+  const text = `Package: aa
 Version: 1
 Filename: pool/a_1.deb
 Size: 10
@@ -34,14 +34,14 @@ Filename: pool/main/l/linux-image-arm64.deb
 Size: 1444
 SHA256: ${'d'.repeat(64)}
 
-Package: a
+Package: aa
 Version: 2
 Filename: pool/a_2.deb
 Size: 11
 SHA256: ${'e'.repeat(64)}
 `;
   const lookup = indexPackages(text);
-  assert.equal(lookup('a')?.version, '1');
+  assert.equal(lookup('aa')?.version, '1');
   assert.equal(lookup('missing'), undefined);
   const meta = lookup('linux-image-arm64');
   assert.deepEqual(meta, {
@@ -73,4 +73,12 @@ test('checkReleaseFields() accepts the suite or codename and rejects other suite
   checkReleaseFields(expiring, 'bookworm', Date.parse('2026-07-17T00:00:00Z'));
   assert.throws(() => checkReleaseFields(expiring, 'bookworm', Date.parse('2026-07-19T00:00:00Z')), /expired/);
   checkReleaseFields('SHA256:\n', 'anything');
+});
+
+test('indexPackages() ignores entries whose name or version could escape the cache directory', () => {
+  const para = (name: string, version: string): string =>
+    `Package: ${name}\nVersion: ${version}\nFilename: pool/x.deb\nSize: 1\nSHA256: ${'a'.repeat(64)}\n`;
+  const lookup = indexPackages([para('ok', '1:2.0-1+b1'), para('bad', '1/../../x'), para('Bad/..', '1')].join('\n'));
+  assert.equal(lookup('ok')?.version, '1:2.0-1+b1');
+  assert.equal(lookup('bad'), undefined);
 });

@@ -85,6 +85,10 @@ function toPackage(p: ControlParagraph): PackageInfo | undefined {
   const size = Number(p.get('size'));
   const sha256 = p.get('sha256');
   if (!name || !version || !filename || !sha256 || !Number.isSafeInteger(size)) return undefined;
+  // Names and versions become cache directory names: allow only what Debian Policy 5.6.1/5.6.12 allow.
+  if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name) || !/^[A-Za-z0-9.+~:-]+$/.test(version) || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
+    return undefined;
+  }
   return { name, version, filename, size, sha256: sha256.toLowerCase(), depends: p.get('depends') ?? '' };
 }
 

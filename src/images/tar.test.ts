@@ -66,3 +66,16 @@ test('readTar() rejects truncated archives and bad checksums', async () => {
   bad[0] ^= 1;
   await assert.rejects(readTar(pieces(bad, 4096), () => true, 't'), /checksum/);
 });
+
+test('readTar() rejects member paths with ".." segments', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xenon-tar-'));
+  try {
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'x'), 'evil');
+    // GNU tar keeps "a/../x" as given when told not to strip it.
+    const tar = execFileSync('tar', ['--format=gnu', '-C', dir, '-cf', '-', '--absolute-names', 'a/../x']);
+    await assert.rejects(readTar(pieces(tar, 4096), () => true, 't'), /leaves the archive/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -141,6 +141,7 @@ export async function readTar(
       size: type === '0' || type === '7' ? size : 0,
       linkName: longLink ?? pax.get('linkpath') ?? str(header, 157, 100),
     };
+    if (h.path.split('/').includes('..')) throw imageFetchError(`Cannot read "${what}": member path "${h.path}" leaves the archive`);
     longName = longLink = undefined;
     pax = new Map();
     const keep = want(h);
