@@ -23,6 +23,20 @@ function udivExact(a: number, b: number): number {
   return a - q * b < 0 ? q - 1 : q;
 }
 
+/**
+ * X[d] = (ah:al) / b for a divisor 0 < b < 2^32, by long division in one 32-bit and two 16-bit steps
+ * (every partial dividend stays below 2^48, so each step is exact). Hash-table modulo and trial
+ * division stay off BigInt this way.
+ */
+function udiv64by32(x: Uint32Array, di: number, ah: number, al: number, b: number): void {
+  const qh = udivExact(ah, b);
+  const t1 = (ah - qh * b) * 0x1_0000 + (al >>> 16);
+  const q1 = udivExact(t1, b);
+  const t0 = (t1 - q1 * b) * 0x1_0000 + (al & 0xffff);
+  x[di] = q1 * 0x1_0000 + udivExact(t0, b);
+  x[di + 1] = qh;
+}
+
 const UDIV: Factory = (f) => {
   const n = srcZr(f.rn!);
   const m = srcZr(f.rm!);
@@ -44,6 +58,10 @@ const UDIV: Factory = (f) => {
       const q = b === 0 ? 0 : udivExact(nh * TWO32 + x[2 * n]!, b);
       x[2 * d] = q;
       x[2 * d + 1] = Math.floor(q / TWO32);
+      return;
+    }
+    if (mh === 0 && x[2 * m] !== 0) {
+      udiv64by32(x, 2 * d, nh, x[2 * n]!, x[2 * m]!);
       return;
     }
     const x64 = c.x64;
@@ -77,6 +95,22 @@ const SDIV: Factory = (f) => {
       if ((a < 0) !== (b < 0)) q = -q;
       x[2 * d] = q;
       x[2 * d + 1] = Math.floor(q / TWO32);
+      return;
+    }
+    const bl = x[2 * m]! >>> 0;
+    if ((mh === 0 && bl !== 0) || (mh === -1 && bl !== 0)) {
+      // |b| < 2^32: divide |a| (as unsigned 64, so |INT64_MIN| = 2^63 works) and negate when the signs differ.
+      const u = c.x32;
+      const al = u[2 * n]!;
+      const neg = nh < 0;
+      const ml = neg ? (~al + 1) >>> 0 : al;
+      const mhi = neg ? (~nh + (al === 0 ? 1 : 0)) >>> 0 : nh;
+      udiv64by32(u, 2 * d, mhi, ml, mh === 0 ? bl : TWO32 - bl);
+      if (neg !== (mh < 0)) {
+        const ql = u[2 * d]!;
+        u[2 * d + 1] = ~u[2 * d + 1]! + (ql === 0 ? 1 : 0);
+        u[2 * d] = -ql;
+      }
       return;
     }
     const x64 = c.x64;
