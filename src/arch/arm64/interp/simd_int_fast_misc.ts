@@ -93,6 +93,22 @@ export function fastShift(name: string, f: Fields, bits: number, sh: number, sca
     const wide = 2 * bits;
     const lanes = per / 2;
     const half = q ? lanes : 0;
+    if (name === 'SHRN' && bits === 8) {
+      // Two 16-bit lanes per word: shifting the word right by 1..8 leaves each lane's result in the
+      // low byte of its half, and the two bytes are then packed.
+      const n32 = 4 * rn;
+      const out = d32 + (q ? 2 : 0);
+      return (c) => {
+        const v = c.v32;
+        const r0 = v[n32]! >>> sh;
+        const r1 = v[n32 + 1]! >>> sh;
+        const r2 = v[n32 + 2]! >>> sh;
+        const r3 = v[n32 + 3]! >>> sh;
+        v[out] = (r0 & 0xff) | ((r0 >>> 8) & 0xff00) | ((r1 & 0xff) << 16) | ((r1 >>> 8) & 0xff00) << 16;
+        v[out + 1] = (r2 & 0xff) | ((r2 >>> 8) & 0xff00) | ((r3 & 0xff) << 16) | ((r3 >>> 8) & 0xff00) << 16;
+        if (!q) v[d32 + 2] = v[d32 + 3] = 0;
+      };
+    }
     if (name === 'SHRN') {
       // Narrow lane i of the result is wide lane i of Vn shifted right by 1..bits.
       return (c) => {
