@@ -20,13 +20,14 @@ test('Rng and cases are reproducible from their seed', () => {
   assert.deepEqual(generateMixedCase(allPatterns(), 5, { seed: 9 }), generateMixedCase(allPatterns(), 5, { seed: 9 }));
 });
 
-test('fillData is mulberry32 (the same stream harness.c writes) and changedChunks finds 64-byte chunks', () => {
+test('fillData is a 4 KiB block of mulberry32 (as harness.c writes), repeated; changedChunks finds 64-byte chunks', () => {
   const d = new Uint8Array(DATA_SIZE);
   fillData(0, d);
   // mulberry32 seeded with 0 starts 1144304738 (0.26642920868471265 * 2^32), 0x00159c37.
   const dv = new DataView(d.buffer);
   assert.equal(dv.getUint32(0, true), 0x4434b462);
   assert.equal(dv.getUint32(4, true), 0x00159c37);
+  assert.equal(dv.getUint32(0x1004, true), 0x00159c37);
   const e = d.slice();
   e[130] = e[130]! ^ 1;
   e[DATA_SIZE - 1] = e[DATA_SIZE - 1]! ^ 0x80;
