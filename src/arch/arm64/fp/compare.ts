@@ -39,10 +39,10 @@ export function fpCompare(fmt: FpFormat, op1: bigint, op2: bigint, signalAll: bo
   const b = unpack(fmt, op2, fpcr, st);
   if (isNaNKind(a.kind) || isNaNKind(b.kind)) {
     if (signalAll || a.kind === SNAN || b.kind === SNAN) st.fpsr |= FPSR_IOC;
-    return 0x3 << 28;
+    return 0x30000000;
   }
   const c = cmpValues(a, b);
-  return (c === 0 ? 0x6 : c < 0 ? 0x8 : 0x2) << 28;
+  return c === 0 ? 0x60000000 : c < 0 ? 0x80000000 : 0x20000000;
 }
 
 /** FPCompareEQ (quiet), GE and GT (signalling): `cond` is 'eq', 'ge' or 'gt'. */

@@ -245,6 +245,8 @@ export const MUL: Bin = withKernels(kMulS, kMulD, (fmt, a, b, fpcr, st) => fpMul
 export const DIV: Bin = withKernels(kDivS, kDivD, fpDiv);
 
 export const SQRT: Un = {
+  ks: kSqrtS,
+  kd: kSqrtD,
   s: (a, fpcr, st) => {
     if ((fpcr & FPCR_SLOW) === 0) {
       const r = kSqrtS(f32(a), st);

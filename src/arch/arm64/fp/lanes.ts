@@ -57,6 +57,9 @@ export interface Bin {
   readonly kd?: (x: number, y: number, st: FpStatus) => number;
 }
 export interface Un {
+  /** Optional fast kernels on doubles (see fast.ts): NaN means "use s/d". */
+  readonly ks?: (x: number, st: FpStatus) => number;
+  readonly kd?: (x: number, st: FpStatus) => number;
   readonly s: (a: number, fpcr: number, st: FpStatus) => number;
   readonly d: (alo: number, ahi: number, fpcr: number, st: FpStatus) => void;
 }

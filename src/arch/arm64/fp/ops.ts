@@ -6,7 +6,7 @@ import { fpMul, fpMulAdd, fpAdd, fpStepFused, negBits } from './arith.js';
 import { CMP_EQ, CMP_GE, CMP_GT, fpCompareCond, fpMinMax } from './compare.js';
 import { fixedToFp, fpRoundInt, fpToFixed } from './convert.js';
 import { fpRecipEstimate, fpRecpX, fpRSqrtEstimate } from './estimate.js';
-import { fpcrRounding } from './fpcr.js';
+import { FPSR_IXC, fpcrRounding, RM, RN, RP, RZ } from './fpcr.js';
 import type { FpStatus } from './fpcr.js';
 import { FMT_D, FMT_S } from './format.js';
 import type { FpFormat } from './format.js';
@@ -88,7 +88,35 @@ export const NEG: Un = {
 
 /** FRINT*: `rounding` is an FPRounding value, or -1 for FPCR's mode. */
 export function roundInt(rounding: number, exact: boolean): Un {
-  return slowUn((fmt, a, fpcr, st) => fpRoundInt(fmt, a, fpcr, rounding < 0 ? fpcrRounding(fpcr) : rounding, exact, st));
+  const slow = slowUn((fmt, a, fpcr, st) => fpRoundInt(fmt, a, fpcr, rounding < 0 ? fpcrRounding(fpcr) : rounding, exact, st));
+  const k = roundKernel(rounding < 0 ? RN : rounding, exact);
+  return { s: slow.s, d: slow.d, ks: k, kd: k };
+}
+
+/**
+ * Fast FRINT on a double holding a single or double value (kernels run only under RN without FZ,
+ * which is FPCR's mode for FRINTI/FRINTX). Math.floor/ceil/trunc/round keep the sign of a zero result
+ * as FPRoundInt does; values of magnitude 2^52 and above are already integers.
+ */
+function roundKernel(rounding: number, exact: boolean): (x: number, st: FpStatus) => number {
+  return (x, st) => {
+    const ax = Math.abs(x);
+    if (!(ax < 4503599627370496)) return ax <= Number.MAX_VALUE ? x : NaN;
+    let r: number;
+    switch (rounding) {
+      case RN: {
+        r = Math.round(x);
+        if (r - x === 0.5 && r % 2 !== 0) r -= 1;
+        break;
+      }
+      case RP: r = Math.ceil(x); break;
+      case RM: r = Math.floor(x); break;
+      case RZ: r = Math.trunc(x); break;
+      default: r = x < 0 ? -Math.floor(ax + 0.5) : Math.floor(ax + 0.5); break;
+    }
+    if (exact && r !== x) st.fpsr |= FPSR_IXC;
+    return r === 0 ? x * 0 : r; // a zero result keeps the operand's sign
+  };
 }
 
 export const RECPE: Un = slowUn(fpRecipEstimate);

@@ -259,6 +259,50 @@ function tern3Slow(op: Tern, dbl: boolean, d: number, a: number, n: number, m: n
 
 /** Element-wise unary op. */
 export function unLanes(op: Un, dbl: boolean, lanes: number, d: number, n: number): Exec {
+  const slow = unLanesSlow(op, dbl, lanes, d, n);
+  const k = dbl ? op.kd : op.ks;
+  if (k === undefined) return slow;
+  if (dbl) {
+    const fn = 2 * n;
+    return (c) => {
+      const st = c.state;
+      if ((st.fpcr & FPCR_SLOW) === 0) {
+        const vf = c.vf64;
+        let i = 0;
+        for (; i < lanes; i++) {
+          const r = k(vf[fn + i]!, st);
+          if (r !== r) break;
+          TF64[i] = r;
+        }
+        if (i === lanes) {
+          commit(c.v32, d, 2 * lanes);
+          return;
+        }
+      }
+      slow(c);
+    };
+  }
+  const fn = 4 * n;
+  return (c) => {
+    const st = c.state;
+    if ((st.fpcr & FPCR_SLOW) === 0) {
+      const vf = c.vf32;
+      let i = 0;
+      for (; i < lanes; i++) {
+        const r = k(vf[fn + i]!, st);
+        if (r !== r) break;
+        TF32[i] = r;
+      }
+      if (i === lanes) {
+        commit(c.v32, d, lanes);
+        return;
+      }
+    }
+    slow(c);
+  };
+}
+
+function unLanesSlow(op: Un, dbl: boolean, lanes: number, d: number, n: number): Exec {
   const bn = 4 * n;
   if (!dbl) {
     const s = op.s;

@@ -13,7 +13,8 @@ import { fpCompare } from '../fp/compare.js';
 import { fpConvert } from '../fp/convert.js';
 import { FMT_D, FMT_H, FMT_S } from '../fp/format.js';
 import type { FpFormat } from '../fp/format.js';
-import { fpcrRounding, RA, RM, RN, RP, RZ } from '../fp/fpcr.js';
+import { FPCR_FZ, FPCR_SLOW, FPSR_IXC, fpcrRounding, RA, RM, RN, RP, RZ } from '../fp/fpcr.js';
+import type { Cpu } from '../cpu.js';
 import { join64 } from '../fp/lanes.js';
 
 function bin(op: Bin): Factory {
@@ -87,45 +88,86 @@ const FCVT_s: Factory = (f) => {
   if (from === null || to === null || from === to) return null;
   const n = f.rn!;
   const d = f.rd!;
-  return (c) => {
+  const exact = (c: Cpu): void => {
     const st = c.state;
     const fpcr = st.fpcr;
     writeBits(c.v32, d, to, fpConvert(from, to, readBits(c.v32, n, from), fpcr, fpcrRounding(fpcr), st));
   };
+  if (from === FMT_S && to === FMT_D) {
+    // Widening is exact; only NaNs and flushed denormals need the core.
+    return (c) => {
+      const x = c.vf32[4 * n]!;
+      if (x === x && (Math.abs(x) >= MIN_NORMAL_S || x === 0 || (c.state.fpcr & FPCR_FZ) === 0)) {
+        const vf = c.vf64;
+        vf[2 * d] = x;
+        vf[2 * d + 1] = 0;
+        return;
+      }
+      exact(c);
+    };
+  }
+  if (from === FMT_D && to === FMT_S) {
+    return (c) => {
+      const st = c.state;
+      if ((st.fpcr & FPCR_SLOW) === 0) {
+        const x = c.vf64[2 * n]!;
+        const r = Math.fround(x);
+        const ar = Math.abs(r);
+        if ((ar > MIN_NORMAL_S && ar < Infinity) || x === 0) {
+          if (r !== x) st.fpsr |= FPSR_IXC;
+          const v = c.v32;
+          c.vf32[4 * d] = r;
+          v[4 * d + 1] = 0;
+          v[4 * d + 2] = 0;
+          v[4 * d + 3] = 0;
+          return;
+        }
+      }
+      exact(c);
+    };
+  }
+  return exact;
 };
 
-function compareOperands(dbl: boolean, n: number, m: number, zero: boolean): (v: Uint32Array) => [bigint, bigint] {
+const MIN_NORMAL_S = 1.1754943508222875e-38;
+
+/**
+ * FCMP/FCMPE/FCCMP/FCCMPE: ordered operands compare as doubles unless flushing could change them;
+ * NaNs (which raise IOC) and FZ take the exact path.
+ */
+function compare(dbl: boolean, n: number, m: number, zero: boolean, signal: boolean): (c: Cpu) => number {
   const fmt = dbl ? FMT_D : FMT_S;
-  return (v) => [readBits(v, n, fmt), zero ? 0n : readBits(v, m, fmt)];
+  const exact = (c: Cpu): number => {
+    const v = c.v32;
+    const st = c.state;
+    return fpCompare(fmt, readBits(v, n, fmt), zero ? 0n : readBits(v, m, fmt), signal, st.fpcr, st);
+  };
+  const ia = dbl ? 2 * n : 4 * n;
+  const ib = dbl ? 2 * m : 4 * m;
+  return (c) => {
+    const vf = dbl ? c.vf64 : c.vf32;
+    const a = vf[ia]!;
+    const b = zero ? 0 : vf[ib]!;
+    if (a === a && b === b && (c.state.fpcr & FPCR_FZ) === 0) {
+      return a < b ? 0x80000000 : a > b ? 0x20000000 : 0x60000000;
+    }
+    return exact(c);
+  };
 }
 
 const FCMP: Factory = (f) => {
-  const dbl = f.sz === 1;
-  const fmt = dbl ? FMT_D : FMT_S;
-  const get = compareOperands(dbl, f.rn!, f.rm!, f.z === 1);
-  const signal = f.e === 1;
+  const cmp = compare(f.sz === 1, f.rn!, f.rm!, f.z === 1, f.e === 1);
   return (c) => {
-    const [a, b] = get(c.v32);
-    const st = c.state;
-    c.nzcv = fpCompare(fmt, a, b, signal, st.fpcr, st);
+    c.nzcv = cmp(c);
   };
 };
 
 const FCCMP: Factory = (f) => {
-  const dbl = f.sz === 1;
-  const fmt = dbl ? FMT_D : FMT_S;
-  const get = compareOperands(dbl, f.rn!, f.rm!, false);
-  const signal = f.e === 1;
+  const cmp = compare(f.sz === 1, f.rn!, f.rm!, false, f.e === 1);
   const cond = f.cond!;
   const flags = (f.nzcv! << 28) >>> 0;
   return (c) => {
-    if (!conditionHolds(cond, c.nzcv)) {
-      c.nzcv = flags;
-      return;
-    }
-    const [a, b] = get(c.v32);
-    const st = c.state;
-    c.nzcv = fpCompare(fmt, a, b, signal, st.fpcr, st);
+    c.nzcv = conditionHolds(cond, c.nzcv) ? cmp(c) : flags;
   };
 };
 
