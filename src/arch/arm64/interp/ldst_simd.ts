@@ -2,21 +2,21 @@
  * Loads and stores of SIMD&FP registers: LDR/STR (B/H/S/D/Q) in every addressing mode, LDUR/STUR,
  * LDR (literal) and LDP/STP/LDNP/STNP, Arm ARM DDI0487 C4.1.88 and C7.2 "LDR (immediate, SIMD&FP)".
  *
- * A load of B/H/S/D clears the rest of the 128-bit register. Every access completes (or faults) before
- * any register is written, so a fault leaves the CPU state unchanged; base writeback comes last.
+ * A load of B/H/S/D clears the rest of the 128-bit register. Faults follow QEMU's access order, which the
+ * differential tests compare: each register of a pair is loaded or stored in turn (a fault on the second
+ * leaves the first done), a Q load is one access and a Q store two 8-byte ones. Every single access is
+ * checked on both pages before it is performed, so it never half-happens, and the base writeback comes
+ * last: re-executing the instruction after the fault is handled gives the same result.
  */
 import { LDST_SIMD_PATTERNS } from '../decode/ldst_simd.js';
 import type { Exec, Factory, InsnGroup } from './group.js';
 import { xAddress } from './regs.js';
-import { addXImm, ld128, probeStore, regOffsetAddress, st128 } from './ldst_simd_addr.js';
+import { addXImm, ld128, probeLoad, probeStore, regOffsetAddress, st128 } from './ldst_simd_addr.js';
 import { LDST_STRUCT_HANDLERS } from './ldst_struct.js';
 import type { Cpu } from '../cpu.js';
 
 /** Accesses one SIMD&FP register `t` at `va`. */
 type Access = (c: Cpu, va: number, t: number) => void;
-
-/** Staging for accesses that cross a page, where a late fault must not leave a half-written register. */
-const tmp = new Uint32Array(8);
 
 function ld8(c: Cpu, va: number, t: number): void {
   const v = c.read8(va);
@@ -24,16 +24,19 @@ function ld8(c: Cpu, va: number, t: number): void {
   r[4 * t] = v; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
 }
 function ld16(c: Cpu, va: number, t: number): void {
+  probeLoad(c, va, 2);
   const v = c.read16(va);
   const r = c.v32;
   r[4 * t] = v; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
 }
 function ld32(c: Cpu, va: number, t: number): void {
+  probeLoad(c, va, 4);
   const v = c.read32(va);
   const r = c.v32;
   r[4 * t] = v; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
 }
 function ld64(c: Cpu, va: number, t: number): void {
+  probeLoad(c, va, 8);
   const r = c.v32;
   c.read64(va, r, 4 * t);
   r[4 * t + 2] = 0; r[4 * t + 3] = 0;
@@ -42,12 +45,15 @@ function st8(c: Cpu, va: number, t: number): void {
   c.write8(va, c.v32[4 * t]! & 0xff);
 }
 function st16(c: Cpu, va: number, t: number): void {
+  probeStore(c, va, 2);
   c.write16(va, c.v32[4 * t]! & 0xffff);
 }
 function st32(c: Cpu, va: number, t: number): void {
+  probeStore(c, va, 4);
   c.write32(va, c.v32[4 * t]!);
 }
 function st64(c: Cpu, va: number, t: number): void {
+  probeStore(c, va, 8);
   c.write64(va, c.v32, 4 * t);
 }
 const LOADS: readonly Access[] = [ld8, ld16, ld32, ld64, ld128];
@@ -128,56 +134,28 @@ const LDR_SIMD_lit: Factory = (f) => {
 // ---- pairs ----
 
 function ldp32(c: Cpu, va: number, t: number, t2: number): void {
-  const a = c.read32(va);
-  const b = c.read32(va + 4);
-  const r = c.v32;
-  r[4 * t] = a; r[4 * t + 1] = 0; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
-  r[4 * t2] = b; r[4 * t2 + 1] = 0; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
+  ld32(c, va, t);
+  ld32(c, va + 4, t2);
 }
 function ldp64(c: Cpu, va: number, t: number, t2: number): void {
-  const r = c.v32;
-  if ((va & 0xfff) <= 0xff0) {
-    // One page: once the first register is readable the second is too.
-    c.read64(va, r, 4 * t);
-    c.read64(va + 8, r, 4 * t2);
-    r[4 * t + 2] = 0; r[4 * t + 3] = 0; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
-    return;
-  }
-  c.read64(va, tmp, 0);
-  c.read64(va + 8, tmp, 2);
-  r[4 * t] = tmp[0]!; r[4 * t + 1] = tmp[1]!; r[4 * t + 2] = 0; r[4 * t + 3] = 0;
-  r[4 * t2] = tmp[2]!; r[4 * t2 + 1] = tmp[3]!; r[4 * t2 + 2] = 0; r[4 * t2 + 3] = 0;
+  ld64(c, va, t);
+  ld64(c, va + 8, t2);
 }
 function ldp128(c: Cpu, va: number, t: number, t2: number): void {
-  const r = c.v32;
-  if ((va & 0xfff) <= 0xfe0) {
-    c.read64(va, r, 4 * t);
-    c.read64(va + 8, r, 4 * t + 2);
-    c.read64(va + 16, r, 4 * t2);
-    c.read64(va + 24, r, 4 * t2 + 2);
-    return;
-  }
-  for (let i = 0; i < 4; i++) c.read64(va + 8 * i, tmp, 2 * i);
-  for (let i = 0; i < 4; i++) r[4 * t + i] = tmp[i]!;
-  for (let i = 0; i < 4; i++) r[4 * t2 + i] = tmp[4 + i]!;
+  ld128(c, va, t);
+  ld128(c, va + 16, t2);
 }
 function stp32(c: Cpu, va: number, t: number, t2: number): void {
-  probeStore(c, va, 8);
-  c.write32(va, c.v32[4 * t]!);
-  c.write32(va + 4, c.v32[4 * t2]!);
+  st32(c, va, t);
+  st32(c, va + 4, t2);
 }
 function stp64(c: Cpu, va: number, t: number, t2: number): void {
-  probeStore(c, va, 16);
-  c.write64(va, c.v32, 4 * t);
-  c.write64(va + 8, c.v32, 4 * t2);
+  st64(c, va, t);
+  st64(c, va + 8, t2);
 }
 function stp128(c: Cpu, va: number, t: number, t2: number): void {
-  probeStore(c, va, 32);
-  const r = c.v32;
-  c.write64(va, r, 4 * t);
-  c.write64(va + 8, r, 4 * t + 2);
-  c.write64(va + 16, r, 4 * t2);
-  c.write64(va + 24, r, 4 * t2 + 2);
+  st128(c, va, t);
+  st128(c, va + 16, t2);
 }
 
 type PairAccess = (c: Cpu, va: number, t: number, t2: number) => void;

@@ -64,18 +64,30 @@ export function regOffsetAddress(n: number, m: number, option: number, shift: nu
   }
 }
 
-/** Before a multi-part store that crosses a page, checks both ends so a fault writes nothing. */
+/**
+ * Before an access of `bytes` that crosses a page, checks the first page and then the second, so a fault
+ * happens before anything is read or written and reports the address QEMU and Linux report: the start of
+ * the access, or the first byte of the second page when only that one faults.
+ */
+export function probeLoad(c: Cpu, va: number, bytes: number): void {
+  if ((va & 0xfff) > 0x1000 - bytes) {
+    c.probeRead(va);
+    c.probeRead(va - (va & 0xfff) + 0x1000);
+  }
+}
+
+/** As probeLoad, for stores: a multi-part store that faults writes nothing. */
 export function probeStore(c: Cpu, va: number, bytes: number): void {
   if ((va & 0xfff) > 0x1000 - bytes) {
     c.probeWrite(va);
-    c.probeWrite(va + bytes - 1);
+    c.probeWrite(va - (va & 0xfff) + 0x1000);
   }
 }
 
 /** Staging for a Q access that crosses a page, where a late fault must not leave a half-written register. */
 const tmpQ = new Uint32Array(4);
 
-/** Loads V[t] (128 bits) from va; shared by LDR Q and single-register LD1. */
+/** Loads V[t] (128 bits) from va as one access (a fault leaves V[t] unchanged); shared by LDR Q and LDP Q. */
 export function ld128(c: Cpu, va: number, t: number): void {
   const r = c.v32;
   if ((va & 0xfff) <= 0xff0) {
@@ -84,14 +96,21 @@ export function ld128(c: Cpu, va: number, t: number): void {
     c.read64(va + 8, r, 4 * t + 2);
     return;
   }
+  probeLoad(c, va, 16);
   c.read64(va, tmpQ, 0);
   c.read64(va + 8, tmpQ, 2);
   r[4 * t] = tmpQ[0]!; r[4 * t + 1] = tmpQ[1]!; r[4 * t + 2] = tmpQ[2]!; r[4 * t + 3] = tmpQ[3]!;
 }
 
-/** Stores V[t] (128 bits) to va, checking both pages first when it crosses one. */
+/** Stores V[t] (128 bits) to va as two 8-byte accesses, low half first (QEMU's order when the second faults). */
 export function st128(c: Cpu, va: number, t: number): void {
-  probeStore(c, va, 16);
+  if ((va & 0xfff) > 0xff0) {
+    probeStore(c, va, 8);
+    c.write64(va, c.v32, 4 * t);
+    probeStore(c, va + 8, 8);
+    c.write64(va + 8, c.v32, 4 * t + 2);
+    return;
+  }
   c.write64(va, c.v32, 4 * t);
   c.write64(va + 8, c.v32, 4 * t + 2);
 }

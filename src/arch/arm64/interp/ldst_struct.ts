@@ -3,17 +3,52 @@
  * LD1R-LD4R, without offset or post-indexed by the transfer size or by a register.
  * Arm ARM DDI0487 C4.1.88 "Advanced SIMD load/store multiple structures" and "... single structure".
  *
- * Registers wrap modulo 32. The whole transfer is read (or checked, for stores) before any register or
- * memory byte is written, so a fault leaves state unchanged; writeback of the base comes last.
+ * Registers wrap modulo 32. A transfer within one page cannot fault part-way and is done in bulk. One
+ * that crosses a page is done access by access in QEMU's order (8-byte chunks for LD1/ST1, otherwise
+ * element by element, structure after structure), so a fault part-way leaves the same registers and
+ * memory as under QEMU (the Arm ARM makes them UNKNOWN). Each access is checked on both pages before it
+ * is performed, and the base writeback comes last, so re-executing after the fault is handled is exact.
  */
 import type { Exec, Factory } from './group.js';
 import { xAddress } from './regs.js';
-import { addXImm, addXReg, ld128, probeStore, st128 } from './ldst_simd_addr.js';
+import { addXImm, addXReg, ld128, probeLoad, probeStore, st128 } from './ldst_simd_addr.js';
 import type { Cpu } from '../cpu.js';
 
 /** Staging for up to 64 bytes (four Q registers). */
 const buf = new Uint32Array(16);
 const buf8 = new Uint8Array(buf.buffer);
+
+/** True when `bytes` from va cross into the next page. */
+function crosses(va: number, bytes: number): boolean {
+  return (va & 0xfff) > 0x1000 - bytes;
+}
+
+/** Loads one element of `ebytes` at a into lane `i` of V[reg], checking it first. */
+function loadElem(c: Cpu, a: number, ebytes: number, reg: number, i: number): void {
+  probeLoad(c, a, ebytes);
+  if (ebytes === 1) c.v8[16 * reg + i] = c.read8(a);
+  else if (ebytes === 2) c.v16[8 * reg + i] = c.read16(a);
+  else if (ebytes === 4) c.v32[4 * reg + i] = c.read32(a);
+  else c.read64(a, c.v32, 4 * reg + 2 * i);
+}
+
+/** Stores lane `i` of V[reg] (of `ebytes`) to a, checking it first. */
+function storeElem(c: Cpu, a: number, ebytes: number, reg: number, i: number): void {
+  probeStore(c, a, ebytes);
+  if (ebytes === 1) c.write8(a, c.v8[16 * reg + i]!);
+  else if (ebytes === 2) c.write16(a, c.v16[8 * reg + i]!);
+  else if (ebytes === 4) c.write32(a, c.v32[4 * reg + i]!);
+  else c.write64(a, c.v32, 4 * reg + 2 * i);
+}
+
+/** Clears bits 127..64 of the `count` registers from t (the 64-bit forms, after a complete load). */
+function clearHigh(c: Cpu, t: number, count: number): void {
+  for (let s = 0; s < count; s++) {
+    const rr = (t + s) & 31;
+    c.v32[4 * rr + 2] = 0;
+    c.v32[4 * rr + 3] = 0;
+  }
+}
 
 /** Post-index writeback: none (rm < 0), by the transfer size (rm = 31), or by X[rm]. */
 function withWriteback(body: (c: Cpu, va: number) => void, n: number, rm: number, total: number): Exec {
@@ -39,33 +74,30 @@ const MULT_SHAPES: readonly (readonly [number, number] | undefined)[] = [
 function contiguous(load: boolean, t: number, nregs: number, q: boolean): (c: Cpu, va: number) => void {
   const bytes = q ? 16 : 8;
   const total = nregs * bytes;
+  const chunksPerReg = bytes >> 3;
   if (load) {
     return (c, va) => {
       const r = c.v32;
-      if ((va & 0xfff) <= 0x1000 - total) {
-        for (let i = 0; i < nregs; i++) {
-          const rr = (t + i) & 31;
-          c.read64(va + i * bytes, r, 4 * rr);
-          if (q) c.read64(va + i * bytes + 8, r, 4 * rr + 2);
-          else { r[4 * rr + 2] = 0; r[4 * rr + 3] = 0; }
-        }
-        return;
+      const slow = crosses(va, total);
+      for (let k = 0; k < total; k += 8) {
+        const a = va + k;
+        if (slow) probeLoad(c, a, 8);
+        const chunk = k >> 3;
+        const rr = (t + ((chunk / chunksPerReg) | 0)) & 31;
+        c.read64(a, r, 4 * rr + 2 * (chunk % chunksPerReg));
       }
-      for (let i = 0; i < total; i += 8) c.read64(va + i, buf, i >> 2);
-      for (let i = 0; i < nregs; i++) {
-        const rr = (t + i) & 31;
-        if (q) for (let w = 0; w < 4; w++) r[4 * rr + w] = buf[4 * i + w]!;
-        else { r[4 * rr] = buf[2 * i]!; r[4 * rr + 1] = buf[2 * i + 1]!; r[4 * rr + 2] = 0; r[4 * rr + 3] = 0; }
-      }
+      if (!q) clearHigh(c, t, nregs);
     };
   }
   return (c, va) => {
-    probeStore(c, va, total);
     const r = c.v32;
-    for (let i = 0; i < nregs; i++) {
-      const rr = (t + i) & 31;
-      c.write64(va + i * bytes, r, 4 * rr);
-      if (q) c.write64(va + i * bytes + 8, r, 4 * rr + 2);
+    const slow = crosses(va, total);
+    for (let k = 0; k < total; k += 8) {
+      const a = va + k;
+      if (slow) probeStore(c, a, 8);
+      const chunk = k >> 3;
+      const rr = (t + ((chunk / chunksPerReg) | 0)) & 31;
+      c.write64(a, r, 4 * rr + 2 * (chunk % chunksPerReg));
     }
   };
 }
@@ -77,19 +109,31 @@ function interleaved(load: boolean, t: number, selem: number, q: boolean, ebytes
   const elements = bytes / ebytes;
   if (load) {
     return (c, va) => {
-      for (let i = 0; i < total; i += 8) c.read64(va + i, buf, i >> 2);
-      const v8 = c.v8;
-      for (let e = 0; e < elements; e++) {
-        for (let s = 0; s < selem; s++) {
-          const src = (e * selem + s) * ebytes;
-          const dst = 16 * ((t + s) & 31) + e * ebytes;
-          for (let b = 0; b < ebytes; b++) v8[dst + b] = buf8[src + b]!;
+      if (crosses(va, total)) {
+        for (let e = 0; e < elements; e++) {
+          for (let s = 0; s < selem; s++) loadElem(c, va + (e * selem + s) * ebytes, ebytes, (t + s) & 31, e);
+        }
+      } else {
+        for (let i = 0; i < total; i += 8) c.read64(va + i, buf, i >> 2);
+        const v8 = c.v8;
+        for (let e = 0; e < elements; e++) {
+          for (let s = 0; s < selem; s++) {
+            const src = (e * selem + s) * ebytes;
+            const dst = 16 * ((t + s) & 31) + e * ebytes;
+            for (let b = 0; b < ebytes; b++) v8[dst + b] = buf8[src + b]!;
+          }
         }
       }
-      if (!q) for (let s = 0; s < selem; s++) { const rr = (t + s) & 31; c.v32[4 * rr + 2] = 0; c.v32[4 * rr + 3] = 0; }
+      if (!q) clearHigh(c, t, selem);
     };
   }
   return (c, va) => {
+    if (crosses(va, total)) {
+      for (let e = 0; e < elements; e++) {
+        for (let s = 0; s < selem; s++) storeElem(c, va + (e * selem + s) * ebytes, ebytes, (t + s) & 31, e);
+      }
+      return;
+    }
     const v8 = c.v8;
     for (let e = 0; e < elements; e++) {
       for (let s = 0; s < selem; s++) {
@@ -98,7 +142,6 @@ function interleaved(load: boolean, t: number, selem: number, q: boolean, ebytes
         for (let b = 0; b < ebytes; b++) buf8[dst + b] = v8[src + b]!;
       }
     }
-    probeStore(c, va, total);
     for (let i = 0; i < total; i += 8) c.write64(va + i, buf, i >> 2);
   };
 }
@@ -114,68 +157,60 @@ function multiple(f: Readonly<Record<string, number>>, rm: number): Exec | null 
   const n = f.rn!;
   const t = f.rt!;
   if (rpt === 1 && selem === 1 && q && rm === 31) {
-    // LD1/ST1 {Vt.16b}, [Xn], #16: the form string and memory routines loop on.
-    if (load) return (c) => { ld128(c, xAddress(c.x32, n), t); addXImm(c.x32, n, 16); };
+    // LD1/ST1 {Vt.16b}, [Xn], #16: the form string and memory routines loop on. QEMU loads it as two
+    // 8-byte accesses, so only the page-crossing case differs from LDR Q.
+    if (load) return (c) => { ld1x16(c, xAddress(c.x32, n), t); addXImm(c.x32, n, 16); };
     return (c) => { st128(c, xAddress(c.x32, n), t); addXImm(c.x32, n, 16); };
   }
   if (rpt === 1 && selem === 1 && q && rm < 0) {
-    if (load) return (c) => ld128(c, xAddress(c.x32, n), t);
+    if (load) return (c) => ld1x16(c, xAddress(c.x32, n), t);
     return (c) => st128(c, xAddress(c.x32, n), t);
   }
-  const body = selem === 1 ? contiguous(load, f.rt!, rpt, q) : interleaved(load, f.rt!, selem, q, 1 << f.size!);
-  return withWriteback(body, f.rn!, rm, total);
+  const body = selem === 1 ? contiguous(load, t, rpt, q) : interleaved(load, t, selem, q, 1 << f.size!);
+  return withWriteback(body, n, rm, total);
 }
 
-/** Reads `selem` elements of `ebytes` at va into buf (element i at words 2i, 2i+1). */
-function readElems(c: Cpu, va: number, selem: number, ebytes: number): void {
-  for (let i = 0; i < selem; i++) {
-    const a = va + i * ebytes;
-    if (ebytes === 1) buf[2 * i] = c.read8(a);
-    else if (ebytes === 2) buf[2 * i] = c.read16(a);
-    else if (ebytes === 4) buf[2 * i] = c.read32(a);
-    else c.read64(a, buf, 2 * i);
+/** LD1 {Vt.16b}: as LDR Q within a page; across one, low then high 8 bytes (a fault on the high half keeps the low). */
+function ld1x16(c: Cpu, va: number, t: number): void {
+  if (!crosses(va, 16)) {
+    ld128(c, va, t);
+    return;
   }
+  probeLoad(c, va, 8);
+  c.read64(va, c.v32, 4 * t);
+  probeLoad(c, va + 8, 8);
+  c.read64(va + 8, c.v32, 4 * t + 2);
 }
 
-/** LD1-LD4 / ST1-ST4 (single structure): one lane of each of `selem` registers. */
+/** LD1-LD4 / ST1-ST4 (single structure): one lane of each of `selem` registers, in register order. */
 function oneLane(load: boolean, t: number, selem: number, ebytes: number, index: number): (c: Cpu, va: number) => void {
   if (load) {
     return (c, va) => {
-      readElems(c, va, selem, ebytes);
-      for (let s = 0; s < selem; s++) {
-        const rr = (t + s) & 31;
-        if (ebytes === 1) c.v8[16 * rr + index] = buf[2 * s]!;
-        else if (ebytes === 2) c.v16[8 * rr + index] = buf[2 * s]!;
-        else if (ebytes === 4) c.v32[4 * rr + index] = buf[2 * s]!;
-        else { c.v32[4 * rr + 2 * index] = buf[2 * s]!; c.v32[4 * rr + 2 * index + 1] = buf[2 * s + 1]!; }
-      }
+      for (let s = 0; s < selem; s++) loadElem(c, va + s * ebytes, ebytes, (t + s) & 31, index);
     };
   }
   return (c, va) => {
-    probeStore(c, va, selem * ebytes);
-    for (let s = 0; s < selem; s++) {
-      const rr = (t + s) & 31;
-      const a = va + s * ebytes;
-      if (ebytes === 1) c.write8(a, c.v8[16 * rr + index]!);
-      else if (ebytes === 2) c.write16(a, c.v16[8 * rr + index]!);
-      else if (ebytes === 4) c.write32(a, c.v32[4 * rr + index]!);
-      else c.write64(a, c.v32, 4 * rr + 2 * index);
-    }
+    for (let s = 0; s < selem; s++) storeElem(c, va + s * ebytes, ebytes, (t + s) & 31, index);
   };
 }
 
-/** LD1R-LD4R: each element replicated to every lane of its register. */
+/** LD1R-LD4R: each element replicated to every lane of its register, register by register. */
 function replicate(t: number, selem: number, ebytes: number, q: boolean): (c: Cpu, va: number) => void {
   return (c, va) => {
-    readElems(c, va, selem, ebytes);
     const r = c.v32;
     for (let s = 0; s < selem; s++) {
+      const a = va + s * ebytes;
+      probeLoad(c, a, ebytes);
+      let lo: number;
+      let hi: number;
+      if (ebytes === 8) {
+        c.read64(a, buf, 0);
+        lo = buf[0]!;
+        hi = buf[1]!;
+      } else if (ebytes === 4) lo = hi = c.read32(a);
+      else if (ebytes === 2) lo = hi = Math.imul(c.read16(a), 0x10001) >>> 0;
+      else lo = hi = Math.imul(c.read8(a), 0x01010101) >>> 0;
       const rr = (t + s) & 31;
-      let lo = buf[2 * s]!;
-      let hi = buf[2 * s + 1]!;
-      if (ebytes === 1) lo = hi = Math.imul(lo, 0x01010101) >>> 0;
-      else if (ebytes === 2) lo = hi = (lo | (lo << 16)) >>> 0;
-      else if (ebytes === 4) hi = lo;
       r[4 * rr] = lo; r[4 * rr + 1] = hi;
       r[4 * rr + 2] = q ? lo : 0; r[4 * rr + 3] = q ? hi : 0;
     }
