@@ -13,7 +13,7 @@ import { missingTools } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
 
 const USAGE = `usage: fuzz_cli [--count N] [--seed S] [--group G[,G]] [--pattern P[,P]] [--index I]
-                [--words HEX[,HEX...]] [--max-len L] [--mix] [--corpus] [--undef] [--save [--note TEXT]]
+                [--words HEX[,HEX...]] [--max-len L] [--mix] [--corpus] [--undef] [--save | --save-all [--note TEXT]]
                 [--max-report K] [--list]`;
 
 function main(): number {
@@ -30,6 +30,7 @@ function main(): number {
       corpus: { type: 'boolean' },
       undef: { type: 'boolean' },
       save: { type: 'boolean' },
+      'save-all': { type: 'boolean' },
       note: { type: 'string' },
       'max-report': { type: 'string' },
       list: { type: 'boolean' },
@@ -97,9 +98,11 @@ function main(): number {
   const bad = results.filter((r) => r.diffs.length > 0);
   report(results, maxReport);
   console.log(`diff: ${results.length} cases, ${bad.length} mismatches, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  if (a.save && bad.length > 0) {
+  // --save keeps the mismatches; --save-all every case run (to pin a fixed bug's case as a regression test).
+  const toSave = a['save-all'] ? results : a.save ? bad : [];
+  if (toSave.length > 0) {
     const byGroup = new Map<string, TestCase[]>();
-    for (const r of bad) {
+    for (const r of toSave) {
       const g = groupOf(r.tc);
       byGroup.set(g, [...(byGroup.get(g) ?? []), r.tc]);
     }
