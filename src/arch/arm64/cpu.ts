@@ -123,6 +123,10 @@ export class Cpu extends MemoryAccessor {
       exit = this.pendingExit!;
       this.pendingExit = null;
     }
+    // An exit is an exception taken by the caller, and resuming is an exception return, which clears
+    // the local exclusive monitor (Arm ARM DDI0487 B2.9). Not for the budget, and not for WFI, which
+    // QEMU's user mode (the differential reference) executes as a NOP inside the guest loop.
+    if (exit !== EXIT_BUDGET && exit.kind !== 'wfi') this.exclusiveAddr = -1;
     s.pc = pc;
     s.nzcv = this.nzcv;
     return exit;

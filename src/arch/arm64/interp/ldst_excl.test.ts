@@ -110,3 +110,19 @@ test('exclusives need natural alignment (of the whole pair for LDXP); CASP with 
   const exit = m.run();
   assert.equal(exit.kind === 'exception' && ecOf(exit.esr), EC.UNKNOWN);
 });
+
+test('an exit to the caller (SVC, WFE: an exception and its return) clears the monitor; WFI does not, as in QEMU', () => {
+  for (const [between, kind, status] of [[0xd4000001, 'svc', 1n], [0xd503205f, 'wfe', 1n], [0xd503207f, 'wfi', 0n]] as const) {
+    const m = flatMachine();
+    m.load([
+      0xc85f7c22, // ldxr x2, [x1]
+      between,
+      0xc8037c24, // stxr w3, x4, [x1]
+      0xd4200000, // brk #0
+    ]);
+    m.cpu.state.setX(1, 0x8000n);
+    assert.equal(m.run().kind, kind);
+    assert.equal(m.run().kind, 'brk');
+    assert.equal(m.cpu.state.getX(3), status, kind);
+  }
+});
