@@ -2,7 +2,9 @@
  * The `xenon` command table, in the manner of xl's xl_cmdtable.c: one entry per command with its
  * handler, a one-line summary and its usage. Commands live in their own files and register here.
  */
+import { imageCommand } from './image.js';
 import { runElfCommand } from './run_elf.js';
+import { startCommand } from './start.js';
 
 export interface Command {
   readonly name: string;
@@ -13,7 +15,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [runElfCommand];
+export const COMMANDS: readonly Command[] = [startCommand, runElfCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
