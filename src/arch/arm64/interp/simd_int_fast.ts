@@ -100,20 +100,24 @@ function geBytes(a: number, b: number): number {
   return ((a & ~b) | (~(a ^ b) & low)) & H8;
 }
 
-/** Per-lane maximum (kind 0), minimum (1) or sum (2) of the byte pairs of a word, packed into its low 16 bits. */
-function pairBytes(w: number, kind: number): number {
-  const x = w & 0x00ff_00ff;
-  const y = (w >>> 8) & 0x00ff_00ff;
-  let r: number;
-  if (kind === 2) r = (x + y) & 0x00ff_00ff;
+/**
+ * Maximum (kind 0), minimum (1) or sum (2) of the four byte pairs of two adjacent words (8 bytes of a
+ * register), as the four result bytes in order. The even and odd bytes are gathered into two words
+ * (in the order p0 p2 p1 p3), combined lane-parallel, and the middle bytes swapped back.
+ */
+function pairBytes(w0: number, w1: number, kind: number): number {
+  const x = (w0 & 0x00ff_00ff) | ((w1 & 0x00ff_00ff) << 8);
+  const y = ((w0 >>> 8) & 0x00ff_00ff) | (w1 & 0xff00_ff00);
+  let t: number;
+  if (kind === 2) t = ((x & L8) + (y & L8)) ^ ((x ^ y) & H8);
   else {
-    const m = Math.imul((((x | 0x8000_8000) - y) & 0x8000_8000) >>> 15, 0xffff); // x >= y per 16-bit lane
-    r = kind === 0 ? (x & m) | (y & ~m) : (y & m) | (x & ~m);
+    const ge = Math.imul(geBytes(x, y) >>> 7, 0xff);
+    t = kind === 0 ? (x & ge) | (y & ~ge) : (y & ge) | (x & ~ge);
   }
-  return (r & 0xff) | ((r >>> 8) & 0xff00);
+  return (t & 0xff00_00ff) | ((t >>> 8) & 0xff00) | ((t & 0xff00) << 8);
 }
 
-/** 8-bit compares, max/min and pairwise forms on 32-bit words. Pairwise forms stage through SCRATCH (Vd may be Vm). */
+/** 8-bit compares, max/min and pairwise forms on 32-bit words; pairwise forms read every source word before writing (Vd may be Vm). */
 function fast8(name: string, f: Fields): Exec | null {
   const words = f.q ? 4 : 2;
   const n = 4 * f.rn!;
@@ -155,15 +159,27 @@ function fast8(name: string, f: Fields): Exec | null {
     case 'UMINP':
     case 'ADDP': {
       const kind = name === 'UMAXP' ? 0 : name === 'UMINP' ? 1 : 2;
-      const half = words >>> 1;
+      if (q) {
+        // With Vn == Vm (strlen's "umaxp v, v, v") both halves of the result are the same.
+        const same = f.rn === f.rm;
+        return (c) => {
+          const v = c.v32;
+          const r0 = pairBytes(v[n]!, v[n + 1]!, kind);
+          const r1 = pairBytes(v[n + 2]!, v[n + 3]!, kind);
+          const r2 = same ? r0 : pairBytes(v[m]!, v[m + 1]!, kind);
+          const r3 = same ? r1 : pairBytes(v[m + 2]!, v[m + 3]!, kind);
+          v[d] = r0;
+          v[d + 1] = r1;
+          v[d + 2] = r2;
+          v[d + 3] = r3;
+        };
+      }
       return (c) => {
         const v = c.v32;
-        for (let i = 0; i < half; i++) {
-          SCRATCH[i] = pairBytes(v[n + 2 * i]!, kind) | (pairBytes(v[n + 2 * i + 1]!, kind) << 16);
-          SCRATCH[half + i] = pairBytes(v[m + 2 * i]!, kind) | (pairBytes(v[m + 2 * i + 1]!, kind) << 16);
-        }
-        for (let i = 0; i < words; i++) v[d + i] = SCRATCH[i]!;
-        if (!q) v[d + 2] = v[d + 3] = 0;
+        const r0 = pairBytes(v[n]!, v[n + 1]!, kind);
+        v[d + 1] = pairBytes(v[m]!, v[m + 1]!, kind);
+        v[d] = r0;
+        v[d + 2] = v[d + 3] = 0;
       };
     }
     default:

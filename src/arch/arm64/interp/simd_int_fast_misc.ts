@@ -18,6 +18,10 @@ function view(c: Cpu, bits: number): View {
 /** Two-register misc: compares against zero, NEG and ABS with 8-, 16- and 32-bit lanes. */
 export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
   if (bits === 64) return null;
+  if (bits !== 32) {
+    const swar = swarMisc(name, f, bits);
+    if (swar !== null) return swar;
+  }
   const per = 128 / bits;
   const lanes = f.q ? per : per / 2;
   const n = f.rn! * per;
@@ -69,6 +73,52 @@ export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
         const v = view(c, bits);
         for (let i = 0; i < lanes; i++) v[d + i] = -v[n + i]!;
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    default:
+      return null;
+  }
+}
+
+/**
+ * CMEQ/CMGE/CMLT #0 and NEG on the words of the register for 8- and 16-bit lanes (see simd_int_fast.ts:
+ * H is the lanes' top bits, L the rest; a lane of x is non-zero iff ((x & L) + L | x) has its top bit set).
+ */
+function swarMisc(name: string, f: Fields, bits: number): Exec | null {
+  const words = f.q ? 4 : 2;
+  const n = 4 * f.rn!;
+  const d = 4 * f.rd!;
+  const q = f.q === 1;
+  const H = bits === 8 ? 0x8080_8080 : 0x8000_8000;
+  const L = ~H >>> 0;
+  const top = bits - 1;
+  const ones = bits === 8 ? 0xff : 0xffff;
+  switch (name) {
+    case 'CMEQ_z':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const x = v[n + i]!;
+          v[d + i] = Math.imul(((((x & L) + L) | x) & H ^ H) >>> top, ones);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    case 'CMLT_z':
+    case 'CMGE_z': {
+      const flip = name === 'CMGE_z' ? H : 0;
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) v[d + i] = Math.imul(((v[n + i]! & H) ^ flip) >>> top, ones);
+        if (!q) v[d + 2] = v[d + 3] = 0;
+      };
+    }
+    case 'NEG':
+      return (c) => {
+        const v = c.v32;
+        for (let i = 0; i < words; i++) {
+          const b = v[n + i]!;
+          v[d + i] = (H - (b & L)) ^ (~b & H);
+        }
+        if (!q) v[d + 2] = v[d + 3] = 0;
       };
     default:
       return null;
