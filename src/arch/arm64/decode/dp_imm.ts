@@ -1,4 +1,4 @@
-/** Data processing (immediate) encodings, Arm ARM DDI0487 C4.1.86. */
+/** Data processing (immediate) encodings, Arm ARM DDI0487 C4.1.86: PC-relative, add/subtract, move wide, logical, bitfield, extract. */
 import { parsePatterns } from './pattern.js';
 
 export const DP_IMM_PATTERNS = parsePatterns(`

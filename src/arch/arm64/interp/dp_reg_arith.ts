@@ -204,6 +204,26 @@ function addSubShifted(sub: boolean, setFlags: boolean): Factory {
         addWithCarry64(c, d, x[2 * n]!, x[2 * n + 1]!, (x[i0]! ^ inv) >>> 0, (x[i1]! ^ inv) >>> 0, cin, setFlags);
       };
     }
+    if (!setFlags) {
+      // ADD/SUB Xd, Xn, Xm, LSL #k (array indexing): no flags, so add or subtract the halves directly.
+      return sub
+        ? (c) => {
+          const x = c.x32;
+          const a = x[i0]!;
+          const b = x[i1]!;
+          const lo = x[2 * n]! - (((a >>> r) | (b << l)) >>> 0);
+          x[2 * d + 1] = x[2 * n + 1]! - (((b >>> r) | (x[i2]! << l)) >>> 0) - (lo < 0 ? 1 : 0);
+          x[2 * d] = lo;
+        }
+        : (c) => {
+          const x = c.x32;
+          const a = x[i0]!;
+          const b = x[i1]!;
+          const lo = x[2 * n]! + (((a >>> r) | (b << l)) >>> 0);
+          x[2 * d + 1] = x[2 * n + 1]! + (((b >>> r) | (x[i2]! << l)) >>> 0) + (lo > 0xffff_ffff ? 1 : 0);
+          x[2 * d] = lo;
+        };
+    }
     return (c) => {
       const x = c.x32;
       const a = x[i0]!;
