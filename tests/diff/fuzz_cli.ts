@@ -150,12 +150,15 @@ function report(results: readonly CaseResult[], maxReport: number): void {
   }
 }
 
+/** How this script was started, for repro lines: `node /tmp/me-dist/tests/diff/fuzz_cli.js`. */
+const SELF = `node ${process.argv[1] ?? 'dist/tests/diff/fuzz_cli.js'}`;
+
 function repro(tc: TestCase): string {
   const m = /seed (\d+) pattern (\S+) case (\d+)/.exec(tc.label);
-  if (m) return `node dist/tests/diff/fuzz_cli.js --seed ${m[1]} --pattern ${m[2]} --index ${m[3]}`;
+  if (m) return `${SELF} --seed ${m[1]} --pattern ${m[2]} --index ${m[3]}`;
   const x = /seed (\d+) mix case (\d+)/.exec(tc.label);
-  if (x) return `node dist/tests/diff/fuzz_cli.js --seed ${x[1]} --mix --index ${x[2]} (with the same --group/--pattern selection)`;
-  return `--words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')}`;
+  if (x) return `${SELF} --seed ${x[1]} --mix --index ${x[2]} (with the same --group/--pattern selection)`;
+  return `${SELF} --words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')}`;
 }
 
 /** Prints the --undef check's findings by mnemonic; fails only on unexplained ones. */
