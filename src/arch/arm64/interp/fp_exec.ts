@@ -7,16 +7,15 @@
 import type { Exec } from './group.js';
 import type { Bin, Tern, Un } from '../fp/lanes.js';
 import { R64 } from '../fp/lanes.js';
-import type { Cpu } from '../cpu.js';
 import { FPCR_SLOW } from '../fp/fpcr.js';
 
-const T = new Uint32Array(4);
+/** The scratch result register: closures fill it, then commit() writes it whole. */
+export const T = new Uint32Array(4);
 const TF32 = new Float32Array(T.buffer);
 const TF64 = new Float64Array(T.buffer);
-const P = new Uint32Array(8);
 
 /** Writes T's first `words` words to V[d] and zeroes the rest. */
-function commit(v: Uint32Array, d: number, words: number): void {
+export function commit(v: Uint32Array, d: number, words: number): void {
   const b = 4 * d;
   v[b] = T[0]!;
   v[b + 1] = words > 1 ? T[1]! : 0;
@@ -131,6 +130,34 @@ function binLanesSlow(op: Bin, dbl: boolean, lanes: number, d: number, n: number
 
 /** Binary op with the second operand one element of V[m] (by-element forms). */
 export function binElem(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number, idx: number): Exec {
+  const slow = binElemSlow(op, dbl, lanes, d, n, m, idx);
+  const k = dbl ? op.kd : op.ks;
+  if (k === undefined) return slow;
+  const w = dbl ? 2 : 4;
+  const fn = w * n;
+  const em = w * m + idx;
+  return (c) => {
+    const st = c.state;
+    if ((st.fpcr & FPCR_SLOW) === 0) {
+      const vf = dbl ? c.vf64 : c.vf32;
+      const tf = dbl ? TF64 : TF32;
+      const e = vf[em]!;
+      let i = 0;
+      for (; i < lanes; i++) {
+        const r = k(vf[fn + i]!, e, st);
+        if (r !== r) break;
+        tf[i] = r;
+      }
+      if (i === lanes) {
+        commit(c.v32, d, dbl ? 2 * lanes : lanes);
+        return;
+      }
+    }
+    slow(c);
+  };
+}
+
+function binElemSlow(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number, idx: number): Exec {
   const bn = 4 * n;
   if (!dbl) {
     const s = op.s;
@@ -163,6 +190,36 @@ export function binElem(op: Bin, dbl: boolean, lanes: number, d: number, n: numb
 
 /** Fused multiply-accumulate into V[d]: d = d + n * m (elementwise), or with m's element `idx` when idx >= 0. */
 export function ternLanes(op: Tern, dbl: boolean, lanes: number, d: number, n: number, m: number, idx: number): Exec {
+  const slow = ternLanesSlow(op, dbl, lanes, d, n, m, idx);
+  const k = dbl ? op.kd : op.ks;
+  if (k === undefined) return slow;
+  const w = dbl ? 2 : 4; // elements per register in the float view
+  const fd = w * d;
+  const fn = w * n;
+  const fm = w * m;
+  const byElem = idx >= 0;
+  return (c) => {
+    const st = c.state;
+    if ((st.fpcr & FPCR_SLOW) === 0) {
+      const vf = dbl ? c.vf64 : c.vf32;
+      const tf = dbl ? TF64 : TF32;
+      const e = byElem ? vf[fm + idx]! : 0;
+      let i = 0;
+      for (; i < lanes; i++) {
+        const r = k(vf[fd + i]!, vf[fn + i]!, byElem ? e : vf[fm + i]!, st);
+        if (r !== r) break;
+        tf[i] = r;
+      }
+      if (i === lanes) {
+        commit(c.v32, d, dbl ? 2 * lanes : lanes);
+        return;
+      }
+    }
+    slow(c);
+  };
+}
+
+function ternLanesSlow(op: Tern, dbl: boolean, lanes: number, d: number, n: number, m: number, idx: number): Exec {
   const bn = 4 * n;
   const bd = 4 * d;
   if (!dbl) {
@@ -325,52 +382,6 @@ function unLanesSlow(op: Un, dbl: boolean, lanes: number, d: number, n: number):
       T[2 * i + 1] = R64[1]!;
     }
     commit(v, d, 2 * lanes);
-  };
-}
-
-/**
- * Pairwise op: the elements of n then m form one sequence (each `lanes` long) and result element i
- * combines elements 2i and 2i+1. With `scalar`, only n's first two elements are combined.
- */
-export function pairLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: number, m: number, scalar: boolean): Exec {
-  const words = dbl ? 2 * lanes : lanes;
-  const outLanes = scalar ? 1 : lanes;
-  return (c) => {
-    const v = c.v32;
-    const st = c.state;
-    const fpcr = st.fpcr;
-    for (let i = 0; i < words; i++) {
-      P[i] = v[4 * n + i]!;
-      P[words + i] = v[4 * m + i]!;
-    }
-    pairInto(op, dbl, outLanes, fpcr, st);
-    commit(v, d, dbl ? 2 * outLanes : outLanes);
-  };
-}
-
-function pairInto(op: Bin, dbl: boolean, outLanes: number, fpcr: number, st: Cpu['state']): void {
-  for (let i = 0; i < outLanes; i++) {
-    if (!dbl) {
-      T[i] = op.s(P[2 * i]!, P[2 * i + 1]!, fpcr, st);
-    } else {
-      op.d(P[4 * i]!, P[4 * i + 1]!, P[4 * i + 2]!, P[4 * i + 3]!, fpcr, st);
-      T[2 * i] = R64[0]!;
-      T[2 * i + 1] = R64[1]!;
-    }
-  }
-}
-
-/** Across-lanes reduction of four single-precision elements: op(op(e0, e1), op(e2, e3)). */
-export function reduce4(op: Bin, d: number, n: number): Exec {
-  return (c) => {
-    const v = c.v32;
-    const st = c.state;
-    const fpcr = st.fpcr;
-    const b = 4 * n;
-    const lo = op.s(v[b]!, v[b + 1]!, fpcr, st);
-    const hi = op.s(v[b + 2]!, v[b + 3]!, fpcr, st);
-    T[0] = op.s(lo, hi, fpcr, st);
-    commit(v, d, 1);
   };
 }
 
