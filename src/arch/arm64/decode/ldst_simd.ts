@@ -5,6 +5,7 @@
  */
 import { parsePatterns } from './pattern.js';
 
+/** Patterns of the SIMD&FP load/store group (handlers in interp/ldst_simd.ts and interp/ldst_struct.ts). */
 export const LDST_SIMD_PATTERNS = parsePatterns(`
 # Load/store register (SIMD&FP). The access size is opc<1>:size (4 = Q); opc<0> is load.
 LDST_SIMD_uimm      size:2 111 1 01 opc:2 imm:12 rn:5 rt:5

@@ -5,6 +5,7 @@
  */
 import { parsePatterns } from './pattern.js';
 
+/** Patterns of the move/bitwise/across-lanes group (handlers in interp/simd_mov.ts and interp/simd_mov_lanes.ts). */
 export const SIMD_MOV_PATTERNS = parsePatterns(`
 MODIMM_v    0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5
 ADDV        0 q:1 0 01110 size:2 11000 11011 10 rn:5 rd:5

@@ -5,6 +5,7 @@
  */
 import { parsePatterns } from './pattern.js';
 
+/** Patterns of the copy/permute group (handlers in interp/simd_perm.ts). */
 export const SIMD_PERM_PATTERNS = parsePatterns(`
 DUP_elt     0 q:1 0 01110000 imm5:5 0 0000 1 rn:5 rd:5
 DUP_gen     0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5
