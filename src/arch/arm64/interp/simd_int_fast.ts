@@ -2,9 +2,9 @@
  * Specialised closures for the AdvSIMD integer three-same instructions that string and memory routines
  * run in tight loops (glibc's memchr/strlen/strchr use CMEQ, CMHS, UMAXP/UMINP, ADDP). They work on the
  * typed-array lanes directly, with no per-lane calls:
- *   - CMEQ/CMTST/ADD/SUB on 8- and 16-bit lanes work on 32-bit words, SWAR style (carries are kept
- *     inside each lane by handling the lanes' top bits separately);
- *   - other 8-bit forms use `c.v8` only, so their closures stay monomorphic;
+ *   - 8-bit forms and CMEQ/CMTST/ADD/SUB on 16-bit lanes work on 32-bit words, SWAR style (carries
+ *     are kept inside each lane by handling the lanes' top bits separately);
+ *   - other 16- and 32-bit forms (and 8-bit multiplies and signed max/min) loop over the lane view;
  *   - ADD/SUB/CMEQ/CMTST/CMHS/CMHI on 64-bit lanes work on 32-bit halves instead of BigInt.
  * Each factory returns null for the forms it does not cover, which then use the lane engine; the
  * differential tests check both against QEMU.
@@ -22,6 +22,7 @@ function view(c: Cpu, bits: number): View {
   return bits === 8 ? c.v8 : bits === 16 ? c.v16 : c.v32;
 }
 
+/** A specialised closure for a vector three-same instruction with `bits`-bit lanes, or null. */
 export function fastSame(name: string, f: Fields, bits: number): Exec | null {
   if (bits === 64) return fast64(name, f);
   if (bits !== 32) {

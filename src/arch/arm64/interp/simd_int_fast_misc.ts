@@ -130,7 +130,16 @@ function swarMisc(name: string, f: Fields, bits: number): Exec | null {
  * 16- and 32-bit lanes, and USHLL/SSHLL (UXTL/SXTL) to 16- and 32-bit lanes. `bits` is the element
  * size decoded from immh (the narrow size for SHRN and USHLL).
  */
-export function fastShift(name: string, f: Fields, bits: number, sh: number, scalar: boolean): Exec | null {
+/** Where a shift-by-immediate closure is wanted: fields, decoded element size and shift, and scalar or vector. */
+export interface ShiftSite {
+  readonly f: Fields;
+  readonly bits: number;
+  readonly sh: number;
+  readonly scalar: boolean;
+}
+
+export function fastShift(name: string, site: ShiftSite): Exec | null {
+  const { f, bits, sh, scalar } = site;
   if (bits === 64) return fastShift64(name, f, sh, scalar);
   if (scalar) return null;
   const q = f.q === 1;
@@ -222,7 +231,7 @@ export function fastShift(name: string, f: Fields, bits: number, sh: number, sca
 }
 
 /** 64-bit lanes as 32-bit halves: USHR/SSHR (1..64), SHL (0..63), USRA/SSRA; vector (2D) or scalar (D). */
-export function fastShift64(name: string, f: Fields, sh: number, scalar: boolean): Exec | null {
+function fastShift64(name: string, f: Fields, sh: number, scalar: boolean): Exec | null {
   const n = 4 * f.rn!;
   const d = 4 * f.rd!;
   const lanes = scalar ? 1 : 2;
@@ -389,7 +398,18 @@ export function fastDiff(name: string, f: Fields, bits: number): Exec | null {
 }
 
 /** MUL/MLA/MLS (by element) with 16- and 32-bit lanes: Vm's lane `index` multiplies every lane of Vn. */
-export function fastElem(name: string, rn: number, rm: number, rd: number, index: number, bits: number, q: boolean): Exec | null {
+/** Registers, element index and size of a by-element instruction. */
+export interface ElemSite {
+  readonly rn: number;
+  readonly rm: number;
+  readonly rd: number;
+  readonly index: number;
+  readonly bits: number;
+  readonly q: boolean;
+}
+
+export function fastElem(name: string, site: ElemSite): Exec | null {
+  const { rn, rm, rd, index, bits, q } = site;
   const acc = name === 'MLA' ? 1 : name === 'MLS' ? -1 : name === 'MUL' ? 0 : null;
   if (acc === null) return null;
   const per = 128 / bits;

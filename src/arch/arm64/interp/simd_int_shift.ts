@@ -68,14 +68,14 @@ function shiftFactory(name: string, scalar: boolean): Factory {
         readD,
         clear: scalar ? Clear.ALL : q ? Clear.KEEP : Clear.UPPER,
       });
-      return fastShift(name, f, bits, sh, scalar) ?? laneExec(lanes, spec.op(bits, sh));
+      return fastShift(name, { f, bits, sh, scalar }) ?? laneExec(lanes, spec.op(bits, sh));
     }
     if (bits === 64) return null;
     const count = scalar ? 1 : 64 / bits;
     const half = q ? count : 0;
     const narrow = spec.kind === 'narrow';
     if (!scalar) {
-      const fast = fastShift(name, f, bits, sh, false);
+      const fast = fastShift(name, { f, bits, sh, scalar: false });
       if (fast !== null) return fast;
     }
     return laneExec(
@@ -133,7 +133,7 @@ function elemFactory(name: string, scalar: boolean): Factory {
     const q = scalar ? 0 : f.q!;
     const readD = spec.acc === true;
     if (!spec.long) {
-      const fast = scalar ? null : fastElem(name, f.rn!, m, f.rd!, index, bits, q === 1);
+      const fast = scalar ? null : fastElem(name, { rn: f.rn!, rm: m, rd: f.rd!, index, bits, q: q === 1 });
       if (fast !== null) return fast;
       return laneExec(
         shape({
