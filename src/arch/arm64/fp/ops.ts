@@ -30,10 +30,21 @@ function negMaybeNaN(fmt: FpFormat, x: bigint): bigint {
   return negBits(fmt, x);
 }
 
-export const MAX: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, true, false, fpcr, st));
-export const MIN: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, false, false, fpcr, st));
-export const MAXNM: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, true, true, fpcr, st));
-export const MINNM: Bin = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, false, true, fpcr, st));
+/**
+ * Max/min of two numbers (NaNs go to the core, which is where FMAX and FMAXNM differ). Between
+ * zeros, a + b is +0 unless both are -0, which is max's rule; -((-a) + (-b)) is min's.
+ */
+const kMax = (x: number, y: number): number => (x > y ? x : y > x ? y : x !== y ? NaN : x === 0 ? x + y : x);
+const kMin = (x: number, y: number): number => (x < y ? x : y < x ? y : x !== y ? NaN : x === 0 ? -(-x + -y) : x);
+function minMax(max: boolean, num: boolean): Bin {
+  const slow = slowBin((fmt, a, b, fpcr, st) => fpMinMax(fmt, a, b, max, num, fpcr, st));
+  const k = max ? kMax : kMin;
+  return { s: slow.s, d: slow.d, ks: k, kd: k };
+}
+export const MAX: Bin = minMax(true, false);
+export const MIN: Bin = minMax(false, false);
+export const MAXNM: Bin = minMax(true, true);
+export const MINNM: Bin = minMax(false, true);
 export const RECPS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, false, fpcr, st));
 export const RSQRTS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, true, fpcr, st));
 
