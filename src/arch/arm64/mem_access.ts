@@ -25,6 +25,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   readonly ramU8: Uint8Array;
   protected readonly ramU16: Uint16Array;
   protected readonly ramU32: Uint32Array;
+  /** For unaligned accesses within a page. */
+  private readonly ramDv: DataView;
   protected readonly ramSize: number;
   protected readonly code: CodeCache;
   private readonly codePage: Uint8Array;
@@ -46,6 +48,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.ramU8 = new Uint8Array(bus.ram);
     this.ramU16 = new Uint16Array(bus.ram, 0, bus.ram.byteLength >>> 1);
     this.ramU32 = new Uint32Array(bus.ram, 0, bus.ram.byteLength >>> 2);
+    this.ramDv = new DataView(bus.ram);
     this.ramSize = bus.ram.byteLength;
     this.code = code;
     this.codePage = code.codePage;
@@ -83,24 +86,39 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   read16(va: number): number {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & 1) === 0) return this.ramU16[(va + this.rAdd[i]!) >>> 1]!;
+    if (this.rTag[i] === va - (va & PAGE_MASK)) {
+      const off = va + this.rAdd[i]!;
+      if ((off & 1) === 0) return this.ramU16[off >>> 1]!;
+      if ((va & PAGE_MASK) <= PAGE_SIZE - 2) return this.ramDv.getUint16(off, true);
+    }
     return this.slowRead(va, 2);
   }
 
   read32(va: number): number {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & 3) === 0) return this.ramU32[(va + this.rAdd[i]!) >>> 2]!;
+    if (this.rTag[i] === va - (va & PAGE_MASK)) {
+      const off = va + this.rAdd[i]!;
+      if ((off & 3) === 0) return this.ramU32[off >>> 2]!;
+      if ((va & PAGE_MASK) <= PAGE_SIZE - 4) return this.ramDv.getUint32(off, true);
+    }
     return this.slowRead(va, 4);
   }
 
   /** Loads 64 bits into dst[di] (low half) and dst[di + 1] (high half). */
   read64(va: number, dst: Uint32Array, di: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & 7) === 0) {
-      const w = (va + this.rAdd[i]!) >>> 2;
-      dst[di] = this.ramU32[w]!;
-      dst[di + 1] = this.ramU32[w + 1]!;
-      return;
+    if (this.rTag[i] === va - (va & PAGE_MASK)) {
+      const off = va + this.rAdd[i]!;
+      if ((off & 3) === 0) {
+        dst[di] = this.ramU32[off >>> 2]!;
+        dst[di + 1] = this.ramU32[(off >>> 2) + 1]!;
+        return;
+      }
+      if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
+        dst[di] = this.ramDv.getUint32(off, true);
+        dst[di + 1] = this.ramDv.getUint32(off + 4, true);
+        return;
+      }
     }
     // Read both halves before writing either, so a fault on the second leaves dst untouched.
     const lo = this.slowRead(va, 4);
@@ -119,24 +137,51 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   write16(va: number, value: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & 1) === 0) this.ramU16[(va + this.wAdd[i]!) >>> 1] = value;
-    else this.slowWrite(va, 2, value);
+    if (this.wTag[i] === va - (va & PAGE_MASK)) {
+      const off = va + this.wAdd[i]!;
+      if ((off & 1) === 0) {
+        this.ramU16[off >>> 1] = value;
+        return;
+      }
+      if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
+        this.ramDv.setUint16(off, value, true);
+        return;
+      }
+    }
+    this.slowWrite(va, 2, value);
   }
 
   write32(va: number, value: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & 3) === 0) this.ramU32[(va + this.wAdd[i]!) >>> 2] = value;
-    else this.slowWrite(va, 4, value);
+    if (this.wTag[i] === va - (va & PAGE_MASK)) {
+      const off = va + this.wAdd[i]!;
+      if ((off & 3) === 0) {
+        this.ramU32[off >>> 2] = value;
+        return;
+      }
+      if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
+        this.ramDv.setUint32(off, value, true);
+        return;
+      }
+    }
+    this.slowWrite(va, 4, value);
   }
 
   /** Stores src[si] (low half) and src[si + 1] (high half) as one 64-bit value. */
   write64(va: number, src: Uint32Array, si: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & 7) === 0) {
-      const w = (va + this.wAdd[i]!) >>> 2;
-      this.ramU32[w] = src[si]!;
-      this.ramU32[w + 1] = src[si + 1]!;
-      return;
+    if (this.wTag[i] === va - (va & PAGE_MASK)) {
+      const off = va + this.wAdd[i]!;
+      if ((off & 3) === 0) {
+        this.ramU32[off >>> 2] = src[si]!;
+        this.ramU32[(off >>> 2) + 1] = src[si + 1]!;
+        return;
+      }
+      if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
+        this.ramDv.setUint32(off, src[si]!, true);
+        this.ramDv.setUint32(off + 4, src[si + 1]!, true);
+        return;
+      }
     }
     const lo = src[si]!;
     const hi = src[si + 1]!;
