@@ -3,8 +3,9 @@
  * LSLV, LSRV, ASRV, RORV, CRC32*) and 3-source (MADD, MSUB, SMADDL, SMSUBL, UMADDL, UMSUBL, SMULH,
  * UMULH), Arm ARM DDI0487 C4.1.87.
  *
- * Multiplies are done on 32-bit halves (Math.imul for the low word, 16-bit limbs for the high word);
- * BigInt only for 64-bit divide and the multiply-high forms, which are rare.
+ * Multiplies are done on 32-bit halves (Math.imul for the low word, 16-bit limbs for the high word),
+ * divides in doubles where that is exact; BigInt only for 64-bit divides by divisors of 2^32 or more
+ * with dividends of 2^52 or more, which are rare.
  */
 import type { Factory } from './group.js';
 import { mulhu32, shift32, shiftHi64, shiftLo64 } from './alu.js';
@@ -98,7 +99,7 @@ const SDIV: Factory = (f) => {
       return;
     }
     const bl = x[2 * m]! >>> 0;
-    if ((mh === 0 && bl !== 0) || (mh === -1 && bl !== 0)) {
+    if ((mh === 0 || mh === -1) && bl !== 0) {
       // |b| < 2^32: divide |a| (as unsigned 64, so |INT64_MIN| = 2^63 works) and negate when the signs differ.
       const u = c.x32;
       const al = u[2 * n]!;
