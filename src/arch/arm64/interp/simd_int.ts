@@ -243,7 +243,8 @@ function miscFactory(name: string, scalar: boolean): Factory {
     const count = scalar ? 1 : 64 / bits;
     const half = q ? count : 0;
     const narrow = spec.kind === 'narrow';
-    if (name === 'XTN' && !scalar) return fastXtn(f, bits);
+    const xtn = name === 'XTN' && !scalar ? fastXtn(f, bits) : null;
+    if (xtn !== null) return xtn;
     return laneExec(
       shape({
         count,

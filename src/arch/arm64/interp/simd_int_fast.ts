@@ -18,12 +18,16 @@ type View = Uint8Array | Uint16Array | Uint32Array;
 const SCRATCH = new Uint32Array(16);
 const FPSR_QC = 0x0800_0000;
 
+/** Tests switch the specialised closures off to compare them with the lane engine (factory time only). */
+export const FAST_PATHS = { enabled: true };
+
 function view(c: Cpu, bits: number): View {
   return bits === 8 ? c.v8 : bits === 16 ? c.v16 : c.v32;
 }
 
 /** A specialised closure for a vector three-same instruction with `bits`-bit lanes, or null. */
 export function fastSame(name: string, f: Fields, bits: number): Exec | null {
+  if (!FAST_PATHS.enabled) return null;
   if (bits === 64) return fast64(name, f);
   if (bits !== 32) {
     const swar = fastSwar(name, f, bits);

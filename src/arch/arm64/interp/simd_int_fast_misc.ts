@@ -6,6 +6,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Fields } from '../decode/pattern.js';
 import type { Exec } from './group.js';
+import { FAST_PATHS } from './simd_int_fast.js';
 
 type View = Uint8Array | Uint16Array | Uint32Array;
 
@@ -17,6 +18,7 @@ function view(c: Cpu, bits: number): View {
 
 /** Two-register misc: compares against zero, NEG and ABS with 8-, 16- and 32-bit lanes. */
 export function fastMisc(name: string, f: Fields, bits: number): Exec | null {
+  if (!FAST_PATHS.enabled) return null;
   if (bits === 64) return null;
   if (bits !== 32) {
     const swar = swarMisc(name, f, bits);
@@ -139,6 +141,7 @@ export interface ShiftSite {
 }
 
 export function fastShift(name: string, site: ShiftSite): Exec | null {
+  if (!FAST_PATHS.enabled) return null;
   const { f, bits, sh, scalar } = site;
   if (bits === 64) return fastShift64(name, f, sh, scalar);
   if (scalar) return null;
@@ -288,7 +291,8 @@ function widen32(signed: boolean, f: Fields, sh: number): Exec {
 }
 
 /** XTN/XTN2: each narrow lane is the low part of the wide lane (`bits` is the narrow size). */
-export function fastXtn(f: Fields, bits: number): Exec {
+export function fastXtn(f: Fields, bits: number): Exec | null {
+  if (!FAST_PATHS.enabled) return null;
   const lanes = 64 / bits;
   const q = f.q === 1;
   const half = q ? lanes : 0;
@@ -316,6 +320,7 @@ export function fastXtn(f: Fields, bits: number): Exec {
  * 16-bit lanes. `bits` is the narrow element size.
  */
 export function fastDiff(name: string, f: Fields, bits: number): Exec | null {
+  if (!FAST_PATHS.enabled) return null;
   const q = f.q === 1;
   if (bits === 32 && /^[SU](ADD|SUB)[LW]$/.test(name)) {
     const signed = name[0] === 'S';
@@ -409,6 +414,7 @@ export interface ElemSite {
 }
 
 export function fastElem(name: string, site: ElemSite): Exec | null {
+  if (!FAST_PATHS.enabled) return null;
   const { rn, rm, rd, index, bits, q } = site;
   const acc = name === 'MLA' ? 1 : name === 'MLS' ? -1 : name === 'MUL' ? 0 : null;
   if (acc === null) return null;
