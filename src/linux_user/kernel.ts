@@ -14,11 +14,12 @@ import { XenonError } from '../lib/errors.js';
 import { AddressSpace } from './address_space.js';
 import { parseElf } from './elf.js';
 import { E } from './errno.js';
-import { FdTable, HostFile, type Blocked } from './files.js';
+import { FdTable, HostFile, Blocked } from './files.js';
 import { FrameAllocator } from './frames.js';
 import { buildStack, loadSegments, MMAP_TOP } from './loader.js';
 import { Process, Thread, TPIDR_EL0_SLOT } from './process.js';
 import { dumpsCore, SIG, SIG_DFL, SIG_IGN, defaultIgnored } from './signals.js';
+import { setupSignalFrame, type SigInfo } from './signal_frame.js';
 import { NO_RETURN, setResult } from './syscalls/args.js';
 import { SYSCALLS } from './syscalls/table.js';
 
@@ -32,8 +33,18 @@ export interface KernelOptions {
 /** How the first process ended: an exit status, or the signal that killed it. */
 export type GuestExit = { readonly status: number } | { readonly signal: number };
 
+/** A thread in FUTEX_WAIT: woken by FUTEX_WAKE when the bitsets meet. */
+export interface FutexWaiter {
+  readonly bitset: number;
+  woken: boolean;
+  readonly thread: Thread;
+  /** The wait it belongs to; the waiter is stale once the thread is no longer in it. */
+  blocked: Blocked | null;
+}
+
 /** Instructions a thread runs before the next one gets the host thread. */
 const SLICE = 200_000;
+const SA_RESTART = 0x10000000;
 
 /** Blocks the host thread for `ms` milliseconds (nothing else can run anyway). */
 export function hostSleep(ms: number): void {
@@ -49,7 +60,7 @@ export class Kernel {
   readonly processes = new Map<number, Process>();
   threads: Thread[] = [];
   /** Futex waiters keyed by the RAM offset of the futex word (shared by every process on this RAM). */
-  readonly futexWaiters = new Map<number, { bitset: number; woken: boolean; thread: Thread }[]>();
+  readonly futexWaiters = new Map<number, FutexWaiter[]>();
   init: Process | null = null;
   private nextId = process.pid > 1 ? process.pid : 1000;
   private result: GuestExit | null = null;
@@ -114,6 +125,9 @@ export class Kernel {
       let earliest = Infinity;
       for (const t of this.threads) {
         if (t.exited) continue;
+        if (t.wait !== null && this.hasDeliverable(t)) this.interrupt(t);
+        if (t.pending.length > 0) this.deliverPending(t);
+        if (t.exited) continue;
         const w = t.wait;
         if (w !== null) {
           if (w.ready()) {
@@ -143,6 +157,15 @@ export class Kernel {
     return this.result;
   }
 
+  /** A signal arrived for a thread blocked in a system call: the call fails with EINTR or, under SA_RESTART, is issued again. */
+  private interrupt(t: Thread): void {
+    const info = t.pending[this.deliverable(t)]!;
+    const restart = (t.proc.sigactions[info.signo]!.flags & SA_RESTART) !== 0;
+    t.wait = null;
+    if (restart) t.cpu.state.pc -= 4;
+    else setResult(t, -E.INTR);
+  }
+
   private runSlice(t: Thread): void {
     const cpu = t.cpu;
     const stop = cpu.icount + SLICE;
@@ -153,7 +176,7 @@ export class Kernel {
       else if (exit.kind === 'wfi' || exit.kind === 'wfe') return;
       else this.fault(t, exit);
       // A signal sent to this thread by itself (raise, abort) acts when the call returns.
-      if (t.pending.length > 0 && !t.exited) this.deliverPending(t);
+      if (t.pending.length > 0) this.deliverPending(t);
     }
   }
 
@@ -171,62 +194,84 @@ export class Kernel {
     else t.wait = r;
   }
 
-  /** A synchronous exception: the signal Linux would send for it. */
+  /** A synchronous exception: the signal Linux would send for it (with si_code and si_addr). */
   private fault(t: Thread, exit: VcpuExit): void {
-    let sig: number = SIG.SEGV;
-    if (exit.kind === 'brk') sig = SIG.TRAP;
+    const pc = t.cpu.state.pc;
+    let info: SigInfo = { signo: SIG.SEGV, code: 1, addr: pc };
+    if (exit.kind === 'brk') info = { signo: SIG.TRAP, code: 1, addr: pc }; // TRAP_BRKPT
     else if (exit.kind === 'exception') {
       const ec = ecOf(exit.esr);
       const fsc = exit.esr & 0x3f;
-      if (ec === EC.UNKNOWN || ec === EC.SYSREG || ec === EC.ILLEGAL_STATE || ec === EC.FP_ACCESS) sig = SIG.ILL;
-      else if (ec === EC.PC_ALIGN || ec === EC.SP_ALIGN) sig = SIG.BUS;
-      else if (ec === EC.FP_EXC64) sig = SIG.FPE;
+      if (ec === EC.UNKNOWN || ec === EC.SYSREG || ec === EC.ILLEGAL_STATE || ec === EC.FP_ACCESS) info = { signo: SIG.ILL, code: 1, addr: pc };
+      else if (ec === EC.PC_ALIGN || ec === EC.SP_ALIGN) info = { signo: SIG.BUS, code: 1, addr: exit.far };
+      else if (ec === EC.FP_EXC64) info = { signo: SIG.FPE, code: 0, addr: pc };
       else if (ec === EC.DABT_LOWER || ec === EC.IABT_LOWER || ec === EC.DABT_CUR || ec === EC.IABT_CUR) {
-        sig = fsc === FSC.ALIGNMENT || fsc === FSC.SYNC_EXTERNAL ? SIG.BUS : SIG.SEGV;
+        if (fsc === FSC.ALIGNMENT) info = { signo: SIG.BUS, code: 1, addr: exit.far }; // BUS_ADRALN
+        else if (fsc === FSC.SYNC_EXTERNAL) info = { signo: SIG.BUS, code: 3, addr: exit.far }; // BUS_OBJERR
+        else info = { signo: SIG.SEGV, code: (fsc & 0x3c) === FSC.PERMISSION_L0 ? 2 : 1, addr: exit.far }; // SEGV_ACCERR / SEGV_MAPERR
       }
     }
     if (this.trace) {
-      const pc = t.cpu.state.pc;
       const esr = 'esr' in exit ? exit.esr : 0;
       const far = exit.kind === 'exception' ? exit.far : 0;
       const off = t.proc.as.translate(pc, Access.EXEC, 0);
       const word = typeof off === 'number' ? new DataView(this.frames.ram).getUint32(off, true) : -1;
       const name = word >= 0 ? `${translateInsn(word).name} (0x${word.toString(16).padStart(8, '0')})` : '<unmapped>';
-      this.log(`${t.proc.pid} fault: pc=0x${pc.toString(16)} esr=0x${esr.toString(16)} far=0x${far.toString(16)} insn=${name} -> signal ${sig}`);
+      this.log(`${t.proc.pid} fault: pc=0x${pc.toString(16)} esr=0x${esr.toString(16)} far=0x${far.toString(16)} insn=${name} -> signal ${info.signo}`);
     }
-    this.signalThread(t, sig);
-    if (!t.exited) this.deliverPending(t);
+    t.pending.unshift({ ...info, sync: true } as SigInfo);
+    this.deliverPending(t);
   }
 
-  /** Queues `sig` for a thread; default actions happen at once. */
-  signalThread(t: Thread, sig: number): void {
-    const act = t.proc.sigactions[sig]!;
-    if (act.handler === SIG_IGN || (act.handler === SIG_DFL && defaultIgnored(sig))) {
-      // A fault with its signal ignored would loop forever: Linux forces the default action.
-      if (sig !== SIG.SEGV && sig !== SIG.BUS && sig !== SIG.ILL && sig !== SIG.FPE && sig !== SIG.TRAP) return;
-    }
-    t.pending.push(sig);
+  /** Queues a signal for a thread; it acts when the thread next runs (or at once for a thread blocked in a system call). */
+  signalThread(t: Thread, sig: number, info: SigInfo = { signo: sig, code: 0 }): void {
+    if (t.exited) return;
+    t.pending.push(info);
   }
 
-  /** Sends `sig` to a process (kill): to its first thread that can take it. */
-  signalProcess(p: Process, sig: number): void {
-    const t = [...p.threads].find((x) => !x.exited);
-    if (t !== undefined) this.signalThread(t, sig);
+  /** Sends `sig` to a process (kill): to its first thread that does not block it. */
+  signalProcess(p: Process, sig: number, info?: SigInfo): void {
+    const live = [...p.threads].filter((x) => !x.exited);
+    const t = live.find((x) => (x.sigmask & (1n << BigInt(sig - 1))) === 0n) ?? live[0];
+    if (t !== undefined) this.signalThread(t, sig, info);
+  }
+
+  /** The first pending signal that can act now (not blocked, or a synchronous fault), or -1. */
+  private deliverable(t: Thread): number {
+    return t.pending.findIndex((i) => (i as { sync?: boolean }).sync === true || i.signo === SIG.KILL || (t.sigmask & (1n << BigInt(i.signo - 1))) === 0n);
+  }
+
+  /** True when a signal should interrupt the thread's blocking system call. */
+  hasDeliverable(t: Thread): boolean {
+    return t.pending.length > 0 && this.deliverable(t) >= 0;
   }
 
   /**
-   * Acts on pending signals: without guest handler delivery, a signal whose action is a handler is
-   * ignored unless it is a synchronous fault, which then kills the process as SIG_DFL would.
+   * Acts on pending signals in the manner of Linux's get_signal: ignored ones are dropped, default
+   * actions kill the process, handlers get a signal frame. A fault whose signal is blocked or ignored
+   * kills the process (force_sig), as would a frame that cannot be written.
    */
   deliverPending(t: Thread): void {
-    while (t.pending.length > 0 && !t.exited) {
-      const sig = t.pending.shift()!;
+    for (;;) {
+      if (t.exited) return;
+      const i = this.deliverable(t);
+      if (i < 0) return;
+      const info = t.pending.splice(i, 1)[0]!;
+      const sig = info.signo;
       const act = t.proc.sigactions[sig]!;
-      const fatalFault = sig === SIG.SEGV || sig === SIG.BUS || sig === SIG.ILL || sig === SIG.FPE || sig === SIG.TRAP;
-      if (act.handler === SIG_DFL || fatalFault || sig === SIG.KILL) {
-        if (act.handler === SIG_DFL && defaultIgnored(sig)) continue;
+      const sync = (info as { sync?: boolean }).sync === true;
+      const blocked = (t.sigmask & (1n << BigInt(sig - 1))) !== 0n;
+      if (sig === SIG.KILL || act.handler === SIG_DFL || (sync && (blocked || act.handler === SIG_IGN))) {
+        if (!sync && act.handler === SIG_DFL && defaultIgnored(sig)) continue;
         this.exitProcess(t.proc, sig | (dumpsCore(sig) ? 0x80 : 0));
+        return;
       }
+      if (act.handler === SIG_IGN) continue;
+      if (!setupSignalFrame(t, act, info)) {
+        this.exitProcess(t.proc, SIG.SEGV | 0x80);
+        return;
+      }
+      return; // one frame at a time: the rest act when the handler has started
     }
   }
 
@@ -265,6 +310,10 @@ export class Kernel {
     if (p.ownsAs) p.as.destroy();
     p.vforkPending = false;
     for (const c of p.children) c.parent = this.init !== p ? this.init : null;
+    const parent = p.parent;
+    if (parent !== null && !parent.zombie && parent.sigactions[SIG.CHLD]!.handler > SIG_IGN) {
+      this.signalProcess(parent, SIG.CHLD, { signo: SIG.CHLD, code: (waitStatus & 0x7f) === 0 ? 1 : 2, pid: p.pid });
+    }
     if (p === this.init) {
       this.result = (waitStatus & 0x7f) === 0 ? { status: (waitStatus >> 8) & 0xff } : { signal: waitStatus & 0x7f };
     }
@@ -278,12 +327,13 @@ export class Kernel {
     let woken = 0;
     for (let i = 0; i < list.length && woken < n; ) {
       const w = list[i]!;
-      if ((w.bitset & bitset) !== 0 && !w.thread.exited) {
+      // A waiter whose thread left the wait (signal, exit) is stale: drop it without counting it.
+      if (w.thread.exited || w.thread.wait !== w.blocked) list.splice(i, 1);
+      else if ((w.bitset & bitset) !== 0) {
         w.woken = true;
         list.splice(i, 1);
         woken++;
-      } else if (w.thread.exited) list.splice(i, 1);
-      else i++;
+      } else i++;
     }
     if (list.length === 0) this.futexWaiters.delete(off);
     return woken;
@@ -355,4 +405,3 @@ function hostId(which: 'uid' | 'gid'): number {
   return f === undefined ? 0 : f.call(process);
 }
 
-export { type Blocked };

@@ -106,6 +106,22 @@ export function loadSegments(as: AddressSpace, elf: ElfImage): LoadedImage {
   return { base, entry: base + elf.entry, phdr };
 }
 
+/**
+ * The signal-return trampoline (`mov x8, #139; svc #0`: rt_sigreturn), mapped read+exec where arm64
+ * Linux would have its vDSO's __kernel_rt_sigreturn; handlers installed without SA_RESTORER return
+ * through it, as glibc's do.
+ */
+export const SIGTRAMP_VA = 2 ** 48 - 0x8000;
+
+export function mapSigtramp(as: AddressSpace): void {
+  as.map(SIGTRAMP_VA / PAGE_SIZE, 1, PROT_READ | PROT_EXEC);
+  const words = new Uint8Array(8);
+  const dv = new DataView(words.buffer);
+  dv.setUint32(0, 0xd2801168, true); // movz x8, #139
+  dv.setUint32(4, 0xd4000001, true); // svc #0
+  poke(as, SIGTRAMP_VA, words);
+}
+
 export interface StackOptions {
   readonly argv: readonly string[];
   readonly envp: readonly string[];
@@ -121,6 +137,7 @@ export interface StackOptions {
 /** Maps the stack and writes argc/argv/envp/auxv; returns the initial SP. */
 export function buildStack(as: AddressSpace, o: StackOptions): number {
   as.map((STACK_TOP - STACK_SIZE) / PAGE_SIZE, STACK_SIZE / PAGE_SIZE, PROT_READ | PROT_WRITE);
+  mapSigtramp(as);
   let p = STACK_TOP - 8; // an 8-byte end marker, as Linux leaves
   const putString = (s: string): number => {
     const b = Buffer.from(s + '\0', 'utf8');

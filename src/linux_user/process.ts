@@ -6,6 +6,7 @@ import { CpuState } from '../arch/arm64/state.js';
 import { resetSysregs, SYSREGS } from '../arch/arm64/sysreg/table.js';
 import type { AddressSpace } from './address_space.js';
 import type { Blocked, FdTable } from './files.js';
+import type { SigInfo } from './signal_frame.js';
 import { NSIG, SIG_DFL, type SigAction } from './signals.js';
 
 /** Storage slot of TPIDR_EL0 in CpuState.sys (the thread pointer that clone's CLONE_SETTLS sets). */
@@ -33,7 +34,7 @@ export class Thread {
   sigmask = 0n;
   exited = false;
   /** Signals sent to this thread but not yet acted on. */
-  pending: number[] = [];
+  pending: SigInfo[] = [];
 
   constructor(tid: number, proc: Process, bus: PhysicalBus, code: CodeCache, state?: CpuState) {
     this.tid = tid;

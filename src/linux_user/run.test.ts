@@ -121,6 +121,11 @@ test('run-elf procs spawn: posix_spawn (vfork + execve of a static program) and 
   assert.equal(ours.status, 0);
 });
 
+test('run-elf sighandler: guest signal handlers, masks, SIGSEGV recovery and SIGCHLD match QEMU', opts, () => {
+  const exe = compile('sighandler');
+  assertSame(xenon(exe, []), qemu(exe, []));
+});
+
 for (const how of ['segv', 'abort', 'term']) {
   test(`run-elf signals ${how}: the host process dies of the guest's signal like QEMU`, opts, () => {
     const exe = compile('signals');

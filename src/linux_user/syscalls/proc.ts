@@ -5,7 +5,7 @@ import type { Thread } from '../process.js';
 import { E } from '../errno.js';
 import { Blocked } from '../files.js';
 import { copyFromGuest, copyToGuest, readCString, readStringArray, readU32, StructWriter, writeU32 } from '../guest_memory.js';
-import type { Kernel } from '../kernel.js';
+import type { FutexWaiter, Kernel } from '../kernel.js';
 import { TPIDR_EL0_SLOT } from '../process.js';
 import { def, i32, u32, u64, NO_RETURN, type SysResult, type SyscallDef } from './args.js';
 import { resolvePath } from './fs.js';
@@ -126,11 +126,11 @@ function futex(k: Kernel, t: Thread): SysResult {
         else if (op & 256) deadline = performance.now() + (ms - Date.now());
         else deadline = ms - Number(process.hrtime.bigint() / 1000n) / 1000 + performance.now();
       }
-      const w = { bitset, woken: false, thread: t };
+      const w: FutexWaiter = { bitset, woken: false, thread: t, blocked: null };
       let list = k.futexWaiters.get(off);
       if (list === undefined) k.futexWaiters.set(off, (list = []));
       list.push(w);
-      return new Blocked(() => w.woken, {
+      return (w.blocked = new Blocked(() => w.woken, {
         deadline,
         onReady: () => 0,
         onTimeout: () => {
@@ -138,7 +138,7 @@ function futex(k: Kernel, t: Thread): SysResult {
           if (l !== undefined) l.splice(l.indexOf(w) >>> 0, l.indexOf(w) >= 0 ? 1 : 0);
           return -E.TIMEDOUT;
         },
-      });
+      }));
     }
     case 1: // FUTEX_WAKE
       return k.futexWake(off, val, FUTEX_BITSET_ALL);

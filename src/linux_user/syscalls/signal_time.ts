@@ -6,7 +6,8 @@ import { copyFromGuest, copyToGuest, guestRanges, StructWriter } from '../guest_
 import type { Kernel } from '../kernel.js';
 import type { Thread } from '../process.js';
 import { NSIG, SIG } from '../signals.js';
-import { def, i32, u64, type SysResult, type SyscallDef } from './args.js';
+import { def, i32, u64, NO_RETURN, type SysResult, type SyscallDef } from './args.js';
+import { restoreSignalFrame } from '../signal_frame.js';
 
 /** rt_sigaction with arm64's struct sigaction: handler, flags, restorer, mask (8 bytes each). */
 function rtSigaction(_k: Kernel, t: Thread): SysResult {
@@ -67,9 +68,10 @@ function kill(k: Kernel, t: Thread): SysResult {
   const live = targets.filter((p) => p !== undefined && !p.zombie);
   if (live.length === 0) return -E.SRCH;
   if (sig === 0) return 0;
+  const info = { signo: sig, code: 0, pid: t.proc.pid, uid: process.getuid?.() ?? 0 }; // SI_USER
   for (const p of live) {
-    if (p === t.proc) k.signalThread(t, sig);
-    else k.signalProcess(p!, sig);
+    if (p === t.proc) k.signalThread(t, sig, info);
+    else k.signalProcess(p!, sig, info);
   }
   return 0;
 }
@@ -78,8 +80,7 @@ function tgkill(k: Kernel, t: Thread, tid: number, sig: number): SysResult {
   if (sig < 0 || sig > NSIG) return -E.INVAL;
   const target = k.threads.find((x) => x.tid === tid && !x.exited);
   if (target === undefined) return -E.SRCH;
-  if (sig !== 0) k.signalThread(target, sig);
-  void t;
+  if (sig !== 0) k.signalThread(target, sig, { signo: sig, code: -6, pid: t.proc.pid, uid: process.getuid?.() ?? 0 }); // SI_TKILL
   return 0;
 }
 
@@ -151,7 +152,13 @@ function getrandom(k: Kernel, t: Thread): SysResult {
   return len;
 }
 
+function rtSigreturn(k: Kernel, t: Thread): SysResult {
+  if (!restoreSignalFrame(t)) k.exitProcess(t.proc, SIG.SEGV | 0x80);
+  return NO_RETURN;
+}
+
 export const SIGNAL_TIME_SYSCALLS: readonly SyscallDef[] = [
+  def(139, 'rt_sigreturn', 0, rtSigreturn),
   def(134, 'rt_sigaction', 4, rtSigaction),
   def(135, 'rt_sigprocmask', 4, rtSigprocmask),
   def(132, 'sigaltstack', 2, sigaltstack),
