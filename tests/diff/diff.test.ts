@@ -29,7 +29,7 @@ function check(results: readonly CaseResult[]): void {
     if (why !== undefined) known.set(why, (known.get(why) ?? 0) + 1);
     return why === undefined;
   });
-  for (const [why, n] of known) console.log(`# ${n} known mismatches: ${why}`);
+  for (const [why, n] of known) console.log(`${n} known mismatches: ${why}`);
   assert.equal(
     unexpected.length,
     0,

@@ -134,15 +134,23 @@ export function randomState(rng: Rng): CaseState {
 
 /**
  * A random encoding of `p`: its fixed bits, other bits random, fields sometimes forced to an edge
- * (all zeros, all ones, one). Not yet constrained.
+ * (all zeros, all ones, one), and register fields (5-bit fields named r...) often made equal to an
+ * earlier one, since handlers' fast paths go wrong when operands alias (FMIN s0, s1, s1; ADD x0, x0, x0).
+ * Not yet constrained.
  */
 export function randomEncoding(p: Pattern, rng: Rng): number {
   let w = (p.match | (rng.u32() & ~p.mask)) >>> 0;
+  const regs: number[] = [];
   for (const f of p.fields) {
-    if (f.width < 2 || !rng.chance(0.15)) continue;
     const ones = f.width === 32 ? 0xffff_ffff : (1 << f.width) - 1;
-    const v = rng.pick([0, ones, 1]);
-    w = ((w & ~(ones << f.shift)) | (v << f.shift)) >>> 0;
+    let v: number | null = null;
+    if (f.width === 5 && /^r/.test(f.name)) {
+      if (regs.length > 0 && rng.chance(0.25)) v = rng.pick(regs);
+      regs.push(v ?? (w >>> f.shift) & ones);
+    } else if (f.width >= 2 && rng.chance(0.15)) {
+      v = rng.pick([0, ones, 1]);
+    }
+    if (v !== null) w = ((w & ~(ones << f.shift)) | (v << f.shift)) >>> 0;
   }
   return w;
 }
