@@ -250,6 +250,22 @@ function fastWide(name: string, f: Fields, bits: number): Exec | null {
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
     }
+    // Shift by the signed low byte of each Vm lane: left if positive, right (arithmetic for SSHL) if negative.
+    case 'SSHL':
+    case 'USHL': {
+      const signed = name === 'SSHL';
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) {
+          const sh = (v[m + i]! << 24) >> 24;
+          const a = signed ? (v[n + i]! << ext) >> ext : v[n + i]!;
+          if (sh >= 0) v[d + i] = sh >= bits ? 0 : a << sh;
+          else if (signed) v[d + i] = a >> (-sh > 31 ? 31 : -sh);
+          else v[d + i] = -sh >= bits ? 0 : a >>> -sh;
+        }
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    }
     // Saturating add/subtract: clamp to the lane's range and set FPSR.QC if any lane clamped.
     case 'UQADD':
     case 'UQSUB':
