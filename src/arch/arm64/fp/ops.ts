@@ -6,21 +6,36 @@ import { fpMul, fpMulAdd, fpAdd, fpStepFused, negBits } from './arith.js';
 import { CMP_EQ, CMP_GE, CMP_GT, fpCompareCond, fpMinMax } from './compare.js';
 import { fixedToFp, fpRoundInt, fpToFixed } from './convert.js';
 import { fpRecipEstimate, fpRecpX, fpRSqrtEstimate } from './estimate.js';
-import { FPSR_IXC, fpcrRounding, RM, RN, RP, RZ } from './fpcr.js';
+import { FPCR_FZ, FPSR_IXC, fpcrRounding, RM, RN, RP, RZ } from './fpcr.js';
 import type { FpStatus } from './fpcr.js';
 import { FMT_D, FMT_S } from './format.js';
 import type { FpFormat } from './format.js';
-import { R64, slowBin, slowTern, slowUn } from './lanes.js';
+import { f32, f64, R64, slowBin, slowTern, slowUn } from './lanes.js';
 import type { Bin, Tern, Un } from './lanes.js';
-import { ADD, DIV, FMA, MUL, SQRT, SUB } from './fast.js';
+import { ADD, DIV, FMA, kMulD, kMulS, kSubD, kSubS, MUL, SQRT, SUB } from './fast.js';
+import type { K2 } from './fast.js';
 
 export { ADD, DIV, FMA, MUL, SQRT, SUB };
 export type { Bin, Tern, Un };
 
-export const MULX: Bin = slowBin((fmt, a, b, fpcr, st) => fpMul(fmt, a, b, true, fpcr, st));
-export const NMUL: Bin = slowBin((fmt, a, b, fpcr, st) => negMaybeNaN(fmt, fpMul(fmt, a, b, false, fpcr, st)));
+/** Adds fast kernels to a slow lane op. */
+function withK(op: Bin, ks: K2, kd: K2): Bin {
+  return { s: op.s, d: op.d, ks, kd };
+}
+
+/** FMULX differs from FMUL only for 0 * Inf, where the kernels already defer to the core. */
+export const MULX: Bin = withK(slowBin((fmt, a, b, fpcr, st) => fpMul(fmt, a, b, true, fpcr, st)), kMulS, kMulD);
+export const NMUL: Bin = withK(
+  slowBin((fmt, a, b, fpcr, st) => negMaybeNaN(fmt, fpMul(fmt, a, b, false, fpcr, st))),
+  (x, y, st) => -kMulS(x, y, st),
+  (x, y, st) => -kMulD(x, y, st),
+);
 /** FABD: the sign of the difference is cleared, NaNs included. */
-export const ABD: Bin = slowBin((fmt, a, b, fpcr, st) => absBits(fmt, fpAdd(fmt, a, b, true, fpcr, st)));
+export const ABD: Bin = withK(
+  slowBin((fmt, a, b, fpcr, st) => absBits(fmt, fpAdd(fmt, a, b, true, fpcr, st))),
+  (x, y, st) => Math.abs(kSubS(x, y, st)),
+  (x, y, st) => Math.abs(kSubD(x, y, st)),
+);
 
 function absBits(fmt: FpFormat, x: bigint): bigint {
   return x & ~(1n << BigInt(fmt.n - 1));
@@ -51,12 +66,44 @@ export const RSQRTS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, 
 function allOnes(fmt: FpFormat, t: boolean): bigint {
   return t ? (1n << BigInt(fmt.n)) - 1n : 0n;
 }
+/**
+ * FCMEQ/FCMGE/FCMGT/FACGE/FACGT and the compares with zero: lanes of all ones or zeros. Ordered
+ * operands compare as doubles when FZ cannot change them; NaNs take the core (IOC rules).
+ */
 function cmpBin(cond: number, abs: boolean, swap: boolean): Bin {
-  return slowBin((fmt, a, b, fpcr, st) => {
+  const slow = slowBin((fmt, a, b, fpcr, st) => {
     const x = abs ? absBits(fmt, a) : a;
     const y = abs ? absBits(fmt, b) : b;
     return allOnes(fmt, swap ? fpCompareCond(fmt, y, x, cond, fpcr, st) : fpCompareCond(fmt, x, y, cond, fpcr, st));
   });
+  const holds = (p: number, q: number): boolean => {
+    const x = abs ? Math.abs(swap ? q : p) : swap ? q : p;
+    const y = abs ? Math.abs(swap ? p : q) : swap ? p : q;
+    return cond === CMP_EQ ? x === y : cond === CMP_GE ? x >= y : x > y;
+  };
+  return {
+    s: (a, b, fpcr, st) => {
+      if ((fpcr & FPCR_FZ) === 0) {
+        const x = f32(a);
+        const y = f32(b);
+        if (x === x && y === y) return holds(x, y) ? 0xffffffff : 0;
+      }
+      return slow.s(a, b, fpcr, st);
+    },
+    d: (alo, ahi, blo, bhi, fpcr, st) => {
+      if ((fpcr & FPCR_FZ) === 0) {
+        const x = f64(alo, ahi);
+        const y = f64(blo, bhi);
+        if (x === x && y === y) {
+          const m = holds(x, y) ? 0xffffffff : 0;
+          R64[0] = m;
+          R64[1] = m;
+          return;
+        }
+      }
+      slow.d(alo, ahi, blo, bhi, fpcr, st);
+    },
+  };
 }
 export const CMEQ: Bin = cmpBin(CMP_EQ, false, false);
 export const CMGE: Bin = cmpBin(CMP_GE, false, false);

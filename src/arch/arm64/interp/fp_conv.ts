@@ -32,18 +32,27 @@ function intToFp(unsigned: boolean, fixed: boolean): Factory {
       const r = fixedToFp(fmt, val, fbits, fpcr, fpcrRounding(fpcr), st);
       writeScalar(v, d, Number(r & 0xffffffffn), Number(r >> 32n), dbl);
     };
-    if (wide || fbits !== 0) {
+    if (fbits !== 0) {
       return (c) => {
         const st = c.state;
         slow(c.v32, readInt(c.x32, n, wide, unsigned), st, st.fpcr);
       };
     }
-    // A 32-bit integer is exact in a double; single precision rounds once from there (RN only).
+    // An integer below 2^53 is exact in a double; single precision rounds once from there (RN only).
     return (c) => {
       const st = c.state;
       const fpcr = st.fpcr;
       const raw = c.x32[2 * n]!;
-      const x = unsigned ? raw : raw | 0;
+      let x = unsigned ? raw : raw | 0;
+      if (wide) {
+        const hi = c.x32[2 * n + 1]!;
+        const h = unsigned ? hi : hi | 0;
+        if (!(h < 0x200000 && h >= -0x200000)) {
+          slow(c.v32, readInt(c.x32, n, wide, unsigned), st, fpcr);
+          return;
+        }
+        x = h * 0x1_0000_0000 + raw;
+      }
       if (dbl) {
         F64[0] = x;
         writeScalar(c.v32, d, U32[0]!, U32[1]!, true);
