@@ -9,7 +9,7 @@ import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, Pairing, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
 import { fastSame } from './simd_int_fast.js';
-import { fastDiff, fastMisc, fastXtn } from './simd_int_fast_misc.js';
+import { fastDiff, fastMisc, fastQxtn, fastXtn } from './simd_int_fast_misc.js';
 
 /** Allowed `size` values as a bit mask. */
 const ALL = 0b1111;
@@ -243,7 +243,7 @@ function miscFactory(name: string, scalar: boolean): Factory {
     const count = scalar ? 1 : 64 / bits;
     const half = q ? count : 0;
     const narrow = spec.kind === 'narrow';
-    const xtn = name === 'XTN' && !scalar ? fastXtn(f, bits) : null;
+    const xtn = scalar ? null : name === 'XTN' ? fastXtn(f, bits) : narrow ? fastQxtn(name, f, bits) : null;
     if (xtn !== null) return xtn;
     return laneExec(
       shape({

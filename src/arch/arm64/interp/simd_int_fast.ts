@@ -250,6 +250,42 @@ function fastWide(name: string, f: Fields, bits: number): Exec | null {
         if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
       };
     }
+    // Halving add/subtract (rounding for RHADD) and absolute difference, exact as numbers.
+    case 'UHADD':
+    case 'SHADD':
+    case 'URHADD':
+    case 'SRHADD':
+    case 'UHSUB':
+    case 'SHSUB': {
+      const signed = name[0] === 'S';
+      const sub = name.endsWith('SUB');
+      const round = name.includes('RH') ? 1 : 0;
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) {
+          const a = signed ? (v[n + i]! << ext) >> ext : v[n + i]!;
+          const b = signed ? (v[m + i]! << ext) >> ext : v[m + i]!;
+          v[d + i] = Math.floor(((sub ? a - b : a + b) + round) / 2);
+        }
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    }
+    case 'UABD':
+    case 'SABD':
+    case 'UABA':
+    case 'SABA': {
+      const signed = name[0] === 'S';
+      const acc = name.endsWith('A');
+      return (c) => {
+        const v = view(c, bits);
+        for (let i = 0; i < lanes; i++) {
+          const a = signed ? (v[n + i]! << ext) >> ext : v[n + i]!;
+          const b = signed ? (v[m + i]! << ext) >> ext : v[m + i]!;
+          v[d + i] = (acc ? v[d + i]! : 0) + Math.abs(a - b);
+        }
+        if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+      };
+    }
     // Shift by the signed low byte of each Vm lane: left if positive, right (arithmetic for SSHL) if negative.
     case 'SSHL':
     case 'USHL': {

@@ -434,3 +434,40 @@ export function fastElem(name: string, site: ElemSite): Exec | null {
     if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
   };
 }
+
+const FPSR_QC = 0x0800_0000;
+
+/** SQXTN/UQXTN/SQXTUN(2) to 8- and 16-bit lanes: saturating narrowing, FPSR.QC if any lane clamped. */
+export function fastQxtn(name: string, f: Fields, bits: number): Exec | null {
+  if (!FAST_PATHS.enabled || bits === 32) return null;
+  const signedSrc = name !== 'UQXTN';
+  const hi = name === 'SQXTN' ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  const lo = name === 'SQXTN' ? -(2 ** (bits - 1)) : 0;
+  const ext = 32 - 2 * bits;
+  const lanes = 64 / bits;
+  const q = f.q === 1;
+  const half = q ? lanes : 0;
+  const rn = f.rn!;
+  const rd = f.rd!;
+  const d32 = 4 * rd;
+  return (c) => {
+    const w = view(c, 2 * bits);
+    let sat = false;
+    for (let i = 0; i < lanes; i++) {
+      const x = w[rn * lanes + i]!;
+      let r = signedSrc ? (x << ext) >> ext : x;
+      if (r > hi) {
+        r = hi;
+        sat = true;
+      } else if (r < lo) {
+        r = lo;
+        sat = true;
+      }
+      SCRATCH[i] = r;
+    }
+    const v = view(c, bits);
+    for (let i = 0; i < lanes; i++) v[rd * 2 * lanes + half + i] = SCRATCH[i]!;
+    if (!q) c.v32[d32 + 2] = c.v32[d32 + 3] = 0;
+    if (sat) c.state.fpsr |= FPSR_QC;
+  };
+}
