@@ -372,3 +372,30 @@ test('GICv3 ICC_SYSREGS lists the encodings Linux uses', () => {
   assert.equal(enc('ICC_SRE_EL1'), 'S3_0_C12_C12_5');
   assert.equal(new Set(ICC_SYSREGS.map((r) => enc(r.name))).size, ICC_SYSREGS.length, 'no duplicate encodings');
 });
+
+test('GICv3 picks the highest priority across the PPI bank and every SPI word, lowest INTID on ties', () => {
+  const b = board(2);
+  linuxBoot(b);
+  const { gic, ci, w32, w64 } = b;
+  for (const intid of [63, 64, 287]) {
+    w32(D + GICD.ISENABLER + (intid >> 5) * 4, 1 << (intid & 31));
+    gic.setLevel(intid, true);
+  }
+  w64(D + GICD.IROUTER + 8 * 64, 1n); // 64 goes to CPU 1 instead
+  w32(sgiFrame(0) + GICR_SGI.ISENABLER0, 1 << 31);
+  gic.setLevel(31, true, 0);
+  bus8(b, D + GICD.IPRIORITYR + 287, 0x90);
+  bus8(b, sgiFrame(0) + GICR_SGI.IPRIORITYR + 31, 0x90);
+  const order: bigint[] = [];
+  for (let v = ci[0]!.readIAR1(); v !== BigInt(SPURIOUS); v = ci[0]!.readIAR1()) {
+    order.push(v);
+    ci[0]!.writeEOIR1(v);
+    gic.setLevel(Number(v), false, 0);
+  }
+  assert.deepEqual(order, [31n, 287n, 63n], 'priority 0x90 first (PPI 31 before SPI 287), then 0xa0');
+  assert.equal(ci[1]!.readIAR1(), 64n);
+});
+
+function bus8(b: Board, pa: number, v: number): void {
+  b.bus.mmioWrite(pa, 1, BigInt(v));
+}

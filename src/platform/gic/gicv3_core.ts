@@ -46,15 +46,16 @@ export class Gicv3Core {
   private readonly cpuFiq: readonly IrqLine[] | undefined;
   private readonly buffer: ArrayBuffer;
   private readonly header: Uint32Array;
-  // Per interrupt slot: each CPU's 32 SGIs/PPIs, then the SPIs (see slot()).
-  readonly enabled: Uint8Array;
-  readonly pendLatch: Uint8Array;
-  readonly line: Uint8Array;
-  readonly active: Uint8Array;
-  readonly priority: Uint8Array;
-  readonly edge: Uint8Array;
+  // Per interrupt slot: each CPU's 32 SGIs/PPIs, then the SPIs (see slot()). The flags are bitmaps,
+  // word w covering slots 32w..32w+31 (word `cpu` is that CPU's bank), so a scan tests 32 at once.
+  private readonly enabled: Uint32Array;
+  private readonly pendLatch: Uint32Array;
+  private readonly line: Uint32Array;
+  private readonly active: Uint32Array;
+  private readonly edge: Uint32Array;
   /** 1 = Group 1 (non-secure, with DS = 1), 0 = Group 0. */
-  readonly group: Uint8Array;
+  private readonly group: Uint32Array;
+  readonly priority: Uint8Array;
   /** Per SPI: IROUTER low word, high word. */
   readonly irouter: Uint32Array;
   /** Per CPU: CPU_REGS words (R_*). */
@@ -63,6 +64,7 @@ export class Gicv3Core {
   readonly distCtlr: Uint32Array;
   /** Derived, not saved: the CPU each SPI is delivered to, or -1. Recomputed by updateAll(). */
   private readonly route: Int8Array;
+  private routesDirty = true;
   // Result of the last findHighest() (avoids allocating in the hot path).
   private hpIntid = SPURIOUS;
   private hpPrio = 256;
@@ -79,7 +81,8 @@ export class Gicv3Core {
     this.cpuFiq = opts.cpuFiq;
     const slots = this.cpus * 32 + this.irqs - 32;
     const spis = this.irqs - 32;
-    const sizes = [8, slots * 7, spis * 8, this.cpus * CPU_REGS * 4, 4];
+    const words = slots / 32;
+    const sizes = [8, ...Array<number>(6).fill(words * 4), slots, spis * 8, this.cpus * CPU_REGS * 4, 4];
     this.buffer = new ArrayBuffer(sizes.reduce((a, b) => a + ((b + 7) & ~7), 0));
     let off = 0;
     const take = <T>(make: (o: number) => T, bytes: number): T => {
@@ -90,13 +93,13 @@ export class Gicv3Core {
     const u8 = (n: number) => take((o) => new Uint8Array(this.buffer, o, n), n);
     const u32 = (n: number) => take((o) => new Uint32Array(this.buffer, o, n), n * 4);
     this.header = u32(2);
-    this.enabled = u8(slots);
-    this.pendLatch = u8(slots);
-    this.line = u8(slots);
-    this.active = u8(slots);
+    this.enabled = u32(words);
+    this.pendLatch = u32(words);
+    this.line = u32(words);
+    this.active = u32(words);
+    this.edge = u32(words);
+    this.group = u32(words);
     this.priority = u8(slots);
-    this.edge = u8(slots);
-    this.group = u8(slots);
     this.irouter = u32(spis * 2);
     this.cpuRegs = u32(this.cpus * CPU_REGS);
     this.distCtlr = u32(1);
@@ -112,9 +115,10 @@ export class Gicv3Core {
     new Uint8Array(this.buffer).fill(0);
     this.header[0] = this.cpus;
     this.header[1] = this.irqs;
-    this.group.fill(1);
+    this.group.fill(0xffff_ffff);
+    this.routesDirty = true;
     for (let c = 0; c < this.cpus; c++) {
-      for (let i = 0; i < 16; i++) this.edge[this.slot(c, i)] = 1;
+      this.edge[c] = 0xffff;
       const r = c * CPU_REGS;
       this.cpuRegs[r + R_BPR0] = MIN_BPR0;
       this.cpuRegs[r + R_BPR1] = MIN_BPR1;
@@ -133,19 +137,47 @@ export class Gicv3Core {
 
   setReg(cpu: number, r: number, v: number): void {
     this.cpuRegs[cpu * CPU_REGS + r] = v;
+    if (r === R_WAKER || r === R_IGRPEN0 || r === R_IGRPEN1) this.routesDirty = true;
   }
 
-  isPending(s: number): boolean {
-    return this.pendLatch[s] === 1 || (this.edge[s] === 0 && this.line[s] === 1);
+  /** To be called after writing what SPI routing depends on: IROUTER, IGROUPR, GICD_CTLR. */
+  invalidateRoutes(): void {
+    this.routesDirty = true;
+  }
+
+  /** Bitmap word index of the 32 INTIDs starting at `first` (a multiple of 32) in `cpu`'s view. */
+  private word(cpu: number, first: number): number {
+    return first < 32 ? cpu : this.cpus + ((first - 32) >> 5);
+  }
+
+  /** Pending: latched (edge, ISPENDR, SGI) or a level-triggered line that is high. */
+  private pendingWord(w: number): number {
+    return (this.pendLatch[w]! | (this.line[w]! & ~this.edge[w]!)) >>> 0;
+  }
+
+  private static bit(arr: Uint32Array, s: number): number {
+    return (arr[s >> 5]! >>> (s & 31)) & 1;
+  }
+
+  private static setBit(arr: Uint32Array, s: number, v: number): void {
+    const m = 1 << (s & 31);
+    arr[s >> 5] = v !== 0 ? arr[s >> 5]! | m : arr[s >> 5]! & ~m;
   }
 
   /** Drives an interrupt input; edge-triggered inputs latch pending on a rising edge. */
   setLevel(intid: number, level: boolean, cpu: number): void {
     const s = this.slot(cpu, intid);
-    const v = level ? 1 : 0;
-    if (v === 1 && this.line[s] === 0 && this.edge[s] === 1) this.pendLatch[s] = 1;
-    this.line[s] = v;
-    this.updateAll();
+    const B = Gicv3Core;
+    if (level && B.bit(this.line, s) === 0 && B.bit(this.edge, s) === 1) B.setBit(this.pendLatch, s, 1);
+    B.setBit(this.line, s, level ? 1 : 0);
+    if (intid < 32) {
+      this.updateCpu(cpu);
+      return;
+    }
+    // A line change only matters to the CPU the SPI is routed to.
+    if (this.routesDirty) this.computeRoutes();
+    const target = this.route[intid - 32]!;
+    if (target >= 0) this.updateCpu(target);
   }
 
   // ---- routing and prioritisation ----
@@ -161,11 +193,12 @@ export class Gicv3Core {
    * interface has the interrupt's group enabled; with none, the SPI waits pending.
    */
   private computeRoutes(): void {
+    this.routesDirty = false;
     for (let i = 0; i < this.route.length; i++) {
       const lo = this.irouter[2 * i]!;
       let target = -1;
       if ((lo & IROUTER_IRM) !== 0) {
-        const grp = this.group[this.cpus * 32 + i]!;
+        const grp = Gicv3Core.bit(this.group, this.cpus * 32 + i);
         for (let c = 0; c < this.cpus && target < 0; c++) {
           if ((this.reg(c, R_WAKER) & GICR_WAKER_PROCESSOR_SLEEP) === 0 && this.groupEnabled(c, grp)) target = c;
         }
@@ -195,15 +228,25 @@ export class Gicv3Core {
     let bestGroup = 1;
     const g0 = this.groupEnabled(cpu, 0);
     const g1 = this.groupEnabled(cpu, 1);
+    if (this.routesDirty) this.computeRoutes();
     if (g0 || g1) {
-      for (let intid = 0; intid < this.irqs; intid++) {
-        if (intid >= 32 && this.route[intid - 32] !== cpu) continue;
-        const s = this.slot(cpu, intid);
-        if (this.enabled[s] === 0 || this.active[s] === 1 || this.priority[s]! >= bestPrio || !this.isPending(s)) continue;
-        if (!(this.group[s] === 1 ? g1 : g0)) continue;
-        best = intid;
-        bestPrio = this.priority[s]!;
-        bestGroup = this.group[s]!;
+      // Word `cpu` is this CPU's SGI/PPI bank; words cpus.. are the SPIs, filtered by route.
+      const lastWord = this.cpus + (this.irqs - 32) / 32;
+      for (let w = cpu; w < lastWord; w = w === cpu ? this.cpus : w + 1) {
+        let cand = this.pendingWord(w) & this.enabled[w]! & ~this.active[w]!;
+        if (!(g0 && g1)) cand &= g1 ? this.group[w]! : ~this.group[w]!;
+        while (cand !== 0) {
+          const b = 31 - Math.clz32(cand & -cand);
+          cand &= cand - 1;
+          const s = w * 32 + b;
+          const intid = w === cpu ? b : s - this.cpus * 32 + 32;
+          if (intid >= 32 && this.route[intid - 32] !== cpu) continue;
+          const prio = this.priority[s]!;
+          if (prio >= bestPrio) continue;
+          best = intid;
+          bestPrio = prio;
+          bestGroup = Gicv3Core.bit(this.group, s);
+        }
       }
     }
     this.hpIntid = best;
@@ -225,21 +268,23 @@ export class Gicv3Core {
     return this.hpIntid;
   }
 
-  /** Recomputes SPI routes and every CPU's IRQ/FIQ output, announcing only changes. */
+  /** Recomputes every CPU's IRQ/FIQ output, announcing only changes. */
   updateAll(): void {
-    this.computeRoutes();
-    for (let c = 0; c < this.cpus; c++) {
-      const taken = this.signalled(c) >= 0;
-      const irq = taken && this.hpGroup === 1 ? 1 : 0;
-      const fiq = taken && this.hpGroup === 0 ? 1 : 0;
-      if (this.reg(c, R_LAST_IRQ) !== irq) {
-        this.setReg(c, R_LAST_IRQ, irq);
-        this.cpuIrq[c]!.set(irq === 1);
-      }
-      if (this.reg(c, R_LAST_FIQ) !== fiq) {
-        this.setReg(c, R_LAST_FIQ, fiq);
-        this.cpuFiq?.[c]!.set(fiq === 1);
-      }
+    for (let c = 0; c < this.cpus; c++) this.updateCpu(c);
+  }
+
+  /** Recomputes CPU `c`'s IRQ/FIQ output: enough after a change that only its bank or CPU interface sees. */
+  updateCpu(c: number): void {
+    const taken = this.signalled(c) >= 0;
+    const irq = taken && this.hpGroup === 1 ? 1 : 0;
+    const fiq = taken && this.hpGroup === 0 ? 1 : 0;
+    if (this.reg(c, R_LAST_IRQ) !== irq) {
+      this.setReg(c, R_LAST_IRQ, irq);
+      this.cpuIrq[c]!.set(irq === 1);
+    }
+    if (this.reg(c, R_LAST_FIQ) !== fiq) {
+      this.setReg(c, R_LAST_FIQ, fiq);
+      this.cpuFiq?.[c]!.set(fiq === 1);
     }
   }
 
@@ -253,13 +298,13 @@ export class Gicv3Core {
       return SPURIOUS;
     }
     const s = this.slot(cpu, intid);
-    this.pendLatch[s] = 0; // a level interrupt stays pending while its line is high
-    this.active[s] = 1;
+    Gicv3Core.setBit(this.pendLatch, s, 0); // a level interrupt stays pending while its line is high
+    Gicv3Core.setBit(this.active, s, 1);
     const bit = 1 << ((this.hpPrio & this.groupPriorityMask(cpu, group)) >>> PRI_SHIFT);
     const apr = group === 0 ? R_AP0R0 : R_AP1R0;
     this.setReg(cpu, apr, (this.reg(cpu, apr) | bit) >>> 0);
     this.metrics.acknowledged++;
-    this.updateAll();
+    this.updateCpu(cpu); // an SPI acknowledged here was routed here, so no other CPU sees a change
     return intid;
   }
 
@@ -275,12 +320,18 @@ export class Gicv3Core {
     if (bits === 0 || (this.reg(cpu, apr) & lowest) === 0) return;
     this.setReg(cpu, apr, (this.reg(cpu, apr) & ~lowest) >>> 0);
     if ((this.reg(cpu, R_CTLR) & ICC_CTLR_EOIMODE) === 0) this.deactivate(cpu, intid);
-    this.updateAll();
+    this.updateAfterDeactivate(cpu, intid);
+  }
+
+  /** An SPI may have been rerouted since it was acknowledged, so its deactivation concerns every CPU. */
+  updateAfterDeactivate(cpu: number, intid: number): void {
+    if (intid < 32) this.updateCpu(cpu);
+    else this.updateAll();
   }
 
   /** Clears the active state of `intid` (the CPU's own bank for SGIs and PPIs). */
   deactivate(cpu: number, intid: number): void {
-    if (intid < this.irqs) this.active[this.slot(cpu, intid)] = 0;
+    if (intid < this.irqs) Gicv3Core.setBit(this.active, this.slot(cpu, intid), 0);
   }
 
   /**
@@ -297,11 +348,11 @@ export class Gicv3Core {
       const hit = irm === 1 ? t !== cpu : upperAff === 0 && t >> 4 === rs && ((lo >>> (t & 15)) & 1) === 1;
       if (!hit) continue;
       const s = this.slot(t, intid);
-      if (this.group[s] !== group) {
+      if (Gicv3Core.bit(this.group, s) !== group) {
         this.metrics.sgisDropped++;
         continue;
       }
-      this.pendLatch[s] = 1;
+      Gicv3Core.setBit(this.pendLatch, s, 1);
       this.metrics.sgisSent++;
     }
     this.updateAll();
@@ -310,48 +361,40 @@ export class Gicv3Core {
   // ---- bit-per-interrupt registers, for INTIDs first..first+31 in `cpu`'s bank ----
 
   readBits(kind: BitReg, cpu: number, first: number): number {
-    let v = 0;
-    for (let i = 0; i < 32; i++) {
-      const s = this.slot(cpu, first + i);
-      let bit: boolean;
-      switch (kind) {
-        case 'group': bit = this.group[s] === 1; break;
-        case 'setEnable': case 'clearEnable': bit = this.enabled[s] === 1; break;
-        case 'setPending': case 'clearPending': bit = this.isPending(s); break;
-        case 'setActive': case 'clearActive': bit = this.active[s] === 1; break;
-      }
-      if (bit) v |= 1 << i;
+    const w = this.word(cpu, first);
+    switch (kind) {
+      case 'group': return this.group[w]!;
+      case 'setEnable': case 'clearEnable': return this.enabled[w]!;
+      case 'setPending': case 'clearPending': return this.pendingWord(w);
+      case 'setActive': case 'clearActive': return this.active[w]!;
     }
-    return v >>> 0;
   }
 
   writeBits(kind: BitReg, cpu: number, first: number, v: number): void {
-    for (let i = 0; i < 32; i++) {
-      const s = this.slot(cpu, first + i);
-      const b = (v >>> i) & 1;
-      switch (kind) {
-        case 'group': this.group[s] = b; break;
-        case 'setEnable': if (b) this.enabled[s] = 1; break;
-        case 'clearEnable': if (b) this.enabled[s] = 0; break;
-        case 'setPending': if (b) this.pendLatch[s] = 1; break;
-        case 'clearPending': if (b) this.pendLatch[s] = 0; break;
-        case 'setActive': if (b) this.active[s] = 1; break;
-        case 'clearActive': if (b) this.active[s] = 0; break;
-      }
+    const w = this.word(cpu, first);
+    switch (kind) {
+      case 'group': this.group[w] = v; this.routesDirty = true; break;
+      case 'setEnable': this.enabled[w]! |= v; break;
+      case 'clearEnable': this.enabled[w]! &= ~v; break;
+      case 'setPending': this.pendLatch[w]! |= v; break;
+      case 'clearPending': this.pendLatch[w]! &= ~v; break;
+      case 'setActive': this.active[w]! |= v; break;
+      case 'clearActive': this.active[w]! &= ~v; break;
     }
-    this.updateAll();
+    if (first < 32) this.updateCpu(cpu);
+    else this.updateAll();
   }
 
   /** ICFGR word for INTIDs first..first+15: 0b10 per edge-triggered interrupt. */
   readConfig(cpu: number, first: number): number {
     let v = 0;
-    for (let i = 0; i < 16; i++) if (this.edge[this.slot(cpu, first + i)] === 1) v |= 2 << (2 * i);
+    for (let i = 0; i < 16; i++) if (Gicv3Core.bit(this.edge, this.slot(cpu, first + i)) === 1) v |= 2 << (2 * i);
     return v >>> 0;
   }
 
   /** SGI configuration is fixed (edge); PPIs and SPIs take bit 1 of each field. */
   writeConfig(cpu: number, first: number, v: number): void {
-    for (let i = 0; i < 16; i++) if (first + i >= 16) this.edge[this.slot(cpu, first + i)] = (v >>> (2 * i + 1)) & 1;
+    for (let i = 0; i < 16; i++) if (first + i >= 16) Gicv3Core.setBit(this.edge, this.slot(cpu, first + i), (v >>> (2 * i + 1)) & 1);
   }
 
   // ---- snapshot ----
@@ -369,6 +412,7 @@ export class Gicv3Core {
       throw new RangeError(`GICv3 state is for ${cpus} CPUs and ${irqs} interrupts, not ${this.cpus} and ${this.irqs}`);
     }
     new Uint8Array(this.buffer).set(bytes);
+    this.routesDirty = true;
     // Re-announce every line: the receiver does not share our saved "last level".
     for (let c = 0; c < this.cpus; c++) {
       this.setReg(c, R_LAST_IRQ, 2);

@@ -33,7 +33,9 @@ export class Gicv3CpuInterface {
 
   private set(r: number, v: number): void {
     this.core.setReg(this.cpu, r, v >>> 0);
-    this.core.updateAll();
+    // Group enables decide which CPUs take 1-of-N SPIs; everything else is local to this CPU.
+    if (r === R_IGRPEN0 || r === R_IGRPEN1) this.core.updateAll();
+    else this.core.updateCpu(this.cpu);
   }
 
   /** ICC_IAR1_EL1: acknowledges the signalled Group 1 interrupt, or returns 1023. */
@@ -55,8 +57,9 @@ export class Gicv3CpuInterface {
   /** ICC_DIR_EL1: deactivates an interrupt; only meaningful with EOImode = 1 and ignored otherwise (as QEMU). */
   writeDIR(v: bigint): void {
     if ((this.core.reg(this.cpu, R_CTLR) & ICC_CTLR_EOIMODE) === 0) return;
-    this.core.deactivate(this.cpu, lo32(v) & 0xff_ffff);
-    this.core.updateAll();
+    const intid = lo32(v) & 0xff_ffff;
+    this.core.deactivate(this.cpu, intid);
+    this.core.updateAfterDeactivate(this.cpu, intid);
   }
 
   /** ICC_HPPIR1_EL1 / ICC_HPPIR0_EL1: highest-priority pending interrupt of the group, regardless of PMR. */

@@ -70,6 +70,7 @@ export class Gicv3Distributor implements MmioDevice {
       case GICD.CTLR:
         if (value !== null) {
           c.distCtlr[0] = value & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1);
+          c.invalidateRoutes();
           c.updateAll();
         }
         return c.distCtlr[0]! | GICD_CTLR_ARE | GICD_CTLR_DS;
@@ -122,6 +123,7 @@ export class Gicv3Distributor implements MmioDevice {
     const idx = 2 * (n - 32) + ((off & 4) >> 2);
     if (value === null) return c.irouter[idx]!;
     c.irouter[idx] = (value & ((off & 4) === 0 ? IROUTER_LO_MASK : IROUTER_HI_MASK)) >>> 0;
+    c.invalidateRoutes();
     c.updateAll();
     return 0;
   }

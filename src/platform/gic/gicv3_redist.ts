@@ -103,7 +103,7 @@ export class Gicv3Redistributors implements MmioDevice {
         if (value === null) v |= c.priority[s]! << (8 * i);
         else c.priority[s] = (value >>> (8 * i)) & PRI_MASK;
       }
-      if (value !== null) c.updateAll();
+      if (value !== null) c.updateCpu(cpu);
       return v >>> 0;
     }
     if (size !== 4) return null;
