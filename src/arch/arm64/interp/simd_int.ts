@@ -9,7 +9,8 @@ import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, Pairing, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
 import { fastSame } from './simd_int_fast.js';
-import { fastDiff, fastMisc, fastQxtn, fastXtn } from './simd_int_fast_misc.js';
+import { fastMisc, fastQxtn, fastXtn } from './simd_int_fast_misc.js';
+import { fastDiff } from './simd_int_fast_shift.js';
 
 /** Allowed `size` values as a bit mask. */
 const ALL = 0b1111;

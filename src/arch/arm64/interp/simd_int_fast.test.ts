@@ -4,7 +4,7 @@ import { flatMachine } from '../../../../tests/harness/flat_machine.js';
 import { extractFields } from '../decode/pattern.js';
 import { SIMD_INT } from './simd_int.js';
 import { SIMD_INT_SHIFT } from './simd_int_shift.js';
-import { FAST_PATHS } from './simd_int_fast.js';
+import { FAST_PATHS } from './simd_int_fast_common.js';
 
 /** mulberry32: a small deterministic PRNG, so a failure names a reproducible case. */
 function rng(seed: number): () => number {

@@ -6,7 +6,7 @@ import { BY_ELEMENT, SHIFT_IMM, SIMD_INT_SHIFT_PATTERNS } from '../decode/simd_i
 import type { Factory, InsnGroup } from './group.js';
 import { Clear, laneExec, shape, type LaneOp } from './simd_int_lanes.js';
 import * as op from './simd_int_ops.js';
-import { fastElem, fastShift } from './simd_int_fast_misc.js';
+import { fastElem, fastShift } from './simd_int_fast_shift.js';
 
 interface ShiftSpec {
   readonly signed: boolean;
