@@ -175,7 +175,6 @@ export function round(
       intMant >>= 1n;
     }
   }
-  let result: bigint;
   if (!ahp) {
     if (biasedExp >= (1 << fmt.e) - 1) {
       const toInf = rounding === RN || rounding === RA || (rounding === RP && sign === 0) || (rounding === RM && sign === 1);
@@ -186,7 +185,7 @@ export function round(
     st.fpsr |= FPSR_IOC;
     return zeroBits(fmt, sign) | ((1n << BigInt(fmt.n - 1)) - 1n);
   }
-  result = zeroBits(fmt, sign) | (BigInt(biasedExp) << BigInt(F)) | (intMant & ((1n << BigInt(F)) - 1n));
+  const result = zeroBits(fmt, sign) | (BigInt(biasedExp) << BigInt(F)) | (intMant & ((1n << BigInt(F)) - 1n));
   if (inexact) st.fpsr |= FPSR_IXC;
   return result;
 }

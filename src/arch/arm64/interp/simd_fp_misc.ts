@@ -10,7 +10,8 @@ import type { Un } from '../fp/lanes.js';
 import { fpConvert } from '../fp/convert.js';
 import { unsignedRecipEstimate, unsignedRSqrtEstimate } from '../fp/estimate.js';
 import { FMT_D, FMT_H, FMT_S } from '../fp/format.js';
-import { fpcrRounding, RA, RM, RN, RO, RP, RZ } from '../fp/fpcr.js';
+import type { FpFormat } from '../fp/format.js';
+import { FPCR_FZ, fpcrRounding, RA, RM, RN, RO, RP, RZ } from '../fp/fpcr.js';
 import { join64 } from '../fp/lanes.js';
 import type { Cpu } from '../cpu.js';
 
@@ -110,6 +111,28 @@ const FCVTL: Factory = (f) => {
   const base = 4 * n + (f.q === 1 ? 2 : 0);
   const from = dbl ? FMT_S : FMT_H;
   const to = dbl ? FMT_D : FMT_S;
+  const exact = fcvtlExact(dbl, base, d, from, to);
+  if (!dbl) return exact;
+  // Single to double is exact unless a lane is a NaN or a denormal that FZ flushes.
+  return (c: Cpu) => {
+    const vf = c.vf32;
+    const x0 = vf[base]!;
+    const x1 = vf[base + 1]!;
+    if (x0 === x0 && x1 === x1 && ((c.state.fpcr & FPCR_FZ) === 0 || (normalOrZero(x0) && normalOrZero(x1)))) {
+      const o = c.vf64;
+      o[2 * d] = x0;
+      o[2 * d + 1] = x1;
+      return;
+    }
+    exact(c);
+  };
+};
+
+function normalOrZero(x: number): boolean {
+  return x === 0 || Math.abs(x) >= 1.1754943508222875e-38;
+}
+
+function fcvtlExact(dbl: boolean, base: number, d: number, from: FpFormat, to: FpFormat): (c: Cpu) => void {
   return (c: Cpu) => {
     const v = c.v32;
     const st = c.state;
@@ -127,7 +150,7 @@ const FCVTL: Factory = (f) => {
     }
     v.set(OUT, 4 * d);
   };
-};
+}
 
 /** SCVTF/UCVTF/FCVTZS/FCVTZU with #fbits: immh:immb encodes 2*esize - fbits. */
 function fixed(name: string, dbl: boolean, scalar: boolean): Factory {
