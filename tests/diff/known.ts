@@ -17,19 +17,6 @@ export interface KnownIssue {
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
   {
-    // mem_access.ts: the slow path of a page-crossing access reports the address of a later byte
-    // (e.g. va+1 or va+3) as FAR; QEMU (and Linux on hardware) report the start of the access, or
-    // the first byte of the second page when only that one faults.
-    reason: 'page-crossing access reports a later byte as the fault address (mem_access.ts)',
-    matches: (r) =>
-      r.ours !== null &&
-      r.diffs.length === 1 &&
-      r.diffs[0]!.field === 'fault addr' &&
-      r.ours.addr - r.qemu.addr > 0n &&
-      r.ours.addr - r.qemu.addr < 16n &&
-      ((r.qemu.addr & 0xfffn) === 0n || (r.qemu.addr & 0xfffn) >= 0xff0n),
-  },
-  {
     // ldst_simd / ldst_pair: an access made of several parts (LD1-4/ST1-4 structures, LDP/STP of
     // Q registers) that crosses into an unmapped page. QEMU performs the parts in the first page
     // before faulting and reports the first faulting part's address; ours checks first and performs

@@ -19,6 +19,11 @@ const REGIMES = 2;
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
 
+/** The first address of the page after the one holding `va`. */
+function nextPage(va: number): number {
+  return va - (va & PAGE_MASK) + PAGE_SIZE;
+}
+
 export abstract class MemoryAccessor implements CodeCacheClient {
   protected readonly bus: PhysicalBus;
   protected readonly translator: AddressTranslator;
@@ -188,7 +193,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     if ((va & PAGE_MASK) > PAGE_SIZE - 8) {
       // Crossing a page: probe both pages before writing anything, so a fault leaves memory unchanged.
       this.probeWrite(va);
-      this.probeWrite(va + 7);
+      this.probeWrite(nextPage(va));
     }
     this.slowWrite(va, 4, lo);
     this.slowWrite(va + 4, 4, hi);
@@ -232,6 +237,10 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   private slowRead(va: number, size: number): number {
     if ((va & PAGE_MASK) > PAGE_SIZE - size) {
+      // Check both pages first so a fault reports what QEMU and Linux report as FAR: the start of
+      // the access, or the start of the second page when only that one faults.
+      this.probeRead(va);
+      this.probeRead(nextPage(va));
       let v = 0;
       for (let k = size - 1; k >= 0; k--) v = v * 256 + this.read8(va + k);
       return v;
@@ -255,7 +264,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   private slowWrite(va: number, size: number, value: number): void {
     if ((va & PAGE_MASK) > PAGE_SIZE - size) {
       this.probeWrite(va);
-      this.probeWrite(va + size - 1);
+      this.probeWrite(nextPage(va));
       for (let k = 0; k < size; k++) this.write8(va + k, (value >>> (8 * k)) & 0xff);
       return;
     }
