@@ -17,7 +17,7 @@ import { E } from './errno.js';
 import { FdTable, HostFile, Blocked } from './files.js';
 import { FrameAllocator } from './frames.js';
 import { buildStack, loadSegments, MMAP_TOP } from './loader.js';
-import { Process, Thread, TPIDR_EL0_SLOT } from './process.js';
+import { Process, Thread, TPIDR_EL0_SLOT, type VcpuSlot } from './process.js';
 import { dumpsCore, SIG, SIG_DFL, SIG_IGN, defaultIgnored } from './signals.js';
 import { setupSignalFrame, type SigInfo } from './signal_frame.js';
 import { NO_RETURN, setResult } from './syscalls/args.js';
@@ -62,6 +62,8 @@ export class Kernel {
   /** Futex waiters keyed by the RAM offset of the futex word (shared by every process on this RAM). */
   readonly futexWaiters = new Map<number, FutexWaiter[]>();
   init: Process | null = null;
+  /** vCPUs of exited threads, for reuse. */
+  private readonly idleVcpus: VcpuSlot[] = [];
   private nextId = process.pid > 1 ? process.pid : 1000;
   private result: GuestExit | null = null;
 
@@ -97,7 +99,7 @@ export class Kernel {
     const fds = new FdTable();
     for (let fd = 0; fd < 3; fd++) fds.install(new HostFile(fd, `/dev/fd/${fd}`, fd === 0 ? 0 : 1, false), false, fd);
     const p = new Process({ pid, parent: null, as, ownsAs: true, fds, cwd: process.cwd(), exe: path.resolve(exe) });
-    const t = new Thread(pid, p, this.bus, this.code);
+    const t = new Thread({ tid: pid, proc: p, bus: this.bus, code: this.code });
     const image = loadSegments(as, elf);
     const sp = buildStack(as, { argv, envp, execfn: exe, image, phnum: elf.phnum, uid: hostId('uid'), gid: hostId('gid') });
     t.cpu.state.setX(31, BigInt(sp));
@@ -291,7 +293,7 @@ export class Kernel {
   private reapThread(t: Thread): void {
     t.exited = true;
     t.wait = null;
-    t.proc.icountDone += t.cpu.icount;
+    t.proc.icountDone += t.cpu.icount - t.icountBase;
     if (t.clearChildTid !== 0 && t.proc.threads.size > 1) {
       const off = t.proc.as.kernelOffset(t.clearChildTid, true);
       if (off >= 0 && off % 4 === 0) {
@@ -300,6 +302,7 @@ export class Kernel {
       }
     }
     t.detach();
+    this.idleVcpus.push(t.slot);
   }
 
   private finishProcess(p: Process, waitStatus: number): void {
@@ -341,8 +344,8 @@ export class Kernel {
 
   /** Starts a copy of `t` as a new thread (clone with CLONE_THREAD), in `proc`. */
   cloneThread(t: Thread, proc: Process): Thread {
-    const child = new Thread(this.allocId(), proc, this.bus, this.code);
-    child.cpu.state.restore(t.cpu.state.save());
+    const reuse = this.idleVcpus.pop();
+    const child = new Thread({ tid: this.allocId(), proc, bus: this.bus, code: this.code, from: t.cpu.state, ...(reuse ? { reuse } : {}) });
     child.sigmask = t.sigmask;
     return child;
   }

@@ -16,18 +16,29 @@ export const TPIDR_EL0_SLOT = SYSREGS.findIndex((r) => r.name === 'TPIDR_EL0');
  * The translator a thread's CPU uses: the current address space of its process, which execve
  * replaces; the CPU keeps one translator for life.
  */
-class ThreadTranslator implements AddressTranslator {
+export class ThreadTranslator implements AddressTranslator {
   constructor(public as: AddressSpace) {}
   translate(va: number, access: Access, el: number): number | TranslationFault {
     return this.as.translate(va, access, el);
   }
 }
 
+/**
+ * A vCPU with its translator, reused by later threads: every Cpu registers with the shared CodeCache
+ * for good, so creating one per fork would grow that list without bound in a long shell script.
+ */
+export interface VcpuSlot {
+  readonly cpu: Cpu;
+  readonly mmu: ThreadTranslator;
+}
+
 export class Thread {
   readonly tid: number;
   proc: Process;
   readonly cpu: Cpu;
-  private readonly mmu: ThreadTranslator;
+  readonly slot: VcpuSlot;
+  /** cpu.icount when this thread started (the CPU may have run earlier threads). */
+  readonly icountBase: number;
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits. */
   clearChildTid = 0;
   wait: Blocked | null = null;
@@ -36,29 +47,42 @@ export class Thread {
   /** Signals sent to this thread but not yet acted on. */
   pending: SigInfo[] = [];
 
-  constructor(tid: number, proc: Process, bus: PhysicalBus, code: CodeCache, state?: CpuState) {
-    this.tid = tid;
-    this.proc = proc;
-    this.mmu = new ThreadTranslator(proc.as);
-    let s = state;
-    if (s === undefined) {
-      s = new CpuState();
-      resetSysregs(s.sys);
+  /** A thread on a recycled vCPU (`reuse`) or a new one; its state is reset, or copied from `from`. */
+  constructor(o: { tid: number; proc: Process; bus: PhysicalBus; code: CodeCache; reuse?: VcpuSlot; from?: CpuState }) {
+    this.tid = o.tid;
+    this.proc = o.proc;
+    let slot = o.reuse;
+    if (slot === undefined) {
+      const mmu = new ThreadTranslator(o.proc.as);
+      const s = new CpuState();
+      slot = { cpu: new Cpu({ bus: o.bus, translator: mmu, code: o.code, state: s }), mmu };
+    } else {
+      slot.mmu.as = o.proc.as;
+      slot.cpu.tlbFlushAll();
+      slot.cpu.exclusiveAddr = -1;
     }
-    this.cpu = new Cpu({ bus, translator: this.mmu, code, state: s });
-    proc.as.attach(this.cpu);
+    this.slot = slot;
+    this.cpu = slot.cpu;
+    const st = this.cpu.state;
+    if (o.from !== undefined) st.restore(o.from.save());
+    else {
+      st.restore(new Uint8Array(st.buffer.byteLength));
+      resetSysregs(st.sys);
+    }
+    this.icountBase = this.cpu.icount;
+    o.proc.as.attach(this.cpu);
   }
 
   /** Follows the process to a new address space (execve). */
   switchAddressSpace(as: AddressSpace): void {
-    this.mmu.as.detach(this.cpu);
-    this.mmu.as = as;
+    this.slot.mmu.as.detach(this.cpu);
+    this.slot.mmu.as = as;
     as.attach(this.cpu);
     this.cpu.tlbFlushAll();
   }
 
   detach(): void {
-    this.mmu.as.detach(this.cpu);
+    this.slot.mmu.as.detach(this.cpu);
   }
 }
 
