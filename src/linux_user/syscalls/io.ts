@@ -17,10 +17,10 @@ function fileOf(t: Thread, fd: number): OpenFile | undefined {
   return t.proc.fds.get(fd);
 }
 
-/** A write to a pipe without readers raises SIGPIPE as well as failing with EPIPE. */
+/** A write to a pipe without readers (ours or the host's) raises SIGPIPE as well as failing with EPIPE. */
 function checkPipe(k: Kernel, t: Thread, f: OpenFile, r: IoResult): IoResult {
-  if (r === -E.PIPE && f instanceof PipeEnd && f.brokenPipe) {
-    f.brokenPipe = false;
+  if (r === -E.PIPE) {
+    if (f instanceof PipeEnd) f.brokenPipe = false;
     k.signalThread(t, SIG.PIPE);
   }
   return r;

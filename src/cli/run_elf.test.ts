@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { XenonError } from '../lib/errors.js';
+import { parseRunElfArgs } from './run_elf.js';
+
+test('parseRunElfArgs() stops at the executable: later options belong to the guest', () => {
+  assert.deepEqual(parseRunElfArgs(['--trace', '--memory', '64', 'prog', '--trace', '-x']), {
+    trace: true, memoryMiB: 64, exe: 'prog', argv: ['prog', '--trace', '-x'],
+  });
+  assert.deepEqual(parseRunElfArgs(['--memory=32', '--', '-odd-name']), { trace: false, memoryMiB: 32, exe: '-odd-name', argv: ['-odd-name'] });
+  assert.equal(parseRunElfArgs(['p']).memoryMiB, 1024);
+});
+
+test('parseRunElfArgs() rejects bad options with USAGE errors', () => {
+  const usage = (args: string[], re: RegExp): void =>
+    assert.throws(() => parseRunElfArgs(args), (e: unknown) => e instanceof XenonError && e.code === 'USAGE' && re.test(e.message));
+  usage([], /Missing the executable/);
+  usage(['--trace'], /Missing the executable/);
+  usage(['--bogus', 'p'], /Unknown option "--bogus"/);
+  usage(['--memory', '3', 'p'], /--memory "3"/);
+  usage(['--memory', 'x', 'p'], /--memory "x"/);
+  usage(['--memory'], /--memory ""/);
+});
