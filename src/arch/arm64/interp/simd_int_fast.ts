@@ -12,7 +12,7 @@
  */
 import type { Fields } from '../decode/pattern.js';
 import type { Exec } from './group.js';
-import { FAST_PATHS } from './simd_int_fast_common.js';
+import { FAST_PATHS, zeroBytes } from './simd_int_fast_common.js';
 import { fastWide } from './simd_int_fast_wide.js';
 
 /** A specialised closure for a vector three-same instruction with `bits`-bit lanes, or null. */
@@ -42,6 +42,20 @@ function fastSwar(name: string, f: Fields, bits: number): Exec | null {
   const ones = bits === 8 ? 0xff : 0xffff;
   switch (name) {
     case 'CMEQ':
+      if (bits === 8 && q) {
+        // CMEQ Vd.16B, the string routines' form, unrolled.
+        return (c) => {
+          const v = c.v32;
+          const x0 = v[n]! ^ v[m]!;
+          const x1 = v[n + 1]! ^ v[m + 1]!;
+          const x2 = v[n + 2]! ^ v[m + 2]!;
+          const x3 = v[n + 3]! ^ v[m + 3]!;
+          v[d] = zeroBytes(x0);
+          v[d + 1] = zeroBytes(x1);
+          v[d + 2] = zeroBytes(x2);
+          v[d + 3] = zeroBytes(x3);
+        };
+      }
       return (c) => {
         const v = c.v32;
         for (let i = 0; i < words; i++) {

@@ -16,3 +16,8 @@ export const FAST_PATHS = { enabled: true };
 export function laneView(c: Cpu, bits: number): LaneView {
   return bits === 8 ? c.v8 : bits === 16 ? c.v16 : c.v32;
 }
+
+/** 0xff in each byte of `x` that is zero, 0 elsewhere (a byte is non-zero iff adding 0x7f to its low 7 bits, or its top bit, sets bit 7). */
+export function zeroBytes(x: number): number {
+  return Math.imul((((((x & 0x7f7f_7f7f) + 0x7f7f_7f7f) | x) & 0x8080_8080) ^ 0x8080_8080) >>> 7, 0xff);
+}

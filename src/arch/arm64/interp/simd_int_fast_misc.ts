@@ -5,7 +5,7 @@
  */
 import type { Fields } from '../decode/pattern.js';
 import type { Exec } from './group.js';
-import { FAST_PATHS, FPSR_QC, laneView as view } from './simd_int_fast_common.js';
+import { FAST_PATHS, FPSR_QC, laneView as view, zeroBytes } from './simd_int_fast_common.js';
 
 const SCRATCH = new Uint32Array(16);
 
@@ -89,6 +89,20 @@ function swarMisc(name: string, f: Fields, bits: number): Exec | null {
   const ones = bits === 8 ? 0xff : 0xffff;
   switch (name) {
     case 'CMEQ_z':
+      if (bits === 8 && q) {
+        // CMEQ Vd.16B, Vn.16B, #0 (strlen's null-byte test), unrolled.
+        return (c) => {
+          const v = c.v32;
+          const x0 = v[n]!;
+          const x1 = v[n + 1]!;
+          const x2 = v[n + 2]!;
+          const x3 = v[n + 3]!;
+          v[d] = zeroBytes(x0);
+          v[d + 1] = zeroBytes(x1);
+          v[d + 2] = zeroBytes(x2);
+          v[d + 3] = zeroBytes(x3);
+        };
+      }
       return (c) => {
         const v = c.v32;
         for (let i = 0; i < words; i++) {
