@@ -75,6 +75,19 @@ const F64 = new Float64Array(SCR);
 const F32 = new Float32Array(SCR, 0, 1);
 const U32 = new Uint32Array(SCR);
 
+/** Rounding to an integral double by FPRounding (RN RP RM RZ RA); NaN stays NaN. */
+const ROUND_TO_INT: readonly ((x: number) => number)[] = [
+  (x) => {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
+  Math.ceil,
+  Math.floor,
+  Math.trunc,
+  // x + 0.5 is exact below 2^52; from there on every double is an integer.
+  (x) => (!(Math.abs(x) < 4503599627370496) ? x : x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5)),
+];
+
 /** FCVT*S/U: S or D to a W or X register, with `rounding` (-1: FPCR) and fixed-point fbits. */
 function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean): Factory {
   return (f) => {
@@ -88,7 +101,8 @@ function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean):
     const d = dstZr(f.rd!);
     const isize = wide ? 64 : 32;
     const lim = wide ? 2 ** 63 : 2 ** 31;
-    const fast = rnd === RZ && fbits === 0;
+    const fast = fbits === 0;
+    const roundFn = ROUND_TO_INT[rnd]!;
     return (c) => {
       const st = c.state;
       const fpcr = st.fpcr;
@@ -96,7 +110,7 @@ function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean):
       const x = c.x32;
       if (fast && (fpcr & FPCR_FZ) === 0) {
         const val = dbl ? f64(v[4 * n]!, v[4 * n + 1]!) : f32(v[4 * n]!);
-        const t = Math.trunc(val);
+        const t = roundFn(val);
         if (unsigned ? t >= 0 && t < 2 * lim : t >= -lim && t < lim) {
           if (t !== val) st.fpsr |= FPSR_IXC;
           if (!wide) {
