@@ -181,8 +181,13 @@ export function clearRest(c: Cpu, d: number, clear: Clear, bits: number): void {
     c.v32[4 * d + 2] = 0;
     c.v32[4 * d + 3] = 0;
   } else if (clear === Clear.ALL) {
-    const v = c.v8;
-    for (let i = bits >>> 3; i < 16; i++) v[16 * d + i] = 0;
+    if (bits === 0) {
+      const v = c.v32;
+      v[4 * d] = v[4 * d + 1] = v[4 * d + 2] = v[4 * d + 3] = 0;
+    } else {
+      const v = c.v8;
+      for (let i = bits >>> 3; i < 16; i++) v[16 * d + i] = 0;
+    }
   }
 }
 
