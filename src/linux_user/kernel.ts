@@ -13,7 +13,7 @@ import { translateInsn } from '../arch/arm64/interp/index.js';
 import { XenonError } from '../lib/errors.js';
 import { AddressSpace } from './address_space.js';
 import { parseElf } from './elf.js';
-import { E } from './errno.js';
+import { E, hostErrno } from './errno.js';
 import { FdTable, HostFile, Blocked } from './files.js';
 import { FrameAllocator } from './frames.js';
 import { buildStack, loadSegments, MMAP_TOP } from './loader.js';
@@ -99,6 +99,7 @@ export class Kernel {
     const fds = new FdTable();
     for (let fd = 0; fd < 3; fd++) fds.install(new HostFile(fd, `/dev/fd/${fd}`, fd === 0 ? 0 : 1, false), false, fd);
     const p = new Process({ pid, parent: null, as, ownsAs: true, fds, cwd: process.cwd(), exe: path.resolve(exe) });
+    p.umask = hostUmask();
     const t = new Thread({ tid: pid, proc: p, bus: this.bus, code: this.code });
     const image = loadSegments(as, elf);
     const sp = buildStack(as, { argv, envp, execfn: exe, image, phnum: elf.phnum, uid: hostId('uid'), gid: hostId('gid') });
@@ -185,7 +186,13 @@ export class Kernel {
   private syscall(t: Thread): void {
     const nr = t.cpu.x32[16]!; // X8
     const d = SYSCALLS.get(nr);
-    const r = d === undefined ? -E.NOSYS : d.fn(this, t);
+    let r;
+    try {
+      r = d === undefined ? -E.NOSYS : d.fn(this, t);
+    } catch (e) {
+      // A host call that failed outside a handler's own checks: the guest gets its errno, the host survives.
+      r = hostErrno(e);
+    }
     if (this.trace) {
       const args = Array.from({ length: d?.argc ?? 6 }, (_, i) => '0x' + t.cpu.x64[i]!.toString(16)).join(', ');
       const shown = r === NO_RETURN ? '?' : typeof r === 'number' ? (r < 0 ? `-1 errno=${-r}` : '0x' + r.toString(16)) : '<blocked>';
@@ -401,6 +408,13 @@ export class Kernel {
     t.clearChildTid = 0;
     return 0;
   }
+}
+
+/** The host's umask, which a process started from the shell inherits. */
+function hostUmask(): number {
+  const m = process.umask(0o022);
+  process.umask(m);
+  return m;
 }
 
 function hostId(which: 'uid' | 'gid'): number {

@@ -58,8 +58,11 @@ function openat(_k: Kernel, t: Thread): SysResult {
   const mode = u32(t, 3) & 0o7777 & ~t.proc.umask;
   let fd: number;
   try {
+    // The host's own umask would apply on top of the guest's: fix the mode of a file we create.
+    const creating = (flags & O_CREAT) !== 0 && !fs.existsSync(p);
     // O_PATH descriptors only name a file: open it read-only (a directory or a file we may read).
     fd = fs.openSync(p, hostOpenFlags(flags & O_PATH ? O_DIRECTORY & flags : flags), mode);
+    if (creating) fs.fchmodSync(fd, mode);
   } catch (e) {
     return hostErrno(e);
   }
@@ -285,7 +288,12 @@ function utimensat(_k: Kernel, t: Thread): SysResult {
     const b = copyFromGuest(t.proc.as, u64(t, 2), 32);
     if (b === null) return -E.FAULT;
     const dv = new DataView(b.buffer);
-    const st = p !== null ? fs.statSync(p) : null;
+    let st: fs.Stats | null = null;
+    try {
+      st = p !== null ? fs.statSync(p) : target !== undefined && target.hostFd >= 0 ? fs.fstatSync(target.hostFd) : null;
+    } catch (e) {
+      return hostErrno(e);
+    }
     const one = (i: number, old: number): number => {
       const nsec = Number(dv.getBigInt64(16 * i + 8, true));
       if (nsec === 0x3fffffff) return now; // UTIME_NOW
@@ -343,7 +351,11 @@ export const FS_SYSCALLS: readonly SyscallDef[] = [
   def(61, 'getdents64', 3, getdents64),
   def(78, 'readlinkat', 4, readlinkat),
   def(35, 'unlinkat', 3, simple(1, 0, (p, t) => (i32(t, 2) & AT_REMOVEDIR ? fs.rmdirSync(p) : fs.unlinkSync(p)))),
-  def(34, 'mkdirat', 3, simple(1, 0, (p, t) => fs.mkdirSync(p, u32(t, 2) & 0o7777 & ~t.proc.umask))),
+  def(34, 'mkdirat', 3, simple(1, 0, (p, t) => {
+    const mode = u32(t, 2) & 0o7777 & ~t.proc.umask;
+    fs.mkdirSync(p, mode);
+    fs.chmodSync(p, mode);
+  })),
   def(38, 'renameat', 4, renameat(null)),
   def(276, 'renameat2', 5, renameat(4)),
   def(48, 'faccessat', 3, faccessat),
