@@ -3,7 +3,8 @@
  */
 import { parseArgs } from 'node:util';
 import { translateInsn } from '../../src/arch/arm64/interp/index.js';
-import { formatMismatch } from './compare.js';
+import { disassemble, formatMismatch } from './compare.js';
+import { realCases } from './realcode.js';
 import { undefCheck } from './undef.js';
 import { appendCorpus, loadCorpus } from './corpus.js';
 import { allPatterns, generateCase, generateMixedCase, wordsCase, type PatternInfo } from './gen.js';
@@ -13,7 +14,7 @@ import { missingTools } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
 
 const USAGE = `usage: fuzz_cli [--count N] [--seed S] [--group G[,G]] [--pattern P[,P]] [--index I]
-                [--words HEX[,HEX...]] [--max-len L] [--mix] [--corpus] [--undef] [--save | --save-all [--note TEXT]]
+                [--words HEX[,HEX...]] [--from-elf PATH] [--max-len L] [--mix] [--corpus] [--undef] [--save | --save-all [--note TEXT]]
                 [--max-report K] [--list]`;
 
 function main(): number {
@@ -27,6 +28,7 @@ function main(): number {
       words: { type: 'string' },
       'max-len': { type: 'string' },
       mix: { type: 'boolean' },
+      'from-elf': { type: 'string' },
       corpus: { type: 'boolean' },
       undef: { type: 'boolean' },
       save: { type: 'boolean' },
@@ -63,6 +65,16 @@ function main(): number {
   if (a.corpus) {
     cases = loadCorpus();
     groupOf = () => 'corpus';
+  } else if (a['from-elf'] !== undefined) {
+    const r = realCases(a['from-elf'], seed, a.count !== undefined ? count : 1_000_000);
+    if (r.unknown.length > 0) {
+      const dis = disassemble(r.unknown);
+      console.log(`diff: ${r.unknown.length} distinct words of ${a['from-elf']} are UNDEFINED on our side:`);
+      r.unknown.slice(0, 200).forEach((w, i) => console.log(`  ${(w >>> 0).toString(16).padStart(8, '0')}  ${dis[i]}`));
+    }
+    cases = r.cases;
+    const groupByName = new Map(allPatterns().map((p) => [p.pattern.name, p.group]));
+    groupOf = (tc) => groupByName.get(translateInsn(tc.words[0]!).name) ?? 'misc';
   } else if (a.words !== undefined) {
     const words = a.words.split(',').map((h) => parseInt(h.trim(), 16) >>> 0);
     cases = Array.from({ length: count }, (_, i) => wordsCase(words, seed, i));
@@ -156,6 +168,8 @@ const SELF = `node ${process.argv[1] ?? 'dist/tests/diff/fuzz_cli.js'}`;
 function repro(tc: TestCase): string {
   const m = /seed (\d+) pattern (\S+) case (\d+)/.exec(tc.label);
   if (m) return `${SELF} --seed ${m[1]} --pattern ${m[2]} --index ${m[3]}`;
+  const y = /seed (\d+) real ([0-9a-f]{8})/.exec(tc.label);
+  if (y) return `${SELF} --words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')} (fixed up from ${y[2]}; the state differs)`;
   const x = /seed (\d+) mix case (\d+)/.exec(tc.label);
   if (x) return `${SELF} --seed ${x[1]} --mix --index ${x[2]} (with the same --group/--pattern selection)`;
   return `${SELF} --words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')}`;

@@ -46,6 +46,10 @@ export function beyondOurs(asm: string, word: number): string | null {
   if (/^sqrdml[as]h/.test(mn)) return 'RDM';
   if (/^[su]dot/.test(mn)) return 'DotProd';
   if (/^ldapur?/.test(mn)) return 'RCPC';
+  // Seen in glibc's ifunc variants, chosen only when HWCAP says so: SVE, MOPS, MTE.
+  if (/^(cnt[bhwd]|ptrue|while\w+|rdvl|addvl)$/.test(mn) || /\b[zp]\d{1,2}\b/.test(ops)) return 'SVE';
+  if (/^(cpy|set)[fpme]/.test(mn)) return 'MOPS';
+  if (/^(irg|gmi|addg|subg|subps?|ldg|stg|st2g|stzg|stz2g|ldgm|stgm|stzgm|stgp)$/.test(mn) || /^dc (gva|gzva|igvac|igsw|cgvac|cgdvac)/.test(asm)) return 'MTE';
   if (/^f(mlal|mlsl)/.test(mn)) return 'FHM';
   if (/^(aes|sha1|sha256|sha512|sm3|sm4)/.test(mn) || (/^pmull2?$/.test(mn) && ops.includes('.1q'))) return 'Crypto';
   // Half-precision arithmetic: FP instructions on H registers or .4h/.8h lanes, except the v8.0 conversions.
