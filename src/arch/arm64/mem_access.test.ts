@@ -78,6 +78,19 @@ test('unaligned and page-crossing accesses assemble bytes from both pages', () =
   assert.deepEqual([...x], [0x03020100, 0x07060504]);
 });
 
+test('a word-aligned 8-byte access in the last 4 bytes of a page reaches the next virtual page', () => {
+  const { cpu, map, ram } = rig();
+  map(0x4, 0x10_0000 + 0x1000);
+  map(0x5, 0x10_0000 + 0x5000); // the next virtual page is elsewhere in RAM
+  cpu.read8(0x4000); // fill the TLB for the first page
+  cpu.write8(0x4000, 0);
+  cpu.write64(0x4ffc, Uint32Array.of(0x11111111, 0x22222222), 0);
+  assert.deepEqual([ram[0x1ffc], ram[0x5000], ram[0x2000]], [0x11, 0x22, 0]);
+  const x = new Uint32Array(2);
+  cpu.read64(0x4ffc, x, 0);
+  assert.deepEqual([...x], [0x11111111, 0x22222222]);
+});
+
 test('a page-crossing store that faults on its second page writes nothing', () => {
   const r = rig();
   const { map, ram } = r;

@@ -112,18 +112,17 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Loads 64 bits into dst[di] (low half) and dst[di + 1] (high half). */
   read64(va: number, dst: Uint32Array, di: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK)) {
+    // Word alignment does not keep an 8-byte access inside the page: test the page end first.
+    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
       const off = va + this.rAdd[i]!;
       if ((off & 3) === 0) {
         dst[di] = this.ramU32[off >>> 2]!;
         dst[di + 1] = this.ramU32[(off >>> 2) + 1]!;
-        return;
-      }
-      if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      } else {
         dst[di] = this.ramDv.getUint32(off, true);
         dst[di + 1] = this.ramDv.getUint32(off + 4, true);
-        return;
       }
+      return;
     }
     // Read both halves before writing either, so a fault on the second leaves dst untouched.
     const lo = this.slowRead(va, 4);
@@ -175,18 +174,16 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Stores src[si] (low half) and src[si + 1] (high half) as one 64-bit value. */
   write64(va: number, src: Uint32Array, si: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK)) {
+    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
       const off = va + this.wAdd[i]!;
       if ((off & 3) === 0) {
         this.ramU32[off >>> 2] = src[si]!;
         this.ramU32[(off >>> 2) + 1] = src[si + 1]!;
-        return;
-      }
-      if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      } else {
         this.ramDv.setUint32(off, src[si]!, true);
         this.ramDv.setUint32(off + 4, src[si + 1]!, true);
-        return;
       }
+      return;
     }
     const lo = src[si]!;
     const hi = src[si + 1]!;
