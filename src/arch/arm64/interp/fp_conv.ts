@@ -32,13 +32,9 @@ function intToFp(unsigned: boolean, fixed: boolean): Factory {
       const r = fixedToFp(fmt, val, fbits, fpcr, fpcrRounding(fpcr), st);
       writeScalar(v, d, Number(r & 0xffffffffn), Number(r >> 32n), dbl);
     };
-    if (fbits !== 0) {
-      return (c) => {
-        const st = c.state;
-        slow(c.v32, readInt(c.x32, n, wide, unsigned), st, st.fpcr);
-      };
-    }
-    // An integer below 2^53 is exact in a double; single precision rounds once from there (RN only).
+    const scale = 2 ** -fbits;
+    // An integer below 2^53 is exact in a double, and so is its scaling by 2^-fbits (fbits <= 64);
+    // single precision rounds once from there (RN only).
     return (c) => {
       const st = c.state;
       const fpcr = st.fpcr;
@@ -53,19 +49,20 @@ function intToFp(unsigned: boolean, fixed: boolean): Factory {
         }
         x = h * 0x1_0000_0000 + raw;
       }
+      x *= scale;
       if (dbl) {
         F64[0] = x;
         writeScalar(c.v32, d, U32[0]!, U32[1]!, true);
         return;
       }
-      if (fpcrRounding(fpcr) === 0 || Math.abs(x) < 0x1000000) {
+      if (fpcrRounding(fpcr) === 0 || (fbits === 0 && Math.abs(x) < 0x1000000)) {
         const r = Math.fround(x);
         if (r !== x) st.fpsr |= FPSR_IXC;
         F32[0] = r;
         writeScalar(c.v32, d, U32[0]!, 0, false);
         return;
       }
-      slow(c.v32, BigInt(x), st, fpcr);
+      slow(c.v32, readInt(c.x32, n, wide, unsigned), st, fpcr);
     };
   };
 }
