@@ -108,9 +108,7 @@ test('unallocated single-register encodings are UNDEFINED (LDRSW to 32 bits, PRF
 
 test(
   'LDR/STR X at a word-aligned address in the last 4 bytes of a page reach the next virtual page, not the next RAM page',
-  // Fails since f4e24d4 (mem_access.ts: the 4-aligned 8-byte fast path does not check for a page crossing);
-  // it broke glibc's string functions in the e2e tests. Remove the todo once mem_access.ts is fixed.
-  { todo: 'mem_access.ts read64/write64 fast path crosses into the next RAM page' },
+  // Regression: f4e24d4's 4-aligned 8-byte fast path crossed into the next RAM page (broke glibc's string functions).
   async () => {
     const { Cpu } = await import('../cpu.js');
     const ram = new ArrayBuffer(0x40000);
