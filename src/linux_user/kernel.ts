@@ -128,8 +128,8 @@ export class Kernel {
       let earliest = Infinity;
       for (const t of this.threads) {
         if (t.exited) continue;
-        if (t.wait !== null && this.hasDeliverable(t)) this.interrupt(t);
-        if (t.pending.length > 0) this.deliverPending(t);
+        if (t.wait !== null && t.wait.opts.uninterruptible !== true && this.hasDeliverable(t)) this.interrupt(t);
+        if (t.pending.length > 0 && t.wait === null) this.deliverPending(t);
         if (t.exited) continue;
         const w = t.wait;
         if (w !== null) {
@@ -186,6 +186,7 @@ export class Kernel {
   private syscall(t: Thread): void {
     const nr = t.cpu.x32[16]!; // X8
     const d = SYSCALLS.get(nr);
+    const args = this.trace ? Array.from({ length: d?.argc ?? 6 }, (_, i) => '0x' + t.cpu.x64[i]!.toString(16)).join(', ') : '';
     let r;
     try {
       r = d === undefined ? -E.NOSYS : d.fn(this, t);
@@ -194,7 +195,6 @@ export class Kernel {
       r = hostErrno(e);
     }
     if (this.trace) {
-      const args = Array.from({ length: d?.argc ?? 6 }, (_, i) => '0x' + t.cpu.x64[i]!.toString(16)).join(', ');
       const shown = r === NO_RETURN ? '?' : typeof r === 'number' ? (r < 0 ? `-1 errno=${-r}` : '0x' + r.toString(16)) : '<blocked>';
       this.log(`${t.proc.pid} ${d?.name ?? `syscall_${nr}`}(${args}) = ${shown}`);
     }

@@ -343,7 +343,38 @@ function onFd(op: (fd: number, t: Thread) => void): SyscallDef['fn'] {
   };
 }
 
+/** struct statfs for 64-bit arm64 (asm-generic statfs.h with 8-byte words), 120 bytes. */
+function statfsBytes(st: fs.StatsFs): Uint8Array {
+  const w = new StructWriter(120);
+  w.u64(0, st.type).u64(8, st.bsize).u64(16, st.blocks).u64(24, st.bfree).u64(32, st.bavail).u64(40, st.files).u64(48, st.ffree);
+  w.u64(64, 255).u64(72, st.bsize);
+  return w.bytes;
+}
+
+function statfs(_k: Kernel, t: Thread): SysResult {
+  const p = pathArg(t, 0, null);
+  if (typeof p === 'number') return p;
+  try {
+    return copyToGuest(t.proc.as, u64(t, 1), statfsBytes(fs.statfsSync(p))) ? 0 : -E.FAULT;
+  } catch (e) {
+    return hostErrno(e);
+  }
+}
+
+function fstatfs(_k: Kernel, t: Thread): SysResult {
+  const f = t.proc.fds.get(i32(t, 0));
+  if (f === undefined) return -E.BADF;
+  const p = f instanceof HostFile ? f.path : '/';
+  try {
+    return copyToGuest(t.proc.as, u64(t, 1), statfsBytes(fs.statfsSync(p))) ? 0 : -E.FAULT;
+  } catch (e) {
+    return hostErrno(e);
+  }
+}
+
 export const FS_SYSCALLS: readonly SyscallDef[] = [
+  def(43, 'statfs', 2, statfs),
+  def(44, 'fstatfs', 2, fstatfs),
   def(56, 'openat', 4, openat),
   def(80, 'fstat', 2, fstat),
   def(79, 'newfstatat', 4, newfstatat),

@@ -56,7 +56,8 @@ function clone(k: Kernel, t: Thread): SysResult {
   k.addThread(child);
   if (flags & CLONE_VFORK) {
     proc.vforkPending = true;
-    return new Blocked(() => !proc.vforkPending, { onReady: () => pid });
+    // Linux's vfork wait is not interrupted by signals: they act once the child has let go.
+    return new Blocked(() => !proc.vforkPending, { onReady: () => pid, uninterruptible: true });
   }
   return pid;
 }
