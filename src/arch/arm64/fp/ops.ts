@@ -195,6 +195,19 @@ export function fromInt(unsigned: boolean, fbits: number): Un {
   });
 }
 
+/** Rounding to an integral double by FPRounding (RN RP RM RZ RA); NaN stays NaN. */
+export const ROUND_TO_INT: readonly ((x: number) => number)[] = [
+  (x) => {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
+  Math.ceil,
+  Math.floor,
+  Math.trunc,
+  // x + 0.5 is exact below 2^52; from there on every double is an integer.
+  (x) => (!(Math.abs(x) < 4503599627370496) ? x : x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5)),
+];
+
 export function fmtOf(double: boolean): FpFormat {
   return double ? FMT_D : FMT_S;
 }

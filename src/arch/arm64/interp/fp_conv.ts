@@ -10,6 +10,7 @@ import { fixedToFp, fpToFixed } from '../fp/convert.js';
 import { FMT_D, FMT_S } from '../fp/format.js';
 import { FPCR_FZ, FPSR_IXC, fpcrRounding, RA, RZ } from '../fp/fpcr.js';
 import { f32, f64, join64 } from '../fp/lanes.js';
+import { ROUND_TO_INT } from '../fp/ops.js';
 
 /** Reads W[n] or X[n] as a signed or unsigned bigint. */
 function readInt(x: Uint32Array, n: number, wide: boolean, unsigned: boolean): bigint {
@@ -71,19 +72,6 @@ const SCR = new ArrayBuffer(8);
 const F64 = new Float64Array(SCR);
 const F32 = new Float32Array(SCR, 0, 1);
 const U32 = new Uint32Array(SCR);
-
-/** Rounding to an integral double by FPRounding (RN RP RM RZ RA); NaN stays NaN. */
-const ROUND_TO_INT: readonly ((x: number) => number)[] = [
-  (x) => {
-    const r = Math.round(x);
-    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  },
-  Math.ceil,
-  Math.floor,
-  Math.trunc,
-  // x + 0.5 is exact below 2^52; from there on every double is an integer.
-  (x) => (!(Math.abs(x) < 4503599627370496) ? x : x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5)),
-];
 
 /** FCVT*S/U: S or D to a W or X register, with `rounding` (-1: FPCR) and fixed-point fbits. */
 function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean): Factory {

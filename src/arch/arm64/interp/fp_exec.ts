@@ -11,8 +11,8 @@ import { FPCR_SLOW } from '../fp/fpcr.js';
 
 /** The scratch result register: closures fill it, then commit() writes it whole. */
 export const T = new Uint32Array(4);
-const TF32 = new Float32Array(T.buffer);
-const TF64 = new Float64Array(T.buffer);
+export const TF32 = new Float32Array(T.buffer);
+export const TF64 = new Float64Array(T.buffer);
 
 /** Writes T's first `words` words to V[d] and zeroes the rest. */
 export function commit(v: Uint32Array, d: number, words: number): void {

@@ -5,6 +5,7 @@
 import { FP2, FPFIX } from '../decode/simd_fp.js';
 import type { Factory } from './group.js';
 import { unLanes } from './fp_exec.js';
+import { fromIntLanes, toIntLanes } from './simd_fp_cvt.js';
 import * as ops from '../fp/ops.js';
 import type { Un } from '../fp/lanes.js';
 import { fpConvert } from '../fp/convert.js';
@@ -152,16 +153,27 @@ function fcvtlExact(dbl: boolean, base: number, d: number, from: FpFormat, to: F
   };
 }
 
+/** Conversions between FP and integer lanes, with the fast closures of simd_fp_cvt.ts. */
+function convert(op: Un, dir: 'toInt' | 'fromInt', rounding: number, unsigned: boolean, fbits: number, scalar: boolean): Factory {
+  return (f) => {
+    const dbl = f.sz === 1;
+    const lanes = scalar ? 1 : vecLanes(f.q!, dbl);
+    if (lanes === 0) return null;
+    return dir === 'toInt'
+      ? toIntLanes(op, rounding, unsigned, fbits, dbl, lanes, f.rd!, f.rn!)
+      : fromIntLanes(op, unsigned, fbits, dbl, lanes, f.rd!, f.rn!);
+  };
+}
+
 /** SCVTF/UCVTF/FCVTZS/FCVTZU with #fbits: immh:immb encodes 2*esize - fbits. */
 function fixed(name: string, dbl: boolean, scalar: boolean): Factory {
   return (f) => {
-    const lanes = scalar ? 1 : vecLanes(f.q!, dbl);
-    if (lanes === 0) return null;
     const imm = (dbl ? 64 : 32) + (f.ih! << 3) + f.immb!;
     const fbits = (dbl ? 128 : 64) - imm;
     const unsigned = name === 'UCVTF' || name === 'FCVTZU';
-    const op = name.endsWith('CVTF') ? ops.fromInt(unsigned, fbits) : ops.toInt(RZ, unsigned, fbits);
-    return unLanes(op, dbl, lanes, f.rd!, f.rn!);
+    const toInt = !name.endsWith('CVTF');
+    const op = toInt ? ops.toInt(RZ, unsigned, fbits) : ops.fromInt(unsigned, fbits);
+    return convert(op, toInt ? 'toInt' : 'fromInt', RZ, unsigned, fbits, scalar)({ ...f, sz: dbl ? 1 : 0 }, 0);
   };
 }
 
@@ -180,8 +192,14 @@ for (const [n, , , , sc] of FP2) {
   }
   const op = miscOp(n)!;
   const singleOnly = n === 'URECPE' || n === 'URSQRTE';
-  MISC_HANDLERS[`${base}_v${suf}`] = misc(op, false, singleOnly);
-  if (sc) MISC_HANDLERS[`${base}_s${suf}`] = misc(op, true, singleOnly);
+  const cvt = /^FCVT([NPMZA])([SU])$/.exec(n);
+  const conv = cvt !== null ? { rounding: ROUND[cvt[1]!]!, unsigned: cvt[2] === 'U' } : null;
+  const make = (scalar: boolean): Factory =>
+    conv !== null ? convert(op, 'toInt', conv.rounding, conv.unsigned, 0, scalar)
+      : n === 'SCVTF' || n === 'UCVTF' ? convert(op, 'fromInt', RZ, n === 'UCVTF', 0, scalar)
+        : misc(op, scalar, singleOnly);
+  MISC_HANDLERS[`${base}_v${suf}`] = make(false);
+  if (sc) MISC_HANDLERS[`${base}_s${suf}`] = make(true);
 }
 MISC_HANDLERS.FRECPX_s = misc(ops.RECPX, true, false);
 for (const [n] of FPFIX) {
