@@ -1,46 +1,8 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { flatMachine } from '../../../../tests/harness/flat_machine.js';
-import { EC, ecOf } from '../exit.js';
+import { checkInsnRow, checkUndefinedInsn, type InsnRow } from '../../../../tests/harness/insn_rows.js';
 
 // Expected values were produced by running each instruction under qemu-aarch64-static 7.2 (Debian 12).
 
-/** [assembly, encoding, inputs, NZCV in, registers QEMU changed, NZCV out]; registers not listed must keep their inputs. */
-type Row = readonly [string, number, Readonly<Record<string, bigint>>, number, Readonly<Record<string, bigint>>, number];
-
-function slotOf(name: string): number {
-  return name === 'sp' ? 31 : Number(name.slice(1));
-}
-
-/** Runs one instruction followed by SVC #0 from a zeroed register file (SP = 0x10000) and compares every register. */
-function checkRow([asm, word, inputs, nzcvIn, changed, nzcvOut]: Row): void {
-  test(`${asm} matches qemu-aarch64`, () => {
-    const m = flatMachine();
-    const want = new Array<bigint>(32).fill(0n);
-    want[31] = 0x10000n;
-    for (const [r, v] of Object.entries(inputs)) want[slotOf(r)] = v;
-    want.forEach((v, slot) => m.cpu.state.setX(slot, v));
-    m.cpu.state.nzcv = nzcvIn << 28;
-    m.load([word, 0xd4000001]);
-    assert.equal(m.run().kind, 'svc');
-    for (const [r, v] of Object.entries(changed)) want[slotOf(r)] = v;
-    want.forEach((v, slot) => assert.equal(m.cpu.state.getX(slot), v, `${slot === 31 ? 'sp' : 'x' + slot}`));
-    assert.equal(m.cpu.state.nzcv >>> 28, nzcvOut, 'nzcv');
-  });
-}
-
-function checkUndefined(name: string, word: number): void {
-  test(`${name} (0x${word.toString(16)}) is UNDEFINED, as under qemu-aarch64`, () => {
-    const m = flatMachine();
-    m.load([word, 0xd4000001]);
-    const exit = m.run();
-    assert.equal(exit.kind, 'exception');
-    assert.equal(exit.kind === 'exception' && ecOf(exit.esr), EC.UNKNOWN);
-    assert.equal(m.cpu.state.pc, 0x1000);
-  });
-}
-
-const ROWS: readonly Row[] = [
+const ROWS: readonly InsnRow[] = [
   // asm, word, inputs, nzcv in, expected changed registers, nzcv out (from qemu-aarch64-static 7.2)
   ['and x0, x1, #0xff00ff00ff00ff00', 0x92089c20, { x1: 0x123456789abcdef0n }, 0x0, { x0: 0x120056009a00de00n }, 0x0],
   ['orr w0, wzr, #0x55555555', 0x3200f3e0, { x0: 0xffffffffffffffffn }, 0x0, { x0: 0x55555555n }, 0x0],
@@ -76,12 +38,12 @@ const ROWS: readonly Row[] = [
   ['extr w0, w1, w2, #31', 0x13827c20, { x1: 0x1n, x2: 0x80000000n }, 0x0, { x0: 0x3n }, 0x0],
 ];
 
-ROWS.forEach(checkRow);
+ROWS.forEach(checkInsnRow);
 
 // Reserved encodings, each checked to raise SIGILL under qemu-aarch64.
-checkUndefined('AND (immediate) with sf = 0 and N = 1', 0x12400020);
-checkUndefined('ORR (immediate) with an all-ones element', 0xb240fc20);
-checkUndefined('ORR (immediate) with N = 0 and imms = 111111 (no element size)', 0xb200fc20);
-checkUndefined('SBFM with sf = 1 and N = 0', 0x93000020);
-checkUndefined('UBFM 32-bit with immr >= 32', 0x53200020);
-checkUndefined('EXTR 32-bit with imms >= 32', 0x13808020);
+checkUndefinedInsn('AND (immediate) with sf = 0 and N = 1', 0x12400020);
+checkUndefinedInsn('ORR (immediate) with an all-ones element', 0xb240fc20);
+checkUndefinedInsn('ORR (immediate) with N = 0 and imms = 111111 (no element size)', 0xb200fc20);
+checkUndefinedInsn('SBFM with sf = 1 and N = 0', 0x93000020);
+checkUndefinedInsn('UBFM 32-bit with immr >= 32', 0x53200020);
+checkUndefinedInsn('EXTR 32-bit with imms >= 32', 0x13808020);

@@ -1,46 +1,8 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { flatMachine } from '../../../../tests/harness/flat_machine.js';
-import { EC, ecOf } from '../exit.js';
+import { checkInsnRow, checkUndefinedInsn, type InsnRow } from '../../../../tests/harness/insn_rows.js';
 
 // Expected values were produced by running each instruction under qemu-aarch64-static 7.2 (Debian 12).
 
-/** [assembly, encoding, inputs, NZCV in, registers QEMU changed, NZCV out]; registers not listed must keep their inputs. */
-type Row = readonly [string, number, Readonly<Record<string, bigint>>, number, Readonly<Record<string, bigint>>, number];
-
-function slotOf(name: string): number {
-  return name === 'sp' ? 31 : Number(name.slice(1));
-}
-
-/** Runs one instruction followed by SVC #0 from a zeroed register file (SP = 0x10000) and compares every register. */
-function checkRow([asm, word, inputs, nzcvIn, changed, nzcvOut]: Row): void {
-  test(`${asm} matches qemu-aarch64`, () => {
-    const m = flatMachine();
-    const want = new Array<bigint>(32).fill(0n);
-    want[31] = 0x10000n;
-    for (const [r, v] of Object.entries(inputs)) want[slotOf(r)] = v;
-    want.forEach((v, slot) => m.cpu.state.setX(slot, v));
-    m.cpu.state.nzcv = nzcvIn << 28;
-    m.load([word, 0xd4000001]);
-    assert.equal(m.run().kind, 'svc');
-    for (const [r, v] of Object.entries(changed)) want[slotOf(r)] = v;
-    want.forEach((v, slot) => assert.equal(m.cpu.state.getX(slot), v, `${slot === 31 ? 'sp' : 'x' + slot}`));
-    assert.equal(m.cpu.state.nzcv >>> 28, nzcvOut, 'nzcv');
-  });
-}
-
-function checkUndefined(name: string, word: number): void {
-  test(`${name} (0x${word.toString(16)}) is UNDEFINED, as under qemu-aarch64`, () => {
-    const m = flatMachine();
-    m.load([word, 0xd4000001]);
-    const exit = m.run();
-    assert.equal(exit.kind, 'exception');
-    assert.equal(exit.kind === 'exception' && ecOf(exit.esr), EC.UNKNOWN);
-    assert.equal(m.cpu.state.pc, 0x1000);
-  });
-}
-
-const ROWS: readonly Row[] = [
+const ROWS: readonly InsnRow[] = [
   // asm, word, inputs, nzcv in, expected changed registers, nzcv out (from qemu-aarch64-static 7.2)
   ['mov x0, x1', 0xaa0103e0, { x1: 0xfedcba9876543210n }, 0x0, { x0: 0xfedcba9876543210n }, 0x0],
   ['mov w0, w1', 0x2a0103e0, { x0: 0xffffffffffffffffn, x1: 0xfedcba9876543210n }, 0x0, { x0: 0x76543210n }, 0x0],
@@ -150,18 +112,18 @@ const ROWS: readonly Row[] = [
   ['umulh x0, x1, x2', 0x9bc27c20, { x1: 0xcccccccccccccccdn, x2: 0x2bdc545d6b4b87n }, 0x0, { x0: 0x2316a9e455d605n }, 0x0],
 ];
 
-ROWS.forEach(checkRow);
+ROWS.forEach(checkInsnRow);
 
 // Unallocated encodings, each checked to raise SIGILL under qemu-aarch64.
-checkUndefined('ADD (shifted register) with shift ROR', 0x8bc20020);
-checkUndefined('ADD (shifted register) 32-bit with amount 32', 0x0b028020);
-checkUndefined('ADD (extended register) with shift 5', 0x8b227420);
-checkUndefined('ADD (extended register) with opt = 01', 0x8b626020);
-checkUndefined('REV with sf = 0 and opc = 11', 0x5ac00c20);
-checkUndefined('CRC32X with sf = 0', 0x1ac24c20);
-checkUndefined('CRC32B with sf = 1', 0x9ac24020);
-checkUndefined('CSEL with op2 = 10', 0x9a820820);
-checkUndefined('SMULH with o0 = 1', 0x9b428020);
-checkUndefined('3-source with op31 = 010 and sf = 0', 0x1b420020);
-checkUndefined('1-source opcode 000110', 0xdac01820);
-checkUndefined('2-source opcode 000001', 0x1ac20420);
+checkUndefinedInsn('ADD (shifted register) with shift ROR', 0x8bc20020);
+checkUndefinedInsn('ADD (shifted register) 32-bit with amount 32', 0x0b028020);
+checkUndefinedInsn('ADD (extended register) with shift 5', 0x8b227420);
+checkUndefinedInsn('ADD (extended register) with opt = 01', 0x8b626020);
+checkUndefinedInsn('REV with sf = 0 and opc = 11', 0x5ac00c20);
+checkUndefinedInsn('CRC32X with sf = 0', 0x1ac24c20);
+checkUndefinedInsn('CRC32B with sf = 1', 0x9ac24020);
+checkUndefinedInsn('CSEL with op2 = 10', 0x9a820820);
+checkUndefinedInsn('SMULH with o0 = 1', 0x9b428020);
+checkUndefinedInsn('3-source with op31 = 010 and sf = 0', 0x1b420020);
+checkUndefinedInsn('1-source opcode 000110', 0xdac01820);
+checkUndefinedInsn('2-source opcode 000001', 0x1ac20420);
