@@ -14,7 +14,7 @@ import { loadCorpus } from './corpus.js';
 import { allPatterns, generateCase, generateMixedCase } from './gen.js';
 import { knownReason } from './known.js';
 import { missingTools, repoRoot } from './qemu.js';
-import { realCases } from './realcode.js';
+import { realCases, realSequences } from './realcode.js';
 import { runBoth, type CaseResult } from './session.js';
 import { beyondOurs, undefCheck } from './undef.js';
 import type { TestCase } from './layout.js';
@@ -87,10 +87,10 @@ test(`diff: encodings our decoder rejects raise SIGILL under QEMU, or belong to 
 const BUSYBOX = process.env['XENON_BUSYBOX'] ?? join(missing === null ? repoRoot() : '.', '.cache', 'busybox', 'bin', 'busybox');
 const skipReal = skip !== false ? skip : existsSync(BUSYBOX) ? false : `no busybox at ${BUSYBOX} (tools/fetch_busybox.sh)`;
 
-test(`diff: a sample of busybox's instruction words matches QEMU; the words we lack are SVE, MOPS or MTE (seed ${SEED})`, { skip: skipReal }, () => {
+test(`diff: a sample of busybox's instruction words and straight runs matches QEMU; the words we lack are SVE, MOPS or MTE (seed ${SEED})`, { skip: skipReal }, () => {
   const r = realCases(BUSYBOX, SEED, PER_GROUP * 5);
   const dis = r.unknown.length > 0 ? disassemble(r.unknown) : [];
   const gaps = r.unknown.map((w, i) => ({ w, asm: dis[i]! })).filter((x) => beyondOurs(x.asm, x.w) === null);
   assert.deepEqual(gaps.map((x) => `${(x.w >>> 0).toString(16).padStart(8, '0')} ${x.asm}`), [], 'busybox words our decoder calls UNDEFINED');
-  check(runBoth(r.cases));
+  check(runBoth([...r.cases, ...realSequences(BUSYBOX, SEED, PER_GROUP * 3, 6)]));
 });

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { translateInsn } from '../../src/arch/arm64/interp/index.js';
 import { disassemble, formatMismatch } from './compare.js';
-import { realCases } from './realcode.js';
+import { realCases, realSequences } from './realcode.js';
 import { undefCheck } from './undef.js';
 import { appendCorpus, loadCorpus } from './corpus.js';
 import { allPatterns, generateCase, generateMixedCase, wordsCase, type PatternInfo } from './gen.js';
@@ -72,7 +72,8 @@ function main(): number {
       console.log(`diff: ${r.unknown.length} distinct words of ${a['from-elf']} are UNDEFINED on our side:`);
       r.unknown.slice(0, 200).forEach((w, i) => console.log(`  ${(w >>> 0).toString(16).padStart(8, '0')}  ${dis[i]}`));
     }
-    cases = r.cases;
+    // With --mix: runs of consecutive instructions instead of single words.
+    cases = a.mix ? realSequences(a['from-elf'], seed, count, maxLen + 3) : r.cases;
     const groupByName = new Map(allPatterns().map((p) => [p.pattern.name, p.group]));
     groupOf = (tc) => groupByName.get(translateInsn(tc.words[0]!).name) ?? 'misc';
   } else if (a.words !== undefined) {

@@ -165,7 +165,7 @@ int main(void) {
     if (sigsetjmp(back, 1) == 0) {
       /* No exclusive monitor state may leak from the previous case (our side starts each case clear). */
       __asm__ volatile("clrex" ::: "memory");
-      alarm(5);
+      alarm(1);
       raise(SIGUSR1);
       die("harness: returned from the start signal\n");
     }

@@ -22,7 +22,7 @@ import {
 /** RAM layout: the code page at offset 0, the data region after it. */
 const CODE_OFF = 0;
 const DATA_OFF = CODE_SIZE;
-/** Instructions before we call it an endless loop (QEMU's side has a 5 s alarm). */
+/** Instructions before we call it an endless loop (QEMU's side has a 1 s alarm). */
 const BUDGET = 100_000;
 
 const u64 = (n: number): bigint => BigInt.asUintN(64, BigInt(n));
