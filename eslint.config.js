@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 import { layering } from './tools/lint/layering.js';
 
-const CORE = ['src/lib/**/*.ts', 'src/arch/**/*.ts', 'src/platform/**/*.ts'];
+const CORE = ['src/lib/**/*.ts', 'src/arch/**/*.ts', 'src/platform/**/*.ts', 'src/host/common/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**'] },
