@@ -12,7 +12,8 @@ import { fpMinMax } from './compare.js';
 import { fpRoundInt } from './convert.js';
 import { FMT_D, FMT_S } from './format.js';
 import type { FpFormat } from './format.js';
-import { MAX, MIN, roundInt } from './ops.js';
+import { MAX, MIN, RECPE, RSQRTE, roundInt } from './ops.js';
+import { fpRecipEstimate, fpRSqrtEstimate } from './estimate.js';
 import type { FpStatus } from './fpcr.js';
 
 const F64 = new Float64Array(1);
@@ -99,3 +100,20 @@ for (const [mode, name] of [[0, 'N'], [1, 'P'], [2, 'M'], [3, 'Z'], [4, 'A']] as
   const op = roundInt(mode, name === 'N');
   check(`frint${name}`, 2, k1(op.ks!), k1(op.kd!), (f, a, _b, _c, st) => fpRoundInt(f, a, 0, mode, name === 'N', st));
 }
+
+test('FRECPE/FRSQRTE single-precision shortcuts agree with the exact core on every exponent', () => {
+  const r = prng(0xe57);
+  for (let i = 0; i < 6000; i++) {
+    const a = (Math.floor(r() * 2) << 31 | (i % 256) << 23 | Math.floor(r() * 0x800000)) >>> 0;
+    for (const fpcr of [0, 1 << 24, 3 << 22]) {
+      const s1 = { fpsr: 0 };
+      const s2 = { fpsr: 0 };
+      assert.equal(RECPE.s(a, fpcr, s1), Number(fpRecipEstimate(FMT_S, BigInt(a), fpcr, s2)), `frecpe ${a.toString(16)}`);
+      assert.equal(s1.fpsr, s2.fpsr);
+      const s3 = { fpsr: 0 };
+      const s4 = { fpsr: 0 };
+      assert.equal(RSQRTE.s(a, fpcr, s3), Number(fpRSqrtEstimate(FMT_S, BigInt(a), fpcr, s4)), `frsqrte ${a.toString(16)}`);
+      assert.equal(s3.fpsr, s4.fpsr);
+    }
+  }
+});

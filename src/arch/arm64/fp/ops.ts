@@ -5,7 +5,7 @@
 import { fpMul, fpMulAdd, fpAdd, fpStepFused, negBits } from './arith.js';
 import { CMP_EQ, CMP_GE, CMP_GT, fpCompareCond, fpMinMax } from './compare.js';
 import { fixedToFp, fpRoundInt, fpToFixed } from './convert.js';
-import { fpRecipEstimate, fpRecpX, fpRSqrtEstimate } from './estimate.js';
+import { fpRecipEstimate, fpRecpX, fpRSqrtEstimate, recipEstimate, recipSqrtEstimate } from './estimate.js';
 import { FPCR_FZ, FPSR_IXC, fpcrRounding, RM, RN, RP, RZ } from './fpcr.js';
 import type { FpStatus } from './fpcr.js';
 import { FMT_D, FMT_S } from './format.js';
@@ -60,8 +60,24 @@ export const MAX: Bin = minMax(true, false);
 export const MIN: Bin = minMax(false, false);
 export const MAXNM: Bin = minMax(true, true);
 export const MINNM: Bin = minMax(false, true);
-export const RECPS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, false, fpcr, st));
-export const RSQRTS: Bin = slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, true, fpcr, st));
+/**
+ * FRECPS is the fused 2 - x*y and FRSQRTS (3 - x*y) / 2: the FMA kernels answer when the product is
+ * ordinary (Inf * 0, which these define as 2 and 1.5, and exact zeros go to the core); halving is
+ * exact while the result stays clear of the denormal range.
+ */
+export const RECPS: Bin = withK(
+  slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, false, fpcr, st)),
+  (x, y, st) => FMA.ks!(2, -x, y, st),
+  (x, y, st) => FMA.kd!(2, -x, y, st),
+);
+export const RSQRTS: Bin = withK(
+  slowBin((fmt, a, b, fpcr, st) => fpStepFused(fmt, a, b, true, fpcr, st)),
+  (x, y, st) => halve(FMA.ks!(3, -x, y, st), 2 ** -124),
+  (x, y, st) => halve(FMA.kd!(3, -x, y, st), 2 ** -1020),
+);
+function halve(r: number, min: number): number {
+  return Math.abs(r) >= min ? r / 2 : NaN;
+}
 
 function allOnes(fmt: FpFormat, t: boolean): bigint {
   return t ? (1n << BigInt(fmt.n)) - 1n : 0n;
@@ -177,8 +193,36 @@ function roundKernel(rounding: number, exact: boolean): (x: number, st: FpStatus
   };
 }
 
-export const RECPE: Un = slowUn(fpRecipEstimate);
-export const RSQRTE: Un = slowUn(fpRSqrtEstimate);
+/**
+ * FRECPE/FRSQRTE: single-precision normal operands whose estimate is a normal number go straight
+ * through the 8-bit table algorithms on the bits; everything else (denormals, zeros, infinities,
+ * NaNs, FZ cases, double precision) takes the core.
+ */
+const RECPE_SLOW = slowUn(fpRecipEstimate);
+const RSQRTE_SLOW = slowUn(fpRSqrtEstimate);
+export const RECPE: Un = {
+  s: (a, fpcr, st) => {
+    const exp = (a >>> 23) & 0xff;
+    if (exp > 2 && exp < 252) {
+      const est = recipEstimate(256 | ((a >>> 15) & 0xff));
+      return ((a & 0x80000000) | ((253 - exp) << 23) | ((est & 0xff) << 15)) >>> 0;
+    }
+    return RECPE_SLOW.s(a, fpcr, st);
+  },
+  d: RECPE_SLOW.d,
+};
+export const RSQRTE: Un = {
+  s: (a, fpcr, st) => {
+    const exp = (a >>> 23) & 0xff;
+    if (a >>> 31 === 0 && exp !== 0 && exp !== 0xff) {
+      const scaled = (exp & 1) === 0 ? 256 | ((a >>> 15) & 0xff) : 128 | ((a >>> 16) & 0x7f);
+      const est = recipSqrtEstimate(scaled);
+      return ((((380 - exp) >> 1) << 23) | ((est & 0xff) << 15)) >>> 0;
+    }
+    return RSQRTE_SLOW.s(a, fpcr, st);
+  },
+  d: RSQRTE_SLOW.d,
+};
 export const RECPX: Un = slowUn(fpRecpX);
 
 /** FCVT*S/U and fixed-point FCVTZ*, same-size lanes: `rounding` -1 means FPCR's mode. */
