@@ -30,7 +30,7 @@ export const O_PATH = 0o10000000;
 export class Blocked {
   constructor(
     readonly ready: () => boolean,
-    readonly opts: { deadline?: number; onReady?: () => number; onTimeout?: () => number; uninterruptible?: boolean } = {},
+    readonly opts: { deadline?: number; onReady?: () => number; onTimeout?: () => number; uninterruptible?: boolean; noRestart?: boolean } = {},
   ) {}
   get deadline(): number {
     return this.opts.deadline ?? Infinity;

@@ -163,7 +163,7 @@ export class Kernel {
   /** A signal arrived for a thread blocked in a system call: the call fails with EINTR or, under SA_RESTART, is issued again. */
   private interrupt(t: Thread): void {
     const info = t.pending[this.deliverable(t)]!;
-    const restart = (t.proc.sigactions[info.signo]!.flags & SA_RESTART) !== 0;
+    const restart = (t.proc.sigactions[info.signo]!.flags & SA_RESTART) !== 0 && t.wait!.opts.noRestart !== true;
     t.wait = null;
     if (restart) t.cpu.state.pc -= 4;
     else setResult(t, -E.INTR);
@@ -264,7 +264,14 @@ export class Kernel {
     for (;;) {
       if (t.exited) return;
       const i = this.deliverable(t);
-      if (i < 0) return;
+      if (i < 0) {
+        // rt_sigsuspend returned without running a handler: its temporary mask goes.
+        if (t.savedSigmask !== null && t.wait === null) {
+          t.sigmask = t.savedSigmask;
+          t.savedSigmask = null;
+        }
+        return;
+      }
       const info = t.pending.splice(i, 1)[0]!;
       const sig = info.signo;
       const act = t.proc.sigactions[sig]!;

@@ -43,6 +43,8 @@ export class Thread {
   clearChildTid = 0;
   wait: Blocked | null = null;
   sigmask = 0n;
+  /** The mask to put back once rt_sigsuspend's temporary one has done its job (Linux's saved_sigmask). */
+  savedSigmask: bigint | null = null;
   exited = false;
   /** Signals sent to this thread but not yet acted on. */
   pending: SigInfo[] = [];

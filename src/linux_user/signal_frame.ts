@@ -54,7 +54,8 @@ export function setupSignalFrame(t: Thread, act: SigAction, info: SigInfo): bool
     f.setUint32(20, info.uid ?? 0, true);
   }
   const uc = SIGINFO_SIZE;
-  f.setBigUint64(uc + UC_SIGMASK, t.sigmask, true);
+  f.setBigUint64(uc + UC_SIGMASK, t.savedSigmask ?? t.sigmask, true);
+  t.savedSigmask = null;
   const sc = uc + UC_MCONTEXT;
   if (info.addr !== undefined) f.setBigUint64(sc, BigInt(info.addr), true);
   for (let r = 0; r < 31; r++) f.setBigUint64(sc + SC_REGS + 8 * r, s.getX(r), true);

@@ -59,6 +59,23 @@ function rtSigprocmask(_k: Kernel, t: Thread): SysResult {
   return 0;
 }
 
+/** rt_sigsuspend: wait under a temporary mask until a signal acts; always fails with EINTR. */
+function rtSigsuspend(k: Kernel, t: Thread): SysResult {
+  if (u64(t, 1) !== 8) return -E.INVAL;
+  const b = copyFromGuest(t.proc.as, u64(t, 0), 8);
+  if (b === null) return -E.FAULT;
+  t.savedSigmask = t.sigmask;
+  t.sigmask = new DataView(b.buffer).getBigUint64(0, true) & UNBLOCKABLE;
+  return new Blocked(() => k.hasDeliverable(t), { onReady: () => -E.INTR, noRestart: true });
+}
+
+function rtSigpending(_k: Kernel, t: Thread): SysResult {
+  let set = 0n;
+  for (const i of t.pending) set |= 1n << BigInt(i.signo - 1);
+  set &= t.sigmask;
+  return copyToGuest(t.proc.as, u64(t, 0), new StructWriter(8).u64(0, set).bytes) ? 0 : -E.FAULT;
+}
+
 function kill(k: Kernel, t: Thread): SysResult {
   const pid = i32(t, 0);
   const sig = i32(t, 1);
@@ -162,6 +179,8 @@ export const SIGNAL_TIME_SYSCALLS: readonly SyscallDef[] = [
   def(134, 'rt_sigaction', 4, rtSigaction),
   def(135, 'rt_sigprocmask', 4, rtSigprocmask),
   def(132, 'sigaltstack', 2, sigaltstack),
+  def(133, 'rt_sigsuspend', 2, rtSigsuspend),
+  def(136, 'rt_sigpending', 2, rtSigpending),
   def(129, 'kill', 2, kill),
   def(131, 'tgkill', 3, (k, t) => tgkill(k, t, i32(t, 1), i32(t, 2))),
   def(130, 'tkill', 2, (k, t) => tgkill(k, t, i32(t, 0), i32(t, 1))),
