@@ -20,6 +20,11 @@ interface Region {
 export class MmioBus implements PhysicalBus {
   readonly ram: ArrayBuffer | SharedArrayBuffer;
   readonly ramBase: number;
+  /**
+   * Index of the vCPU whose accesses the bus is carrying now. Devices with per-CPU banks (the GICv2
+   * CPU interface and banked distributor registers) read it; the board sets it before running a vCPU.
+   */
+  cpuIndex = 0;
   private readonly regions: Region[] = [];
 
   constructor(ram: ArrayBuffer | SharedArrayBuffer, ramBase: number) {
