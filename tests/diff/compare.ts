@@ -60,7 +60,8 @@ function sameAddr(a: bigint, b: bigint): boolean {
 }
 
 /**
- * The stop: signal and PC exact, with four exceptions where QEMU 7.2, or our number representation, differs from hardware:
+ * The stop: signal and PC exact, with four exceptions where QEMU 7.2, or our number
+ * representation, differs from hardware:
  * - fetch faults at tagged or non-canonical addresses (see sameAddr);
  * - a branch to a misaligned, unmapped address: hardware takes the PC alignment fault (SIGBUS, as
  *   we do), QEMU the translation fault (SIGSEGV);
