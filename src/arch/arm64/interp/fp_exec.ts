@@ -7,7 +7,28 @@
 import type { Exec } from './group.js';
 import type { Bin, Tern, Un } from '../fp/lanes.js';
 import { R64 } from '../fp/lanes.js';
-import { FPCR_SLOW } from '../fp/fpcr.js';
+import { FPCR_FZ, FPCR_RMODE_SHIFT, FPCR_SLOW } from '../fp/fpcr.js';
+
+/**
+ * The kernels run under RN. With FPCR.FZ they still apply when no operand is a denormal (flushing
+ * would change it and raise IDC): they already leave every possibly-tiny result to the core.
+ */
+const FPCR_RMODE = 3 << FPCR_RMODE_SHIFT;
+const MIN_S = 1.1754943508222875e-38;
+const MIN_D = 2.2250738585072014e-308;
+
+function den(x: number, min: number): boolean {
+  return x !== 0 && Math.abs(x) < min;
+}
+function ok1(fpcr: number, x: number, min: number): boolean {
+  return (fpcr & FPCR_SLOW) === 0 || ((fpcr & FPCR_FZ) !== 0 && !den(x, min));
+}
+function ok2(fpcr: number, x: number, y: number, min: number): boolean {
+  return (fpcr & FPCR_SLOW) === 0 || ((fpcr & FPCR_FZ) !== 0 && !den(x, min) && !den(y, min));
+}
+function ok3(fpcr: number, z: number, x: number, y: number, min: number): boolean {
+  return (fpcr & FPCR_SLOW) === 0 || ((fpcr & FPCR_FZ) !== 0 && !den(z, min) && !den(x, min) && !den(y, min));
+}
 
 /** The scratch result register: closures fill it, then commit() writes it whole. */
 export const T = new Uint32Array(4);
@@ -33,11 +54,15 @@ export function binLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: num
     const fm = 2 * m;
     return (c) => {
       const st = c.state;
-      if ((st.fpcr & FPCR_SLOW) === 0) {
+      const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
         const vf = c.vf64;
         let i = 0;
         for (; i < lanes; i++) {
-          const r = k(vf[fn + i]!, vf[fm + i]!, st);
+          const x = vf[fn + i]!;
+          const y = vf[fm + i]!;
+          if (!ok2(fpcr, x, y, MIN_D)) break;
+          const r = k(x, y, st);
           if (r !== r) break;
           TF64[i] = r;
         }
@@ -55,9 +80,12 @@ export function binLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: num
   if (lanes === 1) {
     return (c) => {
       const st = c.state;
-      if ((st.fpcr & FPCR_SLOW) === 0) {
+      const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
         const vf = c.vf32;
-        const r = k(vf[fn]!, vf[fm]!, st);
+        const x = vf[fn]!;
+        const y = vf[fm]!;
+        const r = ok2(fpcr, x, y, MIN_S) ? k(x, y, st) : NaN;
         if (r === r) {
           const v = c.v32;
           vf[fd] = r;
@@ -72,11 +100,15 @@ export function binLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: num
   }
   return (c) => {
     const st = c.state;
-    if ((st.fpcr & FPCR_SLOW) === 0) {
+    const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
       const vf = c.vf32;
       let i = 0;
       for (; i < lanes; i++) {
-        const r = k(vf[fn + i]!, vf[fm + i]!, st);
+        const x = vf[fn + i]!;
+        const y = vf[fm + i]!;
+        if (!ok2(fpcr, x, y, MIN_S)) break;
+        const r = k(x, y, st);
         if (r !== r) break;
         TF32[i] = r;
       }
@@ -136,15 +168,19 @@ export function binElem(op: Bin, dbl: boolean, lanes: number, d: number, n: numb
   const w = dbl ? 2 : 4;
   const fn = w * n;
   const em = w * m + idx;
+  const min = dbl ? MIN_D : MIN_S;
   return (c) => {
     const st = c.state;
-    if ((st.fpcr & FPCR_SLOW) === 0) {
+    const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
       const vf = dbl ? c.vf64 : c.vf32;
       const tf = dbl ? TF64 : TF32;
       const e = vf[em]!;
       let i = 0;
       for (; i < lanes; i++) {
-        const r = k(vf[fn + i]!, e, st);
+        const x = vf[fn + i]!;
+        if (!ok2(fpcr, x, e, min)) break;
+        const r = k(x, e, st);
         if (r !== r) break;
         tf[i] = r;
       }
@@ -194,19 +230,25 @@ export function ternLanes(op: Tern, dbl: boolean, lanes: number, d: number, n: n
   const k = dbl ? op.kd : op.ks;
   if (k === undefined) return slow;
   const w = dbl ? 2 : 4; // elements per register in the float view
+  const min = dbl ? MIN_D : MIN_S;
   const fd = w * d;
   const fn = w * n;
   const fm = w * m;
   const byElem = idx >= 0;
   return (c) => {
     const st = c.state;
-    if ((st.fpcr & FPCR_SLOW) === 0) {
+    const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
       const vf = dbl ? c.vf64 : c.vf32;
       const tf = dbl ? TF64 : TF32;
       const e = byElem ? vf[fm + idx]! : 0;
       let i = 0;
       for (; i < lanes; i++) {
-        const r = k(vf[fd + i]!, vf[fn + i]!, byElem ? e : vf[fm + i]!, st);
+        const z = vf[fd + i]!;
+        const x = vf[fn + i]!;
+        const y = byElem ? e : vf[fm + i]!;
+        if (!ok3(fpcr, z, x, y, min)) break;
+        const r = k(z, x, y, st);
         if (r !== r) break;
         tf[i] = r;
       }
@@ -260,9 +302,13 @@ export function tern3(op: Tern, dbl: boolean, d: number, a: number, n: number, m
   if (dbl) {
     return (c) => {
       const st = c.state;
-      if ((st.fpcr & FPCR_SLOW) === 0) {
+      const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
         const vf = c.vf64;
-        const r = k(vf[2 * a]!, vf[2 * n]!, vf[2 * m]!, st);
+        const z = vf[2 * a]!;
+        const x = vf[2 * n]!;
+        const y = vf[2 * m]!;
+        const r = ok3(fpcr, z, x, y, MIN_D) ? k(z, x, y, st) : NaN;
         if (r === r) {
           vf[2 * d] = r;
           vf[2 * d + 1] = 0;
@@ -274,9 +320,13 @@ export function tern3(op: Tern, dbl: boolean, d: number, a: number, n: number, m
   }
   return (c) => {
     const st = c.state;
-    if ((st.fpcr & FPCR_SLOW) === 0) {
+    const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
       const vf = c.vf32;
-      const r = k(vf[4 * a]!, vf[4 * n]!, vf[4 * m]!, st);
+      const z = vf[4 * a]!;
+      const x = vf[4 * n]!;
+      const y = vf[4 * m]!;
+      const r = ok3(fpcr, z, x, y, MIN_S) ? k(z, x, y, st) : NaN;
       if (r === r) {
         const v = c.v32;
         vf[4 * d] = r;
@@ -323,11 +373,14 @@ export function unLanes(op: Un, dbl: boolean, lanes: number, d: number, n: numbe
     const fn = 2 * n;
     return (c) => {
       const st = c.state;
-      if ((st.fpcr & FPCR_SLOW) === 0) {
+      const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
         const vf = c.vf64;
         let i = 0;
         for (; i < lanes; i++) {
-          const r = k(vf[fn + i]!, st);
+          const x = vf[fn + i]!;
+          if (!ok1(fpcr, x, MIN_D)) break;
+          const r = k(x, st);
           if (r !== r) break;
           TF64[i] = r;
         }
@@ -342,11 +395,14 @@ export function unLanes(op: Un, dbl: boolean, lanes: number, d: number, n: numbe
   const fn = 4 * n;
   return (c) => {
     const st = c.state;
-    if ((st.fpcr & FPCR_SLOW) === 0) {
+    const fpcr = st.fpcr;
+      if ((fpcr & FPCR_RMODE) === 0) {
       const vf = c.vf32;
       let i = 0;
       for (; i < lanes; i++) {
-        const r = k(vf[fn + i]!, st);
+        const x = vf[fn + i]!;
+        if (!ok1(fpcr, x, MIN_S)) break;
+        const r = k(x, st);
         if (r !== r) break;
         TF32[i] = r;
       }
