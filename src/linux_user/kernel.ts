@@ -125,7 +125,7 @@ export class Kernel {
   run(): GuestExit {
     while (this.result === null) {
       let ran = false;
-      let earliest = Infinity;
+      let earliest = this.fireTimers();
       for (const t of this.threads) {
         if (t.exited) continue;
         if (t.wait !== null && t.wait.opts.uninterruptible !== true && this.hasDeliverable(t)) this.interrupt(t);
@@ -158,6 +158,29 @@ export class Kernel {
       }
     }
     return this.result;
+  }
+
+  /** Processes with an armed ITIMER_REAL (setitimer). */
+  readonly timers = new Set<Process>();
+
+  /** Sends SIGALRM for expired timers; returns when the next one is due. */
+  private fireTimers(): number {
+    if (this.timers.size === 0) return Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const p of this.timers) {
+      if (p.zombie) {
+        this.timers.delete(p);
+        continue;
+      }
+      if (p.alarmAt <= now) {
+        this.signalProcess(p, SIG.ALRM, { signo: SIG.ALRM, code: 0x80 }); // SI_KERNEL
+        p.alarmAt = p.alarmIntervalMs > 0 ? now + p.alarmIntervalMs : Infinity;
+        if (p.alarmAt === Infinity) this.timers.delete(p);
+      }
+      next = Math.min(next, p.alarmAt);
+    }
+    return next;
   }
 
   /** A signal arrived for a thread blocked in a system call: the call fails with EINTR or, under SA_RESTART, is issued again. */
@@ -275,6 +298,7 @@ export class Kernel {
       const info = t.pending.splice(i, 1)[0]!;
       const sig = info.signo;
       const act = t.proc.sigactions[sig]!;
+      if (this.trace) this.log(`${t.proc.pid} --- signal ${sig} (code ${info.code}) handler=0x${act.handler.toString(16)}`);
       const sync = (info as { sync?: boolean }).sync === true;
       const blocked = (t.sigmask & (1n << BigInt(sig - 1))) !== 0n;
       if (sig === SIG.KILL || act.handler === SIG_DFL || (sync && (blocked || act.handler === SIG_IGN))) {

@@ -114,6 +114,9 @@ export class Process {
   readonly startMs = performance.now();
   /** Instructions retired by threads that already exited, for CPU-time accounting. */
   icountDone = 0;
+  /** ITIMER_REAL: when SIGALRM is due (performance.now() ms, Infinity when disarmed) and its reload interval. */
+  alarmAt = Infinity;
+  alarmIntervalMs = 0;
 
   constructor(o: { pid: number; parent: Process | null; as: AddressSpace; ownsAs: boolean; fds: FdTable; cwd: string; exe: string }) {
     this.pid = o.pid;

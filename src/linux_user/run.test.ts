@@ -126,6 +126,13 @@ test('run-elf sighandler: guest signal handlers, masks, SIGSEGV recovery and SIG
   assertSame(xenon(exe, []), qemu(exe, []));
 });
 
+test('run-elf alarm: SIGALRM from setitimer interrupts pause() and a busy loop, then kills like QEMU', opts, () => {
+  const exe = compile('alarm');
+  const ours = xenon(exe, []);
+  assertSame(ours, qemu(exe, []));
+  assert.equal(ours.signal, 'SIGALRM');
+});
+
 for (const how of ['segv', 'abort', 'term']) {
   test(`run-elf signals ${how}: the host process dies of the guest's signal like QEMU`, opts, () => {
     const exe = compile('signals');

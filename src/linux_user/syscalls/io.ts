@@ -297,7 +297,8 @@ function ppoll(_k: Kernel, t: Thread): SysResult {
     deadline = performance.now() + Number(ts.getBigInt64(0, true)) * 1000 + Number(ts.getBigInt64(8, true)) / 1e6;
     if (deadline <= performance.now()) return finish();
   }
-  return new Blocked(() => scan() > 0, { deadline, onReady: finish, onTimeout: finish });
+  // Like Linux (ERESTARTNOHAND), a handled signal ends ppoll with EINTR even under SA_RESTART.
+  return new Blocked(() => scan() > 0, { deadline, onReady: finish, onTimeout: finish, noRestart: true });
 }
 
 /** pselect6: every descriptor asked about is reported ready (files and terminals do not block here). */

@@ -149,7 +149,7 @@ function getTimespec(t: Thread, va: number): bigint | number {
 
 function sleepFor(ns: bigint): SysResult {
   const deadline = performance.now() + Number(ns) / 1e6;
-  return new Blocked(() => false, { deadline, onTimeout: () => 0 });
+  return new Blocked(() => false, { deadline, onTimeout: () => 0, noRestart: true });
 }
 
 function clockNanosleep(_k: Kernel, t: Thread): SysResult {
@@ -174,7 +174,44 @@ function rtSigreturn(k: Kernel, t: Thread): SysResult {
   return NO_RETURN;
 }
 
+/** struct itimerval {it_interval, it_value} as timevals, for ITIMER_REAL. */
+function itimerBytes(k: Kernel, t: Thread): Uint8Array {
+  const p = t.proc;
+  const left = p.alarmAt === Infinity ? 0 : Math.max(1, Math.round((p.alarmAt - performance.now()) * 1000));
+  const iv = Math.round(p.alarmIntervalMs * 1000);
+  void k;
+  return new StructWriter(32).u64(0, Math.floor(iv / 1e6)).u64(8, iv % 1e6).u64(16, Math.floor(left / 1e6)).u64(24, left % 1e6).bytes;
+}
+
+function setitimer(k: Kernel, t: Thread): SysResult {
+  const which = i32(t, 0);
+  if (which < 0 || which > 2) return -E.INVAL;
+  if (which !== 0) return -E.NOSYS; // ITIMER_VIRTUAL/ITIMER_PROF: no CPU-time timers
+  let next: DataView | null = null;
+  if (u64(t, 1) !== 0) {
+    const b = copyFromGuest(t.proc.as, u64(t, 1), 32);
+    if (b === null) return -E.FAULT;
+    next = new DataView(b.buffer);
+  }
+  if (u64(t, 2) !== 0 && !copyToGuest(t.proc.as, u64(t, 2), itimerBytes(k, t))) return -E.FAULT;
+  if (next !== null) {
+    const ms = (o: number): number => Number(next!.getBigInt64(o, true)) * 1000 + Number(next!.getBigInt64(o + 8, true)) / 1000;
+    const value = ms(16);
+    const p = t.proc;
+    p.alarmIntervalMs = ms(0);
+    p.alarmAt = value > 0 ? performance.now() + value : Infinity;
+    if (p.alarmAt !== Infinity) k.timers.add(p);
+    else k.timers.delete(p);
+  }
+  return 0;
+}
+
 export const SIGNAL_TIME_SYSCALLS: readonly SyscallDef[] = [
+  def(103, 'setitimer', 3, setitimer),
+  def(102, 'getitimer', 2, (k, t) => {
+    if (i32(t, 0) !== 0) return i32(t, 0) === 1 || i32(t, 0) === 2 ? -E.NOSYS : -E.INVAL;
+    return copyToGuest(t.proc.as, u64(t, 1), itimerBytes(k, t)) ? 0 : -E.FAULT;
+  }),
   def(139, 'rt_sigreturn', 0, rtSigreturn),
   def(134, 'rt_sigaction', 4, rtSigaction),
   def(135, 'rt_sigprocmask', 4, rtSigprocmask),
