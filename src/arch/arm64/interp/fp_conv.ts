@@ -93,8 +93,9 @@ function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean):
       const fpcr = st.fpcr;
       const v = c.v32;
       const x = c.x32;
-      if (fast && (fpcr & FPCR_FZ) === 0) {
-        const val = dbl ? f64(v[4 * n]!, v[4 * n + 1]!) : f32(v[4 * n]!);
+      const val = dbl ? f64(v[4 * n]!, v[4 * n + 1]!) : f32(v[4 * n]!);
+      // Under FZ a denormal operand is flushed (IDC): leave it to the core.
+      if (fast && ((fpcr & FPCR_FZ) === 0 || !(Math.abs(val) < (dbl ? 2.2250738585072014e-308 : 1.1754943508222875e-38)) || val === 0)) {
         const t = roundFn(val);
         if (unsigned ? t >= 0 && t < 2 * lim : t >= -lim && t < lim) {
           if (t !== val) st.fpsr |= FPSR_IXC;

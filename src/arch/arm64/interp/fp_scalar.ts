@@ -13,7 +13,7 @@ import { fpCompare } from '../fp/compare.js';
 import { fpConvert } from '../fp/convert.js';
 import { FMT_D, FMT_H, FMT_S } from '../fp/format.js';
 import type { FpFormat } from '../fp/format.js';
-import { FPCR_FZ, FPCR_SLOW, FPSR_IXC, fpcrRounding, RA, RM, RN, RP, RZ } from '../fp/fpcr.js';
+import { FPCR_FZ, FPCR_RMODE_SHIFT, FPSR_IXC, fpcrRounding, RA, RM, RN, RP, RZ } from '../fp/fpcr.js';
 import type { Cpu } from '../cpu.js';
 import { join64 } from '../fp/lanes.js';
 
@@ -109,8 +109,8 @@ const FCVT_s: Factory = (f) => {
   if (from === FMT_D && to === FMT_S) {
     return (c) => {
       const st = c.state;
-      if ((st.fpcr & FPCR_SLOW) === 0) {
-        const x = c.vf64[2 * n]!;
+      if ((st.fpcr & FPCR_RMODE) === 0) {
+        const x = c.vf64[2 * n]!; // a denormal double gives a tiny result: the core decides
         const r = Math.fround(x);
         const ar = Math.abs(r);
         if ((ar > MIN_NORMAL_S && ar < Infinity) || x === 0) {
@@ -130,6 +130,12 @@ const FCVT_s: Factory = (f) => {
 };
 
 const MIN_NORMAL_S = 1.1754943508222875e-38;
+const FPCR_RMODE = 3 << FPCR_RMODE_SHIFT;
+
+/** Zero or normal: unchanged by flush-to-zero. */
+function ordinary(x: number, min: number): boolean {
+  return x === 0 || Math.abs(x) >= min;
+}
 
 /**
  * FCMP/FCMPE/FCCMP/FCCMPE: ordered operands compare as doubles unless flushing could change them;
@@ -142,13 +148,14 @@ function compare(dbl: boolean, n: number, m: number, zero: boolean, signal: bool
     const st = c.state;
     return fpCompare(fmt, readBits(v, n, fmt), zero ? 0n : readBits(v, m, fmt), signal, st.fpcr, st);
   };
+  const min = dbl ? 2.2250738585072014e-308 : MIN_NORMAL_S;
   const ia = dbl ? 2 * n : 4 * n;
   const ib = dbl ? 2 * m : 4 * m;
   return (c) => {
     const vf = dbl ? c.vf64 : c.vf32;
     const a = vf[ia]!;
     const b = zero ? 0 : vf[ib]!;
-    if (a === a && b === b && (c.state.fpcr & FPCR_FZ) === 0) {
+    if (a === a && b === b && ((c.state.fpcr & FPCR_FZ) === 0 || (ordinary(a, min) && ordinary(b, min)))) {
       return a < b ? 0x80000000 : a > b ? 0x20000000 : 0x60000000;
     }
     return exact(c);
