@@ -49,7 +49,7 @@ function fillFromFile(as: AddressSpace, va: number, fd: number, offset: number, 
   return 0;
 }
 
-export function doMmap(k: Kernel, t: Thread): SysResult {
+export function doMmap(_k: Kernel, t: Thread): SysResult {
   const as = t.proc.as;
   const addr = u64(t, 0);
   const len = u64(t, 1);
@@ -88,7 +88,6 @@ export function doMmap(k: Kernel, t: Thread): SysResult {
       return r;
     }
   }
-  void k;
   return vpn * PAGE_SIZE;
 }
 

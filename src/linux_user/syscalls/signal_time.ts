@@ -175,11 +175,10 @@ function rtSigreturn(k: Kernel, t: Thread): SysResult {
 }
 
 /** struct itimerval {it_interval, it_value} as timevals, for ITIMER_REAL. */
-function itimerBytes(k: Kernel, t: Thread): Uint8Array {
+function itimerBytes(t: Thread): Uint8Array {
   const p = t.proc;
   const left = p.alarmAt === Infinity ? 0 : Math.max(1, Math.round((p.alarmAt - performance.now()) * 1000));
   const iv = Math.round(p.alarmIntervalMs * 1000);
-  void k;
   return new StructWriter(32).u64(0, Math.floor(iv / 1e6)).u64(8, iv % 1e6).u64(16, Math.floor(left / 1e6)).u64(24, left % 1e6).bytes;
 }
 
@@ -193,7 +192,7 @@ function setitimer(k: Kernel, t: Thread): SysResult {
     if (b === null) return -E.FAULT;
     next = new DataView(b.buffer);
   }
-  if (u64(t, 2) !== 0 && !copyToGuest(t.proc.as, u64(t, 2), itimerBytes(k, t))) return -E.FAULT;
+  if (u64(t, 2) !== 0 && !copyToGuest(t.proc.as, u64(t, 2), itimerBytes(t))) return -E.FAULT;
   if (next !== null) {
     const ms = (o: number): number => Number(next!.getBigInt64(o, true)) * 1000 + Number(next!.getBigInt64(o + 8, true)) / 1000;
     const value = ms(16);
@@ -208,9 +207,9 @@ function setitimer(k: Kernel, t: Thread): SysResult {
 
 export const SIGNAL_TIME_SYSCALLS: readonly SyscallDef[] = [
   def(103, 'setitimer', 3, setitimer),
-  def(102, 'getitimer', 2, (k, t) => {
+  def(102, 'getitimer', 2, (_k, t) => {
     if (i32(t, 0) !== 0) return i32(t, 0) === 1 || i32(t, 0) === 2 ? -E.NOSYS : -E.INVAL;
-    return copyToGuest(t.proc.as, u64(t, 1), itimerBytes(k, t)) ? 0 : -E.FAULT;
+    return copyToGuest(t.proc.as, u64(t, 1), itimerBytes(t)) ? 0 : -E.FAULT;
   }),
   def(139, 'rt_sigreturn', 0, rtSigreturn),
   def(134, 'rt_sigaction', 4, rtSigaction),
