@@ -190,9 +190,10 @@ function build(rng: Rng, len: number, choose: () => PatternInfo, label: string):
   const words: number[] = [];
   const claimed = new Set<number>();
   for (let i = 0; i < len; i++) {
-    const info = choose();
     let w: number | null = null;
     for (let attempt = 0; attempt < 64 && w === null; attempt++) {
+      // Mixed cases draw another pattern on each attempt (some patterns never yield an encoding: SVC).
+      const info = choose();
       const claims: number[] = [];
       const ctx = { rng, index: i, count: len, state, fixed: info.pattern.mask, claimed, claims };
       const cand = constrain(info, randomEncoding(info.pattern, rng), ctx);
