@@ -45,7 +45,7 @@ const ODD = new Float64Array(1);
 const ODD_U = new Uint32Array(ODD.buffer);
 
 /** Moves an inexact double one ulp towards the discarded error when its last bit is even (round to odd). */
-function toOdd(s: number, err: number): number {
+export function toOdd(s: number, err: number): number {
   ODD[0] = s;
   if ((ODD_U[0]! & 1) === 0) {
     const away = (err > 0) === (s > 0);

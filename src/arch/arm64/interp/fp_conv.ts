@@ -11,6 +11,7 @@ import { FMT_D, FMT_S } from '../fp/format.js';
 import { FPCR_FZ, FPSR_IXC, fpcrRounding, RA, RZ } from '../fp/fpcr.js';
 import { f32, f64, join64 } from '../fp/lanes.js';
 import { ROUND_TO_INT } from '../fp/ops.js';
+import { toOdd } from '../fp/fast.js';
 
 /** Reads W[n] or X[n] as a signed or unsigned bigint. */
 function readInt(x: Uint32Array, n: number, wide: boolean, unsigned: boolean): bigint {
@@ -44,11 +45,21 @@ function intToFp(unsigned: boolean, fixed: boolean): Factory {
       if (wide) {
         const hi = c.x32[2 * n + 1]!;
         const h = unsigned ? hi : hi | 0;
+        const hx = h * 0x1_0000_0000; // exact
+        x = hx + raw;
         if (!(h < 0x200000 && h >= -0x200000)) {
-          slow(c.v32, readInt(c.x32, n, wide, unsigned), st, fpcr);
-          return;
+          // 2^53 and above: the sum rounds once (RN) in double; single precision rounds that to odd
+          // first so that the final rounding is not a double rounding.
+          const err = raw - (x - hx);
+          if (fpcrRounding(fpcr) !== 0) {
+            slow(c.v32, readInt(c.x32, n, wide, unsigned), st, fpcr);
+            return;
+          }
+          if (err !== 0) {
+            st.fpsr |= FPSR_IXC;
+            if (!dbl) x = toOdd(x, err);
+          }
         }
-        x = h * 0x1_0000_0000 + raw;
       }
       x *= scale;
       if (dbl) {
