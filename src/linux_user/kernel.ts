@@ -17,7 +17,8 @@ import { E, hostErrno } from './errno.js';
 import { FdTable, HostFile, Blocked } from './files.js';
 import { FrameAllocator } from './frames.js';
 import { buildStack, loadSegments, MMAP_TOP } from './loader.js';
-import { Process, Thread, TPIDR_EL0_SLOT, type VcpuSlot } from './process.js';
+import { execImage, hostId, hostUmask } from './exec.js';
+import { Process, Thread, type VcpuSlot } from './process.js';
 import { dumpsCore, SIG, SIG_DFL, SIG_IGN, defaultIgnored } from './signals.js';
 import { setupSignalFrame, type SigInfo } from './signal_frame.js';
 import { NO_RETURN, setResult } from './syscalls/args.js';
@@ -328,7 +329,8 @@ export class Kernel {
     this.finishProcess(p, waitStatus);
   }
 
-  private reapThread(t: Thread): void {
+  /** Ends one thread: its futex-cleared TID, its CPU time, its vCPU back to the pool. */
+  reapThread(t: Thread): void {
     t.exited = true;
     t.wait = null;
     t.proc.icountDone += t.cpu.icount - t.icountBase;
@@ -390,66 +392,7 @@ export class Kernel {
 
   /** Replaces the image of `t`'s process (execve); returns a negative errno on failure, 0 on success. */
   exec(t: Thread, exe: string, argv: readonly string[], envp: readonly string[]): number {
-    let bytes: Uint8Array;
-    try {
-      const st = fs.statSync(exe);
-      if (st.isDirectory()) return -E.ACCES;
-      if ((st.mode & 0o111) === 0) return -E.ACCES;
-      bytes = fs.readFileSync(exe);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      return code === 'ENOENT' ? -E.NOENT : code === 'ENOTDIR' ? -E.NOTDIR : -E.ACCES;
-    }
-    let elf;
-    try {
-      elf = parseElf(bytes, exe);
-    } catch {
-      return -E.NOEXEC;
-    }
-    const p = t.proc;
-    const as = new AddressSpace(this.frames, MMAP_TOP);
-    let image;
-    let sp;
-    try {
-      image = loadSegments(as, elf);
-      sp = buildStack(as, { argv, envp, execfn: exe, image, phnum: elf.phnum, uid: hostId('uid'), gid: hostId('gid') });
-    } catch {
-      as.destroy();
-      return -E.NOMEM;
-    }
-    // Point of no return (de_thread, exec_mmap, flush_signal_handlers).
-    for (const o of p.threads) if (o !== t && !o.exited) this.reapThread(o);
-    if (p.ownsAs) p.as.destroy();
-    p.as = as;
-    p.ownsAs = true;
-    p.vforkPending = false;
-    p.exe = path.resolve(p.cwd, exe);
-    p.fds.closeOnExec();
-    for (const a of p.sigactions) if (a.handler !== SIG_IGN) Object.assign(a, { handler: SIG_DFL, flags: 0, mask: 0n, restorer: 0 });
-    t.switchAddressSpace(as);
-    const s = t.cpu.state;
-    s.x32.fill(0);
-    s.v32.fill(0);
-    s.nzcv = 0;
-    s.fpcr = 0;
-    s.fpsr = 0;
-    s.sys[TPIDR_EL0_SLOT] = 0n;
-    s.setX(31, BigInt(sp));
-    s.pc = image.entry;
-    t.clearChildTid = 0;
-    return 0;
+    return execImage(this, t, exe, argv, envp);
   }
-}
 
-/** The host's umask, which a process started from the shell inherits. */
-function hostUmask(): number {
-  const m = process.umask(0o022);
-  process.umask(m);
-  return m;
 }
-
-function hostId(which: 'uid' | 'gid'): number {
-  const f = which === 'uid' ? process.getuid : process.getgid;
-  return f === undefined ? 0 : f.call(process);
-}
-
