@@ -5,10 +5,11 @@ import { BadExecutableError } from '../linux_user/elf.js';
 import { runStaticElf } from '../linux_user/run.js';
 import type { Command } from './cmdtable.js';
 
-const USAGE = 'xenon run-elf [--trace] [--memory MiB] <static-arm64-elf> [args...]';
+const USAGE = 'xenon run-elf [--trace] [--stats] [--memory MiB] <static-arm64-elf> [args...]';
 
 interface RunElfArgs {
   readonly trace: boolean;
+  readonly stats: boolean;
   readonly memoryMiB: number;
   readonly exe: string;
   readonly argv: readonly string[];
@@ -17,6 +18,7 @@ interface RunElfArgs {
 /** Options stop at the executable's name: everything after it belongs to the guest. */
 export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
   let trace = false;
+  let stats = false;
   let memoryMiB = 1024;
   let i = 0;
   for (; i < args.length; i++) {
@@ -27,6 +29,7 @@ export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
     }
     if (!a.startsWith('-') || a === '-') break;
     if (a === '--trace') trace = true;
+    else if (a === '--stats') stats = true;
     else if (a === '--memory' || a.startsWith('--memory=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
       const n = Number(v);
@@ -38,7 +41,7 @@ export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
   }
   const exe = args[i];
   if (exe === undefined) throw new XenonError('USAGE', `Missing the executable; usage: ${USAGE}`);
-  return { trace, memoryMiB, exe, argv: args.slice(i) };
+  return { trace, stats, memoryMiB, exe, argv: args.slice(i) };
 }
 
 function runElf(args: readonly string[]): number {
@@ -47,7 +50,7 @@ function runElf(args: readonly string[]): number {
   const envp = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
   let result;
   try {
-    result = runStaticElf({ exe: a.exe, argv: a.argv, envp, memoryBytes: a.memoryMiB * 1024 * 1024, trace: a.trace });
+    result = runStaticElf({ exe: a.exe, argv: a.argv, envp, memoryBytes: a.memoryMiB * 1024 * 1024, trace: a.trace, stats: a.stats });
   } catch (e) {
     if (e instanceof BadExecutableError) throw new XenonError(e.code, `Cannot run "${a.exe}": ${e.reason}`, { cause: e });
     throw e;
@@ -63,7 +66,8 @@ export const runElfCommand: Command = {
   help: [
     'Runs the program at EL0 with a Linux system-call layer, passing stdin, stdout, stderr and the exit',
     'status through. A program killed by a signal kills xenon with the same signal.',
-    '  --trace        print each system call and fault on stderr',
+    '  --trace        print each system call, signal and fault on stderr',
+    '  --stats        print the guest instruction count and rate on stderr at the end',
     '  --memory MiB   guest RAM shared by all guest processes (default 1024)',
   ].join('\n'),
 };

@@ -63,6 +63,8 @@ export class Kernel {
   /** Futex waiters keyed by the RAM offset of the futex word (shared by every process on this RAM). */
   readonly futexWaiters = new Map<number, FutexWaiter[]>();
   init: Process | null = null;
+  /** Guest instructions retired by every thread of every process (for --stats). */
+  retired = 0;
   /** vCPUs of exited threads, for reuse. */
   private readonly idleVcpus: VcpuSlot[] = [];
   private nextId = process.pid > 1 ? process.pid : 1000;
@@ -197,7 +199,9 @@ export class Kernel {
     const cpu = t.cpu;
     const stop = cpu.icount + SLICE;
     while (!t.exited && t.wait === null && this.result === null && cpu.icount < stop) {
+      const before = cpu.icount;
       const exit = cpu.run(stop - cpu.icount);
+      this.retired += cpu.icount - before;
       if (exit.kind === 'budget') return;
       if (exit.kind === 'svc') this.syscall(t);
       else if (exit.kind === 'wfi' || exit.kind === 'wfe') return;

@@ -2,7 +2,7 @@
  * The runner's entry point: start a program, run it to the end, and make the host process end the
  * way the guest did (exit status, or death by the same signal, as qemu-user does).
  */
-import { Kernel } from './kernel.js';
+import { Kernel, type GuestExit } from './kernel.js';
 import { HOST_SIGNAL_NAMES } from './signals.js';
 
 export interface RunOptions {
@@ -12,13 +12,24 @@ export interface RunOptions {
   readonly envp: readonly string[];
   readonly memoryBytes: number;
   readonly trace: boolean;
+  /** Print the instruction count and rate on stderr at the end. */
+  readonly stats?: boolean;
 }
 
 /** Runs the program; returns its exit status, or never returns when it dies of a signal. */
 export function runStaticElf(o: RunOptions): number {
   const k = new Kernel({ memoryBytes: o.memoryBytes, trace: o.trace });
   k.spawn(o.exe, o.argv, o.envp);
-  const r = k.run();
+  const t0 = performance.now();
+  let r: GuestExit;
+  try {
+    r = k.run();
+  } finally {
+    if (o.stats) {
+      const s = (performance.now() - t0) / 1000;
+      process.stderr.write(`xenon: ${k.retired} guest instructions in ${s.toFixed(3)} s (${(k.retired / s / 1e6).toFixed(1)} M/s)\n`);
+    }
+  }
   if ('status' in r) return r.status;
   return dieOfSignal(r.signal);
 }
