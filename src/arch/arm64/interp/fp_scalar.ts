@@ -6,7 +6,8 @@
 import { FP_SCALAR_PATTERNS } from '../decode/fp_scalar.js';
 import type { Factory, InsnGroup } from './group.js';
 import { conditionHolds } from './alu.js';
-import { binLanes, tern3, unLanes, writeScalar } from './fp_exec.js';
+import { binLanes, unLanes, writeScalar } from './fp_exec.js';
+import { tern3 } from './fp_fused.js';
 import * as ops from '../fp/ops.js';
 import type { Bin, Tern, Un } from '../fp/lanes.js';
 import { fpCompare } from '../fp/compare.js';

@@ -5,7 +5,8 @@
  */
 import { FP3, FPACROSS, FPE, FPPAIR, SIMD_FP_PATTERNS } from '../decode/simd_fp.js';
 import type { Factory, InsnGroup } from './group.js';
-import { binElem, binLanes, ternLanes } from './fp_exec.js';
+import { binElem, binLanes } from './fp_exec.js';
+import { ternLanes } from './fp_fused.js';
 import { pairLanes, reduce4 } from './fp_pairwise.js';
 import * as ops from '../fp/ops.js';
 import type { Bin, Tern } from '../fp/lanes.js';
