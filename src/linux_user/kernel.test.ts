@@ -137,3 +137,16 @@ test('a read from an empty pipe blocks until a writer writes', () => {
   assert.equal(call(k, t, 57, wfd), 0);
   assert.equal(call(k, t, 63, rfd, fdsVa + 100, 10), 0, 'EOF once the writer is closed');
 });
+
+test('--trace prints each system call as name(args) = result, unknown ones by number, and faults with the instruction', () => {
+  const lines: string[] = [];
+  const k = new Kernel({ memoryBytes: 64 << 20, trace: true, traceSink: (l) => lines.push(l) });
+  // getpid(); syscall 999; ldr x0, [x1] with x1 = 8
+  k.spawn(writeTestProgram([movz(8, 172), SVC, movz(8, 999), SVC, movz(1, 8), 0xf9400020]), ['prog'], []);
+  const pid = k.init!.pid;
+  assert.deepEqual(k.run(), { signal: 11 });
+  assert.equal(lines[0], `${pid} getpid() = 0x${pid.toString(16)}`);
+  assert.match(lines[1]!, new RegExp(`^${pid} syscall_999\\(0x[0-9a-f]+, .*\\) = -1 errno=38$`));
+  assert.match(lines[2]!, /fault: pc=0x400014 esr=0x9200000[47] far=0x8 insn=[A-Za-z0-9_]+ \(0xf9400020\) -> signal 11/);
+  assert.match(lines[3]!, /--- signal 11 \(code 1\)/);
+});
