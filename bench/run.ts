@@ -33,7 +33,7 @@ function runXenon(w: Workload): Timing & { insns: number } {
   const r = spawnSync(process.execPath, [XENON_CLI, 'run-elf', '--stats', w.exe, ...w.args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`Benchmark "${w.name}" failed under Xenon: ${r.stderr.slice(0, 2000)}`);
-  const m = /xenon-stats: insns=(\d+)/.exec(r.stderr);
+  const m = /xenon: (\d+) guest instructions/.exec(r.stderr);
   if (m === null) throw new Error(`Benchmark "${w.name}": no instruction count in Xenon's --stats output`);
   return { seconds, stdout: r.stdout, insns: Number(m[1]) };
 }

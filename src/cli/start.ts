@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { XenonError } from '../lib/errors.js';
-import { ensureGuestImages, type PullOptions } from '../images/index.js';
+import type { PullOptions } from '../images/index.js';
 import { runStaticElf } from '../linux_user/run.js';
 import type { Command } from './cmdtable.js';
 
@@ -22,6 +22,7 @@ async function start(args: readonly string[]): Promise<number> {
     ...(values.mirror !== undefined ? { mirror: values.mirror } : {}),
     ...(values.suite !== undefined ? { suite: values.suite } : {}),
   };
+  const { ensureGuestImages } = await import('../images/index.js');
   const images = await ensureGuestImages(opts);
   const bb = images.manifest.packages.find((p) => p.role === 'busybox');
   process.stderr.write(
