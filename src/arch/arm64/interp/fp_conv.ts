@@ -97,7 +97,7 @@ function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean):
     const d = dstZr(f.rd!);
     const isize = wide ? 64 : 32;
     const lim = wide ? 2 ** 63 : 2 ** 31;
-    const fast = fbits === 0;
+    const mul = 2 ** fbits; // scaling by it is exact unless it overflows, which the range test catches
     const roundFn = ROUND_TO_INT[rnd]!;
     return (c) => {
       const st = c.state;
@@ -106,10 +106,11 @@ function fpToInt(unsigned: boolean, rounding: number | 'rmode', fixed: boolean):
       const x = c.x32;
       const val = dbl ? f64(v[4 * n]!, v[4 * n + 1]!) : f32(v[4 * n]!);
       // Under FZ a denormal operand is flushed (IDC): leave it to the core.
-      if (fast && ((fpcr & FPCR_FZ) === 0 || !(Math.abs(val) < (dbl ? 2.2250738585072014e-308 : 1.1754943508222875e-38)) || val === 0)) {
-        const t = roundFn(val);
+      if ((fpcr & FPCR_FZ) === 0 || !(Math.abs(val) < (dbl ? 2.2250738585072014e-308 : 1.1754943508222875e-38)) || val === 0) {
+        const scaled = val * mul;
+        const t = roundFn(scaled);
         if (unsigned ? t >= 0 && t < 2 * lim : t >= -lim && t < lim) {
-          if (t !== val) st.fpsr |= FPSR_IXC;
+          if (t !== scaled) st.fpsr |= FPSR_IXC;
           if (!wide) {
             x[2 * d] = t;
             x[2 * d + 1] = 0;
