@@ -10,6 +10,7 @@ import { VirtMachine, type MachineHost, type VcpuFactoryOptions, type VirtMachin
 class FakeVcpu implements VirtVcpu {
   readonly x = new Array<bigint>(31).fill(0n);
   pc = 0;
+  icount = 0;
   irq = false;
   resets: [number, bigint][] = [];
   undefs = 0;

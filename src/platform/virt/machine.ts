@@ -242,7 +242,7 @@ export class VirtMachine {
         const fn = Number(cpu.readX(0) & 0xffff_ffffn);
         this.psci.current = s.index;
         const r = psciCall(fn, [cpu.readX(1), cpu.readX(2), cpu.readX(3)], this.psci);
-        this.trace(`vcpu ${s.index}: PSCI 0x${fn.toString(16)} -> ${r}`);
+        this.trace(`vcpu ${s.index}: PSCI 0x${fn.toString(16)} at PC 0x${(cpu.pc - 4).toString(16)} -> ${r}`);
         cpu.writeX(0, BigInt.asUintN(64, BigInt(r)));
         return;
       }
@@ -315,6 +315,11 @@ export class VirtMachine {
         lastYield = this.cfg.hostClock.monotonicNs();
       }
     }
+  }
+
+  /** Instructions retired by all vCPUs. */
+  instructionsRetired(): number {
+    return this.slots.reduce((n, s) => n + s.cpu.icount, 0);
   }
 
   /** PSCI power state of each vCPU, and whether it waits in WFI (for tests and status). */

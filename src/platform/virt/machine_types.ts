@@ -29,6 +29,8 @@ export interface VirtVcpu {
   injectUndefined(): void;
   /** The current PC, for traces. */
   readonly pc: number;
+  /** Instructions retired since the machine was created (across power cycles). */
+  readonly icount: number;
 }
 
 /** What a vCPU is built from. */
