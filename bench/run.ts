@@ -41,8 +41,8 @@ function runXenon(w: Workload): Timing & { insns: number } {
 function workloads(): Workload[] {
   const dir = path.join(CACHE_DIR, 'bench');
   mkdirSync(dir, { recursive: true });
-  const data = path.join(dir, 'data-4MiB.bin');
-  const bytes = new Uint8Array(4 << 20);
+  const data = path.join(dir, 'data-8MiB.bin');
+  const bytes = new Uint8Array(8 << 20);
   let s = 0x9e3779b9;
   for (let i = 0; i < bytes.length; i++) {
     s = (s ^ (s << 13)) >>> 0;
@@ -53,9 +53,9 @@ function workloads(): Workload[] {
   writeFileSync(data, bytes);
   const bb = busyboxPath()!;
   return [
-    { name: 'busybox sha256sum, 4 MiB', exe: bb, args: ['sha256sum', data] },
-    { name: 'busybox md5sum, 4 MiB', exe: bb, args: ['md5sum', data] },
-    { name: 'compute loop (tests/programs/compute.c)', exe: compileProgram('compute'), args: ['1'] },
+    { name: 'busybox sha256sum, 8 MiB', exe: bb, args: ['sha256sum', data] },
+    { name: 'busybox md5sum, 8 MiB', exe: bb, args: ['md5sum', data] },
+    { name: 'compute loop (tests/programs/compute.c)', exe: compileProgram('compute'), args: ['10'] },
   ];
 }
 
