@@ -157,6 +157,32 @@ function fcntl(_k: Kernel, t: Thread): SysResult {
   }
 }
 
+/** struct termios (asm-generic): c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc[19]. */
+const TERMIOS_SIZE = 36;
+const ICANON = 0o2;
+const ECHO = 0o10;
+
+/**
+ * Node cannot read the host's termios, so the guest sees the settings it last set, starting from a
+ * terminal in its usual cooked mode (ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO...).
+ */
+let terminalSettings: Uint8Array = (() => {
+  const w = new StructWriter(TERMIOS_SIZE).u32(0, 0o2400).u32(4, 0o5).u32(8, 0o277).u32(12, 0o105073);
+  [3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16].forEach((c, i) => w.u8(17 + i, c));
+  return w.bytes;
+})();
+
+/**
+ * The part of a guest's termios the host terminal can honour through Node: a guest that turns off
+ * canonical mode or echo (busybox's line editing, less, vi) gets the host terminal in raw mode, so
+ * keys are not echoed twice; turning both back on restores cooked mode. Node resets the mode at exit.
+ */
+function applyToHostTerminal(hostFd: number, settings: Uint8Array): void {
+  if (hostFd !== 0 || !process.stdin.isTTY) return;
+  const lflag = new DataView(settings.buffer, settings.byteOffset, TERMIOS_SIZE).getUint32(12, true);
+  process.stdin.setRawMode((lflag & (ICANON | ECHO)) !== (ICANON | ECHO));
+}
+
 const TCGETS = 0x5401;
 const TCSETS = 0x5402;
 const TCSETSW = 0x5403;
@@ -173,17 +199,19 @@ function ioctl(_k: Kernel, t: Thread): SysResult {
   const argp = u64(t, 2);
   const isTty = f.hostFd >= 0 && tty.isatty(f.hostFd);
   switch (req) {
-    case TCGETS: {
+    case TCGETS:
       if (!isTty) return -E.NOTTY;
-      // Node cannot read termios: report a terminal in its usual cooked mode (ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO...).
-      const w = new StructWriter(36).u32(0, 0o2400).u32(4, 0o5).u32(8, 0o277).u32(12, 0o105073);
-      [3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16].forEach((c, i) => w.u8(17 + i, c));
-      return copyToGuest(t.proc.as, argp, w.bytes) ? 0 : -E.FAULT;
-    }
+      return copyToGuest(t.proc.as, argp, terminalSettings) ? 0 : -E.FAULT;
     case TCSETS:
     case TCSETSW:
-    case TCSETSF:
-      return isTty ? 0 : -E.NOTTY;
+    case TCSETSF: {
+      if (!isTty) return -E.NOTTY;
+      const settings = copyFromGuest(t.proc.as, argp, TERMIOS_SIZE);
+      if (settings === null) return -E.FAULT;
+      terminalSettings = settings;
+      applyToHostTerminal(f.hostFd, settings);
+      return 0;
+    }
     case TIOCGWINSZ: {
       if (!isTty) return -E.NOTTY;
       const s = f.hostFd === 2 ? process.stderr : process.stdout;
