@@ -5,8 +5,13 @@
  * block-ending instruction), cached by the physical RAM offset of their first instruction so that
  * remapping virtual memory never invalidates them, and discarded when a store hits their page.
  *
- * This CPU runs EL0 code whose EL1 is played by the caller (a user-mode runner or a hypervisor):
- * every exception is reported as a VcpuExit.
+ * User mode (no `system` option): the CPU runs EL0 code whose EL1 is played by the caller (a
+ * user-mode runner): every exception is reported as a VcpuExit.
+ *
+ * System mode (`system` option): the CPU runs an OS at EL1 over its own stage-1 MMU. Synchronous
+ * exceptions and IRQs are taken to EL1 inside `run` (exception.ts); HVC, SMC, WFI and WFE are
+ * reported to the board. IRQs are noticed at block boundaries: `setIrq`, and instructions that
+ * unmask (MSR DAIFClr/DAIF, ERET), leave a marker that ends the running block.
  */
 import { Access, type AddressTranslator, type PhysicalBus } from './mmu/translator.js';
 import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
@@ -16,16 +21,55 @@ import type { Exec } from './interp/group.js';
 import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { hostCounter } from './sysreg/counter.js';
+import { resetSysregs, sysregKey } from './sysreg/table.js';
+import type { GenericTimer } from './generic_timer.js';
+import { Stage1Mmu, type Stage2 } from './mmu/mmu.js';
+import {
+  enterException, exceptionReturn, PSTATE_EL1H_MASKED, PSTATE_EL_SHIFT, PSTATE_I, SLOT_SCTLR, SLOT_SP_EL0,
+  SLOT_SP_EL1, SLOT_TCR, SLOT_TTBR0, SLOT_TTBR1, usesSpEl0, VECTOR_IRQ, VECTOR_SYNC,
+} from './exception.js';
 
 const MAX_BLOCK_INSNS = 64;
 const JUMP_CACHE_SIZE = 4096;
 
+/** Internal exit: an IRQ may be deliverable (system mode only; never returned to the caller). */
+const EXIT_IRQ_CHECK: VcpuExit = Object.freeze({ kind: 'budget' });
+
 /** Thrown (as this one object) by closures to abandon the current instruction after recording an exception. */
 export const CPU_TRAP = Symbol('CpuTrap');
 
+/**
+ * A system register the board adds to one CPU (the GICv3 ICC_*_EL1 set), by MRS/MSR encoding.
+ * EL1 only; a missing accessor makes that direction UNDEFINED.
+ */
+export interface ExtraSysreg {
+  readonly name: string;
+  readonly op0: number;
+  readonly op1: number;
+  readonly crn: number;
+  readonly crm: number;
+  readonly op2: number;
+  readonly read?: () => bigint;
+  readonly write?: (v: bigint) => void;
+}
+
+export interface SystemOptions {
+  /** MPIDR_EL1 affinity (Aff0 = CPU number); bit 31 (RES1) is added. */
+  readonly mpidr: number;
+  /** This vCPU's generic timer (CNT* registers). */
+  readonly timer: GenericTimer;
+  /** GICv3 CPU interface registers; also sets ID_AA64PFR0_EL1.GIC = 1. */
+  readonly icc?: readonly ExtraSysreg[];
+  /** The hypervisor's stage 2, between the stage-1 walk and RAM (next issue). */
+  readonly stage2?: Stage2;
+}
+
 export interface CpuOptions {
   readonly bus: PhysicalBus;
-  readonly translator: AddressTranslator;
+  /** User mode: the address space. Ignored in system mode, which uses its own stage-1 MMU. */
+  readonly translator?: AddressTranslator;
+  /** Run an OS at EL1 (see the file comment). */
+  readonly system?: SystemOptions;
   readonly state?: CpuState;
   /** Shared with the other vCPUs on the same RAM; a new one by default. */
   readonly code?: CodeCache;
@@ -47,8 +91,20 @@ export class Cpu extends MemoryAccessor {
   readonly vf64: Float64Array;
   /** System register storage (`state.sys`) as 32-bit halves, so MRS/MSR of plain registers avoid BigInt. */
   readonly sys32: Uint32Array;
-  /** Source of CNTVCT_EL0. */
+  /** Source of CNTVCT_EL0 in user mode. */
   readonly counter: () => bigint;
+  /** System mode: the options, else null (user mode). */
+  readonly system: SystemOptions | null;
+  /** System mode: this vCPU's generic timer. */
+  readonly timer: GenericTimer | null;
+  /** MPIDR_EL1 as read. */
+  readonly mpidr: bigint;
+  /** Board-supplied system registers by `sysregKey`, or null. */
+  readonly extraSysregs: ReadonlyMap<number, ExtraSysreg> | null;
+  /** A GICv3 CPU interface is attached (ID_AA64PFR0_EL1.GIC). */
+  readonly hasGicSysregs: boolean;
+  /** Level of the IRQ input (system mode). */
+  irqLine = false;
 
   /** Address of the instruction being executed (sign-extended canonical VA). */
   pc = 0;
@@ -67,12 +123,22 @@ export class Cpu extends MemoryAccessor {
   exclusiveHi2 = 0;
 
   private pendingExit: VcpuExit | null = null;
-  private readonly jcVa = new Float64Array(JUMP_CACHE_SIZE).fill(NaN);
-  private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(JUMP_CACHE_SIZE);
+  // Jump cache: one set per regime (EL0, EL1), like the TLB, since permissions differ.
+  private readonly jcVa = new Float64Array(2 * JUMP_CACHE_SIZE).fill(NaN);
+  private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(2 * JUMP_CACHE_SIZE);
+  private jcBase = 0;
 
   constructor(opts: CpuOptions) {
-    super(opts.bus, opts.translator, opts.code ?? new CodeCache(opts.bus.ram.byteLength));
     const s = opts.state ?? new CpuState();
+    const sys = opts.system;
+    let translator = opts.translator;
+    if (sys !== undefined) {
+      const r = s.sys;
+      const regs = () => ({ sctlr: r[SLOT_SCTLR]!, tcr: r[SLOT_TCR]!, ttbr0: r[SLOT_TTBR0]!, ttbr1: r[SLOT_TTBR1]! });
+      translator = new Stage1Mmu(opts.bus, regs, sys.stage2 ?? null);
+    }
+    if (translator === undefined) throw new TypeError('Cpu: a translator is required in user mode');
+    super(opts.bus, translator, opts.code ?? new CodeCache(opts.bus.ram.byteLength));
     this.state = s;
     this.x32 = s.x32;
     this.xi32 = s.xi32;
@@ -85,14 +151,130 @@ export class Cpu extends MemoryAccessor {
     this.vf64 = s.vf64;
     this.sys32 = new Uint32Array(s.sys.buffer, s.sys.byteOffset, s.sys.length * 2);
     this.counter = opts.counter ?? hostCounter;
+    this.system = sys ?? null;
+    this.timer = sys?.timer ?? null;
+    this.mpidr = BigInt(((sys?.mpidr ?? 0) | 0x8000_0000) >>> 0);
+    const icc = sys?.icc;
+    this.hasGicSysregs = icc !== undefined && icc.length > 0;
+    this.extraSysregs = icc === undefined ? null : new Map(icc.map((r) => [sysregKeyOf(r), r]));
+    if (sys !== undefined && opts.state === undefined) {
+      // Reset: EL1h, interrupts masked, MMU off, system registers at their reset values.
+      resetSysregs(s.sys);
+      s.pstate = PSTATE_EL1H_MASKED;
+    }
+    this.syncEl();
+  }
+
+  // ---- system mode: PSTATE, exceptions, interrupts ----
+
+  /**
+   * Writes PSTATE (SPSR layout, without NZCV), banking the SP when the SP in use changes, and
+   * switching the TLB and jump cache sets when the EL changes.
+   */
+  setPstate(v: number): void {
+    const s = this.state;
+    const old = s.pstate;
+    const oldSp0 = usesSpEl0(old);
+    if (oldSp0 !== usesSpEl0(v)) {
+      const x = this.x64;
+      s.sys[oldSp0 ? SLOT_SP_EL0 : SLOT_SP_EL1] = x[31]!;
+      x[31] = s.sys[oldSp0 ? SLOT_SP_EL1 : SLOT_SP_EL0]!;
+    }
+    s.pstate = v >>> 0;
+    this.syncEl();
+  }
+
+  /** Re-derives the EL-dependent caches from PSTATE (after construction or a state restore). */
+  syncEl(): void {
+    const el = (this.state.pstate >>> PSTATE_EL_SHIFT) & 3;
+    this.setTranslationEl(el);
+    this.jcBase = el === 0 ? 0 : JUMP_CACHE_SIZE;
+  }
+
+  /** Sets the level of the IRQ input (from the interrupt controller). */
+  setIrq(level: boolean): void {
+    this.irqLine = level;
+    if (level) this.checkIrq();
+  }
+
+  /** Ends the running block if an IRQ is deliverable, so the run loop takes it. */
+  checkIrq(): void {
+    if (this.irqLine && (this.state.pstate & PSTATE_I) === 0 && this.system !== null && this.pendingExit === null) {
+      this.pendingExit = EXIT_IRQ_CHECK;
+    }
+  }
+
+  /** ERET (the instruction's closure calls this; sets npc). */
+  exceptionReturn(): void {
+    exceptionReturn(this);
+  }
+
+  /**
+   * After an 'hvc' or 'smc' exit the board does not handle: take the Undefined Instruction exception
+   * at that instruction instead (as with no EL2/EL3). Call before the next `run`.
+   */
+  injectUndefined(): void {
+    const s = this.state;
+    s.pc = enterException(this, makeEsr(EC.UNKNOWN, 0), 0, VECTOR_SYNC, s.pc - 4);
+  }
+
+  /** Takes a pending, unmasked IRQ between blocks; returns whether it did. */
+  private takeIrq(): boolean {
+    if (!this.irqLine || (this.state.pstate & PSTATE_I) !== 0) return false;
+    const s = this.state;
+    this.nzcv = s.nzcv;
+    s.pc = enterException(this, null, 0, VECTOR_IRQ, s.pc);
+    this.icount++;
+    return true;
+  }
+
+  /** System mode's run: synchronous exceptions and IRQs are taken here; the rest goes to the board. */
+  private runSystem(stop: number): VcpuExit {
+    const s = this.state;
+    if (this.pendingExit === EXIT_IRQ_CHECK) this.pendingExit = null;
+    this.takeIrq();
+    for (;;) {
+      const exit = this.runBlocks(stop);
+      if (exit === EXIT_IRQ_CHECK) {
+        this.takeIrq();
+        continue;
+      }
+      switch (exit.kind) {
+        case 'budget':
+          return exit;
+        case 'svc':
+        case 'brk':
+        case 'exception':
+          // PC is the preferred return: the next instruction for SVC, the faulting one otherwise.
+          this.nzcv = s.nzcv;
+          s.pc = enterException(this, exit.esr, exit.kind === 'exception' ? exit.far : 0, VECTOR_SYNC, s.pc);
+          // Counted against the budget, so a vector that faults again cannot loop forever inside run.
+          this.icount++;
+          break;
+        default:
+          // HVC, SMC (the board runs PSCI or calls injectUndefined), WFI, WFE.
+          return exit;
+      }
+    }
   }
 
   /** Runs until an exit or until about `budget` instructions have retired (checked at block boundaries). */
   run(budget: number): VcpuExit {
+    const stop = this.icount + budget;
+    if (this.system !== null) return this.runSystem(stop);
+    const exit = this.runBlocks(stop);
+    // An exit is an exception taken by the caller, and resuming is an exception return, which clears
+    // the local exclusive monitor (Arm ARM DDI0487 B2.9). Not for the budget, and not for WFI, which
+    // QEMU's user mode (the differential reference) executes as a NOP inside the guest loop.
+    if (exit !== EXIT_BUDGET && exit.kind !== 'wfi') this.exclusiveAddr = -1;
+    return exit;
+  }
+
+  /** Runs blocks until an exit or the instruction count reaches `stop`; PC and NZCV go back to the state. */
+  private runBlocks(stop: number): VcpuExit {
     const s = this.state;
     let pc = s.pc;
     this.nzcv = s.nzcv;
-    const stop = this.icount + budget;
     let exit: VcpuExit = EXIT_BUDGET;
     let blockPc = pc;
     try {
@@ -123,10 +305,6 @@ export class Cpu extends MemoryAccessor {
       exit = this.pendingExit!;
       this.pendingExit = null;
     }
-    // An exit is an exception taken by the caller, and resuming is an exception return, which clears
-    // the local exclusive monitor (Arm ARM DDI0487 B2.9). Not for the budget, and not for WFI, which
-    // QEMU's user mode (the differential reference) executes as a NOP inside the guest loop.
-    if (exit !== EXIT_BUDGET && exit.kind !== 'wfi') this.exclusiveAddr = -1;
     s.pc = pc;
     s.nzcv = this.nzcv;
     return exit;
@@ -191,7 +369,7 @@ export class Cpu extends MemoryAccessor {
   }
 
   private lookupBlock(pc: number): Block {
-    const j = (pc >>> 2) & (JUMP_CACHE_SIZE - 1);
+    const j = this.jcBase + ((pc >>> 2) & (JUMP_CACHE_SIZE - 1));
     const cached = this.jcBlock[j];
     if (this.jcVa[j] === pc && cached !== undefined && cached.valid) return cached;
     if ((pc & 3) !== 0) {
@@ -223,4 +401,8 @@ export class Cpu extends MemoryAccessor {
     this.code.add(b);
     return b;
   }
+}
+
+function sysregKeyOf(r: ExtraSysreg): number {
+  return sysregKey(r.op0, r.op1, r.crn, r.crm, r.op2);
 }

@@ -60,6 +60,12 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     code.attach(this);
   }
 
+  /** Selects the TLB set and the access checks of exception level `el` (system mode: on every EL change). */
+  protected setTranslationEl(el: number): void {
+    this.el = el;
+    this.tlbBase = el === 0 ? 0 : TLB_SIZE;
+  }
+
   /** Raises a data or instruction abort for `va`; never returns. */
   protected abstract abort(va: number, access: Access, fsc: number): never;
 

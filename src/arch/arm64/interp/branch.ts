@@ -86,6 +86,12 @@ function exceptionGen(kind: 'svc' | 'hvc' | 'smc', ec: number): Factory {
   };
 }
 
+/** ERET: UNDEFINED at EL0; the CPU restores PSTATE and PC from SPSR_EL1/ELR_EL1 (see exception.ts). */
+const ERET: Factory = () => (c) => {
+  if (currentEl(c) === 0) c.undefined();
+  c.exceptionReturn();
+};
+
 const BRK: Factory = (f) => {
   const imm = f.imm!;
   const esr = makeEsr(EC.BRK64, imm);
@@ -106,10 +112,11 @@ export const BRANCH: InsnGroup = {
     BR: branchReg(false),
     BLR: branchReg(true),
     RET: branchReg(false),
+    ERET,
     SVC: exceptionGen('svc', EC.SVC64),
     HVC: exceptionGen('hvc', EC.HVC64),
     SMC: exceptionGen('smc', EC.SMC64),
     BRK,
   },
-  endsBlock: new Set(['B', 'BL', 'B_cond', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'BR', 'BLR', 'RET', 'SVC', 'HVC', 'SMC', 'BRK']),
+  endsBlock: new Set(['B', 'BL', 'B_cond', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'BR', 'BLR', 'RET', 'ERET', 'SVC', 'HVC', 'SMC', 'BRK']),
 };

@@ -69,9 +69,15 @@ const MSR_i: Factory = (f) => {
       return (c) => {
         if (currentEl(c) === 0) c.undefined();
         c.state.pstate = (c.state.pstate & ~daif) >>> 0;
+        c.checkIrq();
         c.npc = c.pc + 4;
       };
-    // SPSel needs the banked SP_EL0/SP_EL1 of the EL1 system (a later issue): UNDEFINED until then.
+    case 0b000_101: // SPSel: bank the SPs (UNDEFINED at EL0)
+      return (c) => {
+        if (currentEl(c) === 0) c.undefined();
+        c.setPstate((c.state.pstate & ~1) | (f.crm! & 1));
+        c.npc = c.pc + 4;
+      };
     default:
       return null;
   }
@@ -108,13 +114,47 @@ const SYS: Factory = (f) => {
   }
 };
 
+/** The ID register space (op0 = 3, op1 = 0, CRn = 0, CRm = 1..7): unlisted registers read as zero at EL1. */
+function isIdSpace(key: number): boolean {
+  const crm = (key >>> 3) & 15;
+  return key >>> 7 === ((3 << 7) | (0 << 4) | 0) && crm >= 1 && crm <= 7;
+}
+
+/**
+ * MRS/MSR of a register the table lacks: at EL1 the ID space reads as zero and the board's extra
+ * registers (the GICv3 ICC_* set) are looked up per CPU; everything else is UNDEFINED. Decoded as a
+ * closure rather than null because translations are shared by every CPU, with or without extras.
+ */
+function unknownSysreg(key: number, t: number, isRead: boolean): Exec {
+  const idSpace = isRead && isIdSpace(key);
+  return (c) => {
+    if (currentEl(c) === 0) c.undefined();
+    if (idSpace) {
+      c.x32[2 * t] = 0;
+      c.x32[2 * t + 1] = 0;
+      return;
+    }
+    const extra = c.extraSysregs?.get(key);
+    if (isRead) {
+      const read = extra?.read ?? c.undefined();
+      const v = read();
+      c.x32[2 * t] = Number(v & 0xffff_ffffn);
+      c.x32[2 * t + 1] = Number((v >> 32n) & 0xffff_ffffn);
+    } else {
+      const write = extra?.write ?? c.undefined();
+      write((BigInt(c.x32[2 * t + 1]!) << 32n) | BigInt(c.x32[2 * t]!));
+    }
+  };
+}
+
 /**
  * MRS: constant registers come from the table, plain ones are copied as 32-bit halves (TPIDR_EL0 is
  * read on every TLS access), registers with accessors go through BigInt (rare).
  */
 const MRS: Factory = (f) => {
-  const found = lookupSysreg(sysregKey(2 + f.o0!, f.op1!, f.crn!, f.crm!, f.op2!));
-  if (found === undefined) return null;
+  const key = sysregKey(2 + f.o0!, f.op1!, f.crn!, f.crm!, f.op2!);
+  const found = lookupSysreg(key);
+  if (found === undefined) return unknownSysreg(key, dstZr(f.rt!), true);
   const { info, slot } = found;
   const t = dstZr(f.rt!);
   const el1 = info.el0 === 'none';
@@ -122,7 +162,7 @@ const MRS: Factory = (f) => {
   if (read !== undefined) {
     return (c) => {
       if (el1 && currentEl(c) === 0) c.undefined();
-      const v = read(c);
+      const v = read(c, slot);
       c.x32[2 * t] = Number(v & 0xffff_ffffn);
       c.x32[2 * t + 1] = Number((v >> 32n) & 0xffff_ffffn);
     };
@@ -151,8 +191,10 @@ const MRS: Factory = (f) => {
 
 /** MSR (register): read-only registers are UNDEFINED at every EL; others need `el0: 'rw'` at EL0. */
 const MSR_r: Factory = (f) => {
-  const found = lookupSysreg(sysregKey(2 + f.o0!, f.op1!, f.crn!, f.crm!, f.op2!));
-  if (found === undefined || !found.info.writable) return null;
+  const key = sysregKey(2 + f.o0!, f.op1!, f.crn!, f.crm!, f.op2!);
+  const found = lookupSysreg(key);
+  if (found === undefined) return unknownSysreg(key, srcZr(f.rt!), false);
+  if (!found.info.writable) return null;
   const { info, slot } = found;
   const t = srcZr(f.rt!);
   const el1 = info.el0 !== 'rw';
@@ -160,7 +202,7 @@ const MSR_r: Factory = (f) => {
   if (write !== undefined) {
     return (c) => {
       if (el1 && currentEl(c) === 0) c.undefined();
-      write(c, (BigInt(c.x32[2 * t + 1]!) << 32n) | BigInt(c.x32[2 * t]!));
+      write(c, (BigInt(c.x32[2 * t + 1]!) << 32n) | BigInt(c.x32[2 * t]!), slot);
     };
   }
   const exec: Exec = (c) => {

@@ -5,6 +5,7 @@
  */
 import type { Cpu } from '../cpu.js';
 import { CNTFRQ_HZ } from './counter.js';
+import { EL1_SYSREGS, readCntvct } from './el1.js';
 
 export interface SysregInfo {
   readonly name: string;
@@ -21,8 +22,9 @@ export interface SysregInfo {
    */
   readonly writable: boolean;
   readonly reset: bigint;
-  readonly read?: (c: Cpu) => bigint;
-  readonly write?: (c: Cpu, v: bigint) => void;
+  /** Accessors get the register's storage slot (for storage with side effects). */
+  readonly read?: (c: Cpu, slot?: number) => bigint;
+  readonly write?: (c: Cpu, v: bigint, slot?: number) => void;
 }
 
 type Def = Omit<SysregInfo, 'el0' | 'writable' | 'reset'> & Partial<Pick<SysregInfo, 'el0' | 'writable' | 'reset'>>;
@@ -60,10 +62,12 @@ export const SYSREGS: readonly SysregInfo[] = [
   reg({ name: 'CTR_EL0', op0: 3, op1: 3, crn: 0, crm: 0, op2: 1, el0: 'r', writable: false, reset: 0x8444c004n }),
   // Generic timer: Linux lets EL0 read the frequency and the virtual count (CNTKCTL_EL1.EL0VCTEN).
   reg({ name: 'CNTFRQ_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 0, el0: 'r', writable: false, reset: BigInt(CNTFRQ_HZ) }),
-  reg({ name: 'CNTVCT_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 2, el0: 'r', writable: false, read: (c) => c.counter() }),
+  reg({ name: 'CNTVCT_EL0', op0: 3, op1: 3, crn: 14, crm: 0, op2: 2, el0: 'r', writable: false, read: readCntvct }),
   reg({ name: 'MIDR_EL1', op0: 3, op1: 0, crn: 0, crm: 0, op2: 0, writable: false, reset: 0x410fd034n }),
   // ID_AA64ISAR0_EL1 (D17.2): Atomic = 2 (FEAT_LSE: LD<op>, SWP, CAS, CASP), CRC32 = 1.
   reg({ name: 'ID_AA64ISAR0_EL1', op0: 3, op1: 0, crn: 0, crm: 6, op2: 0, writable: false, reset: 0x0021_0000n }),
+  // System mode (EL1): see el1.ts.
+  ...EL1_SYSREGS,
 ];
 
 /** Key of an MRS/MSR encoding: op0:op1:CRn:CRm:op2 packed as in the instruction's bits 20..5. */
@@ -78,6 +82,13 @@ const BY_KEY = new Map<number, { info: SysregInfo; slot: number }>(
 /** The register and its storage slot for an encoding, or undefined when not implemented (UNDEFINED). */
 export function lookupSysreg(key: number): { info: SysregInfo; slot: number } | undefined {
   return BY_KEY.get(key);
+}
+
+/** Storage slot of the register called `name` (exception entry and SP banking use these). */
+export function sysregSlot(name: string): number {
+  const slot = SYSREGS.findIndex((r) => r.name === name);
+  if (slot < 0) throw new Error(`no system register ${name}`);
+  return slot;
 }
 
 /** Puts every storage register to its reset value. */
