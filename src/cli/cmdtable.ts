@@ -2,6 +2,7 @@
  * The `xenon` command table, in the manner of xl's xl_cmdtable.c: one entry per command with its
  * handler, a one-line summary and its usage. Commands live in their own files and register here.
  */
+import { bootCommand } from './boot.js';
 import { imageCommand } from './image.js';
 import { runElfCommand } from './run_elf.js';
 import { startCommand } from './start.js';
@@ -15,7 +16,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, runElfCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

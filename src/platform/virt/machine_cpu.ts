@@ -1,0 +1,93 @@
+/**
+ * The AArch64 CPU (system mode) as a `virt` vCPU. A power-on (boot or PSCI CPU_ON) builds a fresh
+ * Cpu, which starts in the architectural reset state the boot protocol asks for (EL1h, DAIF masked,
+ * MMU off); translated code is shared by all vCPUs of the machine.
+ */
+import { CodeCache } from '../../arch/arm64/code_cache.js';
+import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
+import type { VcpuExit } from '../../arch/arm64/exit.js';
+import { ICC_SYSREGS, type Gicv3CpuInterface } from '../gic/gicv3.js';
+import type { VcpuFactory, VcpuFactoryOptions, VirtVcpu } from './machine_types.js';
+
+/** The ICC_*_EL1 registers of one GICv3 CPU interface, in the form the CPU's system-register table takes. */
+function iccSysregs(ci: Gicv3CpuInterface): ExtraSysreg[] {
+  return ICC_SYSREGS.map((r) => {
+    const { read, write } = r;
+    return {
+      name: r.name, op0: r.op0, op1: r.op1, crn: r.crn, crm: r.crm, op2: r.op2,
+      ...(read === undefined ? {} : { read: () => read(ci) }),
+      ...(write === undefined ? {} : { write: (v: bigint) => write(ci, v) }),
+    };
+  });
+}
+
+class CpuVcpu implements VirtVcpu {
+  private cpu: Cpu;
+  private irq = false;
+  /** Instructions retired by the Cpus of earlier power-ons. */
+  private retired = 0;
+  private readonly icc: ExtraSysreg[] | undefined;
+
+  constructor(private readonly opts: VcpuFactoryOptions, private readonly code: CodeCache) {
+    this.icc = opts.icc === undefined ? undefined : iccSysregs(opts.icc);
+    this.cpu = this.build();
+  }
+
+  private build(): Cpu {
+    const o = this.opts;
+    const system = { mpidr: o.index, timer: o.timer, ...(this.icc === undefined ? {} : { icc: this.icc }) };
+    const cpu = new Cpu({ bus: o.bus, system, code: this.code });
+    cpu.setIrq(this.irq);
+    return cpu;
+  }
+
+  /** The Cpu behind this vCPU (replaced at each power-on), for traces and tests. */
+  get current(): Cpu {
+    return this.cpu;
+  }
+
+  reset(entryPa: number, x0: bigint): void {
+    this.retired += this.cpu.icount;
+    this.cpu = this.build();
+    this.cpu.state.pc = entryPa;
+    this.cpu.state.x64[0] = BigInt.asUintN(64, x0);
+  }
+
+  run(budget: number): VcpuExit {
+    return this.cpu.run(budget);
+  }
+
+  setIrq(level: boolean): void {
+    this.irq = level;
+    this.cpu.setIrq(level);
+  }
+
+  readX(n: number): bigint {
+    return this.cpu.state.x64[n]!;
+  }
+
+  writeX(n: number, value: bigint): void {
+    this.cpu.state.x64[n] = BigInt.asUintN(64, value);
+  }
+
+  injectUndefined(): void {
+    this.cpu.injectUndefined();
+  }
+
+  get icount(): number {
+    return this.retired + this.cpu.icount;
+  }
+
+  get pc(): number {
+    return this.cpu.state.pc;
+  }
+}
+
+/** A factory of real vCPUs sharing one code cache over `ramBytes` of RAM. */
+export function cpuVcpuFactory(): VcpuFactory {
+  let code: CodeCache | null = null;
+  return (opts) => {
+    code ??= new CodeCache(opts.bus.ram.byteLength);
+    return new CpuVcpu(opts, code);
+  };
+}
