@@ -26,7 +26,7 @@ import type { GenericTimer } from './generic_timer.js';
 import { Stage1Mmu, type Stage2 } from './mmu/mmu.js';
 import {
   enterException, exceptionReturn, PSTATE_EL1H_MASKED, PSTATE_EL_SHIFT, PSTATE_I, SLOT_SCTLR, SLOT_SP_EL0,
-  SLOT_SP_EL1, SLOT_TCR, SLOT_TTBR0, SLOT_TTBR1, usesSpEl0, VECTOR_IRQ, VECTOR_SYNC,
+  SLOT_SP_EL1, SLOT_PAR, SLOT_TCR, SLOT_TTBR0, SLOT_TTBR1, usesSpEl0, VECTOR_IRQ, VECTOR_SYNC,
 } from './exception.js';
 
 const MAX_BLOCK_INSNS = 64;
@@ -216,6 +216,16 @@ export class Cpu extends MemoryAccessor {
   injectUndefined(): void {
     const s = this.state;
     s.pc = enterException(this, makeEsr(EC.UNKNOWN, 0), 0, VECTOR_SYNC, s.pc - 4);
+  }
+
+  /**
+   * AT S1E{0,1}{R,W}: translates `va` as an access at `el` into PAR_EL1 (D17.2 PAR_EL1): the PA's
+   * bits 47..12 on success (attributes reported as 0), or F = 1 with the fault status code.
+   */
+  addressTranslate(va: number, write: boolean, el: number): void {
+    const r = this.translator.translate(va, write ? Access.WRITE : Access.READ, el);
+    this.state.sys[SLOT_PAR] =
+      typeof r === 'number' ? BigInt(r - (r % PAGE_SIZE)) : (1n << 11n) | (BigInt(r.fsc & 0x3f) << 1n) | 1n;
   }
 
   /** Takes a pending, unmasked IRQ between blocks; returns whether it did. */

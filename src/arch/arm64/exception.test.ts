@@ -55,39 +55,73 @@ test('SVC from EL0 is taken to the EL1 vector with ESR/ELR/SPSR and SP_EL1; ERET
   assert.equal(m.cpu.state.pc, 0x2424, 'PC after the HVC');
 });
 
-test('MMU: identity and high mappings, TLBI drops stale translations, a data abort reports ESR and FAR', () => {
+const L3_0 = 0x12000;
+/** Page descriptor: AF, AP = EL1 read/write (no EL0 access), attribute index 0. */
+const page = (pa: number) => BigInt(pa) | 0x403n;
+
+/** Page tables: TTBR0 maps 0..128 KiB identically except page 0x5000; TTBR1 maps 0xffffffc0_00000000 to PA 0 (1 GiB). */
+function mmuMachine() {
   const m = systemMachine();
   const dv = m.dv;
   const L1_0 = 0x10000;
   const L2_0 = 0x11000;
-  const L3_0 = 0x12000;
   const L1_1 = 0x13000;
-  const page = (pa: number) => BigInt(pa) | 0x403n; // page descriptor, AF, AP = EL1 RW
   dv.setBigUint64(L1_0, BigInt(L2_0) | 3n, true);
   dv.setBigUint64(L2_0, BigInt(L3_0) | 3n, true);
   for (let pa = 0; pa < 0x20000; pa += 0x1000) if (pa !== 0x5000) dv.setBigUint64(L3_0 + (pa >> 12) * 8, page(pa), true);
-  // TTBR1: VA 0xffffffc0_00000000 (L1 index 256) is a 1 GiB block at PA 0.
   dv.setBigUint64(L1_1 + 256 * 8, 0x401n, true);
-  dv.setBigUint64(0x3000, 0x1122_3344_5566_7788n, true);
-  dv.setBigUint64(0x4000, 0xaaaan, true);
-  dv.setBigUint64(0x6000, 0xbbbbn, true);
   m.setX(9, 0x2000);
   m.setX(10, 25n | (25n << 16n) | (2n << 30n) | (2n << 32n)); // T0SZ = T1SZ = 25, TG1 = 4K, IPS = 40 bits
   m.setX(11, L1_0);
   m.setX(12, L1_1);
+  return m;
+}
+
+/** VBAR = X9, MAIR = 0, TCR = X10, TTBR0 = X11, TTBR1 = X12, MMU on. */
+const MMU_ON = [
+  0xd518c009, // msr vbar_el1, x9
+  0xd518a21f, // msr mair_el1, xzr
+  0xd518204a, // msr tcr_el1, x10
+  0xd518200b, // msr ttbr0_el1, x11
+  0xd518202c, // msr ttbr1_el1, x12
+  0xd5033fdf, // isb
+  0xd5381000, // mrs x0, sctlr_el1
+  0xb2400000, // orr x0, x0, #1
+  0xd5181000, // msr sctlr_el1, x0
+  0xd5033fdf, // isb
+];
+
+test('AT S1E1R/S1E0W/S1E1W report the PA or the fault in PAR_EL1', () => {
+  const m = mmuMachine();
+  m.setX(1, 0x3008);
+  m.setX(3, 0x3000);
+  m.setX(5, 0x5000);
+  m.load([[0x1000, [
+    ...MMU_ON,
+    0xd5087801, // at s1e1r, x1
+    0xd5387402, // mrs x2, par_el1
+    0xd5087863, // at s1e0w, x3
+    0xd5387404, // mrs x4, par_el1
+    0xd5087825, // at s1e1w, x5
+    0xd5387406, // mrs x6, par_el1
+    0xd4000002, // hvc #0
+  ]]]);
+  assert.equal(m.run().kind, 'hvc');
+  assert.equal(m.x(2), 0x3000n, 'PA of the page');
+  assert.equal(m.x(4), 0x81fn, 'F = 1, permission fault level 3 (no EL0 access)');
+  assert.equal(m.x(6), 0x80fn, 'F = 1, translation fault level 3');
+});
+
+test('MMU: identity and high mappings, TLBI drops stale translations, a data abort reports ESR and FAR', () => {
+  const m = mmuMachine();
+  const dv = m.dv;
+  dv.setBigUint64(0x3000, 0x1122_3344_5566_7788n, true);
+  dv.setBigUint64(0x4000, 0xaaaan, true);
+  dv.setBigUint64(0x6000, 0xbbbbn, true);
   m.setX(13, 0xffff_ffc0_0000_3000n);
   m.load([
     [0x1000, [
-      0xd518c009, // msr vbar_el1, x9
-      0xd518a21f, // msr mair_el1, xzr
-      0xd518204a, // msr tcr_el1, x10
-      0xd518200b, // msr ttbr0_el1, x11
-      0xd518202c, // msr ttbr1_el1, x12
-      0xd5033fdf, // isb
-      0xd5381000, // mrs x0, sctlr_el1
-      0xb2400000, // orr x0, x0, #1
-      0xd5181000, // msr sctlr_el1, x0
-      0xd5033fdf, // isb
+      ...MMU_ON,
       0xf94001a1, // ldr x1, [x13]
       0xd2880014, // mov x20, #0x4000
       0xf9400282, // ldr x2, [x20]

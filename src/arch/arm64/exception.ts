@@ -35,6 +35,7 @@ export const SLOT_VBAR = sysregSlot('VBAR_EL1');
 export const SLOT_SP_EL0 = sysregSlot('SP_EL0');
 export const SLOT_SP_EL1 = sysregSlot('SP_EL1');
 export const SLOT_SCTLR = sysregSlot('SCTLR_EL1');
+export const SLOT_PAR = sysregSlot('PAR_EL1');
 export const SLOT_TCR = sysregSlot('TCR_EL1');
 export const SLOT_TTBR0 = sysregSlot('TTBR0_EL1');
 export const SLOT_TTBR1 = sysregSlot('TTBR1_EL1');

@@ -102,6 +102,15 @@ const SYS: Factory = (f) => {
         c.probeWrite(base);
         for (let i = 0; i < 64; i += 8) c.write64(base + i, ZERO, 0);
       };
+    case 'at': {
+      // op2: bit 0 = write, bit 1 = EL0 permissions.
+      const write = (f.op2! & 1) === 1;
+      const el = (f.op2! & 2) === 0 ? 1 : 0;
+      return (c) => {
+        if (currentEl(c) === 0) c.undefined();
+        c.addressTranslate(xAddress(c.x32, t), write, el);
+      };
+    }
     case 'tlbi':
       return (c) => {
         if (currentEl(c) === 0) c.undefined();

@@ -15,7 +15,9 @@ export type SysOpKind =
    */
   | 'nop'
   /** TLB invalidation: drop the whole software TLB (correct for every TLBI, if not minimal). */
-  | 'tlbi';
+  | 'tlbi'
+  /** AT S1E{0,1}{R,W}: stage-1 translation of X[t] into PAR_EL1 (system mode). */
+  | 'at';
 
 export interface SysOpInfo {
   readonly name: string;
@@ -43,6 +45,10 @@ export const SYS_OPS: readonly SysOpInfo[] = [
   op('DC ISW', 0, 7, 6, 2, false, 'nop'),
   op('DC CSW', 0, 7, 10, 2, false, 'nop'),
   op('DC CISW', 0, 7, 14, 2, false, 'nop'),
+  op('AT S1E1R', 0, 7, 8, 0, false, 'at'),
+  op('AT S1E1W', 0, 7, 8, 1, false, 'at'),
+  op('AT S1E0R', 0, 7, 8, 2, false, 'at'),
+  op('AT S1E0W', 0, 7, 8, 3, false, 'at'),
   op('TLBI VMALLE1IS', 0, 8, 3, 0, false, 'tlbi'),
   op('TLBI VAE1IS', 0, 8, 3, 1, false, 'tlbi'),
   op('TLBI ASIDE1IS', 0, 8, 3, 2, false, 'tlbi'),
