@@ -221,7 +221,9 @@ export class VirtMachine {
   };
 
   private trace(line: string): void {
-    this.cfg.trace?.(line);
+    if (this.cfg.trace === undefined) return;
+    this.flushConsole(); // keep the guest's output and the trace in order
+    this.cfg.trace(line);
   }
 
   private handleExit(s: VcpuSlot, exit: VcpuExit): void {
@@ -235,14 +237,14 @@ export class VirtMachine {
         return;
       case 'hvc': {
         if (exit.imm !== 0) {
-          this.trace(`vcpu ${s.index}: HVC #${exit.imm} at 0x${(cpu.pc - 4).toString(16)}: UNDEFINED`);
+          this.trace(`vcpu ${s.index}: HVC #${exit.imm} at 0x${hexVa(cpu.pc - 4)}: UNDEFINED`);
           cpu.injectUndefined();
           return;
         }
         const fn = Number(cpu.readX(0) & 0xffff_ffffn);
         this.psci.current = s.index;
         const r = psciCall(fn, [cpu.readX(1), cpu.readX(2), cpu.readX(3)], this.psci);
-        this.trace(`vcpu ${s.index}: PSCI 0x${fn.toString(16)} at PC 0x${(cpu.pc - 4).toString(16)} -> ${r}`);
+        this.trace(`vcpu ${s.index}: PSCI 0x${fn.toString(16)} at PC 0x${hexVa(cpu.pc - 4)} -> ${r}`);
         cpu.writeX(0, BigInt.asUintN(64, BigInt(r)));
         return;
       }
@@ -251,7 +253,7 @@ export class VirtMachine {
         cpu.injectUndefined();
         return;
       default:
-        this.result ??= { kind: 'failed', reason: `vCPU ${s.index} stopped at PC 0x${cpu.pc.toString(16)}: ${describeExit(exit)}` };
+        this.result ??= { kind: 'failed', reason: `vCPU ${s.index} stopped at PC 0x${hexVa(cpu.pc)}: ${describeExit(exit)}` };
     }
   }
 
@@ -328,9 +330,14 @@ export class VirtMachine {
   }
 }
 
+/** A sign-extended virtual address as the 64-bit hex the kernel prints. */
+function hexVa(va: number): string {
+  return BigInt.asUintN(64, BigInt(va)).toString(16);
+}
+
 function describeExit(exit: VcpuExit): string {
   switch (exit.kind) {
-    case 'exception': return `exception ESR 0x${exit.esr.toString(16)} FAR 0x${exit.far.toString(16)}`;
+    case 'exception': return `exception ESR 0x${exit.esr.toString(16)} FAR 0x${hexVa(exit.far)}`;
     case 'svc': case 'brk': return `${exit.kind.toUpperCase()} #${exit.imm}`;
     default: return exit.kind;
   }
