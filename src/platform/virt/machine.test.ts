@@ -24,8 +24,10 @@ class FakeVcpu implements VirtVcpu {
     this.x[0] = x0;
     this.pc = entryPa;
   }
-  run(): VcpuExit {
+  budgets: number[] = [];
+  run(budget: number): VcpuExit {
     this.runs++;
+    this.budgets.push(budget);
     const step = this.script.shift();
     return step === undefined ? this.whenEmpty : step(this);
   }
@@ -253,4 +255,16 @@ test('the last vCPU turning itself off fails the run', async () => {
   const { m, cpus } = makeMachine({ vcpus: 1 });
   cpus[0]!.script.push(hvc(PSCI_FN.CPU_OFF));
   assert.deepEqual(await m.run(), { kind: 'failed', reason: 'Every vCPU is off' });
+});
+
+test('runnable vCPUs share one round of instructions, so each turn comes as often with more vCPUs', () => {
+  const { m, cpus } = makeMachine({ vcpus: 2, sliceInsns: 60_000 });
+  const [c0, c1] = cpus as [FakeVcpu, FakeVcpu];
+  m.runRound();
+  assert.deepEqual(c0.budgets, [60_000], 'alone, vCPU 0 gets the whole round');
+  c0.script.push(hvc(PSCI_FN.CPU_ON64, 1n, 0x4008_0000n));
+  m.runRound();
+  m.runRound();
+  assert.equal(c0.budgets[2], 30_000);
+  assert.deepEqual(c1.budgets, [60_000, 30_000]);
 });

@@ -28,6 +28,8 @@ import type { MachineResult, RoundOutcome, VirtMachineConfig, VirtVcpu } from '.
 export type * from './machine_types.js';
 
 const DEFAULT_SLICE_INSNS = 100_000;
+/** The smallest share of a round a runnable vCPU gets. */
+const MIN_SHARE_INSNS = 10_000;
 const DEFAULT_YIELD_EVERY_MS = 10;
 const MAX_MEMORY_MIB = 3072;
 const PPI_BASE = 16;
@@ -278,14 +280,20 @@ export class VirtMachine {
     if (this.result !== null) return { kind: 'done', result: this.result };
     this.deliverTimers();
     this.feedUart();
+    let runnable = 0;
+    for (const s of this.slots) {
+      if (s.power === 'on' && s.waiting && s.irq) s.waiting = false;
+      if (s.power === 'on' && !s.waiting) runnable++;
+    }
+    // A round is about one slice in all, shared by the runnable vCPUs, so the time between a vCPU's
+    // turns (its interrupt latency) does not grow with the number of vCPUs.
+    const budget = Math.max(MIN_SHARE_INSNS, Math.floor(this.slice / Math.max(1, runnable)));
     let ran = false;
     for (const s of this.slots) {
-      if (s.power !== 'on') continue;
-      if (s.waiting && s.irq) s.waiting = false;
-      if (s.waiting) continue;
+      if (s.power !== 'on' || s.waiting) continue;
       ran = true;
       this.bus.cpuIndex = s.index;
-      this.handleExit(s, s.cpu.run(this.slice));
+      this.handleExit(s, s.cpu.run(budget));
       if (this.result !== null) break;
     }
     this.flushConsole();

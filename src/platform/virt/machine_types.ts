@@ -77,7 +77,7 @@ export interface VirtMachineConfig {
   readonly console: ConsoleSink;
   readonly host: MachineHost;
   readonly vcpuFactory: VcpuFactory;
-  /** Instructions per vCPU time slice (default 100 000). */
+  /** Instructions per scheduling round, shared by the runnable vCPUs (default 100 000; at least 10 000 each). */
   readonly sliceInsns?: number;
   /** Wall time between yields to the host's event loop while the guest is busy (default 10 ms). */
   readonly yieldEveryMs?: number;
