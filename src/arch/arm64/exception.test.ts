@@ -342,3 +342,45 @@ test('user mode is unchanged: EL1 registers stay UNDEFINED at EL0 and exits go t
   m.load([0xd53be040, 0xd4000021]); // mrs x0, cntvct_el0; svc #1
   assert.equal(m.run().kind, 'svc');
 });
+
+test('EL0 permissions: a load from an EL1-only page and a branch into EL1 code (cached in the EL1 jump cache) abort from the lower EL', () => {
+  const m = mmuMachine();
+  // Page 0x7000: AP = 0b11 (read-only at EL0 and EL1), so EL0 may execute it.
+  m.dv.setBigUint64(L3_0 + 7 * 8, page(0x7000) | (3n << 6n), true);
+  // The kernel code page: UXN, as Linux maps kernel text (AP = 0b00 alone leaves it executable at EL0).
+  m.dv.setBigUint64(L3_0 + 1 * 8, page(0x1000) | (1n << 54n), true);
+  m.setX(1, 0x3000);
+  m.setX(14, 0x7000);
+  m.setX(15, 0x1000);
+  m.load([
+    [0x1000, [
+      ...MMU_ON,
+      0xd518402e, // msr elr_el1, x14
+      0xd518401f, // msr spsr_el1, xzr
+      0xd69f03e0, // eret
+    ]],
+    [0x7000, [
+      0xf9400020, // ldr x0, [x1]
+      0xd61f01e0, // br x15
+    ]],
+    [0x2400, [
+      0x910004a5, // add x5, x5, #1
+      0xf10004bf, // cmp x5, #1
+      0x540000e1, // b.ne 2f
+      0xd5385215, // mrs x21, esr_el1
+      0xd5386016, // mrs x22, far_el1
+      0xd5384037, // mrs x23, elr_el1
+      0x910012f7, // add x23, x23, #4
+      0xd5184037, // msr elr_el1, x23
+      0xd69f03e0, // eret
+      0xd5385218, // 2: mrs x24, esr_el1
+      0xd5386019, // mrs x25, far_el1
+      0xd4000002, // hvc #0
+    ]],
+  ]);
+  assert.equal(m.run().kind, 'hvc');
+  assert.equal(m.x(21), 0x9200_000fn, 'ESR: DABT from EL0, permission fault level 3');
+  assert.equal(m.x(22), 0x3000n);
+  assert.equal(m.x(24), 0x8200_000fn, 'ESR: IABT from EL0, permission fault level 3');
+  assert.equal(m.x(25), 0x1000n);
+});
