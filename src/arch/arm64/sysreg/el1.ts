@@ -156,7 +156,7 @@ export const EL1_SYSREGS: readonly SysregInfo[] = [
   r('DAIF', 3, 3, 4, 2, 1, {
     read: (c) => BigInt(c.state.pstate & PSTATE_DAIF_MASK),
     write: (c, v) => {
-      c.setPstate((c.state.pstate & ~PSTATE_DAIF_MASK) | (Number(v) & PSTATE_DAIF_MASK));
+      c.setPstate((c.state.pstate & ~PSTATE_DAIF_MASK) | Number(v & BigInt(PSTATE_DAIF_MASK)));
       c.checkIrq();
     },
   }),
