@@ -59,19 +59,34 @@ export function stage1Fsc(f: Stage1Fault): number {
 /** IPS/PARange encodings to physical address widths. */
 const PA_BITS = [32, 36, 40, 42, 44, 48, 52, 52];
 
-function bits(v: bigint, lo: number, width: number): number {
-  return Number((v >> BigInt(lo)) & ((1n << BigInt(width)) - 1n));
+/**
+ * A 64-bit register or descriptor as two 32-bit halves, so fields are extracted with number
+ * operations (BigInt shifts made the walk the boot's hottest code).
+ */
+interface Split {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+function split(v: bigint): Split {
+  return { lo: Number(BigInt.asUintN(32, v)), hi: Number(BigInt.asUintN(32, v >> 32n)) };
+}
+
+/** Bits lo..lo+width-1 of `v`; a field never straddles bit 32 here, and width <= 16. */
+function bits(v: Split, lo: number, width: number): number {
+  const word = lo >= 32 ? v.hi : v.lo;
+  return (word >>> (lo & 31)) & ((1 << width) - 1);
 }
 
 /** Bits 47..12 of a descriptor or TTBR as a number (an address, exact in a double). */
-function outputAddress(desc: bigint): number {
-  return Number(desc & 0x0000_ffff_ffff_f000n);
+function outputAddress(desc: Split): number {
+  return (desc.hi & 0xffff) * 0x1_0000_0000 + ((desc.lo & 0xffff_f000) >>> 0);
 }
 
 /** Walks the tables for `va`. Permissions are returned, not checked: see `checkStage1Access`. */
 export function walkStage1(va: number, regs: Stage1Regs, read: DescriptorReader): Stage1Mapping | Stage1Fault {
   const upper = va < 0;
-  const tcr = regs.tcr;
+  const tcr = split(regs.tcr);
   const tsz = bits(tcr, upper ? 16 : 0, 6);
   const epd = bits(tcr, upper ? 23 : 7, 1);
   const tg = bits(tcr, upper ? 30 : 14, 2);
@@ -80,10 +95,10 @@ export function walkStage1(va: number, regs: Stage1Regs, read: DescriptorReader)
   const inputBits = 64 - Math.min(Math.max(tsz, 16), 39);
   const limit = 2 ** inputBits;
   if (upper ? va < -limit : va >= limit) return { fault: 'translation', level: 0 };
-  const ttbr = upper ? regs.ttbr1 : regs.ttbr0;
+  const ttbr = split(upper ? regs.ttbr1 : regs.ttbr0);
   const asidFromTtbr1 = bits(tcr, 22, 1) === 1;
   const asid16 = bits(tcr, 36, 1) === 1;
-  const asidReg = asidFromTtbr1 ? regs.ttbr1 : regs.ttbr0;
+  const asidReg = split(asidFromTtbr1 ? regs.ttbr1 : regs.ttbr0);
   const asid = bits(asidReg, 48, asid16 ? 16 : 8);
   const paBits = PA_BITS[bits(tcr, 32, 3)]!;
   const paLimit = 2 ** Math.min(paBits, 48);
@@ -102,9 +117,10 @@ export function walkStage1(va: number, regs: Stage1Regs, read: DescriptorReader)
   for (;;) {
     const shift = 12 + 9 * (3 - level);
     const index = Math.floor(va / 2 ** shift) & 511;
-    const desc = read(table + index * 8);
-    if (desc === null) return { fault: 'walkExternal', level };
-    const type = Number(desc & 3n);
+    const raw = read(table + index * 8);
+    if (raw === null) return { fault: 'walkExternal', level };
+    const desc = split(raw);
+    const type = desc.lo & 3;
     if ((type & 1) === 0) return { fault: 'translation', level };
     if (type === 3 && level < 3) {
       table = outputAddress(desc);
@@ -125,7 +141,7 @@ export function walkStage1(va: number, regs: Stage1Regs, read: DescriptorReader)
     const el0Access = (ap & 1) === 1 && !noEl0;
     const ro = (ap & 2) === 2 || readOnly;
     const el0Write = el0Access && !ro;
-    const wxn = bits(regs.sctlr, 19, 1) === 1;
+    const wxn = (Number(BigInt.asUintN(32, regs.sctlr)) & (1 << 19)) !== 0;
     const el0Exec = !(uxn || bits(desc, 54, 1) === 1) && !(wxn && el0Write);
     // An EL0-writable location is never executable at EL1 (D8.5 "Instruction fetches from EL0-writable memory").
     const el1Exec = !(pxn || bits(desc, 53, 1) === 1) && !el0Write && !(wxn && !ro);
