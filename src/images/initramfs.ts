@@ -18,6 +18,13 @@ exec /bin/sh
 
 const DIRS = ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp', 'etc', 'root', 'run'];
 
+/** A file to place in the initramfs besides busybox and /init. */
+export interface ExtraFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+  readonly mode?: number;
+}
+
 /** Options for `buildInitramfs`. */
 export interface InitramfsOptions {
   /** The static arm64 busybox binary. */
@@ -30,6 +37,12 @@ export interface InitramfsOptions {
    * an /init can run `for m in $(cat /lib/modules/xenon.order); do insmod $m; done`.
    */
   readonly modules?: readonly { readonly path: string; readonly data: Uint8Array }[];
+  /**
+   * Further files at their archive paths ("bin/threads"; a leading "/" is dropped), added last;
+   * missing parent directories are created (0755). Mode defaults to 0o755 (test programs). A path
+   * that is already in the archive (e.g. "init") is an error (RangeError from the cpio writer).
+   */
+  readonly extraFiles?: readonly ExtraFile[];
   /** Timestamp of every entry, for reproducible archives; default 0. */
   readonly mtime?: number;
 }
@@ -48,5 +61,6 @@ export function buildInitramfs(opts: InitramfsOptions): Uint8Array {
     const order = modules.map((m) => `/${m.path}\n`).join('');
     w.addFile('lib/modules/xenon.order', new TextEncoder().encode(order), { mode: 0o644, mtime });
   }
+  for (const f of opts.extraFiles ?? []) w.addFile(f.path, f.data, { mode: f.mode ?? 0o755, mtime });
   return w.finish();
 }

@@ -143,6 +143,27 @@ test('ensureGuestImages() builds an initramfs with the given /init', { skip: SKI
   });
 });
 
+test('ensureGuestImages() adds extra files, and their contents are part of the cache name', { skip: SKIP }, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const script = '#!/bin/sh\necho custom init\n';
+    const file = (b: number): { path: string; data: Uint8Array } => ({ path: 'bin/prog', data: new Uint8Array([0x50, 0x52, 0x4f, b]) });
+    const one = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, initScript: script, extraFiles: [file(0x31)] });
+    const two = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, initScript: script, extraFiles: [file(0x32)] });
+    const none = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, initScript: script });
+    assert.match(one.initramfs, /initramfs-[0-9a-f]{16}\.cpio$/);
+    assert.equal(new Set([one.initramfs, two.initramfs, none.initramfs]).size, 3, 'each set of extra files has its own cache file');
+    assert.ok(readFileSync(one.initramfs).toString('latin1').includes('bin/prog\0\0PRO1'), 'the file is stored');
+    assert.ok(readFileSync(two.initramfs).toString('latin1').includes('bin/prog\0\0PRO2'));
+    assert.ok(!readFileSync(none.initramfs).toString('latin1').includes('bin/prog'));
+    const again = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, initScript: script, extraFiles: [file(0x31)] });
+    assert.equal(again.initramfs, one.initramfs, 'the same inputs reuse the cached archive');
+
+    const onlyFiles = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, extraFiles: [file(0x31)] });
+    assert.notEqual(onlyFiles.initramfs, join(cacheDir, 'images/initramfs.cpio'), 'extra files alone also build a custom initramfs');
+    assert.ok(readFileSync(onlyFiles.initramfs).toString('latin1').includes(DEFAULT_INIT));
+  });
+});
+
 test('pullGuestImages() rejects a .deb whose SHA256 differs from Packages', { skip: SKIP }, async () => {
   await withArchive('xz', { badHashFor: 'busybox-static' }, async (a, cacheDir) => {
     await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /SHA256 [0-9a-f]{64} differs/);

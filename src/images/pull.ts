@@ -25,7 +25,7 @@ import { collectModules, DEFAULT_MODULES, type ModuleFile } from './modules.js';
 import type { TarFile, TarHeader } from './tar.js';
 import { imageFetchError } from './errors.js';
 import { downloadFile } from './http.js';
-import { buildInitramfs } from './initramfs.js';
+import { buildInitramfs, type ExtraFile } from './initramfs.js';
 import { kernelImageFromVmlinuz } from './kernel.js';
 import type { ProgressSink } from './progress.js';
 
@@ -234,15 +234,18 @@ function toImages(cacheDir: string, m: ImageManifest, fromCache: boolean): Guest
 }
 
 /**
- * What `npm start` calls: the cached images (pulling them first if needed). With `initScript`
- * and/or `withModules`, the initramfs is rebuilt from the cached busybox with that /init and/or
- * the kernel modules (see `buildInitramfs`), cached as `images/initramfs-<sha256 prefix>.cpio`.
+ * What `npm start` calls: the cached images (pulling them first if needed). With `initScript`,
+ * `withModules` and/or `extraFiles`, the initramfs is rebuilt from the cached busybox with that
+ * /init, the kernel modules and those files (see `buildInitramfs`), cached as
+ * `images/initramfs-<sha256 prefix>.cpio`; the hash is over the whole archive, so it covers the
+ * extra files' paths, modes and contents.
  */
 export async function ensureGuestImages(
-  opts: PullOptions & { initScript?: string; withModules?: boolean } = {},
+  opts: PullOptions & { initScript?: string; withModules?: boolean; extraFiles?: readonly ExtraFile[] } = {},
 ): Promise<GuestImages> {
   const images = await pullGuestImages(opts);
-  if (opts.initScript === undefined && !opts.withModules) return images;
+  const extraFiles = opts.extraFiles ?? [];
+  if (opts.initScript === undefined && !opts.withModules && extraFiles.length === 0) return images;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const busybox = await readFile(images.busybox);
   const kdir = `${dirname(images.manifest.files.kernelImage.path)}/`;
@@ -251,7 +254,7 @@ export async function ensureGuestImages(
         (images.manifest.modules ?? []).map(async (m) => ({ path: m.path.slice(kdir.length), data: await readFile(join(cacheDir, m.path)) })),
       )
     : [];
-  const cpio = buildInitramfs({ busybox, modules, ...(opts.initScript !== undefined ? { initScript: opts.initScript } : {}) });
+  const cpio = buildInitramfs({ busybox, modules, extraFiles, ...(opts.initScript !== undefined ? { initScript: opts.initScript } : {}) });
   const path = join(cacheDir, `images/initramfs-${sha256(cpio).slice(0, 16)}.cpio`);
   if (!existsSync(path) || sha256(await readFile(path)) !== sha256(cpio)) await writeFileAtomic(path, cpio);
   return { ...images, initramfs: path };
