@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { XenonError } from '../lib/errors.js';
 import { EscapeFilter } from '../host/node/console.js';
+import { arm64Image, kernelElf, printAndPowerOff } from '../platform/boot/_test_kernels.js';
 import { DEFAULT_APPEND, loadKernel, parseBootArgs } from './boot.js';
 
 const fails = (fn: () => unknown, code: string, re: RegExp): void =>
@@ -34,13 +35,24 @@ test('parseBootArgs() rejects bad arguments with one USAGE line naming the value
   fails(() => parseBootArgs(['--kernel', 'K', '--on-reset', 'halt']), 'USAGE', /--on-reset "halt"/);
 });
 
-test('loadKernel() reports a missing, compressed or non-Image kernel clearly', () => {
+test('loadKernel() accepts Image, ELF and raw kernels and reports missing, compressed or malformed ones clearly', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-boot-'));
   try {
     fails(() => loadKernel(path.join(dir, 'none')), 'FILE_NOT_FOUND', /Cannot read kernel ".*none": no such file/);
     const text = path.join(dir, 'text');
     fs.writeFileSync(text, 'hello, not a kernel\n'.repeat(10));
-    fails(() => loadKernel(text), 'BAD_EXECUTABLE', /is not an arm64 Image/);
+    assert.equal(loadKernel(text).byteLength, 200, 'bytes without the Image magic or an ELF header boot as a raw binary');
+    const code = printAndPowerOff('x');
+    const elf = kernelElf({ entry: 0x4008_0000, segments: [{ paddr: 0x4008_0000, data: code }] });
+    const write = (name: string, b: Uint8Array) => {
+      fs.writeFileSync(path.join(dir, name), b);
+      return path.join(dir, name);
+    };
+    assert.equal(loadKernel(write('elf', elf)).byteLength, elf.byteLength);
+    assert.equal(loadKernel(write('image', arm64Image(code))).byteLength, 64 + code.byteLength);
+    fails(() => loadKernel(write('trunc', elf.subarray(0, elf.byteLength - 4))), 'BAD_EXECUTABLE', /Cannot boot ".*trunc": .*truncated/);
+    const x86 = kernelElf({ entry: 0x4008_0000, machine: 62, segments: [{ paddr: 0x4008_0000, data: code }] });
+    fails(() => loadKernel(write('x86', x86)), 'BAD_EXECUTABLE', /Cannot boot ".*x86": .*machine 62 is not AArch64/);
     const gz = path.join(dir, 'gz');
     fs.writeFileSync(gz, Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));
     fails(() => loadKernel(gz), 'BAD_EXECUTABLE', /gzip-compressed/);

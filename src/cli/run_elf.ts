@@ -1,7 +1,7 @@
 /** `xenon run-elf`: run a static arm64 Linux executable on our CPU, like qemu-aarch64. */
 import * as fs from 'node:fs';
 import { XenonError } from '../lib/errors.js';
-import { BadExecutableError } from '../linux_user/elf.js';
+import { BadExecutableError } from '../lib/elf.js';
 import { runStaticElf } from '../linux_user/run.js';
 import type { Command } from './cmdtable.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XenonError } from '../lib/errors.js';
-import { parseElf, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_INTERP } from './elf.js';
+import { parseElf, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_INTERP } from '../lib/elf.js';
 import { code, makeElf } from './_test_elf.js';
 
 const TEXT = { flags: PF_R | PF_X, vaddr: 0x400000, data: code([0xd503201f]) };

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { AddressSpace } from './address_space.js';
-import { parseElf, type ElfImage } from './elf.js';
+import { parseElf, type ElfImage } from '../lib/elf.js';
 import { E } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { buildStack, loadSegments, MMAP_TOP, type LoadedImage } from './loader.js';

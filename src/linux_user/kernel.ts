@@ -12,7 +12,7 @@ import { Access } from '../arch/arm64/mmu/translator.js';
 import { translateInsn } from '../arch/arm64/interp/index.js';
 import { XenonError } from '../lib/errors.js';
 import { AddressSpace } from './address_space.js';
-import { parseElf } from './elf.js';
+import { parseElf } from '../lib/elf.js';
 import { E, hostErrno } from './errno.js';
 import { FdTable, HostFile, Blocked } from './files.js';
 import { FrameAllocator } from './frames.js';

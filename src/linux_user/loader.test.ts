@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodeCache } from '../arch/arm64/code_cache.js';
 import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from './address_space.js';
-import { parseElf, PF_R, PF_W, PF_X, PT_PHDR } from './elf.js';
+import { parseElf, PF_R, PF_W, PF_X, PT_PHDR } from '../lib/elf.js';
 import { FrameAllocator, PAGE_SIZE } from './frames.js';
 import { copyFromGuest, readCString, readU64 } from './guest_memory.js';
 import { AT, buildStack, computeHwcap, loadSegments, MMAP_TOP, PIE_BASE, STACK_TOP } from './loader.js';

@@ -8,7 +8,7 @@ import { lookupSysreg, sysregKey, SYSREGS } from '../arch/arm64/sysreg/table.js'
 import { XenonError } from '../lib/errors.js';
 import { PAGE_SIZE } from './frames.js';
 import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from './address_space.js';
-import { PF_R, PF_W, PF_X, PT_PHDR, type ElfImage } from './elf.js';
+import { PF_R, PF_W, PF_X, PT_PHDR, type ElfImage } from '../lib/elf.js';
 
 /** Top of the initial stack (just below 2^48, like arm64 Linux with 48-bit VAs) and its size. */
 export const STACK_TOP = 2 ** 48 - 0x10000;

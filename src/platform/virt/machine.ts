@@ -148,7 +148,10 @@ export class VirtMachine {
   private loadImages(): void {
     const ram = new Uint8Array(this.bus.ram);
     const at = (pa: number) => pa - VIRT.RAM.base;
-    ram.set(this.cfg.kernel, at(this.layout.kernel.loadPa));
+    for (const seg of this.layout.kernel.segments) {
+      ram.set(seg.bytes, at(seg.pa));
+      ram.fill(0, at(seg.pa) + seg.bytes.byteLength, at(seg.pa) + seg.memBytes); // an ELF's bss
+    }
     if (this.cfg.initrd !== undefined && this.layout.initrd !== undefined) ram.set(this.cfg.initrd, at(this.layout.initrd.start));
     ram.set(this.dtb, at(this.layout.dtbPa));
   }

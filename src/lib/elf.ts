@@ -1,9 +1,11 @@
 /**
  * ELF64 little-endian AArch64 executables, as the Linux loader (fs/binfmt_elf.c) accepts them for a
- * static program: ET_EXEC, or ET_DYN without PT_INTERP (static-pie). Field layout: the System V gABI
- * and elf.h (Elf64_Ehdr, Elf64_Phdr).
+ * static program: ET_EXEC, or ET_DYN without PT_INTERP (static-pie); and, with `{ kernel: true }`, as
+ * a board loads a bare-metal or kernel ELF by physical address (QEMU's -kernel). Field layout: the
+ * System V gABI and elf.h (Elf64_Ehdr, Elf64_Phdr). Pure: no Node imports, shared by
+ * `src/linux_user` and `src/platform/boot`.
  */
-import { XenonError } from '../lib/errors.js';
+import { XenonError } from './errors.js';
 
 export const PT_LOAD = 1;
 export const PT_INTERP = 3;
@@ -25,6 +27,8 @@ export interface ElfSegment {
   readonly flags: number;
   readonly fileOffset: number;
   readonly vaddr: number;
+  /** p_paddr: where a board loads the segment (a kernel ELF); ignored for user programs. */
+  readonly paddr: number;
   readonly fileSize: number;
   readonly memSize: number;
   readonly align: number;
@@ -65,8 +69,23 @@ function u64(dv: DataView, off: number, what: string): number {
   return Number(v);
 }
 
+export interface ParseElfOptions {
+  /**
+   * Parse for a board loading a kernel by physical address: ET_EXEC only, virtual addresses may be
+   * kernel addresses above 2^53 (read as -1, unused), no user-address-space or page-congruence checks.
+   */
+  readonly kernel?: boolean;
+}
+
 /** Parses and validates an executable; `name` is used in error messages only. */
-export function parseElf(bytes: Uint8Array, name: string): ElfImage {
+export function parseElf(bytes: Uint8Array, name: string, opts: ParseElfOptions = {}): ElfImage {
+  const kernel = opts.kernel === true;
+  /** A virtual address: a kernel's may be a high (TTBR1) address that no number holds exactly. */
+  const vaddr64 = (off: number): number => {
+    if (!kernel) return u64(dv, off, name);
+    const v = dv.getBigUint64(off, true);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v);
+  };
   if (bytes.length < EHDR_SIZE) bad(name, 'file too short for an ELF header');
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) bad(name, 'not an ELF file');
   if (bytes[4] !== 2) bad(name, 'not a 64-bit ELF file');
@@ -75,7 +94,8 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
   const type = dv.getUint16(16, true);
   if (dv.getUint16(18, true) !== EM_AARCH64) bad(name, `machine ${dv.getUint16(18, true)} is not AArch64`);
   if (type !== ET_EXEC && type !== ET_DYN) bad(name, `ELF type ${type} is not an executable`);
-  const entry = u64(dv, 24, name);
+  if (kernel && type !== ET_EXEC) bad(name, `ELF type ${type} is not ET_EXEC (a kernel is loaded at fixed physical addresses)`);
+  const entry = vaddr64(24);
   const phoff = u64(dv, 32, name);
   const phentsize = dv.getUint16(54, true);
   const phnum = dv.getUint16(56, true);
@@ -89,7 +109,8 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
       type: dv.getUint32(o, true),
       flags: dv.getUint32(o + 4, true),
       fileOffset: u64(dv, o + 8, name),
-      vaddr: u64(dv, o + 16, name),
+      vaddr: vaddr64(o + 16),
+      paddr: u64(dv, o + 24, name),
       fileSize: u64(dv, o + 32, name),
       memSize: u64(dv, o + 40, name),
       align: u64(dv, o + 48, name),
@@ -101,6 +122,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
   for (const s of loads) {
     if (s.fileOffset + s.fileSize > bytes.length) bad(name, 'a loadable segment lies beyond the end of the file (truncated?)');
     if (s.fileSize > s.memSize) bad(name, 'a loadable segment has a file size larger than its memory size');
+    if (kernel) continue;
     if ((s.vaddr - s.fileOffset) % 4096 !== 0) bad(name, 'a loadable segment is not page-congruent');
     if (s.vaddr + s.memSize >= 2 ** 48) bad(name, 'a loadable segment lies beyond the 48-bit user address space');
   }
