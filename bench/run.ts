@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: fixed CPU-bound workloads under `xenon run-elf` and under qemu-aarch64-static in
- * the same run. Prints guest instructions per second (our count; QEMU runs the same instructions)
- * and the time ratio against QEMU. Timings are printed, never asserted.
+ * the same run, then the kernel boot benchmark (`bench/boot.ts`). Prints guest instructions per
+ * second (our count; QEMU runs the same instructions) and the time ratio against QEMU. Timings are
+ * printed, never asserted.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { busyboxPath, CACHE_DIR, compileProgram, missingTools, XENON_CLI } from '../tests/harness/tools.js';
+import { benchBoot } from './boot.js';
 
 interface Workload {
   readonly name: string;
@@ -59,7 +61,7 @@ function workloads(): Workload[] {
   ];
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const missing = missingTools(['qemu', 'gcc', 'busybox']);
   if (missing !== null) {
     console.error(`bench: ${missing}`);
@@ -77,6 +79,7 @@ function main(): void {
         `${qemu.seconds.toFixed(2)} | ${mips(ours.insns, qemu.seconds)} | ${(ours.seconds / qemu.seconds).toFixed(1)}× |`,
     );
   }
+  await benchBoot();
 }
 
-main();
+await main();
