@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT_BUDGET, type VcpuExit } from '../../arch/arm64/exit.js';
 import { CNTFRQ_HZ } from '../../arch/arm64/generic_timer.js';
-import { PSCI_FN, PSCI_RET } from '../psci/psci.js';
+import { PSCI_FN, PSCI_RET, PSCI_VERSION_1_0 } from '../psci/psci.js';
 import { VIRT } from './layout.js';
 import { VirtMachine, type MachineHost, type VcpuFactoryOptions, type VirtMachineConfig, type VirtVcpu } from './machine.js';
 
@@ -151,13 +151,25 @@ test('run() ends with { kind: "off" } on SYSTEM_OFF and { kind: "reset" } on SYS
   assert.deepEqual(await b.m.run(), { kind: 'reset' });
 });
 
-test('HVC with a non-zero immediate and SMC become UNDEFINED in the guest', () => {
+test('HVC and SMC with a non-zero immediate become UNDEFINED in the guest', () => {
   const { m, cpus } = makeMachine();
   const c0 = cpus[0]!;
-  c0.script.push(() => ({ kind: 'hvc', imm: 0xea1, esr: 0 }), () => ({ kind: 'smc', imm: 0, esr: 0 }));
+  c0.script.push(() => ({ kind: 'hvc', imm: 0xea1, esr: 0 }), () => ({ kind: 'smc', imm: 1, esr: 0 }));
   m.runRound();
   m.runRound();
   assert.equal(c0.undefs, 2);
+});
+
+test('PSCI also answers on the SMC conduit', () => {
+  const { m, cpus } = makeMachine();
+  const c0 = cpus[0]!;
+  c0.script.push((c) => {
+    hvc(PSCI_FN.VERSION)(c);
+    return { kind: 'smc', imm: 0, esr: 0 };
+  });
+  m.runRound();
+  assert.equal(c0.undefs, 0);
+  assert.equal(c0.x[0], BigInt(PSCI_VERSION_1_0));
 });
 
 test('an exit the board cannot handle fails the run with the PC and syndrome', async () => {

@@ -240,23 +240,23 @@ export class VirtMachine {
       case 'wfi':
         s.waiting = !s.irq;
         return;
-      case 'hvc': {
+      case 'hvc':
+      case 'smc': {
+        // PSCI answers on both conduits with immediate 0 (SMCCC); anything else has no firmware
+        // behind it, and with no EL2/EL3 the instruction is UNDEFINED.
+        const conduit = exit.kind.toUpperCase();
         if (exit.imm !== 0) {
-          this.trace(`vcpu ${s.index}: HVC #${exit.imm} at 0x${hexVa(cpu.pc - 4)}: UNDEFINED`);
+          this.trace(`vcpu ${s.index}: ${conduit} #${exit.imm} at 0x${hexVa(cpu.pc - 4)}: UNDEFINED`);
           cpu.injectUndefined();
           return;
         }
         const fn = Number(cpu.readX(0) & 0xffff_ffffn);
         this.psci.current = s.index;
         const r = psciCall(fn, [cpu.readX(1), cpu.readX(2), cpu.readX(3)], this.psci);
-        this.trace(`vcpu ${s.index}: PSCI 0x${fn.toString(16)} at PC 0x${hexVa(cpu.pc - 4)} -> ${r}`);
+        this.trace(`vcpu ${s.index}: PSCI 0x${fn.toString(16)} (${conduit}) at PC 0x${hexVa(cpu.pc - 4)} -> ${r}`);
         cpu.writeX(0, BigInt.asUintN(64, BigInt(r)));
         return;
       }
-      case 'smc':
-        // PSCI's conduit is HVC (the DT says so); there is no EL3, so SMC is UNDEFINED.
-        cpu.injectUndefined();
-        return;
       default:
         this.result ??= { kind: 'failed', reason: `vCPU ${s.index} stopped at PC 0x${hexVa(cpu.pc)}: ${describeExit(exit)}` };
     }
