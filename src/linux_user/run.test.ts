@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { busyboxPath } from '../../tests/harness/tools.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled CLI next to this compiled test, whatever the output directory. */
@@ -142,11 +143,8 @@ for (const how of ['segv', 'abort', 'term']) {
   });
 }
 
-/** Debian's busybox-static, where the project's tools put it (or $XENON_BUSYBOX). */
-function busybox(): string | null {
-  const p = process.env.XENON_BUSYBOX ?? path.join(ROOT, '.cache/busybox/bin/busybox');
-  return existsSync(p) ? p : null;
-}
+/** Debian's busybox-static from the guest-image cache (or $XENON_BUSYBOX). */
+const busybox = busyboxPath;
 
 test('run-elf busybox: sh pipelines, find -exec and xargs run applets through fork/vfork + execve', { skip: missing ?? (busybox() === null ? 'busybox-static:arm64 is missing' : false) }, () => {
   // QEMU cannot exec an arm64 program without binfmt_misc, so the reference runs the applets directly.

@@ -7,13 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GROUPS, translateInsn } from '../../src/arch/arm64/interp/index.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { disassemble, formatMismatch } from './compare.js';
 import { loadCorpus } from './corpus.js';
 import { allPatterns, generateCase, generateMixedCase } from './gen.js';
 import { knownReason } from './known.js';
-import { missingTools, repoRoot } from './qemu.js';
+import { missingTools } from './qemu.js';
+import { busyboxPath } from '../harness/tools.js';
 import { realCases, realSequences } from './realcode.js';
 import { runBoth, type CaseResult } from './session.js';
 import { beyondOurs, undefCheck } from './undef.js';
@@ -83,9 +82,9 @@ test(`diff: encodings our decoder rejects raise SIGILL under QEMU, or belong to 
   );
 });
 
-/** Debian's arm64 busybox-static, fetched by tools/fetch_busybox.sh (CI does). */
-const BUSYBOX = process.env['XENON_BUSYBOX'] ?? join(missing === null ? repoRoot() : '.', '.cache', 'busybox', 'bin', 'busybox');
-const skipReal = skip !== false ? skip : existsSync(BUSYBOX) ? false : `no busybox at ${BUSYBOX} (tools/fetch_busybox.sh)`;
+/** Debian's arm64 busybox-static from the guest-image cache (CI pulls it first). */
+const BUSYBOX = busyboxPath() ?? '';
+const skipReal = skip !== false ? skip : BUSYBOX !== '' ? false : 'busybox-static is not cached: run "xenon image pull"';
 
 test(`diff: a sample of busybox's instruction words and straight runs matches QEMU; the words we lack are SVE, MOPS or MTE (seed ${SEED})`, { skip: skipReal }, () => {
   const r = realCases(BUSYBOX, SEED, PER_GROUP * 5);

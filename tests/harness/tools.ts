@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultCacheDir, type ImageManifest } from '../../src/images/cache.js';
 
 /** The repository root (this file runs from dist/tests/harness/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -17,9 +18,18 @@ export function haveCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Path of Debian's arm64 busybox-static (fetched by tools/fetch_busybox.sh), or null. */
+/**
+ * Debian's arm64 busybox-static as `xenon image pull` caches it (the same binary the guest images
+ * use; CI pulls them first), or $XENON_BUSYBOX; null when neither exists.
+ */
 export function busyboxPath(): string | null {
-  const p = process.env.XENON_BUSYBOX ?? path.join(CACHE_DIR, 'busybox/bin/busybox');
+  const env = process.env.XENON_BUSYBOX;
+  if (env !== undefined) return existsSync(env) ? env : null;
+  const cache = defaultCacheDir();
+  const manifest = path.join(cache, 'images/manifest.json');
+  if (!existsSync(manifest)) return null;
+  const m = JSON.parse(readFileSync(manifest, 'utf8')) as ImageManifest;
+  const p = path.join(cache, m.files.busybox.path);
   return existsSync(p) ? p : null;
 }
 
@@ -27,7 +37,7 @@ export function busyboxPath(): string | null {
 export function missingTools(needs: readonly ('qemu' | 'gcc' | 'busybox')[]): string | null {
   if (needs.includes('qemu') && !haveCommand('qemu-aarch64-static')) return 'qemu-aarch64-static is not installed (see .ci/run)';
   if (needs.includes('gcc') && !haveCommand('aarch64-linux-gnu-gcc')) return 'aarch64-linux-gnu-gcc is not installed (see .ci/run)';
-  if (needs.includes('busybox') && busyboxPath() === null) return 'busybox-static:arm64 is missing: run tools/fetch_busybox.sh';
+  if (needs.includes('busybox') && busyboxPath() === null) return 'busybox-static:arm64 is not cached: run "xenon image pull"';
   return null;
 }
 
