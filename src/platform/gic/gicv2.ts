@@ -191,11 +191,16 @@ export class GicV2 {
 
   /** The CPU interface as seen by CPU `cpu` (each CPU sees its own bank at the same address). */
   cpuInterface(cpu: number): MmioDevice {
+    return this.bankedCpuInterface(() => cpu);
+  }
+
+  /** The CPU interface as mapped on a bus: `cpuOf` names the accessing CPU, as for the distributor. */
+  bankedCpuInterface(cpuOf: () => number): MmioDevice {
     return {
-      name: `gicc${cpu}`,
-      read: (off, size) => (size === 4 ? this.readCpu(cpu, off) : 0),
+      name: 'gicc',
+      read: (off, size) => (size === 4 ? this.readCpu(cpuOf(), off) : 0),
       write: (off, size, v) => {
-        if (size === 4) this.writeCpu(cpu, off, v >>> 0);
+        if (size === 4) this.writeCpu(cpuOf(), off, v >>> 0);
       },
     };
   }

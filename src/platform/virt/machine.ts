@@ -11,7 +11,7 @@
 import type { VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import { planBootLayout, type BootLayout } from '../boot/kernel_image.js';
-import { MmioBus, type MmioDevice } from '../bus.js';
+import { MmioBus } from '../bus.js';
 import { GicV2 } from '../gic/gicv2.js';
 import { GicV3 } from '../gic/gicv3.js';
 import { GICD_SIZE } from '../gic/gicv3_regs.js';
@@ -130,13 +130,7 @@ export class VirtMachine {
     const gic = this.gic;
     if (gic instanceof GicV2) {
       bus.map(VIRT.GIC_DIST.base, VIRT.GIC_DIST.size, gic.distributor(() => bus.cpuIndex));
-      const ifaces = Array.from({ length: gic.cpus }, (_, i) => gic.cpuInterface(i));
-      const banked: MmioDevice = {
-        name: 'gicc',
-        read: (off, size) => ifaces[bus.cpuIndex]!.read(off, size),
-        write: (off, size, v) => ifaces[bus.cpuIndex]!.write(off, size, v),
-      };
-      bus.map(VIRT.GIC_CPU.base, VIRT.GIC_CPU.size, banked);
+      bus.map(VIRT.GIC_CPU.base, VIRT.GIC_CPU.size, gic.bankedCpuInterface(() => bus.cpuIndex));
     } else {
       bus.map(VIRT.GIC_DIST.base, GICD_SIZE, gic.distributor);
       bus.map(VIRT.GIC_REDIST.base, gic.redistributors.sizeBytes, gic.redistributors);

@@ -80,7 +80,7 @@ export function binLanes(op: Bin, dbl: boolean, lanes: number, d: number, n: num
   return (c) => {
     const st = c.state;
     const fpcr = st.fpcr;
-      if ((fpcr & FPCR_RMODE) === 0) {
+    if ((fpcr & FPCR_RMODE) === 0) {
       const vf = c.vf32;
       let i = 0;
       for (; i < lanes; i++) {
@@ -235,7 +235,7 @@ export function unLanes(op: Un, dbl: boolean, lanes: number, d: number, n: numbe
   return (c) => {
     const st = c.state;
     const fpcr = st.fpcr;
-      if ((fpcr & FPCR_RMODE) === 0) {
+    if ((fpcr & FPCR_RMODE) === 0) {
       const vf = c.vf32;
       let i = 0;
       for (; i < lanes; i++) {
