@@ -2,7 +2,7 @@
  * Test fixtures: a synthetic Debian archive (Release, Packages, .debs built with dpkg-deb) served
  * by a local HTTP server on 127.0.0.1, with switches for the failure cases.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,9 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-
-export const HAVE_DPKG_DEB = spawnSync('dpkg-deb', ['--version']).status === 0;
-export const HAVE_XZ = spawnSync('xz', ['--version']).status === 0;
 
 export const KVER = '6.1.0-99-arm64';
 export const KPKG = `linux-image-${KVER}`;

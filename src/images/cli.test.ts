@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imagePullCommand } from './cli.js';
-import { HAVE_DPKG_DEB, HAVE_XZ, KVER, startArchive } from './_test_archive.js';
+import { KVER, startArchive } from './_test_archive.js';
+import { missingCommands, skipUnlessAvailable } from '../../tests/harness/prereq.js';
 
 /** Run the command with stdout and stderr captured. */
 async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
@@ -27,7 +28,7 @@ test('imagePullCommand() prints usage for --help and exits 2 on bad options', as
   assert.match(bad.err, /Unknown option '--bogus'/);
 });
 
-test('imagePullCommand() pulls from --mirror and reports IMAGE_FETCH failures with exit status 6', { skip: (!HAVE_DPKG_DEB || !HAVE_XZ) && 'needs dpkg-deb and xz' }, async () => {
+test('imagePullCommand() pulls from --mirror and reports IMAGE_FETCH failures with exit status 6', skipUnlessAvailable(missingCommands('dpkg-deb', 'xz')), async () => {
   const archive = await startArchive({ compression: 'xz' });
   const cacheDir = mkdtempSync(join(tmpdir(), 'xenon-cache-'));
   try {

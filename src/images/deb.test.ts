@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { XenonError } from '../lib/errors.js';
 import { readAr } from './ar.js';
 import { extractDeb } from './deb.js';
-import { HAVE_DPKG_DEB, HAVE_XZ, buildDeb } from './_test_archive.js';
+import { buildDeb } from './_test_archive.js';
+import { missingCommands, skipUnlessAvailable } from '../../tests/harness/prereq.js';
 
 const isFetchError = (e: unknown): boolean => e instanceof XenonError && e.code === 'IMAGE_FETCH';
 
@@ -33,7 +34,7 @@ test('readAr() rejects a wrong magic and a truncated member', () => {
 });
 
 for (const compression of ['xz', 'gzip'] as const) {
-  test(`extractDeb() extracts selected files from a dpkg-deb -Z${compression} package`, { skip: (!HAVE_DPKG_DEB || !HAVE_XZ) && 'needs dpkg-deb and xz' }, async () => {
+  test(`extractDeb() extracts selected files from a dpkg-deb -Z${compression} package`, skipUnlessAvailable(missingCommands('dpkg-deb', 'xz')), async () => {
     const deb = buildDeb('p', '1.0', { 'bin/busybox': new Uint8Array([1, 2, 3]), 'usr/share/doc/p/README': new Uint8Array(5) }, compression);
     const files = await extractDeb(deb, (h) => h.path === 'bin/busybox', 'p.deb');
     assert.deepEqual(files.map((f) => [f.path, [...f.data], f.mode]), [['bin/busybox', [1, 2, 3], 0o755]]);

@@ -7,10 +7,14 @@ import { join } from 'node:path';
 import { XenonError } from '../lib/errors.js';
 import { DEFAULT_INIT } from './initramfs.js';
 import { DEBIAN_KEYRING, ensureGuestImages, pullGuestImages, type PullOptions } from './pull.js';
-import { HAVE_DPKG_DEB, HAVE_XZ, KPKG, KVER, startArchive, type ArchiveFaults } from './_test_archive.js';
+import { KPKG, KVER, startArchive, type ArchiveFaults } from './_test_archive.js';
+import { missingCommands, skipUnlessAvailable } from '../../tests/harness/prereq.js';
 
-const SKIP = !HAVE_DPKG_DEB || !HAVE_XZ ? 'needs dpkg-deb and xz' : false;
-const HAVE_GPGV_KEYRING = existsSync(DEBIAN_KEYRING) && existsSync('/usr/bin/gpgv');
+const MISSING_TOOLS = missingCommands('dpkg-deb', 'xz');
+const SKIP = skipUnlessAvailable(MISSING_TOOLS);
+const SKIP_GPGV = skipUnlessAvailable(
+  MISSING_TOOLS ?? missingCommands('gpgv') ?? (!existsSync(DEBIAN_KEYRING) && `the Debian archive keyring ${DEBIAN_KEYRING} is not installed`),
+);
 
 /** A fresh cache dir plus quiet logging; returns the options and the collected output. */
 function quiet(cacheDir: string): { opts: PullOptions; log: string[]; progress: string[] } {
@@ -53,7 +57,7 @@ async function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> 
   });
 }
 
-test('pullGuestImages() fetches, verifies and caches kernel, busybox and initramfs (xz)', { skip: SKIP }, async () => {
+test('pullGuestImages() fetches, verifies and caches kernel, busybox and initramfs (xz)', SKIP, async () => {
   await withArchive('xz', {}, async (a, cacheDir) => {
     const { opts, log, progress } = quiet(cacheDir);
     const images = await pullGuestImages({ ...opts, mirror: a.url });
@@ -94,7 +98,7 @@ test('pullGuestImages() fetches, verifies and caches kernel, busybox and initram
   });
 });
 
-test('pullGuestImages() handles gzip Packages and data.tar.gz', { skip: SKIP }, async () => {
+test('pullGuestImages() handles gzip Packages and data.tar.gz', SKIP, async () => {
   await withArchive('gzip', {}, async (a, cacheDir) => {
     const images = await pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url });
     assert.deepEqual(new Uint8Array(readFileSync(images.kernelImage)), a.image);
@@ -102,14 +106,14 @@ test('pullGuestImages() handles gzip Packages and data.tar.gz', { skip: SKIP }, 
   });
 });
 
-test('pullGuestImages() accepts a Content-Encoding: gzip response without calling it truncated', { skip: SKIP }, async () => {
+test('pullGuestImages() accepts a Content-Encoding: gzip response without calling it truncated', SKIP, async () => {
   await withArchive('xz', { gzipRelease: true }, async (a, cacheDir) => {
     const images = await pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url });
     assert.equal(images.kernelVersion, KVER);
   });
 });
 
-test('pullGuestImages() takes the mirror from apt sources (deb822) when none is given', { skip: SKIP }, async () => {
+test('pullGuestImages() takes the mirror from apt sources (deb822) when none is given', SKIP, async () => {
   await withArchive('xz', {}, async (a, cacheDir) => {
     const etcApt = join(cacheDir, 'etc-apt');
     mkdirSync(join(etcApt, 'sources.list.d'), { recursive: true });
@@ -125,7 +129,7 @@ test('pullGuestImages() takes the mirror from apt sources (deb822) when none is 
   });
 });
 
-test('ensureGuestImages() builds an initramfs with the given /init', { skip: SKIP }, async () => {
+test('ensureGuestImages() builds an initramfs with the given /init', SKIP, async () => {
   await withArchive('xz', {}, async (a, cacheDir) => {
     const script = '#!/bin/sh\necho custom init\n';
     const images = await ensureGuestImages({ ...quiet(cacheDir).opts, mirror: a.url, initScript: script });
@@ -143,7 +147,7 @@ test('ensureGuestImages() builds an initramfs with the given /init', { skip: SKI
   });
 });
 
-test('ensureGuestImages() adds extra files, and their contents are part of the cache name', { skip: SKIP }, async () => {
+test('ensureGuestImages() adds extra files, and their contents are part of the cache name', SKIP, async () => {
   await withArchive('xz', {}, async (a, cacheDir) => {
     const script = '#!/bin/sh\necho custom init\n';
     const file = (b: number): { path: string; data: Uint8Array } => ({ path: 'bin/prog', data: new Uint8Array([0x50, 0x52, 0x4f, b]) });
@@ -164,33 +168,33 @@ test('ensureGuestImages() adds extra files, and their contents are part of the c
   });
 });
 
-test('pullGuestImages() rejects a .deb whose SHA256 differs from Packages', { skip: SKIP }, async () => {
+test('pullGuestImages() rejects a .deb whose SHA256 differs from Packages', SKIP, async () => {
   await withArchive('xz', { badHashFor: 'busybox-static' }, async (a, cacheDir) => {
     await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /SHA256 [0-9a-f]{64} differs/);
     assert.equal(existsSync(join(cacheDir, 'images/manifest.json')), false);
   });
 });
 
-test('pullGuestImages() rejects a truncated download', { skip: SKIP }, async () => {
+test('pullGuestImages() rejects a truncated download', SKIP, async () => {
   await withArchive('xz', { truncate: KPKG }, async (a, cacheDir) => {
     await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /interrupted|truncated/);
   });
 });
 
-test('pullGuestImages() gives up on a stalled download', { skip: SKIP }, async () => {
+test('pullGuestImages() gives up on a stalled download', SKIP, async () => {
   await withArchive('xz', { stall: 'busybox-static' }, async (a, cacheDir) => {
     const opts = { ...quiet(cacheDir).opts, mirror: a.url, idleTimeoutMs: 300 };
     await rejectsWith(pullGuestImages(opts), /busybox-static.*download stalled after \d+ bytes/);
   });
 });
 
-test('pullGuestImages() rejects a Packages index whose hash differs from Release', { skip: SKIP }, async () => {
+test('pullGuestImages() rejects a Packages index whose hash differs from Release', SKIP, async () => {
   await withArchive('xz', { badPackagesHash: true }, async (a, cacheDir) => {
     await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /Packages\.xz.*SHA256/);
   });
 });
 
-test('pullGuestImages() rejects an InRelease with a bad signature', { skip: SKIP || (!HAVE_GPGV_KEYRING && 'needs gpgv and the Debian keyring') }, async () => {
+test('pullGuestImages() rejects an InRelease with a bad signature', SKIP_GPGV, async () => {
   await withArchive('xz', { bogusInRelease: true }, async (a, cacheDir) => {
     const opts = { ...quiet(cacheDir).opts, mirror: a.url, keyring: DEBIAN_KEYRING };
     await rejectsWith(pullGuestImages(opts), /Cannot verify the signature of ".*InRelease"/);

@@ -1,5 +1,5 @@
 /** Test helper: builds small ELF64 AArch64 images in memory (and on disk) without a toolchain. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -66,10 +66,21 @@ export function code(words: readonly number[]): Uint8Array {
   return b;
 }
 
-/** Writes a static executable running `words` at 0x400000 to a temporary file and returns its path. */
+/** The test process's one temporary directory for programs, removed when the process exits. */
+let programsDir: string | null = null;
+
+function testProgramsDir(): string {
+  if (programsDir === null) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'xenon-lu-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    programsDir = dir;
+  }
+  return programsDir;
+}
+
+/** Writes a static executable running `words` at 0x400000 to a temporary file (named "prog") and returns its path. */
 export function writeTestProgram(words: readonly number[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'xenon-lu-'));
-  const file = path.join(dir, 'prog');
+  const file = path.join(mkdtempSync(path.join(testProgramsDir(), 'p-')), 'prog');
   writeFileSync(file, makeElf({ segments: [{ flags: 5, vaddr: 0x400000, data: code(words) }] }), { mode: 0o755 });
   return file;
 }

@@ -1,17 +1,19 @@
 /**
  * Integration tests: small C programs (testdata/*.c) compiled with aarch64-linux-gnu-gcc -O2 -static
  * into .cache/linux_user at test time, run under `xenon run-elf` and under qemu-aarch64-static; stdout,
- * exit status and terminating signal must match. Skipped when the cross tools are missing.
+ * exit status and terminating signal must match. Skipped when the cross tools are missing (a failure
+ * under CI: tests/harness/prereq.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { busyboxPath } from '../../tests/harness/tools.js';
+import { buildOnce, busyboxPath } from '../../tests/harness/tools.js';
+import { missingCommands, skipUnlessAvailable } from '../../tests/harness/prereq.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled CLI next to this compiled test, whatever the output directory. */
@@ -26,28 +28,26 @@ function repoRoot(): string {
 }
 const ROOT = repoRoot();
 
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-const missing = !have('aarch64-linux-gnu-gcc')
-  ? 'aarch64-linux-gnu-gcc is not installed'
-  : !have('qemu-aarch64-static')
-    ? 'qemu-aarch64-static is not installed'
-    : !existsSync(path.join(ROOT, 'src/linux_user/testdata'))
-      ? 'run from the repository root to find src/linux_user/testdata'
-      : null;
+const missing = missingCommands('aarch64-linux-gnu-gcc', 'qemu-aarch64-static')
+  ?? (!existsSync(path.join(ROOT, 'src/linux_user/testdata')) && 'run from the repository root to find src/linux_user/testdata');
 
 function compile(name: string): string {
   const src = path.join(ROOT, 'src/linux_user/testdata', `${name}.c`);
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
-  const dir = path.join(ROOT, '.cache/linux_user');
-  const out = path.join(dir, `${name}-${hash}`);
-  if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
-  const r = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-pthread', '-o', out, src], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `Cannot compile "${name}.c": ${r.stderr}`);
-  return out;
+  return buildOnce(path.join(ROOT, '.cache/linux_user', `${name}-${hash}`), (tmp) => {
+    const r = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-pthread', '-o', tmp, src], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `Cannot compile "${name}.c": ${r.stderr}`);
+  });
+}
+
+/** A fresh temporary directory for `fn`, removed after it. */
+function withTempDir<T>(fn: (dir: string) => T): T {
+  const dir = mkdtempSync(path.join(tmpdir(), 'xenon-lu-run-'));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Run {
@@ -79,7 +79,7 @@ function assertSame(ours: Run, ref: Run): void {
   assert.equal(ours.signal, ref.signal, `signal differs${ctx}`);
 }
 
-const opts = { skip: missing ?? false };
+const opts = skipUnlessAvailable(missing);
 
 test('run-elf hello: argv, environment, stderr and exit status match QEMU', opts, () => {
   const exe = compile('hello');
@@ -92,11 +92,11 @@ test('run-elf hello: argv, environment, stderr and exit status match QEMU', opts
 
 test('run-elf fileio: file and directory system calls match QEMU', opts, () => {
   const exe = compile('fileio');
-  const a = mkdtempSync(path.join(tmpdir(), 'xenon-io-'));
-  const b = mkdtempSync(path.join(tmpdir(), 'xenon-io-'));
-  const ours = xenon(exe, [a]);
-  const ref = qemu(exe, [b]);
-  assertSame({ ...ours, stdout: ours.stdout.replaceAll(a, 'DIR') }, { ...ref, stdout: ref.stdout.replaceAll(b, 'DIR') });
+  withTempDir((a) => withTempDir((b) => {
+    const ours = xenon(exe, [a]);
+    const ref = qemu(exe, [b]);
+    assertSame({ ...ours, stdout: ours.stdout.replaceAll(a, 'DIR') }, { ...ref, stdout: ref.stdout.replaceAll(b, 'DIR') });
+  }));
 });
 
 test('run-elf memory: mmap/mremap/mprotect/madvise/brk match QEMU', opts, () => {
@@ -146,18 +146,19 @@ for (const how of ['segv', 'abort', 'term']) {
 /** Debian's busybox-static from the guest-image cache (or $XENON_BUSYBOX). */
 const busybox = busyboxPath;
 
-test('run-elf busybox: sh pipelines, find -exec and xargs run applets through fork/vfork + execve', { skip: missing ?? (busybox() === null ? 'busybox-static:arm64 is missing' : false) }, () => {
+test('run-elf busybox: sh pipelines, find -exec and xargs run applets through fork/vfork + execve', skipUnlessAvailable(missing || (busybox() === null && 'busybox-static:arm64 is not cached: run "xenon image pull"')), () => {
   // QEMU cannot exec an arm64 program without binfmt_misc, so the reference runs the applets directly.
   const bb = busybox()!;
-  const dir = mkdtempSync(path.join(tmpdir(), 'xenon-bb-'));
-  for (const [f, n] of [['a.txt', 1], ['b.txt', 3], ['c.log', 2]] as const) writeFileSync(path.join(dir, f), 'line\n'.repeat(n));
-  const ours = xenon(bb, ['sh', '-c', 'find . -name "*.txt" | sort | xargs wc -l; find . -name "*.log" -exec cat {} \\; | wc -l; echo x | (read v; echo got $v) | tr a-z A-Z'], dir);
-  const ref = qemu(bb, ['wc', '-l', './a.txt', './b.txt'], dir);
-  assert.equal(ours.stdout, `${ref.stdout}2\nGOT X\n`, ours.stderr);
-  assert.equal(ours.status, 0);
+  withTempDir((dir) => {
+    for (const [f, n] of [['a.txt', 1], ['b.txt', 3], ['c.log', 2]] as const) writeFileSync(path.join(dir, f), 'line\n'.repeat(n));
+    const ours = xenon(bb, ['sh', '-c', 'find . -name "*.txt" | sort | xargs wc -l; find . -name "*.log" -exec cat {} \\; | wc -l; echo x | (read v; echo got $v) | tr a-z A-Z'], dir);
+    const ref = qemu(bb, ['wc', '-l', './a.txt', './b.txt'], dir);
+    assert.equal(ours.stdout, `${ref.stdout}2\nGOT X\n`, ours.stderr);
+    assert.equal(ours.status, 0);
+  });
 });
 
-test('run-elf reports a missing or malformed executable on one line with the catalogue exit status', { skip: existsSync(CLI) ? false : 'CLI not built' }, () => {
+test('run-elf reports a missing or malformed executable on one line with the catalogue exit status', skipUnlessAvailable(!existsSync(CLI) && `the CLI is not built (${CLI}): run npm run build`), () => {
   const missingFile = result(spawnSync(process.execPath, [CLI, 'run-elf', '/nonexistent/prog']));
   assert.equal(missingFile.status, 3);
   assert.equal(missingFile.stderr, 'xenon: Cannot run "/nonexistent/prog": no such file\n');

@@ -1,7 +1,7 @@
 /**
  * Differential tests against qemu-aarch64-static: the regression corpus, and a bounded random run
- * over every pattern of every instruction group. Skipped (not passed) when QEMU or the cross
- * compiler is missing. Environment: XENON_DIFF_SEED (default 1), XENON_DIFF_CASES (cases per
+ * over every pattern of every instruction group. Skipped when QEMU or the cross compiler is
+ * missing, and a failure under CI (tests/harness/prereq.ts). Environment: XENON_DIFF_SEED (default 1), XENON_DIFF_CASES (cases per
  * group, default 300).
  */
 import { test } from 'node:test';
@@ -13,13 +13,14 @@ import { allPatterns, generateCase, generateMixedCase } from './gen.js';
 import { knownReason } from './known.js';
 import { missingTools } from './qemu.js';
 import { busyboxPath } from '../harness/tools.js';
+import { skipUnlessAvailable } from '../harness/prereq.js';
 import { realCases, realSequences } from './realcode.js';
 import { runBoth, type CaseResult } from './session.js';
 import { beyondOurs, undefCheck } from './undef.js';
 import type { TestCase } from './layout.js';
 
 const missing = missingTools();
-const skip = missing === null ? false : `differential tests need QEMU and the arm64 cross compiler (${missing})`;
+const opts = skipUnlessAvailable(missing === null ? null : `differential tests need QEMU and the arm64 cross compiler (${missing})`);
 const SEED = Number(process.env['XENON_DIFF_SEED'] ?? 1) >>> 0;
 const PER_GROUP = Number(process.env['XENON_DIFF_CASES'] ?? 300);
 
@@ -43,14 +44,14 @@ function check(results: readonly CaseResult[]): void {
   );
 }
 
-test('diff: regression corpus matches QEMU', { skip }, () => {
+test('diff: regression corpus matches QEMU', opts, () => {
   const cases = loadCorpus();
   if (cases.length === 0) return;
   check(runBoth(cases));
 });
 
 for (const g of GROUPS) {
-  test(`diff: random cases of group ${g.name} match QEMU (seed ${SEED})`, { skip }, () => {
+  test(`diff: random cases of group ${g.name} match QEMU (seed ${SEED})`, opts, () => {
     const pats = allPatterns().filter((p) => p.group === g.name);
     const cases: TestCase[] = [];
     for (let k = 0; k < PER_GROUP; k++) {
@@ -62,7 +63,7 @@ for (const g of GROUPS) {
   });
 }
 
-test(`diff: random sequences mixing all patterns match QEMU (seed ${SEED})`, { skip }, () => {
+test(`diff: random sequences mixing all patterns match QEMU (seed ${SEED})`, opts, () => {
   const pool = allPatterns();
   const cases: TestCase[] = [];
   for (let k = 0; k < PER_GROUP * 2; k++) {
@@ -72,7 +73,7 @@ test(`diff: random sequences mixing all patterns match QEMU (seed ${SEED})`, { s
   check(runBoth(cases));
 });
 
-test(`diff: encodings our decoder rejects raise SIGILL under QEMU, or belong to features we lack (seed ${SEED})`, { skip }, () => {
+test(`diff: encodings our decoder rejects raise SIGILL under QEMU, or belong to features we lack (seed ${SEED})`, opts, () => {
   const r = undefCheck(SEED, PER_GROUP * 10);
   const gaps = r.executed.filter((e) => e.feature === null);
   assert.deepEqual(
@@ -84,9 +85,9 @@ test(`diff: encodings our decoder rejects raise SIGILL under QEMU, or belong to 
 
 /** Debian's arm64 busybox-static from the guest-image cache (CI pulls it first). */
 const BUSYBOX = busyboxPath() ?? '';
-const skipReal = skip !== false ? skip : BUSYBOX !== '' ? false : 'busybox-static is not cached: run "xenon image pull"';
+const realOpts = opts.skip !== false ? opts : skipUnlessAvailable(BUSYBOX === '' && 'busybox-static is not cached: run "xenon image pull"');
 
-test(`diff: a sample of busybox's instruction words and straight runs matches QEMU; the words we lack are SVE, MOPS or MTE (seed ${SEED})`, { skip: skipReal }, () => {
+test(`diff: a sample of busybox's instruction words and straight runs matches QEMU; the words we lack are SVE, MOPS or MTE (seed ${SEED})`, realOpts, () => {
   const r = realCases(BUSYBOX, SEED, PER_GROUP * 5);
   const dis = r.unknown.length > 0 ? disassemble(r.unknown) : [];
   const gaps = r.unknown.map((w, i) => ({ w, asm: dis[i]! })).filter((x) => beyondOurs(x.asm, x.w) === null);

@@ -4,10 +4,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeOutcomes, encodeCases, type Outcome, type TestCase } from './layout.js';
+import { buildOnce } from '../harness/tools.js';
+import { missingCommands } from '../harness/prereq.js';
 
 export const QEMU = process.env['XENON_QEMU_AARCH64'] ?? 'qemu-aarch64-static';
 export const GCC = process.env['XENON_AARCH64_GCC'] ?? 'aarch64-linux-gnu-gcc';
@@ -20,14 +22,9 @@ export const QEMU_CPU = process.env['XENON_DIFF_QEMU_CPU'] ?? 'cortex-a76';
 /** Cases per QEMU process: start-up costs ~10 ms, a case well under 0.1 ms. */
 const BATCH = 2000;
 
-function onPath(tool: string): boolean {
-  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
 /** Why the reference side cannot run here, or null when it can. */
 export function missingTools(): string | null {
-  const missing = [QEMU, GCC].filter((t) => !onPath(t));
-  return missing.length === 0 ? null : `not installed: ${missing.join(', ')}`;
+  return missingCommands(QEMU, GCC);
 }
 
 /** The repository root: the first ancestor of the working directory or of this module holding tests/diff/harness.c. */
@@ -54,18 +51,11 @@ export function harnessBinary(): string {
   const root = repoRoot();
   const src = join(root, 'tests', 'diff', 'harness.c');
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
-  const dir = join(root, '.cache', 'diff');
-  const bin = join(dir, `harness-${hash}`);
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    // Build under a private name and rename, so concurrent runs never see a half-written binary.
-    const tmp = `${bin}.${process.pid}.tmp`;
+  builtPath = buildOnce(join(root, '.cache', 'diff', `harness-${hash}`), (tmp) => {
     const r = spawnSync(GCC, ['-O2', '-static', '-Wall', '-Wextra', '-Werror', '-o', tmp, src], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`diff harness: compiling harness.c failed:\n${r.stderr}${r.error ?? ''}`);
-    renameSync(tmp, bin);
-  }
-  builtPath = bin;
-  return bin;
+  });
+  return builtPath;
 }
 
 /** Runs the cases under QEMU and returns one outcome per case. */

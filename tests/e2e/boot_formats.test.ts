@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arm64Image, kernelElf, printAndPowerOff } from '../../src/platform/boot/_test_kernels.js';
-import { haveCommand } from '../harness/tools.js';
+import { assertCleanGuestLog } from '../harness/guest_log.js';
+import { missingCommands, skipUnlessAvailable } from '../harness/prereq.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 // Generous: each program runs a few dozen instructions; the bound only catches a hang on a loaded machine.
@@ -30,6 +31,7 @@ function bootFile(name: string, bytes: Uint8Array, extra: readonly string[] = []
 }
 
 function assertRan(r: { status: number | null; out: string; err: string }, msg: string): void {
+  assertCleanGuestLog(r.out);
   assert.equal(r.status, 0, `xenon boot exits 0 after SYSTEM_OFF\n--- stdout ---\n${r.out}\n--- stderr ---\n${r.err}`);
   assert.ok(r.out.includes(msg), `the program printed ${JSON.stringify(msg)}; got ${JSON.stringify(r.out)}`);
 }
@@ -58,11 +60,7 @@ test('xenon boot runs a hand-built ELF at its physical address, with a bss segme
   }
 });
 
-test('xenon boot runs an ELF linked by aarch64-linux-gnu-gcc -nostdlib -Ttext=0x40080000', (t) => {
-  if (!haveCommand('aarch64-linux-gnu-gcc')) {
-    t.skip('aarch64-linux-gnu-gcc is not installed');
-    return;
-  }
+test('xenon boot runs an ELF linked by aarch64-linux-gnu-gcc -nostdlib -Ttext=0x40080000', skipUnlessAvailable(missingCommands('aarch64-linux-gnu-gcc')), () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-gcc-elf-'));
   try {
     const src = path.join(dir, 'start.S');

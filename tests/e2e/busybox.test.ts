@@ -2,13 +2,15 @@
  * Debian's arm64 busybox-static under `xenon run-elf` must give byte-identical output and exit
  * status to qemu-aarch64-static over a broad battery of applets.
  */
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { busyboxPath, missingTools, runQemu, runXenon } from '../harness/tools.js';
 import { assertSameBehaviour, type CompareOptions } from './compare.js';
 import { makeBusyboxFixture } from './busybox_fixture.js';
+import { skipUnlessAvailable } from '../harness/prereq.js';
 
 interface Case extends CompareOptions {
   readonly name: string;
@@ -78,9 +80,7 @@ const PIPELINE_CASES: readonly Case[] = [
   { name: 'sort | uniq | head', args: SH('tr " " "\\n" < data.txt | sort | uniq -c | sort -rn | head -5') },
 ];
 
-const missing = missingTools(['qemu', 'busybox']);
-
-describe('busybox battery', { skip: missing ?? false }, () => {
+describe('busybox battery', skipUnlessAvailable(missingTools(['qemu', 'busybox'])), () => {
   let dir = '';
   let bb = '';
   before(() => {
@@ -88,6 +88,9 @@ describe('busybox battery', { skip: missing ?? false }, () => {
     bb = busyboxPath()!;
     // Compressed inputs made by busybox itself under QEMU, so both sides see the same files.
     execFileSync('qemu-aarch64-static', [bb, 'sh', '-c', 'gzip -c big.bin > big.bin.gz; bzip2 -c big.bin > big.bin.bz2'], { cwd: dir });
+  });
+  after(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
   for (const c of [...CASES, ...PIPELINE_CASES]) {
     test(`busybox ${c.name}`, () => {

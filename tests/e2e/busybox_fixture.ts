@@ -1,19 +1,10 @@
 /** A working directory of generated files for the busybox battery, identical on every run. */
+import { xorshift32 } from '../../src/lib/prng.js';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+const xorshift = xorshift32;
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'foo', 'bar', 'baz', 'qux', 'lorem', 'ipsum', 'xenon', 'arm64', 'Zeta', 'eta'];
 

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileProgram, missingTools, runQemu, runXenon } from '../harness/tools.js';
 import { assertSameBehaviour } from './compare.js';
+import { skipUnlessAvailable } from '../harness/prereq.js';
 
 const PROGRAMS = [
   { name: 'int128', what: '128-bit multiplication and division' },
@@ -16,10 +17,10 @@ const PROGRAMS = [
   { name: 'compute', what: 'the benchmark workload (integer hash, sieve, FP matrix product)' },
 ];
 
-const missing = missingTools(['qemu', 'gcc']);
+const opts = skipUnlessAvailable(missingTools(['qemu', 'gcc']));
 
 for (const p of PROGRAMS) {
-  test(`run-elf ${p.name}: ${p.what} matches QEMU`, { skip: missing ?? false }, () => {
+  test(`run-elf ${p.name}: ${p.what} matches QEMU`, opts, () => {
     const exe = compileProgram(p.name);
     const qemu = runQemu(exe, []);
     assert.equal(qemu.status, 0, `the program fails under QEMU: ${qemu.stderr}`);

@@ -4,18 +4,21 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultCacheDir, type ImageManifest } from '../../src/images/cache.js';
+import { missingCommands } from './prereq.js';
 
 /** The repository root (this file runs from dist/tests/harness/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CACHE_DIR = path.join(REPO_ROOT, '.cache');
 export const XENON_CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 
-export function haveCommand(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+/** The guest-image cache's manifest (`xenon image pull`; CI pulls first), or null when there is none. */
+function cachedManifest(): ImageManifest | null {
+  const manifest = path.join(defaultCacheDir(), 'images/manifest.json');
+  return existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as ImageManifest) : null;
 }
 
 /**
@@ -25,33 +28,57 @@ export function haveCommand(cmd: string): boolean {
 export function busyboxPath(): string | null {
   const env = process.env.XENON_BUSYBOX;
   if (env !== undefined) return existsSync(env) ? env : null;
-  const cache = defaultCacheDir();
-  const manifest = path.join(cache, 'images/manifest.json');
-  if (!existsSync(manifest)) return null;
-  const m = JSON.parse(readFileSync(manifest, 'utf8')) as ImageManifest;
-  const p = path.join(cache, m.files.busybox.path);
-  return existsSync(p) ? p : null;
+  const m = cachedManifest();
+  const p = m === null ? null : path.join(defaultCacheDir(), m.files.busybox.path);
+  return p !== null && existsSync(p) ? p : null;
 }
 
-/** Why real-program tests cannot run here, or null when they can. */
+/** Why the cached Debian kernel and busybox cannot be booted here (for `skipUnlessAvailable`), or null. */
+export function missingGuestImages(): string | null {
+  const m = cachedManifest();
+  const files = m === null ? [] : [m.files.kernelImage.path, m.files.busybox.path];
+  if (m === null || !files.every((f) => existsSync(path.join(defaultCacheDir(), f)))) {
+    return 'Debian guest images are not cached: run "xenon image pull"';
+  }
+  return null;
+}
+
+/** Why real-program tests cannot run here (for `skipUnlessAvailable`), or null when they can. */
 export function missingTools(needs: readonly ('qemu' | 'gcc' | 'busybox')[]): string | null {
-  if (needs.includes('qemu') && !haveCommand('qemu-aarch64-static')) return 'qemu-aarch64-static is not installed (see .ci/run)';
-  if (needs.includes('gcc') && !haveCommand('aarch64-linux-gnu-gcc')) return 'aarch64-linux-gnu-gcc is not installed (see .ci/run)';
+  const cmds = [...(needs.includes('qemu') ? ['qemu-aarch64-static'] : []), ...(needs.includes('gcc') ? ['aarch64-linux-gnu-gcc'] : [])];
+  const missing = missingCommands(...cmds);
+  if (missing !== null) return missing;
   if (needs.includes('busybox') && busyboxPath() === null) return 'busybox-static:arm64 is not cached: run "xenon image pull"';
   return null;
+}
+
+/**
+ * Returns `out`, first building it if it does not exist. `build` writes a private temporary path
+ * next to `out` (same directory, so the rename cannot cross file systems), which is renamed over
+ * `out` only once complete: test files run in parallel processes and build the same cached programs,
+ * and none may ever run a half-written one. The temporary file goes whether the build succeeds or not.
+ */
+export function buildOnce(out: string, build: (tmp: string) => void): string {
+  if (existsSync(out)) return out;
+  mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    build(tmp);
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return out;
 }
 
 /** Compiles tests/programs/<name>.c statically for arm64 into .cache/programs, reusing a build of the same source. */
 export function compileProgram(name: string): string {
   const src = path.join(REPO_ROOT, 'tests/programs', `${name}.c`);
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
-  const outDir = path.join(CACHE_DIR, 'programs');
-  const out = path.join(outDir, `${name}-${hash}`);
-  if (existsSync(out)) return out;
-  mkdirSync(outDir, { recursive: true });
-  const r = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-pthread', '-o', out, src, '-lm'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`Cannot compile "${name}.c": ${r.stderr}`);
-  return out;
+  return buildOnce(path.join(CACHE_DIR, 'programs', `${name}-${hash}`), (tmp) => {
+    const r = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-pthread', '-o', tmp, src, '-lm'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`Cannot compile "${name}.c": ${r.stderr}${r.error?.message ?? ''}`);
+  });
 }
 
 export interface RunResult {

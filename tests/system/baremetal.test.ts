@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { missingTools, REPO_ROOT } from '../harness/tools.js';
+import { REPO_ROOT } from '../harness/tools.js';
+import { missingCommands, skipUnlessAvailable } from '../harness/prereq.js';
 import { systemMachine } from '../harness/system_machine.js';
 
 const LOAD_ADDR = 0x80000;
@@ -42,12 +43,13 @@ function build(src: string): Uint8Array {
   }
 }
 
-test('bare-metal EL1 program: MMU, high alias, data abort, EL0 round trip', (t) => {
-  const missing = missingTools(['gcc']);
-  const src = sourceDir();
-  if (missing !== null) return t.skip(missing);
-  if (src === null) return t.skip('tests/system/baremetal sources not found');
-  const image = build(src);
+const SOURCES = sourceDir();
+const opts = skipUnlessAvailable(
+  missingCommands('aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objcopy') ?? (SOURCES === null && 'tests/system/baremetal sources not found'),
+);
+
+test('bare-metal EL1 program: MMU, high alias, data abort, EL0 round trip', opts, () => {
+  const image = build(SOURCES!);
   const m = systemMachine({ ramBytes: 4 << 20 });
   m.ram.set(image, LOAD_ADDR);
   m.cpu.flushCode();

@@ -58,3 +58,35 @@ test('timer state survives save/restore and re-raises a pending interrupt', () =
   assert.deepEqual(b.levels.phys, [true]);
   assert.throws(() => b.t.restore(new Uint8Array(4)), /48 bytes/);
 });
+
+test('a guest read that reveals the deadline has passed drives the interrupt first, with no update() from the board', () => {
+  for (const read of [
+    (t: GenericTimer) => t.readCtl('virt'),
+    (t: GenericTimer) => t.readTval('virt'),
+    (t: GenericTimer) => t.count('virt'),
+    (t: GenericTimer) => t.physicalCount(),
+  ]) {
+    let ns = 0;
+    const levels: boolean[] = [];
+    const t = new GenericTimer({ nowNs: () => ns, irq: { phys: () => assert.fail('phys output'), virt: (l) => levels.push(l) } });
+    t.writeCval('virt', 10n);
+    t.writeCtl('virt', 1n);
+    ns = 16 * 10; // the deadline, not yet seen by anyone
+    assert.deepEqual(levels, []);
+    read(t);
+    assert.deepEqual(levels, [true], read.toString());
+  }
+});
+
+test('ISTATUS and the interrupt output come from the same sample of the clock', () => {
+  let ns = 0;
+  let level = false;
+  const t = new GenericTimer({ nowNs: () => (ns += 8), irq: { phys: (l) => { level = l; }, virt: () => undefined } });
+  t.writeCval('phys', 5n);
+  t.writeCtl('phys', 1n);
+  for (;;) {
+    const istatus = (t.readCtl('phys') & 4n) !== 0n;
+    assert.equal(level, istatus);
+    if (istatus) break;
+  }
+});

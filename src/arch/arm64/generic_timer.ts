@@ -14,6 +14,7 @@ const CTL_IMASK = 2;
 const CTL_ISTATUS = 4;
 
 export type TimerKind = 'phys' | 'virt';
+const KINDS = ['phys', 'virt'] as const;
 
 export interface GenericTimerOptions {
   /** Guest time in nanoseconds. */
@@ -45,18 +46,31 @@ export class GenericTimer {
     this.irq = opts.irq;
   }
 
+  /**
+   * CNTPCT_EL0 as the guest reads it. Every guest read that reveals the time (the counters, TVAL,
+   * CTL.ISTATUS) first drives the interrupt outputs from the same sample, so a guest that sees its
+   * timer condition met also finds the interrupt already asserted, not pending until the board's
+   * next `update()` between time slices.
+   */
   physicalCount(): bigint {
-    return BigInt(Math.floor(this.nowNs() / NS_PER_TICK));
+    const p = this.ticks();
+    this.drive(p);
+    return p;
   }
 
+  /** CNTPCT_EL0 or CNTVCT_EL0 as the guest reads it (drives the outputs first, as `physicalCount`). */
   count(kind: TimerKind): bigint {
-    const p = this.physicalCount();
-    return kind === 'phys' ? p : BigInt.asUintN(64, p - this.cntvoff);
+    const p = this.ticks();
+    this.drive(p);
+    return this.countFrom(kind, p);
   }
 
+  /** CNTx_CTL_EL0 with ISTATUS (drives the outputs first, as `physicalCount`). */
   readCtl(kind: TimerKind): bigint {
+    const p = this.ticks();
+    this.drive(p);
     const t = this.timers[kind];
-    return BigInt(t.ctl | (this.conditionMet(kind) ? CTL_ISTATUS : 0));
+    return BigInt(t.ctl | (this.conditionMet(kind, p) ? CTL_ISTATUS : 0));
   }
 
   writeCtl(kind: TimerKind, v: bigint): void {
@@ -73,25 +87,41 @@ export class GenericTimer {
     this.update();
   }
 
-  /** TVAL reads as the signed 32-bit distance from the count to CVAL. */
+  /** TVAL reads as the signed 32-bit distance from the count to CVAL (drives the outputs first, as `physicalCount`). */
   readTval(kind: TimerKind): bigint {
-    return BigInt.asUintN(32, this.timers[kind].cval - this.count(kind));
+    const p = this.ticks();
+    this.drive(p);
+    return BigInt.asUintN(32, this.timers[kind].cval - this.countFrom(kind, p));
   }
 
   writeTval(kind: TimerKind, v: bigint): void {
-    this.writeCval(kind, this.count(kind) + BigInt.asIntN(32, v));
+    this.writeCval(kind, this.countFrom(kind, this.ticks()) + BigInt.asIntN(32, v));
   }
 
-  private conditionMet(kind: TimerKind): boolean {
+  /** The physical count now, with no effect on the outputs. */
+  private ticks(): bigint {
+    return BigInt(Math.floor(this.nowNs() / NS_PER_TICK));
+  }
+
+  private countFrom(kind: TimerKind, physical: bigint): bigint {
+    return kind === 'phys' ? physical : BigInt.asUintN(64, physical - this.cntvoff);
+  }
+
+  private conditionMet(kind: TimerKind, physical: bigint): boolean {
     const t = this.timers[kind];
-    return (t.ctl & CTL_ENABLE) !== 0 && this.count(kind) >= t.cval;
+    return (t.ctl & CTL_ENABLE) !== 0 && this.countFrom(kind, physical) >= t.cval;
   }
 
   /** Re-evaluates both interrupt outputs; the board calls it when guest time passes a deadline. */
   update(): void {
-    for (const kind of ['phys', 'virt'] as const) {
+    this.drive(this.ticks());
+  }
+
+  /** Sets each output to its condition at physical count `physical`, calling out only on a change. */
+  private drive(physical: bigint): void {
+    for (const kind of KINDS) {
       const t = this.timers[kind];
-      const level = this.conditionMet(kind) && (t.ctl & CTL_IMASK) === 0;
+      const level = (t.ctl & CTL_IMASK) === 0 && this.conditionMet(kind, physical);
       if (level !== t.level) {
         t.level = level;
         this.irq[kind](level);
@@ -102,7 +132,7 @@ export class GenericTimer {
   /** Guest time (ns) at which the next enabled, unmasked timer fires; Infinity if none is pending. */
   nextDeadlineNs(): number {
     let best = Infinity;
-    for (const kind of ['phys', 'virt'] as const) {
+    for (const kind of KINDS) {
       const t = this.timers[kind];
       if ((t.ctl & (CTL_ENABLE | CTL_IMASK)) !== CTL_ENABLE || t.level) continue;
       const physCval = kind === 'phys' ? t.cval : t.cval + this.cntvoff;

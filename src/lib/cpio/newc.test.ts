@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CpioWriter, cpioPath } from './index.js';
+import { missingCommands, skipUnlessAvailable } from '../../../tests/harness/prereq.js';
 
-const HAVE_CPIO = spawnSync('cpio', ['--version']).status === 0;
+const CPIO = skipUnlessAvailable(missingCommands('cpio'));
 const IS_ROOT = process.getuid?.() === 0;
 const MTIME = 1_700_000_000;
 
@@ -51,7 +52,7 @@ test('CpioWriter.finish() writes 070701 headers, 4-byte alignment and a trailer'
   assert.deepEqual([f(0), f(1), f(4), f(5), f(11)], [1, 0o40755, 2, MTIME, 4]);
 });
 
-test('CpioWriter output lists with cpio -tv as written', { skip: !HAVE_CPIO && 'cpio not installed' }, () => {
+test('CpioWriter output lists with cpio -tv as written', CPIO, () => {
   const listing = execFileSync('cpio', ['-tvn', '--quiet'], { input: sample() }).toString().trim().split('\n');
   // "perms links uid gid size-or-major,minor Mon day year name [-> target]"
   const row = /^(\S+)\s+\d+\s+(\S+)\s+(\S+)\s+(.*?)\s+\w{3}\s+\d+\s+(?:\d{4}|\d\d:\d\d)\s+(.*?)(?: -> (.*))?$/;
@@ -74,7 +75,7 @@ test('CpioWriter output lists with cpio -tv as written', { skip: !HAVE_CPIO && '
   assert.equal(byName.get('run/fifo')?.perms, 'prw-r--r--');
 });
 
-test('CpioWriter output extracts with cpio -idv to the right contents and modes', { skip: !HAVE_CPIO && 'cpio not installed' }, () => {
+test('CpioWriter output extracts with cpio -idv to the right contents and modes', CPIO, () => {
   withTemp((dir) => {
     const archive = join(dir, 'a.cpio');
     writeFileSync(archive, sample());

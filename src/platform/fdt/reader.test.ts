@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { FdtTree, fdtFromBlob, fdtToBlob, type FdtNode } from './index.js';
 import { minimalVirt } from './_test_trees.js';
+import { missingCommands, skipUnlessAvailable } from '../../../tests/harness/prereq.js';
 
 /** A plain-data view of a subtree, for deep comparison. */
 function dump(n: FdtNode): unknown {
@@ -62,9 +63,9 @@ test('fdtFromBlob() skips FDT_NOP tokens', () => {
   assert.deepEqual(fdtFromBlob(blob).root.properties, []);
 });
 
-const HAVE_DTC = spawnSync('dtc', ['--version']).status === 0;
+const DTC = skipUnlessAvailable(missingCommands('dtc'));
 
-test('fdtFromBlob() reads a dtc-compiled blob, and fdtToBlob() reproduces it byte for byte', { skip: !HAVE_DTC && 'dtc not installed' }, () => {
+test('fdtFromBlob() reads a dtc-compiled blob, and fdtToBlob() reproduces it byte for byte', DTC, () => {
   const dts = resolve(process.cwd(), 'tests/golden/fdt/rich.dts');
   const blob = new Uint8Array(execFileSync('dtc', ['-q', '-b', '1', '-I', 'dts', '-O', 'dtb', dts]));
   const tree = fdtFromBlob(blob);

@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FdtTree, fdtToBlob } from './index.js';
 import { minimalVirt } from './_test_trees.js';
+import { missingCommands, skipUnlessAvailable } from '../../../tests/harness/prereq.js';
 
-const HAVE_DTC = spawnSync('dtc', ['--version']).status === 0;
+const DTC = skipUnlessAvailable(missingCommands('dtc'));
 const GOLDEN = resolve(process.cwd(), 'tests/golden/fdt/minimal_virt.dts');
 
 function dtc(args: string[], input: Uint8Array): Buffer {
@@ -56,14 +57,14 @@ test('fdtToBlob() honours boot_cpuid_phys and extra space', () => {
   assert.equal(blob.length, 40 + 16 + 4 + 4 + 4 + 4 + 100);
 });
 
-test('fdtToBlob() output decompiles with dtc to the golden dts', { skip: !HAVE_DTC && 'dtc not installed' }, () => {
+test('fdtToBlob() output decompiles with dtc to the golden dts', DTC, () => {
   const dts = dtc(['-q', '-I', 'dtb', '-O', 'dts'], fdtToBlob(minimalVirt())).toString();
   const golden = existsSync(GOLDEN) ? readFileSync(GOLDEN, 'utf8') : '';
   if (dts !== golden) writeFileSync(`${GOLDEN}.actual`, dts);
   assert.equal(dts, golden);
 });
 
-test('fdtToBlob() output is byte-identical to dtc recompiling its own decompilation', { skip: !HAVE_DTC && 'dtc not installed' }, () => {
+test('fdtToBlob() output is byte-identical to dtc recompiling its own decompilation', DTC, () => {
   const ours = fdtToBlob(minimalVirt());
   const theirs = dtc(['-q', '-I', 'dts', '-O', 'dtb'], dtc(['-q', '-I', 'dtb', '-O', 'dts'], ours));
   assert.deepEqual(new Uint8Array(theirs), ours);

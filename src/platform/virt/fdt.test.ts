@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fdtFromBlob } from '../fdt/index.js';
 import { buildVirtFdt, type VirtFdtConfig } from './fdt.js';
+import { missingCommands, skipUnlessAvailable } from '../../../tests/harness/prereq.js';
 
-const HAVE_DTC = spawnSync('dtc', ['--version']).status === 0;
+const DTC = skipUnlessAvailable(missingCommands('dtc'));
 
 const BASE: VirtFdtConfig = {
   ramBytes: 512 << 20,
@@ -30,7 +31,7 @@ function toDts(blob: Uint8Array): string {
 
 for (const gicVersion of [2, 3] as const) {
   const golden = resolve(process.cwd(), `tests/golden/virt/virt_gicv${gicVersion}.dts`);
-  test(`buildVirtFdt() for GICv${gicVersion} decompiles to the golden dts`, { skip: !HAVE_DTC && 'dtc not installed' }, () => {
+  test(`buildVirtFdt() for GICv${gicVersion} decompiles to the golden dts`, DTC, () => {
     const dts = toDts(buildVirtFdt({ ...BASE, gicVersion }));
     if (process.env.XENON_GOLDEN_ACCEPT === '1') writeFileSync(golden, dts);
     assert.equal(dts, readFileSync(golden, 'utf8'), `run with XENON_GOLDEN_ACCEPT=1 to accept; golden: ${golden}`);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT_BUDGET, type VcpuExit } from '../../arch/arm64/exit.js';
 import { CNTFRQ_HZ } from '../../arch/arm64/generic_timer.js';
+import { fdtFromBlob } from '../fdt/index.js';
 import { PSCI_FN, PSCI_RET, PSCI_VERSION_1_0 } from '../psci/psci.js';
 import { VIRT } from './layout.js';
 import { VirtMachine, type MachineHost, type VcpuFactoryOptions, type VirtMachineConfig, type VirtVcpu } from './machine.js';
@@ -279,4 +280,19 @@ test('runnable vCPUs share one round of instructions, so each turn comes as ofte
   m.runRound();
   assert.equal(c0.budgets[2], 30_000);
   assert.deepEqual(c1.budgets, [60_000, 30_000]);
+});
+
+test('every virtio-mmio transport the device tree lists answers as QEMU\'s empty ones: magic, version 2, device ID 0', () => {
+  const { m } = makeMachine();
+  const nodes = fdtFromBlob(m.dtb).root.children.filter((n) => new TextDecoder().decode(n.property('compatible')?.value) === 'virtio,mmio\0');
+  assert.equal(nodes.length, 32);
+  for (const n of nodes) {
+    const reg = new DataView(n.property('reg')!.value.buffer, n.property('reg')!.value.byteOffset);
+    const base = Number(reg.getBigUint64(0));
+    const read = (off: number) => m.bus.mmioRead(base + off, 4);
+    assert.deepEqual([read(0x0), read(0x4), read(0x8), read(0xc)], [0x7472_6976n, 2n, 0n, 0x554d_4551n], n.name);
+    assert.equal(reg.getBigUint64(8), 0x200n);
+    assert.ok(m.bus.mmioWrite(base + 0x70, 4, 0xfn), 'Status writes are accepted and ignored');
+    assert.equal(read(0x70), 0n);
+  }
 });

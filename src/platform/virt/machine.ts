@@ -1,12 +1,14 @@
 /**
- * The `virt` machine: RAM at 0x4000_0000, a GICv2 or GICv3, PL011 console, PL031 RTC, one generic
- * timer per vCPU and PSCI firmware over HVC #0, laid out as QEMU's `-M virt` (hw/arm/virt.c) and
- * booted as QEMU's `-kernel` does (hw/arm/boot.c): the primary vCPU enters the kernel at EL1 with
- * x0 = DTB address, secondaries wait for PSCI CPU_ON.
+ * The `virt` machine: RAM at 0x4000_0000, a GICv2 or GICv3, PL011 console, PL031 RTC, 32 empty
+ * virtio-mmio transports, one generic timer per vCPU and PSCI firmware over HVC #0, laid out as
+ * QEMU's `-M virt` (hw/arm/virt.c) and booted as QEMU's `-kernel` does (hw/arm/boot.c): the primary
+ * vCPU enters the kernel at EL1 with x0 = DTB address, secondaries wait for PSCI CPU_ON.
  *
- * Every vCPU runs on the caller's thread, interleaved in time slices. Interrupts and timer deadlines
- * are checked between slices; when every powered-on vCPU is in WFI the run loop sleeps the host
- * until the next deadline or console input, so an idle guest costs nothing.
+ * Every vCPU runs on the caller's thread, interleaved in time slices. Device timers and deadlines
+ * are checked between slices; a generic timer also drives its interrupt as soon as the guest can see
+ * its condition (reading the counter or the timer's registers), so a guest polling ISTATUS takes the
+ * interrupt at once rather than at the end of the slice. When every powered-on vCPU is in WFI the
+ * run loop sleeps the host until the next deadline or console input, so an idle guest costs nothing.
  */
 import type { VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
@@ -21,6 +23,7 @@ import { Pl011 } from '../pl011/device.js';
 import { Pl031 } from '../pl031/device.js';
 import { psciCall, type AffinityState, type PsciBoard } from '../psci/psci.js';
 import { TimerQueue } from '../timer_queue.js';
+import { VirtioMmioTransport } from '../virtio_mmio/device.js';
 import { buildVirtFdt } from './fdt.js';
 import { TIMER_PPI, VIRT, VIRT_GIC_IRQS, VIRT_SPI } from './layout.js';
 import type { MachineResult, RoundOutcome, VirtMachineConfig, VirtVcpu } from './machine_types.js';
@@ -64,6 +67,8 @@ export class VirtMachine {
   readonly timers = new TimerQueue();
   readonly uart: Pl011;
   readonly rtc: Pl031;
+  /** The 32 virtio-mmio transports the device tree lists, all empty for now (as QEMU's without -device). */
+  readonly virtio: readonly VirtioMmioTransport[] = Array.from({ length: VIRT.VIRTIO_MMIO.count }, () => new VirtioMmioTransport());
   readonly gic: GicV2 | GicV3;
   readonly layout: BootLayout;
   /** The device tree given to the kernel. */
@@ -137,6 +142,7 @@ export class VirtMachine {
     }
     bus.map(VIRT.UART.base, VIRT.UART.size, this.uart);
     bus.map(VIRT.RTC.base, VIRT.RTC.size, this.rtc);
+    this.virtio.forEach((t, i) => bus.map(VIRT.VIRTIO_MMIO.base + i * VIRT.VIRTIO_MMIO.size, VIRT.VIRTIO_MMIO.size, t));
   }
 
   private loadImages(): void {
