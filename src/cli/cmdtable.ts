@@ -3,6 +3,7 @@
  * handler, a one-line summary and its usage. Commands live in their own files and register here.
  */
 import { bootCommand } from './boot.js';
+import { createCommand } from './create.js';
 import { imageCommand } from './image.js';
 import { runElfCommand } from './run_elf.js';
 import { startCommand } from './start.js';
@@ -16,7 +17,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, runElfCommand, bootCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, createCommand, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

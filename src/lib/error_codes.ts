@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   GUEST_FAILED: { exitStatus: 5, summary: 'The guest stopped in a way that cannot continue' },
   IMAGE_FETCH: { exitStatus: 6, summary: 'Guest images could not be fetched or verified' },
   DECODE_TABLE: { exitStatus: 70, summary: 'The instruction decode table is inconsistent' },
+  XENSTORE: { exitStatus: 7, summary: 'A xenstore request, connection or saved store was refused' },
+  CONFIG: { exitStatus: 1, summary: 'A domain configuration is invalid' },
 } as const satisfies Record<string, { exitStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

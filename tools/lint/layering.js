@@ -13,6 +13,12 @@ export const ZONES = [
   { from: 'src/images', allow: ['src/lib', 'src/platform', 'src/images', 'src/host'], node: true },
   { from: 'src/host/common', allow: ['src/lib', 'src/host/common'], node: false },
   { from: 'src/host/node', allow: ['src/lib', 'src/host'], node: true },
+  { from: 'src/abi', allow: ['src/lib', 'src/abi'], node: false },
+  { from: 'src/hv', allow: ['src/lib', 'src/abi', 'src/arch', 'src/platform', 'src/host/common', 'src/hv'], node: false },
+  { from: 'src/xenstore', allow: ['src/lib', 'src/abi', 'src/xenstore', 'src/host/common'], node: false },
+  { from: 'src/backends', allow: ['src/lib', 'src/abi', 'src/backends', 'src/xenstore', 'src/host/common'], node: false },
+  { from: 'src/toolstack', allow: ['src/lib', 'src/abi', 'src/hv', 'src/arch', 'src/platform', 'src/xenstore', 'src/backends', 'src/host/common', 'src/toolstack'], node: false },
+  { from: 'src/main', allow: ['src'], node: true },
   { from: 'src/cli', allow: ['src'], node: true },
 ];
 

@@ -228,6 +228,16 @@ export class Cpu extends MemoryAccessor {
       typeof r === 'number' ? BigInt(r - (r % PAGE_SIZE)) : (1n << 11n) | (BigInt(r.fsc & 0x3f) << 1n) | 1n;
   }
 
+  /**
+   * Translates `va` as an EL1 data access of the current regime would (stage 1, then the stage 2 the
+   * board supplied): the physical address, or null on any fault. For a hypervisor that reads and
+   * writes hypercall arguments at guest virtual addresses (Xen's copy_from_guest); no state changes.
+   */
+  translateDataVa(va: number, write: boolean): number | null {
+    const r = this.translator.translate(va, write ? Access.WRITE : Access.READ, 1);
+    return typeof r === 'number' ? r : null;
+  }
+
   /** Takes a pending, unmasked IRQ between blocks; returns whether it did. */
   private takeIrq(): boolean {
     if (!this.irqLine || (this.state.pstate & PSTATE_I) !== 0) return false;

@@ -41,6 +41,8 @@ export interface TerminalConsoleOptions {
   readonly onInput: (bytes: Uint8Array) => void;
   /** The user pressed the escape sequence. */
   readonly onQuit: () => void;
+  /** xl console's escape: Ctrl-] alone detaches (instead of Ctrl-] followed by q). */
+  readonly singleKeyEscape?: boolean;
 }
 
 /** The process's terminal as the guest console; close() restores the terminal. */
@@ -60,6 +62,16 @@ export class TerminalConsole {
       // Piped input is data, not keystrokes: only a terminal gets the escape sequence.
       if (!this.raw) {
         opts.onInput(Uint8Array.from(bytes));
+        return;
+      }
+      if (opts.singleKeyEscape === true) {
+        const at = bytes.indexOf(ESCAPE_BYTE);
+        if (at < 0) {
+          opts.onInput(Uint8Array.from(bytes));
+          return;
+        }
+        if (at > 0) opts.onInput(Uint8Array.from(bytes.subarray(0, at)));
+        opts.onQuit();
         return;
       }
       const { guest, quit } = this.filter.feed(bytes);

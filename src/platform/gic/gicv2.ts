@@ -15,6 +15,11 @@ export interface GicV2Options {
   readonly irqs: number;
   /** The IRQ line into each CPU. */
   readonly cpuIrq: readonly IrqLine[];
+  /**
+   * Told when a CPU deactivates an interrupt, so the owner of a level input it models by sampling
+   * (a hypervisor's event-channel upcall) can drive the line again (KVM's resampler).
+   */
+  readonly deactivated?: (intid: number, cpu: number) => void;
 }
 
 const MAX_ACTIVE = 32;
@@ -23,6 +28,7 @@ export class GicV2 {
   readonly cpus: number;
   readonly irqs: number;
   private readonly cpuIrq: readonly IrqLine[];
+  private readonly deactivated: ((intid: number, cpu: number) => void) | undefined;
   private readonly buffer: ArrayBuffer;
   // Per interrupt slot (banked SGI/PPI slots per CPU, then the SPIs): see slot().
   private readonly enabled: Uint8Array;
@@ -47,6 +53,7 @@ export class GicV2 {
     this.cpus = opts.cpus;
     this.irqs = opts.irqs;
     this.cpuIrq = opts.cpuIrq;
+    this.deactivated = opts.deactivated;
     const slots = this.cpus * 32 + this.irqs - 32;
     const sizes = [slots * 7, this.cpus * 16, this.cpus * 6 * 4, this.cpus * MAX_ACTIVE * 2, 4];
     this.buffer = new ArrayBuffer(sizes.reduce((a, b) => a + ((b + 7) & ~7), 0));
@@ -185,7 +192,10 @@ export class GicV2 {
       this.cpuRegs[cpu * 6 + 4] = depth - 1;
       break;
     }
-    if ((this.cpuRegs[cpu * 6]! & GICC_CTLR_EOIMODE) === 0) this.active[this.slot(cpu, irq)] = 0;
+    if ((this.cpuRegs[cpu * 6]! & GICC_CTLR_EOIMODE) === 0) {
+      this.active[this.slot(cpu, irq)] = 0;
+      this.deactivated?.(irq, cpu);
+    }
     this.updateAll();
   }
 
@@ -231,7 +241,10 @@ export class GicV2 {
       case GICC.EOIR: this.endOfInterrupt(cpu, v); return;
       case GICC.DIR: {
         const irq = v & 0x3ff;
-        if (irq < this.irqs) this.active[this.slot(cpu, irq)] = 0;
+        if (irq < this.irqs) {
+          this.active[this.slot(cpu, irq)] = 0;
+          this.deactivated?.(irq, cpu);
+        }
         break;
       }
       default: return; // read-only or unimplemented registers ignore writes

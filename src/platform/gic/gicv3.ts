@@ -15,7 +15,7 @@ import { Gicv3Distributor } from './gicv3_dist.js';
 import type { Gicv3Metrics } from './gicv3_metrics.js';
 import { Gicv3Redistributors } from './gicv3_redist.js';
 
-export { ICC_SYSREGS, Gicv3CpuInterface, type IccSysreg } from './gicv3_cpuif.js';
+export { ICC_SYSREGS, Gicv3CpuInterface, iccExtraSysregs, type IccSysreg } from './gicv3_cpuif.js';
 export { gicv3Affinity } from './gicv3_redist.js';
 export { Gicv3Metrics } from './gicv3_metrics.js';
 
@@ -28,6 +28,11 @@ export interface GicV3Options {
   readonly cpuIrq: readonly IrqLine[];
   /** The FIQ line into each CPU (Group 0 interrupts); without it Group 0 interrupts are never signalled. */
   readonly cpuFiq?: readonly IrqLine[];
+  /**
+   * Told when a CPU deactivates an interrupt, so the owner of a level input it models by sampling
+   * (a hypervisor's event-channel upcall) can drive the line again (KVM's resampler).
+   */
+  readonly deactivated?: (intid: number, cpu: number) => void;
 }
 
 export class GicV3 {
@@ -42,7 +47,7 @@ export class GicV3 {
   private readonly cpuIfs: readonly Gicv3CpuInterface[];
 
   constructor(opts: GicV3Options) {
-    this.core = new Gicv3Core({ cpus: opts.cpus, irqs: opts.irqs, cpuIrq: opts.cpuIrq, cpuFiq: opts.cpuFiq });
+    this.core = new Gicv3Core({ cpus: opts.cpus, irqs: opts.irqs, cpuIrq: opts.cpuIrq, cpuFiq: opts.cpuFiq, deactivated: opts.deactivated });
     this.cpus = opts.cpus;
     this.irqs = opts.irqs;
     this.metrics = this.core.metrics;

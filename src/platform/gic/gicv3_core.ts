@@ -36,6 +36,8 @@ export interface Gicv3CoreOptions {
   readonly irqs: number;
   readonly cpuIrq: readonly IrqLine[];
   readonly cpuFiq?: readonly IrqLine[] | undefined;
+  /** Told when a CPU deactivates an interrupt (see GicV3Options.deactivated). */
+  readonly deactivated?: ((intid: number, cpu: number) => void) | undefined;
 }
 
 export class Gicv3Core {
@@ -43,6 +45,7 @@ export class Gicv3Core {
   readonly irqs: number;
   readonly metrics = new Gicv3Metrics();
   private readonly cpuIrq: readonly IrqLine[];
+  private readonly deactivated: ((intid: number, cpu: number) => void) | undefined;
   private readonly cpuFiq: readonly IrqLine[] | undefined;
   private readonly buffer: ArrayBuffer;
   private readonly header: Uint32Array;
@@ -78,6 +81,7 @@ export class Gicv3Core {
     this.cpus = opts.cpus;
     this.irqs = opts.irqs;
     this.cpuIrq = opts.cpuIrq;
+    this.deactivated = opts.deactivated;
     this.cpuFiq = opts.cpuFiq;
     const slots = this.cpus * 32 + this.irqs - 32;
     const spis = this.irqs - 32;
@@ -331,7 +335,9 @@ export class Gicv3Core {
 
   /** Clears the active state of `intid` (the CPU's own bank for SGIs and PPIs). */
   deactivate(cpu: number, intid: number): void {
-    if (intid < this.irqs) Gicv3Core.setBit(this.active, this.slot(cpu, intid), 0);
+    if (intid >= this.irqs) return;
+    Gicv3Core.setBit(this.active, this.slot(cpu, intid), 0);
+    this.deactivated?.(intid, cpu);
   }
 
   /**

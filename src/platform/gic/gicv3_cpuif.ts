@@ -7,6 +7,7 @@
  * (if wired). 5 priority bits, so only ICC_AP0R0_EL1 and ICC_AP1R0_EL1 exist; ICC_CTLR_EL1.CBPR is
  * RAZ/WI (BPR0 and BPR1 are separate); ICC_SRE_EL1 is fixed at SRE = DFB = DIB = 1.
  */
+import type { ExtraSysreg } from '../../arch/arm64/cpu.js';
 import {
   R_AP0R0, R_AP1R0, R_BPR0, R_BPR1, R_CTLR, R_IGRPEN0, R_IGRPEN1, R_PMR, type Gicv3Core,
 } from './gicv3_core.js';
@@ -145,3 +146,15 @@ export const ICC_SYSREGS: readonly IccSysreg[] = [
   icc('ICC_IGRPEN0_EL1', 12, 12, 6, { read: (ci) => ci.readIGRPEN0(), write: (ci, v) => ci.writeIGRPEN0(v) }),
   icc('ICC_IGRPEN1_EL1', 12, 12, 7, { read: (ci) => ci.readIGRPEN1(), write: (ci, v) => ci.writeIGRPEN1(v) }),
 ];
+
+/** The ICC_*_EL1 registers of one CPU interface, in the form the CPU's system-register table takes. */
+export function iccExtraSysregs(ci: Gicv3CpuInterface): ExtraSysreg[] {
+  return ICC_SYSREGS.map((r) => {
+    const { read, write } = r;
+    return {
+      name: r.name, op0: r.op0, op1: r.op1, crn: r.crn, crm: r.crm, op2: r.op2,
+      ...(read === undefined ? {} : { read: () => read(ci) }),
+      ...(write === undefined ? {} : { write: (v: bigint) => write(ci, v) }),
+    };
+  });
+}

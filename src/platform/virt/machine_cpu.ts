@@ -6,20 +6,8 @@
 import { CodeCache } from '../../arch/arm64/code_cache.js';
 import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
 import type { VcpuExit } from '../../arch/arm64/exit.js';
-import { ICC_SYSREGS, type Gicv3CpuInterface } from '../gic/gicv3.js';
+import { iccExtraSysregs } from '../gic/gicv3.js';
 import type { VcpuFactory, VcpuFactoryOptions, VirtVcpu } from './machine_types.js';
-
-/** The ICC_*_EL1 registers of one GICv3 CPU interface, in the form the CPU's system-register table takes. */
-function iccSysregs(ci: Gicv3CpuInterface): ExtraSysreg[] {
-  return ICC_SYSREGS.map((r) => {
-    const { read, write } = r;
-    return {
-      name: r.name, op0: r.op0, op1: r.op1, crn: r.crn, crm: r.crm, op2: r.op2,
-      ...(read === undefined ? {} : { read: () => read(ci) }),
-      ...(write === undefined ? {} : { write: (v: bigint) => write(ci, v) }),
-    };
-  });
-}
 
 class CpuVcpu implements VirtVcpu {
   private cpu: Cpu;
@@ -29,7 +17,7 @@ class CpuVcpu implements VirtVcpu {
   private readonly icc: ExtraSysreg[] | undefined;
 
   constructor(private readonly opts: VcpuFactoryOptions, private readonly code: CodeCache) {
-    this.icc = opts.icc === undefined ? undefined : iccSysregs(opts.icc);
+    this.icc = opts.icc === undefined ? undefined : iccExtraSysregs(opts.icc);
     this.cpu = this.build();
   }
 

@@ -1,0 +1,68 @@
+/**
+ * From an xl.cfg on disk to a DomainSpec: parse it with xl's syntax and rules, resolve the kernel
+ * and ramdisk relative to the file (as xl does), read them, and refuse what this Xenon cannot run
+ * yet with a message naming the setting.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { XenonError } from '../lib/errors.js';
+import {
+  ConfigError, domainConfigToLibxlJson, parseXlCfg, resolveConfigPath, toDomainConfig, type DomainConfig, type JsonValue,
+} from '../toolstack/config/index.js';
+import type { DomainSpec } from '../toolstack/domain_spec.js';
+
+/** vCPUs one domain may have here (the vGIC's limit). */
+const MAX_VCPUS = 8;
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: DomainConfig;
+  readonly warnings: readonly string[];
+  /** What `xl create -n` prints. */
+  readonly json: JsonValue;
+  /** Line of each setting, for messages. */
+  readonly lines: ReadonlyMap<string, number>;
+}
+
+function readConfigFile(file: string, what: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
+    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": ${reason}`, { cause: e });
+  }
+}
+
+export function loadDomainConfig(file: string, overrides: readonly string[]): LoadedConfig {
+  const text = Buffer.from(readConfigFile(file, 'configuration file')).toString('utf8');
+  const cfg = parseXlCfg(text, { source: file, overrides });
+  const { config, warnings } = toDomainConfig(cfg, { random: (n) => new Uint8Array(randomBytes(n)) });
+  const lines = new Map([...cfg.settings].map(([k, v]) => [k, v.line]));
+  return { file, config, warnings, json: domainConfigToLibxlJson(config), lines };
+}
+
+function refuse(l: LoadedConfig, key: string, why: string): never {
+  throw new ConfigError({ source: l.file, line: l.lines.get(key) ?? 0, key }, why);
+}
+
+/** Checks what this Xenon runs and reads the kernel and ramdisk. */
+export function domainSpecFrom(l: LoadedConfig): DomainSpec {
+  const c = l.config;
+  const dir = path.dirname(l.file);
+  if (c.type !== 'pvh') refuse(l, 'type', `"${c.type}" domains are not supported yet; use type = "pvh" (a Xen arm64 guest)`);
+  if (c.disks.length > 0) refuse(l, 'disk', 'virtual disks are not supported yet (blkback is not built)');
+  if (c.nics.length > 0) refuse(l, 'vif', 'network interfaces are not supported yet (netback is not built)');
+  if (c.vcpus > MAX_VCPUS) refuse(l, 'vcpus', `at most ${MAX_VCPUS} vCPUs are supported, not ${c.vcpus}`);
+  if (c.kernel === undefined) refuse(l, 'kernel', 'a kernel is required');
+  const soft = (a: DomainConfig['onCrash']) => (a === 'soft-reset' ? 'restart' : a);
+  const kernel = readConfigFile(resolveConfigPath(dir, c.kernel), 'kernel');
+  const ramdisk = c.ramdisk === undefined ? undefined : readConfigFile(resolveConfigPath(dir, c.ramdisk), 'ramdisk');
+  return {
+    name: c.name, uuid: c.uuid, vcpus: c.vcpus, memoryMiB: c.memoryMiB, maxMemoryMiB: c.maxMemoryMiB,
+    gicVersion: c.gicVersion === 'v2' ? 2 : 3, kernel,
+    ...(ramdisk === undefined ? {} : { ramdisk }), ...(c.cmdline === undefined ? {} : { cmdline: c.cmdline }),
+    onPoweroff: soft(c.onPoweroff), onReboot: soft(c.onReboot), onCrash: soft(c.onCrash), onWatchdog: soft(c.onWatchdog),
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * One domU on its owner thread: built from parts (its memory and p2m, the common domain state, the
+ * arm64 vCPUs, vGIC and timers, kernel/initrd/DTB placed as Xen's toolstack places them, the
+ * xenstore and console ports) and run by its own loop. The thread that runs it may be a worker
+ * (Node's domain workers) or the toolstack's own (tests, a browser): everything it shares with
+ * Domain-0 lives in SharedArrayBuffers (guest memory, event-channel port tables and doorbells), and
+ * everything else crosses as plain messages.
+ */
+import { DOMID_FIRST_RESERVED, GUEST_EVTCHN_PPI, type ShutdownReason } from '../abi/xen.js';
+import type { HostClock } from '../host/common/clock.js';
+import { GuestClock } from '../platform/guest_clock.js';
+import { ArmDomain } from './arm64/arch_domain.js';
+import { buildDomainImages } from './arm64/domain_build.js';
+import { XenDomain, type DomainState } from './common/domain.js';
+import { Doorbell, EventChannelDirectory, type EvtchnSharedDescriptor } from './common/event/index.js';
+import { GrantTableDirectory } from './common/grant/index.js';
+import { callbackIrqParam, HVM_PARAM } from './common/hvm_params.js';
+import { HypervisorLog } from './common/hypervisor_log.js';
+import { buildDomainP2m, magicGfn, planDomainMemory, type DomainMemoryLayout } from './common/memory/layout.js';
+import { XEN_EPERM } from '../abi/errno.js';
+
+/** libxl's default max_evtchn_port for a domU. */
+export const DEFAULT_MAX_EVTCHN_PORT = 1023;
+const YIELD_EVERY_MS = 10;
+
+/** Everything needed to build a domU; structured-clone safe, so it can be posted to a worker. */
+export interface DomainBuildParams {
+  readonly domid: number;
+  readonly name: string;
+  readonly uuid: Uint8Array;
+  readonly vcpus: number;
+  readonly memoryBytes: number;
+  readonly gicVersion: 2 | 3;
+  readonly kernel: Uint8Array;
+  readonly initrd?: Uint8Array;
+  readonly cmdline?: string;
+  readonly rngSeed: Uint8Array;
+  /** Unix time in ns at the guest's time 0 (its shared_info wall clock). */
+  readonly bootUnixNs: bigint;
+  readonly maxEvtchnPort?: number;
+  /** Event channels of the domains it may bind to (Domain-0). */
+  readonly peers: readonly EvtchnSharedDescriptor[];
+}
+
+/** What the toolstack needs to know of a built domain; structured-clone safe. */
+export interface DomainBuilt {
+  readonly domid: number;
+  readonly buffer: SharedArrayBuffer;
+  readonly layout: DomainMemoryLayout;
+  readonly evtchn: EvtchnSharedDescriptor;
+  readonly storePort: number;
+  readonly consolePort: number;
+  readonly storeGfn: number;
+  readonly consoleGfn: number;
+  /** Host offsets of the two ring pages in `buffer`. */
+  readonly storeRingOffset: number;
+  readonly consoleRingOffset: number;
+}
+
+/** A domain's debug counters, as `xenon debug` prints them. */
+export interface DomainCounters {
+  readonly instructions: number;
+  readonly hypercalls: readonly (readonly [number, number])[];
+  readonly enosys: readonly (readonly [string, number])[];
+  readonly exits: readonly (readonly [string, number])[];
+  readonly stage2Faults: number;
+}
+
+export interface DomainRuntimeHost {
+  readonly clock: HostClock;
+  /** Sleeps until `ms` pass or the domain's wake word changes (a doorbell, a control request). */
+  sleep(words: Int32Array, index: number, seen: number, ms: number): Promise<void>;
+  /** Lets the thread's event loop run (messages). */
+  yieldNow(): Promise<void>;
+  /** Lines of the hypervisor log about this domain. */
+  log(line: string): void;
+  /** The domain's state changed (running, paused, shutdown with a reason, destroyed). */
+  stateChanged(state: DomainState, reason: ShutdownReason | null): void;
+}
+
+export class DomainRuntime {
+  readonly d: XenDomain;
+  readonly arch: ArmDomain;
+  readonly clock: GuestClock;
+  readonly built: DomainBuilt;
+  private readonly wakeWords: Int32Array;
+  private readonly wakeIndex: number;
+  private lastState: DomainState;
+  private destroyed = false;
+
+  constructor(p: DomainBuildParams, private readonly host: DomainRuntimeHost) {
+    if (!Number.isInteger(p.domid) || p.domid < 1 || p.domid >= DOMID_FIRST_RESERVED) throw new RangeError(`Invalid domid ${p.domid}`);
+    const layout = planDomainMemory(p.memoryBytes);
+    const buffer = new SharedArrayBuffer(layout.totalBytes);
+    const mem = buildDomainP2m(buffer, layout);
+    const directory = new EventChannelDirectory();
+    for (const peer of p.peers) directory.add(peer);
+    this.clock = new GuestClock(host.clock);
+    const log = new HypervisorLog(undefined, () => this.clock.nowNs());
+    log.sink = (line) => host.log(line);
+    const d = new XenDomain({
+      domid: p.domid, name: p.name, uuid: p.uuid, mem, layout, nrVcpus: p.vcpus, privileged: false,
+      maxEvtchnPort: p.maxEvtchnPort ?? DEFAULT_MAX_EVTCHN_PORT, evtchnDirectory: directory,
+      grantDirectory: new GrantTableDirectory(), log, bootUnixNs: p.bootUnixNs,
+    });
+    this.d = d;
+    const wake = d.evtchn.descriptor().doorbell;
+    this.wakeWords = new Int32Array(wake);
+    this.wakeIndex = Doorbell.WAKE_INDEX;
+    this.arch = new ArmDomain({
+      d, gicVersion: p.gicVersion, clock: this.clock, wake: () => this.wake(),
+      // A domU may act on no other domain: its remote operations are refused as XSM refuses them.
+      hv: { domain: (id) => (id === d.domid ? d : undefined), remoteShutdown: () => -XEN_EPERM },
+    });
+    const boot = buildDomainImages(d, {
+      kernel: p.kernel, rngSeed: p.rngSeed, gicVersion: p.gicVersion,
+      ...(p.initrd === undefined ? {} : { initrd: p.initrd }), ...(p.cmdline === undefined ? {} : { cmdline: p.cmdline }),
+    });
+    // libxl__build_pre: the xenstore port first, then the console port, both for Domain-0.
+    const storePort = d.evtchn.allocUnbound(0);
+    const consolePort = d.evtchn.allocUnbound(0);
+    if (storePort < 0 || consolePort < 0) throw new Error(`Cannot allocate the xenstore and console ports of domain ${p.domid}`);
+    const storeGfn = magicGfn('XENSTORE');
+    const consoleGfn = magicGfn('CONSOLE');
+    d.hvmParams[HVM_PARAM.STORE_PFN] = BigInt(storeGfn);
+    d.hvmParams[HVM_PARAM.STORE_EVTCHN] = BigInt(storePort);
+    d.hvmParams[HVM_PARAM.CONSOLE_PFN] = BigInt(consoleGfn);
+    d.hvmParams[HVM_PARAM.CONSOLE_EVTCHN] = BigInt(consolePort);
+    d.hvmParams[HVM_PARAM.CALLBACK_IRQ] = callbackIrqParam(GUEST_EVTCHN_PPI);
+    this.arch.boot(boot.entryIpa, boot.dtbIpa);
+    d.state = 'paused';
+    this.clock.pause();
+    this.lastState = d.state;
+    this.built = {
+      domid: p.domid, buffer, layout, evtchn: d.evtchn.descriptor(), storePort, consolePort, storeGfn, consoleGfn,
+      storeRingOffset: mem.offsetOfGfn(storeGfn), consoleRingOffset: mem.offsetOfGfn(consoleGfn),
+    };
+    log.info(`d${p.domid}: created "${p.name}" with ${p.vcpus} vCPU(s) and ${p.memoryBytes >> 20} MiB`);
+  }
+
+  /** Adds a domain the guest may bind to after creation. */
+  addPeer(desc: EvtchnSharedDescriptor): void {
+    this.d.evtchn.directory.add(desc);
+  }
+
+  /** Ends a sleep of the run loop (control requests from the toolstack's thread). */
+  wake(): void {
+    Atomics.add(this.wakeWords, this.wakeIndex, 1);
+    Atomics.notify(this.wakeWords, this.wakeIndex);
+  }
+
+  pause(): void {
+    if (this.d.state !== 'running') return;
+    this.d.state = 'paused';
+    this.clock.pause();
+    this.noteState();
+  }
+
+  unpause(): void {
+    if (this.d.state !== 'paused') return;
+    this.d.state = 'running';
+    this.clock.resume();
+    this.noteState();
+    this.wake();
+  }
+
+  /** Releases everything the domain holds; run() returns. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.d.destroy();
+    this.noteState();
+    this.wake();
+  }
+
+  counters(): DomainCounters {
+    return {
+      instructions: this.arch.instructionsRetired(), hypercalls: [...this.d.hypercallCounts], enosys: [...this.d.enosysCounts],
+      exits: [...this.arch.exitCounts], stage2Faults: this.d.mem.stage2Faults,
+    };
+  }
+
+  private noteState(): void {
+    if (this.d.state === this.lastState) return;
+    this.lastState = this.d.state;
+    this.host.stateChanged(this.d.state, this.d.shutdownReason);
+  }
+
+  /** Runs the domain until it is destroyed: rounds of vCPU slices, sleeping while every vCPU waits. */
+  async run(): Promise<void> {
+    let lastYield = this.host.clock.monotonicNs();
+    while (!this.destroyed) {
+      const seen = Atomics.load(this.wakeWords, this.wakeIndex);
+      if (this.d.state !== 'running') {
+        this.d.evtchn.processDoorbell();
+        this.noteState();
+        await this.host.sleep(this.wakeWords, this.wakeIndex, seen, Infinity);
+        continue;
+      }
+      const o = this.arch.runRound();
+      this.noteState();
+      if (o.kind === 'idle') {
+        if (o.sleepNs > 0) await this.host.sleep(this.wakeWords, this.wakeIndex, seen, Number.isFinite(o.sleepNs) ? Math.max(1, Math.ceil(o.sleepNs / 1e6)) : Infinity);
+        lastYield = this.host.clock.monotonicNs();
+        continue;
+      }
+      const now = this.host.clock.monotonicNs();
+      if (now - lastYield >= YIELD_EVERY_MS * 1e6) {
+        await this.host.yieldNow();
+        lastYield = this.host.clock.monotonicNs();
+      }
+    }
+  }
+}

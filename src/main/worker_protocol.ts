@@ -1,0 +1,17 @@
+/** Messages between the toolstack's thread and a domain's worker (domain_worker.ts). */
+import type { ShutdownReason } from '../abi/xen.js';
+import type { DomainState } from '../hv/common/domain.js';
+import type { DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
+
+export type WorkerRequest =
+  | { readonly kind: 'unpause' | 'pause' | 'destroy' }
+  | { readonly kind: 'counters'; readonly id: number };
+
+export type WorkerReply =
+  | { readonly kind: 'built'; readonly built: DomainBuilt }
+  | { readonly kind: 'build-failed'; readonly message: string }
+  | { readonly kind: 'state'; readonly state: DomainState; readonly reason: ShutdownReason | null }
+  | { readonly kind: 'log'; readonly line: string }
+  | { readonly kind: 'counters'; readonly id: number; readonly counters: DomainCounters }
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'destroyed' };

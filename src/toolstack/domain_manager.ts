@@ -1,0 +1,280 @@
+/**
+ * The toolstack's domain manager (libxl's role, with xl's monitoring of a domain's life): it owns
+ * the hypervisor, xenstored and the console backends in Domain-0, creates domUs from DomainSpecs,
+ * writes their xenstore entries, connects their xenstore and console rings, applies the
+ * on_poweroff/on_reboot/on_crash/on_watchdog actions when they shut down, and runs their vCPUs.
+ *
+ * Everything here is host-independent: files, terminals and timers come in through the options.
+ */
+import { type ShutdownReason } from '../abi/xen.js';
+import { ConsoleBackend } from '../backends/console/device.js';
+import type { HostClock } from '../host/common/clock.js';
+import type { DomainState } from '../hv/common/domain.js';
+import type { DomainCounters } from '../hv/domain_runtime.js';
+import { Hypervisor } from '../hv/hypervisor.js';
+import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
+import { uuidBytes, type DomainAction, type DomainSpec } from './domain_spec.js';
+import { sleepOnWord, type DomainLauncher, type DomainProxy } from './launcher.js';
+import { removeDomainEntries, writeDom0Entries, writeDomainEntries } from './xenstore_entries.js';
+
+export interface DomainManagerHost {
+  readonly clock: HostClock;
+  readonly launcher: DomainLauncher;
+  /** Resolves after `ms` (never for Infinity) or when wake() is called. */
+  wait(ms: number): Promise<void>;
+  wake(): void;
+  /** 128 random bytes for a guest's rng-seed. */
+  randomBytes(n: number): Uint8Array;
+  /** Where a domain's console output is logged (xenconsoled's /var/log/xen/console/guest-NAME.log). */
+  consoleLog(name: string): (bytes: Uint8Array) => void;
+}
+
+export type DomainEvent =
+  | { readonly kind: 'created'; readonly domid: number; readonly name: string }
+  | { readonly kind: 'shutdown'; readonly domid: number; readonly name: string; readonly reason: ShutdownReason }
+  | { readonly kind: 'destroyed'; readonly domid: number; readonly name: string };
+
+/** A domain as the toolstack tracks it. */
+export interface DomainInfo {
+  readonly domid: number;
+  readonly name: string;
+  readonly spec: DomainSpec;
+  readonly state: DomainState;
+  readonly shutdownReason: ShutdownReason | null;
+}
+
+interface ManagedDomain {
+  readonly domid: number;
+  readonly spec: DomainSpec;
+  readonly proxy: DomainProxy;
+  readonly console: ConsoleBackend;
+  readonly consoleListeners: Set<(bytes: Uint8Array) => void>;
+  readonly dom0Ports: number[];
+  state: DomainState;
+  shutdownReason: ShutdownReason | null;
+  handledShutdown: boolean;
+}
+
+/** Domain-0's memory as `xl list` shows it: what this host process reserves for its own work. */
+const DOM0_MEMORY_KIB = 512 * 1024;
+
+export class DomainManager {
+  readonly hv: Hypervisor;
+  readonly xenstored: Xenstored;
+  readonly xs: XsClient;
+  private readonly domains = new Map<number, ManagedDomain>();
+  private readonly listeners = new Set<(e: DomainEvent) => void>();
+  /** Domains whose state changed since the run loop last looked. */
+  private dirty = false;
+  private stopping = false;
+
+  constructor(private readonly host: DomainManagerHost) {
+    this.hv = new Hypervisor(host.clock);
+    this.xenstored = new Xenstored({ log: (line) => this.hv.log.info(`xenstored: ${line}`) });
+    this.xs = new XsClient(this.xenstored);
+    writeDom0Entries(this.xs, DOM0_MEMORY_KIB);
+  }
+
+  onEvent(listener: (e: DomainEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: DomainEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Builds a domain on its own thread and starts it (unless `paused`); resolves to its id. */
+  async create(spec: DomainSpec, opts: { paused?: boolean } = {}): Promise<number> {
+    if ([...this.domains.values()].some((m) => m.spec.name === spec.name)) {
+      throw new RangeError(`A domain named "${spec.name}" already exists`);
+    }
+    const domid = this.hv.allocateDomid();
+    // The domain's record exists only after launch; its thread may report before that.
+    const ref: { m?: ManagedDomain } = {};
+    let proxy: DomainProxy;
+    try {
+      proxy = await this.host.launcher.launch({
+        domid, name: spec.name, uuid: uuidBytes(spec.uuid), vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024,
+        gicVersion: spec.gicVersion, kernel: spec.kernel, rngSeed: this.host.randomBytes(128),
+        bootUnixNs: BigInt(Math.round(this.host.clock.wallClockMs())) * 1_000_000n, peers: [this.hv.dom0Descriptor],
+        ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
+      }, {
+        state: (state, reason) => {
+          const m = ref.m;
+          if (m === undefined) return;
+          m.state = state;
+          m.shutdownReason = reason;
+          this.dirty = true;
+          this.host.wake();
+        },
+        log: (line) => this.hv.log.info(line.replace(/^\[[^\]]*\] \(XEN\) /, '')),
+        failed: (reason) => {
+          this.hv.log.info(`d${domid}: its thread failed: ${reason}`);
+          const m = ref.m;
+          if (m === undefined) return;
+          m.state = 'shutdown';
+          m.shutdownReason = 'crash';
+          this.dirty = true;
+          this.host.wake();
+        },
+      });
+    } catch (e) {
+      this.hv.removeDomain(domid);
+      throw e;
+    }
+    const b = proxy.built;
+    this.hv.addDomain(b.evtchn);
+    const page = (off: number) => new Uint8Array(b.buffer, off, 4096);
+    writeDomainEntries(this.xs, {
+      domid, name: spec.name, uuid: spec.uuid, vcpus: spec.vcpus, memoryKiB: spec.memoryMiB * 1024,
+      maxMemoryKiB: spec.maxMemoryMiB * 1024, storePort: b.storePort, storeGfn: b.storeGfn, consolePort: b.consolePort,
+      consoleGfn: b.consoleGfn, consoleTty: `xenon:${domid}`, type: 'pvh',
+      startTime: (this.host.clock.wallClockMs() / 1000).toFixed(2),
+    });
+    // xenstored's end of the store ring (C xenstored binds the port from the introduce request).
+    let storePort = -1;
+    const ring = new XsRingTransport({ page: page(b.storeRingOffset), notify: () => this.hv.notifyFromDom0(storePort) });
+    storePort = this.hv.bindDom0(domid, b.storePort, () => ring.kick());
+    this.xenstored.introduceDomain(domid, ring);
+    // xenconsoled's end of the console ring.
+    const log = this.host.consoleLog(spec.name);
+    const consoleListeners = new Set<(bytes: Uint8Array) => void>();
+    let consolePort = -1;
+    const console = new ConsoleBackend({
+      page: page(b.consoleRingOffset),
+      notify: () => this.hv.notifyFromDom0(consolePort),
+      output: (bytes) => {
+        log(bytes);
+        for (const l of consoleListeners) l(bytes);
+      },
+    });
+    consolePort = this.hv.bindDom0(domid, b.consolePort, () => console.kick());
+    const m: ManagedDomain = {
+      domid, spec, proxy, console, consoleListeners, dom0Ports: [storePort, consolePort], state: 'paused', shutdownReason: null, handledShutdown: false,
+    };
+    ref.m = m;
+    this.domains.set(domid, m);
+    this.emit({ kind: 'created', domid, name: spec.name });
+    if (opts.paused !== true) proxy.unpause();
+    return domid;
+  }
+
+  /** Asks the guest to shut down or reboot through xenstore, as `xl shutdown`/`xl reboot` do. */
+  requestShutdown(domid: number, kind: 'poweroff' | 'reboot' | 'halt' | 'suspend'): void {
+    this.mustGet(domid);
+    this.xs.write(`/local/domain/${domid}/control/shutdown`, kind);
+  }
+
+  /** Tears a domain down at once (`xl destroy`). */
+  async destroy(domid: number): Promise<void> {
+    const m = this.mustGet(domid);
+    this.domains.delete(domid);
+    for (const p of m.dom0Ports) this.hv.unbindDom0(p);
+    if (this.xenstored.isDomainIntroduced(domid)) this.xenstored.releaseDomain(domid);
+    removeDomainEntries(this.xs, domid, m.spec.uuid);
+    await m.proxy.destroy();
+    this.hv.removeDomain(domid);
+    this.hv.log.info(`d${domid}: destroyed`);
+    this.emit({ kind: 'destroyed', domid, name: m.spec.name });
+  }
+
+  pause(domid: number): void {
+    this.mustGet(domid).proxy.pause();
+  }
+
+  unpause(domid: number): void {
+    this.mustGet(domid).proxy.unpause();
+  }
+
+  /** Sends terminal input to a domain's console. */
+  consoleInput(domid: number, bytes: Uint8Array): void {
+    this.mustGet(domid).console.input(bytes);
+  }
+
+  /** Receives a domain's console output until the returned function is called. */
+  attachConsole(domid: number, sink: (bytes: Uint8Array) => void): () => void {
+    const m = this.mustGet(domid);
+    m.consoleListeners.add(sink);
+    return () => m.consoleListeners.delete(sink);
+  }
+
+  domid(name: string): number | undefined {
+    for (const [id, m] of this.domains) if (m.spec.name === name) return id;
+    return undefined;
+  }
+
+  info(domid: number): DomainInfo | undefined {
+    const m = this.domains.get(domid);
+    return m === undefined ? undefined : { domid, name: m.spec.name, spec: m.spec, state: m.state, shutdownReason: m.shutdownReason };
+  }
+
+  list(): readonly DomainInfo[] {
+    return [...this.domains.keys()].map((id) => this.info(id)!);
+  }
+
+  /** A domain's debug counters: hypercalls by number, those answered -ENOSYS, exits, stage-2 faults. */
+  counters(domid: number): Promise<DomainCounters> {
+    return this.mustGet(domid).proxy.counters();
+  }
+
+  private mustGet(domid: number): ManagedDomain {
+    const m = this.domains.get(domid);
+    if (m === undefined) throw new RangeError(`Domain ${domid} does not exist`);
+    return m;
+  }
+
+  /** xl's reaction to a shutdown (xl_vmcontrol.c handle_domain_death). */
+  private async handleShutdown(m: ManagedDomain): Promise<void> {
+    m.handledShutdown = true;
+    const reason = m.shutdownReason ?? 'crash';
+    this.emit({ kind: 'shutdown', domid: m.domid, name: m.spec.name, reason });
+    const action: DomainAction = reason === 'poweroff' ? m.spec.onPoweroff
+      : reason === 'reboot' ? m.spec.onReboot
+        : reason === 'watchdog' ? m.spec.onWatchdog
+          : reason === 'suspend' ? 'preserve' : m.spec.onCrash;
+    switch (action) {
+      case 'preserve':
+        return;
+      case 'destroy':
+      case 'coredump-destroy':
+        await this.destroy(m.domid);
+        return;
+      case 'restart':
+      case 'rename-restart':
+      case 'coredump-restart':
+        await this.destroy(m.domid);
+        await this.create(m.spec);
+        return;
+    }
+  }
+
+  /** Asks run() to return soon. */
+  stop(): void {
+    this.stopping = true;
+    this.host.wake();
+  }
+
+  /**
+   * Domain-0's loop until `done()` holds or stop() is called: events other threads raised for
+   * Domain-0's services, and the on_poweroff/on_reboot/on_crash actions of domains that shut down.
+   */
+  async run(done: () => boolean): Promise<void> {
+    this.stopping = false;
+    const wake = this.hv.dom0Wake;
+    while (!this.stopping && !done()) {
+      const seen = Atomics.load(wake.words, wake.index);
+      this.hv.processEvents();
+      if (this.dirty) {
+        this.dirty = false;
+        for (const m of [...this.domains.values()]) {
+          if (m.state === 'shutdown' && !m.handledShutdown) await this.handleShutdown(m);
+        }
+        continue;
+      }
+      if (done() || this.stopping) break;
+      await Promise.race([this.host.wait(Infinity), sleepOnWord(wake.words, wake.index, seen, Infinity)]);
+      this.host.wake();
+    }
+  }
+}

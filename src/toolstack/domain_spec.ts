@@ -1,0 +1,31 @@
+/**
+ * A domain as the toolstack builds it, with every file already read: what `xenon create` hands the
+ * domain manager after parsing an xl.cfg and loading the kernel and ramdisk.
+ */
+
+/** What happens when a domain shuts down for a given reason (xl.cfg on_poweroff, on_reboot, ...). */
+export type DomainAction = 'destroy' | 'restart' | 'preserve' | 'rename-restart' | 'coredump-destroy' | 'coredump-restart';
+
+export interface DomainSpec {
+  readonly name: string;
+  /** Canonical 8-4-4-4-12 lowercase form. */
+  readonly uuid: string;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+  readonly maxMemoryMiB: number;
+  readonly gicVersion: 2 | 3;
+  readonly kernel: Uint8Array;
+  readonly ramdisk?: Uint8Array;
+  readonly cmdline?: string;
+  readonly onPoweroff: DomainAction;
+  readonly onReboot: DomainAction;
+  readonly onCrash: DomainAction;
+  readonly onWatchdog: DomainAction;
+}
+
+/** The 16 bytes of a canonical UUID string. */
+export function uuidBytes(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new RangeError(`"${uuid}" is not a UUID`);
+  return Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+}

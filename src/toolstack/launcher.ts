@@ -1,0 +1,69 @@
+/**
+ * Where a domU runs. The domain manager launches each domain through a DomainLauncher and then
+ * talks to it only through a DomainProxy: control requests one way, state changes and log lines
+ * the other, and everything else through shared memory. Node runs each domain in a worker thread
+ * (src/main/worker_launcher.ts); `InThreadLauncher` runs them on the caller's thread (a browser
+ * without workers, or a test that wants one thread).
+ */
+import type { ShutdownReason } from '../abi/xen.js';
+import type { HostClock } from '../host/common/clock.js';
+import type { DomainState } from '../hv/common/domain.js';
+import { DomainRuntime, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
+
+/** What a launched domain reports back. */
+export interface DomainEvents {
+  state(state: DomainState, reason: ShutdownReason | null): void;
+  log(line: string): void;
+  /** The domain's thread died or threw: the domain is crashed. */
+  failed(reason: string): void;
+}
+
+export interface DomainProxy {
+  readonly built: DomainBuilt;
+  unpause(): void;
+  pause(): void;
+  /** Destroys the domain and releases its thread. */
+  destroy(): Promise<void>;
+  counters(): Promise<DomainCounters>;
+}
+
+export interface DomainLauncher {
+  launch(params: DomainBuildParams, events: DomainEvents): Promise<DomainProxy>;
+}
+
+/** Sleeps on a shared word with Atomics.waitAsync (ES2024; Node 20, browsers). */
+export async function sleepOnWord(words: Int32Array, index: number, seen: number, ms: number): Promise<void> {
+  const r = (Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number, t?: number): { async: boolean; value: Promise<string> | string };
+  }).waitAsync(words, index, seen, Number.isFinite(ms) ? ms : undefined);
+  if (r.async) await r.value;
+}
+
+/** Runs every domain on the calling thread, interleaved by the event loop. */
+export class InThreadLauncher implements DomainLauncher {
+  constructor(private readonly clock: HostClock) {}
+
+  launch(params: DomainBuildParams, events: DomainEvents): Promise<DomainProxy> {
+    const rt = new DomainRuntime(params, {
+      clock: this.clock,
+      sleep: sleepOnWord,
+      yieldNow: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      log: (line) => events.log(line),
+      stateChanged: (state, reason) => events.state(state, reason),
+    });
+    rt.run().catch((e: unknown) => {
+      rt.d.shutdown('crash');
+      events.failed(e instanceof Error ? e.stack ?? e.message : String(e));
+    });
+    return Promise.resolve({
+      built: rt.built,
+      unpause: () => rt.unpause(),
+      pause: () => rt.pause(),
+      destroy: () => {
+        rt.destroy();
+        return Promise.resolve();
+      },
+      counters: () => Promise.resolve(rt.counters()),
+    });
+  }
+}
