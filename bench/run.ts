@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: fixed CPU-bound workloads under `xenon run-elf` and under qemu-aarch64-static in
- * the same run, then the kernel boot benchmark (`bench/boot.ts`). Prints guest instructions per
- * second (our count; QEMU runs the same instructions) and the time ratio against QEMU. Timings are
- * printed, never asserted.
+ * the same run, then the kernel boot benchmark (`bench/boot.ts`) and the hypercall round trip
+ * (`bench/hypercall.ts`). Prints guest instructions per second (our count; QEMU runs the same
+ * instructions) and the time ratio against QEMU. Timings are printed, never asserted.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { busyboxPath, CACHE_DIR, compileProgram, missingTools, XENON_CLI } from '../tests/harness/tools.js';
 import { benchBoot } from './boot.js';
+import { benchHypercall } from './hypercall.js';
 
 interface Workload {
   readonly name: string;
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     );
   }
   await benchBoot();
+  benchHypercall();
 }
 
 await main();

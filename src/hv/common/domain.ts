@@ -14,6 +14,11 @@ import type { GuestPhysMemory } from './memory/p2m.js';
 import { SHARED_INFO, VCPU_INFO, writeWallClock } from './shared_info.js';
 import type { HypervisorLog } from './hypervisor_log.js';
 
+/** Hypercall numbers Xen has room for (xen.h NR_hypercalls). */
+const NR_HYPERCALLS = 64;
+/** Distinct names the -ENOSYS counter keeps; a guest picking endless subop numbers cannot grow it further. */
+export const MAX_ENOSYS_NAMES = 63;
+
 /** Xen's domain life: running or paused while alive; shut down with a reason; dying; destroyed. */
 export type DomainState = 'running' | 'paused' | 'shutdown' | 'dying' | 'destroyed';
 
@@ -73,7 +78,10 @@ export class XenDomain implements DomainIdentity {
   readonly runstateVa: (number | null)[];
   /** VMASST_TYPE_runstate_update_flag enabled. */
   runstateUpdateFlag = false;
-  /** Hypercalls by number, and those answered -ENOSYS (unimplemented), for `xenon debug hypercalls`. */
+  /**
+   * Hypercalls by number (NR_hypercalls = 64; larger numbers count as -1), and those answered
+   * -ENOSYS by name, for the debug counters. Both are bounded: the guest chooses the numbers.
+   */
   readonly hypercallCounts = new Map<number, number>();
   readonly enosysCounts = new Map<string, number>();
   private arch: DomainArch | null = null;
@@ -138,7 +146,9 @@ export class XenDomain implements DomainIdentity {
   mapSharedInfo(gfn: number): boolean {
     const off = this.mem.offsetOfGfn(gfn, true);
     if (off < 0) return false;
+    if (this.sharedInfoGfn >= 0) this.mem.unpinFrame(this.sharedInfoGfn);
     this.sharedInfoGfn = gfn;
+    this.mem.pinFrame(gfn);
     this.mem.u8.fill(0, off, off + XEN_PAGE_SIZE);
     writeWallClock(this.mem.dv, off, this.bootUnixNs);
     this.evtchn.sharedInfoMapped();
@@ -149,7 +159,9 @@ export class XenDomain implements DomainIdentity {
    * VCPUOP_register_vcpu_info (common/domain.c map_vcpu_info): copy the current vcpu_info to the new
    * place, then mark everything pending and raise the upcall so no event raised before is lost.
    */
-  registerVcpuInfo(v: number, hostOffset: number): void {
+  registerVcpuInfo(v: number, gfn: number, hostOffset: number): void {
+    // Xen holds a reference on the page: the guest cannot balloon it out from under the hypervisor.
+    this.mem.pinFrame(gfn);
     const u8 = this.mem.u8;
     const old = this.vcpuInfoOffset(v);
     if (old >= 0) u8.copyWithin(hostOffset, old, old + VCPU_INFO.SIZE);
@@ -162,9 +174,16 @@ export class XenDomain implements DomainIdentity {
     this.arch?.raiseUpcall(v);
   }
 
-  /** Counts a hypercall that answered -ENOSYS (not implemented), by name. */
+  /** Counts a hypercall by number. */
+  countHypercall(nr: number): void {
+    const key = nr >= 0 && nr < NR_HYPERCALLS ? nr : -1;
+    this.hypercallCounts.set(key, (this.hypercallCounts.get(key) ?? 0) + 1);
+  }
+
+  /** Counts a hypercall that answered -ENOSYS (not implemented), by name; past MAX_ENOSYS_NAMES names, as "other". */
   countEnosys(name: string): void {
-    this.enosysCounts.set(name, (this.enosysCounts.get(name) ?? 0) + 1);
+    const key = this.enosysCounts.has(name) || this.enosysCounts.size < MAX_ENOSYS_NAMES ? name : 'other';
+    this.enosysCounts.set(key, (this.enosysCounts.get(key) ?? 0) + 1);
   }
 
   /** Records a shutdown (SCHEDOP_shutdown, PSCI SYSTEM_OFF/RESET, a crash): the vCPUs stop for good. */

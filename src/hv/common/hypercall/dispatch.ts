@@ -99,16 +99,16 @@ const NAMES = new Map<number, string>(Object.entries(HYPERVISOR).map(([k, v]) =>
 /** Runs hypercall `nr` for ctx's vCPU; returns the value for x0. Never throws on guest input. */
 export function dispatchHypercall(nr: number, ctx: HypercallContext): number {
   const d = ctx.d;
-  d.hypercallCounts.set(nr, (d.hypercallCounts.get(nr) ?? 0) + 1);
+  d.countHypercall(nr);
   const h = TABLE.get(nr);
   if (h === undefined) {
-    d.countEnosys(NAMES.get(nr) ?? `hypercall ${nr}`);
+    d.countEnosys(hypercallName(nr));
     return -XEN_ENOSYS;
   }
   return h(ctx);
 }
 
-/** The name of hypercall `nr` (for debug output). */
+/** The name of hypercall `nr` for the debug counters; numbers past NR_hypercalls share one name. */
 export function hypercallName(nr: number): string {
-  return NAMES.get(nr) ?? `#${nr}`;
+  return NAMES.get(nr) ?? (nr >= 0 && nr < 64 ? `hypercall ${nr}` : 'hypercall (out of range)');
 }

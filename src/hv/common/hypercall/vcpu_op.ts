@@ -25,7 +25,7 @@ function registerVcpuInfo(ctx: HypercallContext, v: number): number {
   if (gfn > 0xfff_ffffn) return -XEN_EINVAL;
   const page = d.mem.offsetOfGfn(Number(gfn), true);
   if (page < 0) return -XEN_EINVAL;
-  d.registerVcpuInfo(v, page + offset);
+  d.registerVcpuInfo(v, Number(gfn), page + offset);
   return 0;
 }
 

@@ -51,6 +51,8 @@ export class GuestPhysMemory {
   private readonly holes: MmioHole[] = [];
   /** RAM frames the guest gave back (XENMEM_decrease_reservation): unbacked until repopulated. */
   private readonly released = new Set<number>();
+  /** Frames the hypervisor holds a reference on (shared_info, vcpu_info), by reference count. */
+  private readonly pins = new Map<number, number>();
   /** Guest frames that faulted at stage 2, for the debug counters. */
   stage2Faults = 0;
   /** Called with the gfn when a mapping changes, so CPUs can drop cached translations. */
@@ -93,13 +95,24 @@ export class GuestPhysMemory {
    * guest's survives in it. False when the frame is not backed RAM of a range.
    */
   releaseFrame(gfn: number): boolean {
-    if (this.pages.has(gfn)) return false;
+    if (this.pages.has(gfn) || this.pins.has(gfn)) return false;
     const off = this.offsetOfGfn(gfn);
     if (off < 0) return false;
     this.u8.fill(0, off, off + XEN_PAGE_SIZE);
     this.released.add(gfn);
     this.onUnmap?.(gfn);
     return true;
+  }
+
+  /** Takes a reference on a frame the hypervisor writes into, so the guest cannot release it. */
+  pinFrame(gfn: number): void {
+    this.pins.set(gfn, (this.pins.get(gfn) ?? 0) + 1);
+  }
+
+  unpinFrame(gfn: number): void {
+    const n = this.pins.get(gfn) ?? 0;
+    if (n <= 1) this.pins.delete(gfn);
+    else this.pins.set(gfn, n - 1);
   }
 
   /** Gives a released frame back (ballooning in); false when `gfn` was not released. */
