@@ -4,11 +4,14 @@
  */
 import type { PhysicalBus } from '../arch/arm64/mmu/translator.js';
 
-/** A memory-mapped device. Offsets are relative to its base; accesses are 1, 2 or 4 bytes. */
+/**
+ * A memory-mapped device. Offsets are relative to its base; accesses are 1, 2 or 4 bytes; `cpu` is
+ * the accessing vCPU (devices with per-CPU banks, like the GICv2, answer for that CPU).
+ */
 export interface MmioDevice {
   readonly name: string;
-  read(offset: number, sizeBytes: number): number;
-  write(offset: number, sizeBytes: number, value: number): void;
+  read(offset: number, sizeBytes: number, cpu: number): number;
+  write(offset: number, sizeBytes: number, value: number, cpu: number): void;
 }
 
 interface Region {
@@ -20,11 +23,6 @@ interface Region {
 export class MmioBus implements PhysicalBus {
   readonly ram: ArrayBuffer | SharedArrayBuffer;
   readonly ramBase: number;
-  /**
-   * Index of the vCPU whose accesses the bus is carrying now. Devices with per-CPU banks (the GICv2
-   * CPU interface and banked distributor registers) read it; the board sets it before running a vCPU.
-   */
-  cpuIndex = 0;
   private readonly regions: Region[] = [];
 
   constructor(ram: ArrayBuffer | SharedArrayBuffer, ramBase: number) {
@@ -46,29 +44,29 @@ export class MmioBus implements PhysicalBus {
     return this.regions.find((r) => pa >= r.base && pa + sizeBytes <= r.base + r.size);
   }
 
-  mmioRead(pa: number, sizeBytes: number): bigint | null {
+  mmioRead(pa: number, sizeBytes: number, cpu: number): bigint | null {
     const r = this.find(pa, sizeBytes);
     if (r === undefined) return null;
     const off = pa - r.base;
     if (sizeBytes === 8) {
       // Two 32-bit accesses, low word first, as a 32-bit bus would perform them.
-      const lo = r.device.read(off, 4) >>> 0;
-      const hi = r.device.read(off + 4, 4) >>> 0;
+      const lo = r.device.read(off, 4, cpu) >>> 0;
+      const hi = r.device.read(off + 4, 4, cpu) >>> 0;
       return (BigInt(hi) << 32n) | BigInt(lo);
     }
-    return BigInt(r.device.read(off, sizeBytes) >>> 0);
+    return BigInt(r.device.read(off, sizeBytes, cpu) >>> 0);
   }
 
-  mmioWrite(pa: number, sizeBytes: number, value: bigint): boolean {
+  mmioWrite(pa: number, sizeBytes: number, value: bigint, cpu: number): boolean {
     const r = this.find(pa, sizeBytes);
     if (r === undefined) return false;
     const off = pa - r.base;
     if (sizeBytes === 8) {
-      r.device.write(off, 4, Number(value & 0xffff_ffffn));
-      r.device.write(off + 4, 4, Number((value >> 32n) & 0xffff_ffffn));
+      r.device.write(off, 4, Number(value & 0xffff_ffffn), cpu);
+      r.device.write(off + 4, 4, Number((value >> 32n) & 0xffff_ffffn), cpu);
       return true;
     }
-    r.device.write(off, sizeBytes, Number(value & 0xffff_ffffn));
+    r.device.write(off, sizeBytes, Number(value & 0xffff_ffffn), cpu);
     return true;
   }
 }

@@ -75,6 +75,8 @@ export interface CpuOptions {
   readonly code?: CodeCache;
   /** The generic timer's count (CNTVCT_EL0) at CNTFRQ_EL0; the host's monotonic clock by default. */
   readonly counter?: () => bigint;
+  /** This vCPU's index, given to the bus with each device access (default 0). */
+  readonly cpuIndex?: number;
 }
 
 export class Cpu extends MemoryAccessor {
@@ -139,6 +141,7 @@ export class Cpu extends MemoryAccessor {
     }
     if (translator === undefined) throw new TypeError('Cpu: a translator is required in user mode');
     super(opts.bus, translator, opts.code ?? new CodeCache(opts.bus.ram.byteLength));
+    this.busCpu = opts.cpuIndex ?? 0;
     this.state = s;
     this.x32 = s.x32;
     this.xi32 = s.xi32;

@@ -44,6 +44,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   private readonly xAdd = new Float64Array(TLB_SIZE * REGIMES);
   /** Offset of the current regime's TLB set; set from the exception level. */
   protected tlbBase = 0;
+  /** This CPU's index on the bus, passed with every device access. */
+  protected busCpu = 0;
   /** Exception level the access checks are made for (loads/stores use it, LDTR/STTR override it). */
   protected el = 0;
 
@@ -259,7 +261,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
       for (let k = size - 1; k >= 0; k--) v = v * 256 + u8[off + k]!;
       return v;
     }
-    const d = this.bus.mmioRead(pa, size);
+    const d = this.bus.mmioRead(pa, size, this.busCpu);
     if (d === null) this.abort(va, Access.READ, FSC.SYNC_EXTERNAL);
     return Number(d);
   }
@@ -283,6 +285,6 @@ export abstract class MemoryAccessor implements CodeCacheClient {
       for (let k = 0; k < size; k++) u8[off + k] = (value >>> (8 * k)) & 0xff;
       return;
     }
-    if (!this.bus.mmioWrite(pa, size, BigInt(value >>> 0))) this.abort(va, Access.WRITE, FSC.SYNC_EXTERNAL);
+    if (!this.bus.mmioWrite(pa, size, BigInt(value >>> 0), this.busCpu)) this.abort(va, Access.WRITE, FSC.SYNC_EXTERNAL);
   }
 }

@@ -108,8 +108,8 @@ export class ArmDomain implements DomainArch {
     const gic = this.gic;
     const mem = this.d.mem;
     if (gic instanceof GicV2) {
-      bus.map(GUEST.GICD_BASE, 0x1000, gic.distributor(() => bus.cpuIndex));
-      bus.map(GUEST.GICC_BASE, GUEST.GICC_SIZE, gic.bankedCpuInterface(() => bus.cpuIndex));
+      bus.map(GUEST.GICD_BASE, 0x1000, gic.distributor);
+      bus.map(GUEST.GICC_BASE, GUEST.GICC_SIZE, gic.cpuInterfaceDevice);
       mem.addMmioHole({ gpa: GUEST.GICD_BASE, sizeBytes: 0x1000 });
       mem.addMmioHole({ gpa: GUEST.GICC_BASE, sizeBytes: GUEST.GICC_SIZE });
     } else {
@@ -321,7 +321,6 @@ export class ArmDomain implements DomainArch {
 
   /** Runs vCPU v for up to `budget` instructions, across the exits it takes. */
   private runVcpu(v: ArmVcpu, budget: number): void {
-    this.bus.cpuIndex = v.index;
     const stop = v.icount + budget;
     this.endSlice = false;
     while (v.power === 'on' && !v.waiting && this.d.state === 'running') {

@@ -45,7 +45,7 @@ export class ArmVcpu {
   private build(): Cpu {
     const o = this.opts;
     const cpu = new Cpu({
-      bus: o.bus, code: o.code,
+      bus: o.bus, code: o.code, cpuIndex: o.index,
       system: { mpidr: o.affinity, timer: o.timer, stage2: o.stage2, ...(o.icc === undefined ? {} : { icc: o.icc }) },
     });
     cpu.setIrq(this.irq);

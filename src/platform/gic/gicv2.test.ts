@@ -7,7 +7,7 @@ function rig(cpus = 2) {
   const lines = Array.from({ length: cpus }, () => ({ level: false }));
   const gic = new GicV2({ cpus, irqs: 288, cpuIrq: lines.map((l) => ({ set: (v: boolean) => { l.level = v; } })) });
   let current = 0;
-  const dist = gic.distributor(() => current);
+  const dist = { read: (o: number, s: number) => gic.distributor.read(o, s, current), write: (o: number, s: number, v: number) => gic.distributor.write(o, s, v, current) };
   const cpuIf = Array.from({ length: cpus }, (_, c) => gic.cpuInterface(c));
   const as = (c: number) => { current = c; };
   // What Linux's GICv2 driver does at boot: distributor on, priorities 0xa0, CPU interface on, PMR 0xf0.

@@ -24,6 +24,12 @@ export interface GicV2Options {
 
 const MAX_ACTIVE = 32;
 
+/** One CPU's view of a banked register block. */
+export interface BankView {
+  read(offset: number, sizeBytes: number): number;
+  write(offset: number, sizeBytes: number, value: number): void;
+}
+
 export class GicV2 {
   readonly cpus: number;
   readonly irqs: number;
@@ -199,20 +205,19 @@ export class GicV2 {
     this.updateAll();
   }
 
-  /** The CPU interface as seen by CPU `cpu` (each CPU sees its own bank at the same address). */
-  cpuInterface(cpu: number): MmioDevice {
-    return this.bankedCpuInterface(() => cpu);
-  }
+  /** The CPU interface as mapped on a bus: each CPU sees its own bank at the same address. */
+  readonly cpuInterfaceDevice: MmioDevice = {
+    name: 'gicc',
+    read: (off, size, cpu) => (size === 4 ? this.readCpu(cpu, off) : 0),
+    write: (off, size, v, cpu) => {
+      if (size === 4) this.writeCpu(cpu, off, v >>> 0);
+    },
+  };
 
-  /** The CPU interface as mapped on a bus: `cpuOf` names the accessing CPU, as for the distributor. */
-  bankedCpuInterface(cpuOf: () => number): MmioDevice {
-    return {
-      name: 'gicc',
-      read: (off, size) => (size === 4 ? this.readCpu(cpuOf(), off) : 0),
-      write: (off, size, v) => {
-        if (size === 4) this.writeCpu(cpuOf(), off, v >>> 0);
-      },
-    };
+  /** The CPU interface as CPU `cpu` sees it, whoever accesses it (tests). */
+  cpuInterface(cpu: number): BankView {
+    const d = this.cpuInterfaceDevice;
+    return { read: (off, size) => d.read(off, size, cpu), write: (off, size, v) => d.write(off, size, v, cpu) };
   }
 
   private readCpu(cpu: number, off: number): number {
@@ -254,14 +259,12 @@ export class GicV2 {
 
   // ---- distributor ----
 
-  /** The distributor; `cpu` identifies the accessing CPU for the banked registers. */
-  distributor(cpuOf: () => number): MmioDevice {
-    return {
-      name: 'gicd',
-      read: (off, size) => this.readDist(cpuOf(), off, size),
-      write: (off, size, v) => this.writeDist(cpuOf(), off, size, v >>> 0),
-    };
-  }
+  /** The distributor; the accessing CPU selects the banked registers (SGIs and PPIs). */
+  readonly distributor: MmioDevice = {
+    name: 'gicd',
+    read: (off, size, cpu) => this.readDist(cpu, off, size),
+    write: (off, size, v, cpu) => this.writeDist(cpu, off, size, v >>> 0),
+  };
 
   private bitRegister(off: number, base: number): number {
     return off >= base && off < base + this.irqs / 8 ? ((off - base) >> 2) * 32 : -1;

@@ -23,10 +23,10 @@ function board(cpus = 2) {
   const bus = new MmioBus(new ArrayBuffer(4096), VIRT.RAM.base);
   bus.map(D, GICD_SIZE, gic.distributor);
   bus.map(R, gic.redistributors.sizeBytes, gic.redistributors);
-  const r32 = (pa: number) => Number(bus.mmioRead(pa, 4));
-  const w32 = (pa: number, v: number) => { bus.mmioWrite(pa, 4, BigInt(v >>> 0)); };
-  const r64 = (pa: number) => bus.mmioRead(pa, 8)!;
-  const w64 = (pa: number, v: bigint) => { bus.mmioWrite(pa, 8, v); };
+  const r32 = (pa: number) => Number(bus.mmioRead(pa, 4, 0));
+  const w32 = (pa: number, v: number) => { bus.mmioWrite(pa, 4, BigInt(v >>> 0), 0); };
+  const r64 = (pa: number) => bus.mmioRead(pa, 8, 0)!;
+  const w64 = (pa: number, v: bigint) => { bus.mmioWrite(pa, 8, v, 0); };
   const ci = Array.from({ length: cpus }, (_, c) => gic.cpuInterface(c));
   return { gic, bus, lines, ci, r32, w32, r64, w64 };
 }
@@ -265,8 +265,8 @@ test('GICv3 distributor SGI/PPI registers are RAZ/WI with affinity routing', () 
   assert.equal(r32(sgiFrame(0) + GICR_SGI.ISENABLER0), 0xffff, 'the redistributor is unaffected');
   w32(D + GICD.IPRIORITYR, 0x10101010);
   assert.equal(r32(D + GICD.IPRIORITYR), 0);
-  assert.equal(Number(bus.mmioRead(D + GICD.IPRIORITYR + 33, 1)), 0xa0, 'byte access to SPI priorities');
-  bus.mmioWrite(D + GICD.IPRIORITYR + 33, 1, 0x57n);
+  assert.equal(Number(bus.mmioRead(D + GICD.IPRIORITYR + 33, 1, 0)), 0xa0, 'byte access to SPI priorities');
+  bus.mmioWrite(D + GICD.IPRIORITYR + 33, 1, 0x57n, 0);
   assert.equal(r32(D + GICD.IPRIORITYR + 32), 0xa0a050a0, 'low priority bits are RAZ');
   assert.equal(r32(D + GICD.ITARGETSR + 32), 0);
   w32(D + GICD.SGIR, (1 << 16) | 1);
@@ -397,5 +397,5 @@ test('GICv3 picks the highest priority across the PPI bank and every SPI word, l
 });
 
 function bus8(b: Board, pa: number, v: number): void {
-  b.bus.mmioWrite(pa, 1, BigInt(v));
+  b.bus.mmioWrite(pa, 1, BigInt(v), 0);
 }

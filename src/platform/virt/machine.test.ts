@@ -72,7 +72,7 @@ function makeMachine(over: Partial<VirtMachineConfig> = {}) {
   return { m, cpus, clock, out, host };
 }
 
-const w32 = (m: VirtMachine, pa: number, v: number) => assert.ok(m.bus.mmioWrite(pa, 4, BigInt(v)));
+const w32 = (m: VirtMachine, pa: number, v: number) => assert.ok(m.bus.mmioWrite(pa, 4, BigInt(v), 0));
 
 /** Opens the GICv2 for `intid` on CPU 0, as Linux's gic driver does. */
 function enableGicV2(m: VirtMachine, intid: number): void {
@@ -216,7 +216,7 @@ test('an idle machine with no deadline waits for input only, and console input w
   assert.deepEqual(host.waits, [Infinity]);
   assert.ok(host.wakes >= 1);
   assert.equal(c0.irq, true, 'UART RX raises SPI 1 (INTID 33) on CPU 0');
-  assert.equal(Number(m.bus.mmioRead(VIRT.UART.base, 4)), 0x78);
+  assert.equal(Number(m.bus.mmioRead(VIRT.UART.base, 4, 0)), 0x78);
 });
 
 test('UART output reaches the console sink at the end of the slice', () => {
@@ -229,16 +229,16 @@ test('UART output reaches the console sink at the end of the slice', () => {
   assert.equal(new TextDecoder().decode(Uint8Array.from(out)), 'hi\n');
 });
 
-test('GICv2 CPU interface accesses go to the bank of the vCPU being run', () => {
+test('GICv2 CPU interface accesses go to the bank of the accessing vCPU', () => {
   const { m, cpus } = makeMachine();
   const [c0, c1] = cpus as [FakeVcpu, FakeVcpu];
   c0.script.push(hvc(PSCI_FN.CPU_ON64, 1n, 0x4008_0000n));
   m.runRound();
   const seen: number[] = [];
   c0.script.push(() => { w32(m, VIRT.GIC_CPU.base + 4, 0x80); return EXIT_BUDGET; });
-  c1.script.push(() => { seen.push(Number(m.bus.mmioRead(VIRT.GIC_CPU.base + 4, 4))); return EXIT_BUDGET; });
+  c1.script.push(() => { seen.push(Number(m.bus.mmioRead(VIRT.GIC_CPU.base + 4, 4, 1))); return EXIT_BUDGET; });
   m.runRound();
-  c0.script.push(() => { seen.push(Number(m.bus.mmioRead(VIRT.GIC_CPU.base + 4, 4))); return EXIT_BUDGET; });
+  c0.script.push(() => { seen.push(Number(m.bus.mmioRead(VIRT.GIC_CPU.base + 4, 4, 0))); return EXIT_BUDGET; });
   m.runRound();
   assert.deepEqual(seen, [0, 0x80]);
 });
@@ -247,7 +247,7 @@ test('a GICv3 machine hands each vCPU its ICC system-register interface and maps
   const { m, cpus } = makeMachine({ gicVersion: 3 });
   assert.equal(cpus[0]!.opts.icc?.cpu, 0);
   assert.equal(cpus[1]!.opts.icc?.cpu, 1);
-  assert.notEqual(m.bus.mmioRead(VIRT.GIC_REDIST.base + 0x8, 4), null, 'GICR_TYPER answers');
+  assert.notEqual(m.bus.mmioRead(VIRT.GIC_REDIST.base + 0x8, 4, 0), null, 'GICR_TYPER answers');
 });
 
 test('stop() ends the run with { kind: "stopped" }; a busy guest still yields to the host', async () => {
@@ -289,10 +289,10 @@ test('every virtio-mmio transport the device tree lists answers as QEMU\'s empty
   for (const n of nodes) {
     const reg = new DataView(n.property('reg')!.value.buffer, n.property('reg')!.value.byteOffset);
     const base = Number(reg.getBigUint64(0));
-    const read = (off: number) => m.bus.mmioRead(base + off, 4);
+    const read = (off: number) => m.bus.mmioRead(base + off, 4, 0);
     assert.deepEqual([read(0x0), read(0x4), read(0x8), read(0xc)], [0x7472_6976n, 2n, 0n, 0x554d_4551n], n.name);
     assert.equal(reg.getBigUint64(8), 0x200n);
-    assert.ok(m.bus.mmioWrite(base + 0x70, 4, 0xfn), 'Status writes are accepted and ignored');
+    assert.ok(m.bus.mmioWrite(base + 0x70, 4, 0xfn, 0), 'Status writes are accepted and ignored');
     assert.equal(read(0x70), 0n);
   }
 });

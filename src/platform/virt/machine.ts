@@ -134,8 +134,8 @@ export class VirtMachine {
     const bus = this.bus;
     const gic = this.gic;
     if (gic instanceof GicV2) {
-      bus.map(VIRT.GIC_DIST.base, VIRT.GIC_DIST.size, gic.distributor(() => bus.cpuIndex));
-      bus.map(VIRT.GIC_CPU.base, VIRT.GIC_CPU.size, gic.bankedCpuInterface(() => bus.cpuIndex));
+      bus.map(VIRT.GIC_DIST.base, VIRT.GIC_DIST.size, gic.distributor);
+      bus.map(VIRT.GIC_CPU.base, VIRT.GIC_CPU.size, gic.cpuInterfaceDevice);
     } else {
       bus.map(VIRT.GIC_DIST.base, GICD_SIZE, gic.distributor);
       bus.map(VIRT.GIC_REDIST.base, gic.redistributors.sizeBytes, gic.redistributors);
@@ -295,7 +295,6 @@ export class VirtMachine {
     for (const s of this.slots) {
       if (s.power !== 'on' || s.waiting) continue;
       ran = true;
-      this.bus.cpuIndex = s.index;
       this.handleExit(s, s.cpu.run(budget));
       if (this.result !== null) break;
     }

@@ -24,7 +24,7 @@ class CpuVcpu implements VirtVcpu {
   private build(): Cpu {
     const o = this.opts;
     const system = { mpidr: o.index, timer: o.timer, ...(this.icc === undefined ? {} : { icc: this.icc }) };
-    const cpu = new Cpu({ bus: o.bus, system, code: this.code });
+    const cpu = new Cpu({ bus: o.bus, system, code: this.code, cpuIndex: o.index });
     cpu.setIrq(this.irq);
     return cpu;
   }

@@ -29,8 +29,11 @@ export interface PhysicalBus {
   readonly ram: ArrayBuffer | SharedArrayBuffer;
   /** Physical address of the first byte of `ram`. */
   readonly ramBase: number;
-  /** Reads a device register; null means nothing answers there (a synchronous external abort). */
-  mmioRead(pa: number, sizeBytes: number): bigint | null;
-  /** Writes a device register; false means nothing answers there. */
-  mmioWrite(pa: number, sizeBytes: number, value: bigint): boolean;
+  /**
+   * Reads a device register for vCPU `cpu` (the bus passes it on: banked registers depend on who
+   * accesses them); null means nothing answers there (a synchronous external abort).
+   */
+  mmioRead(pa: number, sizeBytes: number, cpu: number): bigint | null;
+  /** Writes a device register for vCPU `cpu`; false means nothing answers there. */
+  mmioWrite(pa: number, sizeBytes: number, value: bigint, cpu: number): boolean;
 }
