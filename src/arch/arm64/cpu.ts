@@ -13,7 +13,8 @@
  * reported to the board. IRQs are noticed at block boundaries: `setIrq`, and instructions that
  * unmask (MSR DAIFClr/DAIF, ERET), leave a marker that ends the running block.
  */
-import { Access, type AddressTranslator, type PhysicalBus } from './mmu/translator.js';
+import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { loadStoreSyndrome } from './syndrome.js';
 import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
@@ -222,6 +223,18 @@ export class Cpu extends MemoryAccessor {
   }
 
   /**
+   * Takes a synchronous exception to EL1 at the current PC (the faulting instruction of a 'stage2'
+   * exit): what a hypervisor does to hand an abort it will not handle back to the guest.
+   */
+  injectException(esr: number, far: number): void {
+    const s = this.state;
+    this.nzcv = s.nzcv;
+    s.pc = enterException(this, esr, far, VECTOR_SYNC, s.pc);
+    // Counted against the budget, so a vector that faults again cannot spin the caller forever.
+    this.icount++;
+  }
+
+  /**
    * AT S1E{0,1}{R,W}: translates `va` as an access at `el` into PAR_EL1 (D17.2 PAR_EL1): the PA's
    * bits 47..12 on success (attributes reported as 0), or F = 1 with the fault status code.
    */
@@ -365,7 +378,14 @@ export class Cpu extends MemoryAccessor {
     return this.abort(va, isWrite ? Access.WRITE : Access.READ, FSC.ALIGNMENT);
   }
 
-  protected abort(va: number, access: Access, fsc: number): never {
+  protected abort(va: number, access: Access, fsc: number, stage2?: TranslationFault['stage2']): never {
+    if (stage2 !== undefined) {
+      // To the hypervisor, as a lower-EL abort (its EL2 view), with the syndrome of the instruction.
+      const wnr = access === Access.WRITE && !stage2.s1ptw ? 1 << 6 : 0;
+      const s1ptw = stage2.s1ptw ? 1 << 7 : 0;
+      const iss = access === Access.EXEC ? s1ptw | fsc : loadStoreSyndrome(this.ramU32[this.fetchOffset(this.pc) >>> 2]!) | s1ptw | wnr | fsc;
+      return this.raiseExit({ kind: 'stage2', esr: makeEsr(access === Access.EXEC ? EC.IABT_LOWER : EC.DABT_LOWER, iss), far: va, ipa: stage2.ipa });
+    }
     if (access === Access.EXEC) {
       return this.raise(makeEsr(this.el === 0 ? EC.IABT_LOWER : EC.IABT_CUR, fsc), va);
     }

@@ -44,7 +44,14 @@ export type VcpuExit =
   /** WFI or WFE: PC is the next instruction. */
   | { readonly kind: 'wfi' | 'wfe'; readonly esr: number }
   /** Any other synchronous exception routed to the caller: undefined instruction, aborts, alignment. PC is the faulting instruction. */
-  | { readonly kind: 'exception'; readonly esr: number; readonly far: number };
+  | { readonly kind: 'exception'; readonly esr: number; readonly far: number }
+  /**
+   * System mode with a stage 2: the access was refused at stage 2. `esr` is the data or instruction
+   * abort as EL2 sees it (EC 0x24/0x20; ISV, SAS, SSE, SRT, SF for single-register loads and stores;
+   * S1PTW; WnR), `far` the virtual address, `ipa` the intermediate physical address. PC is the
+   * faulting instruction.
+   */
+  | { readonly kind: 'stage2'; readonly esr: number; readonly far: number; readonly ipa: number };
 
 export const EXIT_BUDGET: VcpuExit = Object.freeze({ kind: 'budget' });
 

@@ -69,7 +69,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   }
 
   /** Raises a data or instruction abort for `va`; never returns. */
-  protected abstract abort(va: number, access: Access, fsc: number): never;
+  protected abstract abort(va: number, access: Access, fsc: number, stage2?: TranslationFault['stage2']): never;
 
   /** Drops every TLB entry (TLBI ALL*, translation regime changes). */
   tlbFlushAll(): void {
@@ -236,7 +236,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   private translateFor(va: number, access: Access): number {
     const r: number | TranslationFault = this.translator.translate(va, access, this.el);
-    if (typeof r !== 'number') this.abort(va, access, r.fsc);
+    if (typeof r !== 'number') this.abort(va, access, r.fsc, r.stage2);
     return r;
   }
 

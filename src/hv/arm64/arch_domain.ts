@@ -1,8 +1,8 @@
 /**
  * The arm64 side of a domain (Xen's arch_domain + vcpu): its vCPUs over the domain's stage 2, a
  * virtual GIC (v2 or v3) at the guest addresses Xen uses, one generic timer per vCPU on the
- * domain's guest clock, the event-channel upcall on PPI 31, and the trap handling of exits (Xen's
- * traps.c): HVC #0xEA1 hypercalls, PSCI on HVC/SMC #0, WFI, and nothing else.
+ * domain's guest clock, the event-channel upcall on PPI 31, and a chain of trap handlers for the
+ * vCPUs' exits (traps.ts).
  *
  * The run loop gives each runnable vCPU a slice per round and keeps running it across hypercalls
  * until its slice is used; it fires timers between rounds and tells its caller how long it may
@@ -12,7 +12,7 @@ import { CodeCache } from '../../arch/arm64/code_cache.js';
 import { FSC, type VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import { Access } from '../../arch/arm64/mmu/translator.js';
-import { GUEST, GUEST_EVTCHN_PPI, GUEST_TIMER_PHYS_NS_PPI, GUEST_TIMER_VIRT_PPI, XEN_HYPERCALL_TAG, type ShutdownReason } from '../../abi/xen.js';
+import { GUEST, GUEST_EVTCHN_PPI, GUEST_TIMER_PHYS_NS_PPI, GUEST_TIMER_VIRT_PPI, type ShutdownReason } from '../../abi/xen.js';
 import { MmioBus } from '../../platform/bus.js';
 import { GicV2 } from '../../platform/gic/gicv2.js';
 import { GicV3, iccExtraSysregs } from '../../platform/gic/gicv3.js';
@@ -26,7 +26,7 @@ import { dispatchHypercall } from '../common/hypercall/dispatch.js';
 import { HOST_PA_BASE } from '../common/memory/p2m.js';
 import { VCPU_INFO } from '../common/shared_info.js';
 import { vcpuAffinity } from './domain_fdt.js';
-import { domainPsciCall } from './psci.js';
+import { xenDomuTraps, type TrapHandler, type TrapHost } from './traps.js';
 import { ArmVcpu } from './vcpu.js';
 
 const DEFAULT_SLICE_INSNS = 100_000;
@@ -46,6 +46,8 @@ export interface ArmDomainOptions {
   /** Called when the host should stop sleeping (an interrupt for a waiting vCPU). */
   readonly wake: () => void;
   readonly sliceInsns?: number;
+  /** The exit handlers of this kind of domain (default: a Xen domU's). */
+  readonly traps?: (host: TrapHost) => TrapHandler[];
 }
 
 export type RoundOutcome = { readonly kind: 'ran' } | { readonly kind: 'idle'; readonly sleepNs: number } | { readonly kind: 'stopped' };
@@ -65,6 +67,7 @@ export class ArmDomain implements DomainArch {
   private readonly watchdogs: (ReturnType<TimerQueue['at']> | null)[] = new Array(NR_WATCHDOGS).fill(null);
   /** Set by SCHEDOP_yield/block and shutdowns: the running vCPU's slice ends at its next exit. */
   private endSlice = false;
+  private readonly traps: readonly TrapHandler[];
 
   constructor(o: ArmDomainOptions) {
     const d = o.d;
@@ -86,7 +89,7 @@ export class ArmDomain implements DomainArch {
 
     const code = new CodeCache(d.mem.buffer.byteLength);
     const mem = d.mem;
-    const stage2 = (ipa: number, access: Access) => mem.translate(ipa, access === Access.WRITE) ?? { fsc: FSC.SYNC_EXTERNAL };
+    const stage2 = (ipa: number, access: Access) => mem.translate(ipa, access === Access.WRITE) ?? { fsc: FSC.TRANSLATION_L0 };
     const gic = this.gic;
     for (let i = 0; i < n; i++) {
       const timer = new GenericTimer({
@@ -100,6 +103,14 @@ export class ArmDomain implements DomainArch {
     mem.onUnmap = () => {
       for (const v of this.vcpus) v.cpu.tlbFlushAll();
     };
+    const host: TrapHost = {
+      d, vcpus: this.vcpus, count: (kind) => this.count(kind), shutdown: (reason) => this.shutdown(reason),
+      hypercall: (v) => this.hypercall(v),
+      endSlice: () => {
+        this.endSlice = true;
+      },
+    };
+    this.traps = (o.traps ?? xenDomuTraps)(host);
     d.attachArch(this);
   }
 
@@ -252,48 +263,13 @@ export class ArmDomain implements DomainArch {
     x[0] = BigInt.asUintN(64, BigInt(rc));
   }
 
+  /** Passes an exit down the domain's trap chain; one nobody takes crashes the domain. */
   private handleExit(v: ArmVcpu, exit: VcpuExit): void {
-    const cpu = v.cpu;
-    switch (exit.kind) {
-      case 'budget':
-        return;
-      case 'wfe': // the kernel bounds WFE with the timer event stream: a NOP is correct
-        this.count('wfe');
-        return;
-      case 'wfi':
-        this.count('wfi');
-        if (!v.irq) v.waiting = true;
-        this.endSlice = true;
-        return;
-      case 'hvc':
-      case 'smc':
-        if (exit.kind === 'hvc' && exit.imm === XEN_HYPERCALL_TAG) {
-          this.count('hypercall');
-          this.hypercall(v);
-          return;
-        }
-        if (exit.imm === 0) {
-          this.count('psci');
-          const x = cpu.state.x64;
-          const r = domainPsciCall(v, Number(x[0]! & 0xffff_ffffn), [x[1]!, x[2]!, x[3]!], {
-            vcpus: this.vcpus,
-            isRam: (ipa) => this.d.mem.offsetOfGfn(Math.floor(ipa / 4096)) >= 0 && !this.d.mem.isMmio(ipa),
-            shutdown: (reason) => this.shutdown(reason),
-            log: (msg) => this.d.log.guest(this.d.domid, msg),
-          });
-          x[0] = BigInt.asUintN(64, BigInt(r));
-          if (v.power === 'off') this.endSlice = true;
-          return;
-        }
-        // Xen injects an undefined instruction for any other immediate (traps.c do_trap_hvc_smccc).
-        this.count('undef-hvc');
-        cpu.injectUndefined();
-        return;
-      default:
-        this.count('unexpected');
-        this.d.log.guest(this.d.domid, `vcpu ${v.index}: unexpected exit ${exit.kind} at 0x${BigInt.asUintN(64, BigInt(cpu.pc)).toString(16)}`);
-        this.shutdown('crash');
-    }
+    if (exit.kind === 'budget') return;
+    for (const t of this.traps) if (t(v, exit)) return;
+    this.count('unexpected');
+    this.d.log.guest(this.d.domid, `vcpu ${v.index}: unexpected exit ${exit.kind} at 0x${BigInt.asUintN(64, BigInt(v.cpu.pc)).toString(16)}`);
+    this.shutdown('crash');
   }
 
   // ---- scheduling ----

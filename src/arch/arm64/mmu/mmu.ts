@@ -3,8 +3,9 @@
  * set, `walkStage1` over descriptors read from guest RAM, then the permission check for the EL.
  *
  * The seam for the hypervisor's stage 2 is `Stage2`: when present, every descriptor address produced
- * by the walk and the walk's output address are intermediate physical addresses that it translates
- * (a stage-2 fault is reported as the returned fault; the hypervisor will need a richer report).
+ * by the walk and the walk's output address are intermediate physical addresses that it translates.
+ * A stage-2 fault comes back with the IPA and whether the walk itself faulted (S1PTW), so the CPU
+ * can exit to the hypervisor with a data or instruction abort syndrome as EL2 would see it.
  */
 import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './translator.js';
 import { checkStage1Access, isStage1Fault, stage1Fsc, walkStage1, type Stage1Regs } from './stage1.js';
@@ -14,6 +15,8 @@ const SCTLR_M = 1n;
 const PA_LIMIT = 2 ** 48;
 /** FSC of a translation fault at level 0 (an address out of the input range with the MMU off). */
 const FSC_ADDRESS_SIZE_L0 = 0x00;
+/** FSC of a translation fault at level 0: what a stage-2 refusal reports (the p2m has no levels). */
+const FSC_TRANSLATION_L0 = 0x04;
 
 /** Stage 2 (IPA -> PA); returns the PA or a fault. */
 export type Stage2 = (ipa: number, access: Access) => number | TranslationFault;
@@ -24,6 +27,8 @@ export class Stage1Mmu implements AddressTranslator {
   private readonly ramBase: number;
   private readonly ramSize: number;
   private readonly stage2: Stage2 | null;
+  /** The IPA of a descriptor read that stage 2 refused during the current walk, or null. */
+  private walkFaultIpa: number | null = null;
 
   constructor(bus: PhysicalBus, regs: () => Stage1Regs, stage2: Stage2 | null = null) {
     this.regs = regs;
@@ -38,7 +43,10 @@ export class Stage1Mmu implements AddressTranslator {
     let pa = ipa;
     if (this.stage2 !== null) {
       const r = this.stage2(ipa, Access.READ);
-      if (typeof r !== 'number') return null;
+      if (typeof r !== 'number') {
+        this.walkFaultIpa = ipa;
+        return null;
+      }
       pa = r;
     }
     const off = pa - this.ramBase;
@@ -51,12 +59,20 @@ export class Stage1Mmu implements AddressTranslator {
     if ((regs.sctlr & SCTLR_M) === 0n) {
       // MMU off: flat, and addresses beyond the physical range fault.
       if (va < 0 || va >= PA_LIMIT) return { fsc: FSC_ADDRESS_SIZE_L0 };
-      return this.stage2 === null ? va : this.stage2(va, access);
+      return this.stage2 === null ? va : this.second(va, access);
     }
+    this.walkFaultIpa = null;
     const m = walkStage1(va, regs, this.readDesc);
+    if (this.walkFaultIpa !== null) return { fsc: FSC_TRANSLATION_L0, stage2: { ipa: this.walkFaultIpa, s1ptw: true } };
     if (isStage1Fault(m)) return { fsc: stage1Fsc(m) };
     const denied = checkStage1Access(m, access, el);
     if (denied !== null) return { fsc: stage1Fsc(denied) };
-    return this.stage2 === null ? m.pa : this.stage2(m.pa, access);
+    return this.stage2 === null ? m.pa : this.second(m.pa, access);
+  }
+
+  /** Stage 2 of an output address; a refusal carries the IPA. */
+  private second(ipa: number, access: Access): number | TranslationFault {
+    const r = this.stage2!(ipa, access);
+    return typeof r === 'number' ? r : { fsc: r.fsc, stage2: { ipa, s1ptw: false } };
   }
 }

@@ -13,6 +13,11 @@ export const enum Access {
 /** A failed translation, reported with its ESR fault status code (FSC in exit.ts). */
 export interface TranslationFault {
   readonly fsc: number;
+  /**
+   * Set when stage 2 refused the access: the intermediate physical address, and whether it was a
+   * descriptor read of the stage-1 walk (S1PTW). Such faults go to the hypervisor, not the guest.
+   */
+  readonly stage2?: { readonly ipa: number; readonly s1ptw: boolean };
 }
 
 export interface AddressTranslator {

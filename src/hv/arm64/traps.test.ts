@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EC, makeEsr } from '../../arch/arm64/exit.js';
+import { DomainRuntime } from '../domain_runtime.js';
+import { Hypervisor } from '../hypervisor.js';
+
+/** An arm64 Image (header: b +64, magic at 56) whose code at +64 is `words`. */
+function image(words: readonly number[]): Uint8Array {
+  const img = new Uint8Array(64 + words.length * 4);
+  const dv = new DataView(img.buffer);
+  dv.setUint32(0, 0x14000010, true); // b .+64
+  dv.setBigUint64(16, BigInt(img.byteLength), true);
+  dv.setUint32(56, 0x644d5241, true);
+  words.forEach((w, i) => dv.setUint32(64 + i * 4, w, true));
+  return img;
+}
+
+function runtime(kernel: Uint8Array): { rt: DomainRuntime; log: string[] } {
+  let ns = 0;
+  const clock = { monotonicNs: () => (ns += 1000), wallClockMs: () => 0 };
+  const hv = new Hypervisor(clock);
+  const log: string[] = [];
+  const rt = new DomainRuntime({
+    domid: hv.allocateDomid(), name: 't', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
+    kernel, rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor],
+  }, { clock, sleep: () => Promise.resolve(), yieldNow: () => Promise.resolve(), log: (l) => log.push(l), stateChanged: () => undefined });
+  rt.unpause();
+  return { rt, log };
+}
+
+test('a store to an unmapped IPA exits as a stage-2 data abort with the instruction syndrome, and is injected as Xen does', () => {
+  // mov x4, #0x10000000; mov w3, #0x55; str w3, [x4]; b .
+  const { rt, log } = runtime(image([0xd2a20004, 0x52800aa3, 0xb9000083, 0x14000000]));
+  rt.arch.runRound();
+  const line = log.find((l) => l.includes('stage-2 abort'));
+  assert.ok(line !== undefined, `no stage-2 abort was logged: ${log.join('\n')}`);
+  // ISV, SAS = word, SRT = 3, WnR, DFSC translation fault level 0.
+  const iss = (1 << 24) | (2 << 22) | (3 << 16) | (1 << 6) | 0x04;
+  assert.match(line, new RegExp(`IPA 0x10000000 \\(ESR_EL2 0x${makeEsr(EC.DABT_LOWER, iss).toString(16)}\\)`));
+  assert.ok((rt.counters().exits.find(([k]) => k === 'stage2')?.[1] ?? 0) >= 1);
+  assert.equal(rt.d.state, 'running', 'an abort the guest takes is not a crash');
+});
+
+test('an HVC with an immediate other than 0 or 0xEA1 becomes an undefined-instruction exception in the guest', () => {
+  // hvc #0x1234; b .
+  const { rt } = runtime(image([0xd4024682, 0x14000000]));
+  rt.arch.runRound();
+  assert.equal(rt.counters().exits.find(([k]) => k === 'undef-hvc')?.[1], 1);
+  assert.equal(rt.arch.vcpus[0]!.cpu.state.pc, 0x200, 'the guest takes the exception at VBAR_EL1 (0) + 0x200');
+});
