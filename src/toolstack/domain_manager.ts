@@ -244,7 +244,12 @@ export class DomainManager {
       case 'rename-restart':
       case 'coredump-restart':
         await this.destroy(m.domid);
-        await this.create(m.spec);
+        try {
+          await this.create(m.spec);
+        } catch (e) {
+          // As xl: this domain is given up; the others, and Domain-0's services, go on.
+          this.hv.log.info(`Cannot restart "${m.spec.name}": ${e instanceof Error ? e.message : String(e)}`);
+        }
         return;
     }
   }

@@ -40,7 +40,6 @@ export function writeDom0Entries(xs: StoreWriter, memoryKiB: number): void {
   for (const f of ['feature-poweroff', 'feature-reboot', 'feature-suspend']) xs.write(`${home}/control/${f}`, '1');
   xs.write(`${home}/memory/target`, String(memoryKiB));
   xs.write(`${home}/memory/static-max`, String(memoryKiB));
-  xs.mkdir(`${home}/backend`);
   xs.write('/local/pool/0/name', 'Pool-0');
 }
 
@@ -114,10 +113,17 @@ export function writeDomainEntries(xs: StoreWriter, i: DomainStoreInfo): void {
   xs.write(`${lx}/dm-version`, 'qemu_xen');
 }
 
-/** Removes what writeDomainEntries wrote (libxl__destroy_domid's xenstore cleanup). */
-export function removeDomainEntries(xs: { rm(path: string): void }, domid: number, uuid: string): void {
+/**
+ * Removes what writeDomainEntries wrote, and backend directories left empty by it
+ * (libxl__destroy_domid, libxl__xs_path_cleanup).
+ */
+export function removeDomainEntries(xs: { rm(path: string): void; directory(path: string): string[] }, domid: number, uuid: string): void {
   xs.rm(`/local/domain/${domid}`);
   xs.rm(`/local/domain/0/backend/console/${domid}`);
   xs.rm(`/vm/${uuid}`);
   xs.rm(`/libxl/${domid}`);
+  for (const dir of ['/local/domain/0/backend/console', '/local/domain/0/backend']) {
+    if (xs.directory(dir).length > 0) break;
+    xs.rm(dir);
+  }
 }

@@ -69,6 +69,7 @@ export class ConsoleBackend {
       this.pendingInput.push(b);
     }
     if (this.feedInput()) this.notify();
+    this.metrics.inputBacklog = this.pendingInput.length;
   }
 
   private feedInput(): boolean {
