@@ -1,14 +1,17 @@
 /**
  * `npm run bench`: fixed CPU-bound workloads under `xenon run-elf` and under qemu-aarch64-static in
- * the same run, then the kernel boot benchmark (`bench/boot.ts`) and the hypercall round trip
- * (`bench/hypercall.ts`). Prints guest instructions per second (our count; QEMU runs the same
- * instructions) and the time ratio against QEMU. Timings are printed, never asserted.
+ * the same run, then the kernel boot benchmark (`bench/boot.ts`), the hypercall round trip
+ * (`bench/hypercall.ts`), event-channel notifications between two domUs (`bench/evtchn.ts`) and
+ * domU create to its first /init line (`bench/domu_boot.ts`). Prints guest instructions per second
+ * (our count; QEMU runs the same instructions) and the time ratio against QEMU. Timings are printed, never asserted.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { busyboxPath, CACHE_DIR, compileProgram, missingTools, XENON_CLI } from '../tests/harness/tools.js';
 import { benchBoot } from './boot.js';
+import { benchDomuBoot } from './domu_boot.js';
+import { benchEvtchn } from './evtchn.js';
 import { benchHypercall } from './hypercall.js';
 
 interface Workload {
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
   }
   await benchBoot();
   benchHypercall();
+  await benchEvtchn();
+  await benchDomuBoot();
 }
 
 await main();

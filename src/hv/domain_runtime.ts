@@ -138,9 +138,14 @@ export class DomainRuntime {
     log.info(`d${p.domid}: created "${p.name}" with ${p.vcpus} vCPU(s) and ${p.memoryBytes >> 20} MiB`);
   }
 
-  /** Adds a domain the guest may bind to after creation. */
+  /** Makes a domain created after this one reachable (every domain may bind to every other, as under Xen). */
   addPeer(desc: EvtchnSharedDescriptor): void {
     this.d.evtchn.directory.add(desc);
+  }
+
+  /** Forgets a destroyed domain: its ports were closed by its own destroy. */
+  removePeer(domid: number): void {
+    if (domid !== this.d.domid) this.d.evtchn.directory.remove(domid);
   }
 
   /** Ends a sleep of the run loop (control requests from the toolstack's thread). */

@@ -35,6 +35,8 @@ port.on('message', (m: WorkerRequest) => {
     case 'unpause': rt.unpause(); break;
     case 'pause': rt.pause(); break;
     case 'destroy': rt.destroy(); break;
+    case 'add-peer': rt.addPeer(m.desc); break;
+    case 'remove-peer': rt.removePeer(m.domid); break;
     case 'counters': post({ kind: 'counters', id: m.id, counters: rt.counters() }); break;
   }
 });

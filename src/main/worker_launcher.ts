@@ -37,6 +37,8 @@ export class WorkerLauncher implements DomainLauncher {
             wake = new Int32Array(m.built.evtchn.doorbell);
             resolve({
               built: m.built,
+              addPeer: (desc) => send({ kind: 'add-peer', desc }),
+              removePeer: (domid) => send({ kind: 'remove-peer', domid }),
               unpause: () => send({ kind: 'unpause' }),
               pause: () => send({ kind: 'pause' }),
               destroy: () => new Promise<void>((done) => {

@@ -1,10 +1,13 @@
 /** Messages between the toolstack's thread and a domain's worker (domain_worker.ts). */
 import type { ShutdownReason } from '../abi/xen.js';
 import type { DomainState } from '../hv/common/domain.js';
+import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
 import type { DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
 
 export type WorkerRequest =
   | { readonly kind: 'unpause' | 'pause' | 'destroy' }
+  | { readonly kind: 'add-peer'; readonly desc: EvtchnSharedDescriptor }
+  | { readonly kind: 'remove-peer'; readonly domid: number }
   | { readonly kind: 'counters'; readonly id: number };
 
 export type WorkerReply =

@@ -38,7 +38,7 @@ class RecordingLauncher implements DomainLauncher {
     const rec: Launch = { params, events, proxy, destroyed: false };
     this.launches.push(rec);
     return {
-      built: proxy.built,
+      ...proxy,
       pause: () => proxy.pause(),
       unpause: () => proxy.unpause(),
       counters: () => proxy.counters(),

@@ -97,7 +97,9 @@ export class DomainManager {
       proxy = await this.host.launcher.launch({
         domid, name: spec.name, uuid: uuidBytes(spec.uuid), vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024,
         gicVersion: spec.gicVersion, kernel: spec.kernel, rngSeed: this.host.randomBytes(128),
-        bootUnixNs: BigInt(Math.round(this.host.clock.wallClockMs())) * 1_000_000n, peers: [this.hv.dom0Descriptor],
+        bootUnixNs: BigInt(Math.round(this.host.clock.wallClockMs())) * 1_000_000n,
+        // Every domain reaches every other's event channels, as under Xen (interdomain channels between domUs).
+        peers: [this.hv.dom0Descriptor, ...[...this.domains.values()].map((o) => o.proxy.built.evtchn)],
         ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
       }, {
         state: (state, reason) => {
@@ -125,6 +127,7 @@ export class DomainManager {
     }
     const b = proxy.built;
     this.hv.addDomain(b.evtchn);
+    for (const o of this.domains.values()) o.proxy.addPeer(b.evtchn);
     const page = (off: number) => new Uint8Array(b.buffer, off, 4096);
     writeDomainEntries(this.xs, {
       domid, name: spec.name, uuid: spec.uuid, vcpus: spec.vcpus, memoryKiB: spec.memoryMiB * 1024,
@@ -174,6 +177,7 @@ export class DomainManager {
     if (this.xenstored.isDomainIntroduced(domid)) this.xenstored.releaseDomain(domid);
     removeDomainEntries(this.xs, domid, m.spec.uuid);
     await m.proxy.destroy();
+    for (const o of this.domains.values()) o.proxy.removePeer(domid);
     this.hv.removeDomain(domid);
     this.hv.log.info(`d${domid}: destroyed`);
     this.emit({ kind: 'destroyed', domid, name: m.spec.name });

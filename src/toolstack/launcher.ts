@@ -8,6 +8,7 @@
 import type { ShutdownReason } from '../abi/xen.js';
 import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
+import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
 import { DomainRuntime, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
 
 /** What a launched domain reports back. */
@@ -20,6 +21,10 @@ export interface DomainEvents {
 
 export interface DomainProxy {
   readonly built: DomainBuilt;
+  /** Lets the domain reach another domain's event channels (created after it). */
+  addPeer(desc: EvtchnSharedDescriptor): void;
+  /** The other domain is gone. */
+  removePeer(domid: number): void;
   unpause(): void;
   pause(): void;
   /** Destroys the domain and releases its thread. */
@@ -57,6 +62,8 @@ export class InThreadLauncher implements DomainLauncher {
     });
     return Promise.resolve({
       built: rt.built,
+      addPeer: (desc) => rt.addPeer(desc),
+      removePeer: (domid) => rt.removePeer(domid),
       unpause: () => rt.unpause(),
       pause: () => rt.pause(),
       destroy: () => {

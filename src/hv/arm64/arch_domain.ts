@@ -21,7 +21,7 @@ import type { GuestClock } from '../../platform/guest_clock.js';
 import { TimerQueue } from '../../platform/timer_queue.js';
 import type { DomainArch, XenDomain } from '../common/domain.js';
 import { GuestCopy } from '../common/guest_copy.js';
-import type { HypervisorServices, VcpuSchedOps } from '../common/hypercall/context.js';
+import type { HypercallContext, HypervisorServices, VcpuSchedOps } from '../common/hypercall/context.js';
 import { dispatchHypercall } from '../common/hypercall/dispatch.js';
 import { HOST_PA_BASE } from '../common/memory/p2m.js';
 import { VCPU_INFO } from '../common/shared_info.js';
@@ -50,6 +50,9 @@ export interface ArmDomainOptions {
   readonly traps?: (host: TrapHost) => TrapHandler[];
 }
 
+/** A vCPU's reusable hypercall context, with the continuation its current call asked for. */
+type VcpuCallContext = HypercallContext & { continuation: readonly bigint[] | null };
+
 export type RoundOutcome = { readonly kind: 'ran' } | { readonly kind: 'idle'; readonly sleepNs: number } | { readonly kind: 'stopped' };
 
 export class ArmDomain implements DomainArch {
@@ -68,6 +71,7 @@ export class ArmDomain implements DomainArch {
   /** Set by SCHEDOP_yield/block and shutdowns: the running vCPU's slice ends at its next exit. */
   private endSlice = false;
   private readonly traps: readonly TrapHandler[];
+  private readonly callContexts: VcpuCallContext[] = [];
 
   constructor(o: ArmDomainOptions) {
     const d = o.d;
@@ -232,19 +236,37 @@ export class ArmDomain implements DomainArch {
     return 0;
   }
 
+  /**
+   * The hypercall context of vCPU v, built once and reused for every call (its arguments are
+   * refreshed in place): a hypercall exit allocates nothing, so guests that make many calls do not
+   * keep the garbage collector busy.
+   */
+  private callContext(v: ArmVcpu): VcpuCallContext {
+    let c = this.callContexts[v.index];
+    if (c === undefined) {
+      const state: VcpuCallContext = {
+        d: this.d, vcpu: v.index, args: [0n, 0n, 0n, 0n, 0n], depth: 0, hv: this.hv,
+        guest: new GuestCopy(this.d.mem, (va, write) => v.cpu.translateDataVa(va, write)),
+        sched: this.schedOps(v),
+        continuation: null,
+        continueWith: (args) => {
+          state.continuation = args;
+        },
+      };
+      c = state;
+      this.callContexts[v.index] = c;
+    }
+    return c;
+  }
+
   private hypercall(v: ArmVcpu): void {
     const cpu = v.cpu;
     const x = cpu.state.x64;
     const nr = Number(x[16]! & 0xffff_ffffn);
-    let continuation: readonly bigint[] | null = null;
-    const ctx = {
-      d: this.d, vcpu: v.index, args: [x[0]!, x[1]!, x[2]!, x[3]!, x[4]!], depth: 0,
-      guest: new GuestCopy(this.d.mem, (va, write) => cpu.translateDataVa(va, write)),
-      sched: this.schedOps(v), hv: this.hv,
-      continueWith: (args: readonly bigint[]) => {
-        continuation = args;
-      },
-    };
+    const ctx = this.callContext(v);
+    const args = ctx.args as bigint[];
+    for (let i = 0; i < 5; i++) args[i] = x[i]!;
+    ctx.continuation = null;
     let rc: number;
     try {
       rc = dispatchHypercall(nr, ctx);
@@ -254,9 +276,10 @@ export class ArmDomain implements DomainArch {
       this.shutdown('crash');
       return;
     }
-    if (continuation !== null) {
+    const more = ctx.continuation as readonly bigint[] | null;
+    if (more !== null) {
       // Run the HVC again with the remaining work (traps.c: PC rewound by one instruction).
-      (continuation as readonly bigint[]).forEach((a, i) => (x[i] = a));
+      more.forEach((a, i) => (x[i] = a));
       cpu.state.pc -= 4;
       return;
     }
