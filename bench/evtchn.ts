@@ -16,7 +16,6 @@
  * are made peers of each other as the domain manager makes every pair of domains.
  */
 import { DOMID_SELF, GUEST, HYPERVISOR } from '../src/abi/xen.js';
-import { nodeHostClock } from '../src/host/node/clock.js';
 import type { DomainBuildParams, DomainBuilt } from '../src/hv/domain_runtime.js';
 import { Hypervisor } from '../src/hv/hypervisor.js';
 import { WorkerLauncher } from '../src/main/worker_launcher.js';
@@ -204,7 +203,7 @@ export interface EvtchnBenchOptions {
 }
 
 async function runMode(mode: Mode, seconds: number): Promise<EvtchnBenchRow> {
-  const hv = new Hypervisor(nodeHostClock);
+  const hv = new Hypervisor();
   const ids = { A: hv.allocateDomid(), B: hv.allocateDomid() };
   const params = (role: Role): DomainBuildParams => ({
     domid: ids[role], name: `evtchn-${role}`, uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,

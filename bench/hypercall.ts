@@ -42,7 +42,7 @@ function loopImage(kind: LoopKind, n: number, withHvc: boolean, port: number): U
 
 /** Runs one loop to its poweroff; returns the wall time in ns and the guest's hypercall count. */
 function runLoop(kind: LoopKind, n: number, withHvc: boolean): { ns: number; hypercalls: number } {
-  const hv = new Hypervisor(nodeHostClock);
+  const hv = new Hypervisor();
   const build = (kernel: Uint8Array) => new DomainRuntime(
     {
       domid: hv.allocateDomid(), name: 'bench', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3, kernel,

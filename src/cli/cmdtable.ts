@@ -7,6 +7,7 @@ import { createCommand } from './create.js';
 import { imageCommand } from './image.js';
 import { runElfCommand } from './run_elf.js';
 import { startCommand } from './start.js';
+import { VMCONTROL_COMMANDS } from './vmcontrol.js';
 
 export interface Command {
   readonly name: string;
@@ -17,7 +18,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, createCommand, runElfCommand, bootCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,13 +1,12 @@
 /**
- * `xenon create [-c] [-p] [-n] CONFIG [KEY=VALUE...]`: xl create. Reads the xl.cfg, builds the
- * domain and runs it. With -c the domain's console is on the terminal (Ctrl-] detaches, as in xl);
- * -p leaves it paused, -n only prints the parsed configuration as JSON. Until the toolstack daemon
- * exists, the domain lives in this process: the command returns when the domain is gone (after
- * its on_poweroff/on_reboot/on_crash actions), with xl's exit status. While it runs, xenstored
- * answers Debian's xenstore-utils on its socket.
+ * `xenon create [-c] [-p] [-n] CONFIG [KEY=VALUE...]`: xl create. The daemon (started on demand)
+ * reads the xl.cfg and builds the domain; -c then attaches its console (Ctrl-] detaches, the domain
+ * keeps running), -p leaves it paused, -n only prints the parsed configuration as JSON.
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { XenonError } from '../lib/errors.js';
+import type { CreateResponse } from '../daemon/api.js';
 import type { Command } from './cmdtable.js';
 
 const USAGE = 'xenon create [-c] [-p] [-n] CONFIG [KEY=VALUE...]';
@@ -25,16 +24,22 @@ async function create(args: readonly string[]): Promise<number> {
   }
   const [file, ...overrides] = parsed.positionals;
   if (file === undefined) throw new XenonError('USAGE', `Missing the configuration file; usage: ${USAGE}`);
-  const { loadDomainConfig, domainSpecFrom } = await import('./create_config.js');
-  const loaded = loadDomainConfig(file, overrides);
-  for (const w of loaded.warnings) process.stderr.write(`xenon: warning: ${w}\n`);
+  process.stderr.write(`Parsing config from ${file}\n`);
   if (parsed.values.dryrun === true) {
+    const { loadDomainConfig } = await import('../daemon/domain_config_files.js');
+    const loaded = loadDomainConfig(file, overrides);
+    for (const w of loaded.warnings) process.stderr.write(`xenon: warning: ${w}\n`);
     process.stdout.write(`${JSON.stringify(loaded.json, null, 4)}\n`);
     return 0;
   }
-  const spec = domainSpecFrom(loaded);
-  const { runDomainInForeground } = await import('../main/foreground.js');
-  return runDomainInForeground(spec, { console: parsed.values.console === true, paused: parsed.values.paused === true });
+  const { connectDaemon } = await import('./client.js');
+  const client = await connectDaemon();
+  const r = await client.request<CreateResponse>('POST', '/domains', { configFile: path.resolve(file), overrides, paused: parsed.values.paused === true });
+  for (const w of r.warnings) process.stderr.write(`xenon: warning: ${w}\n`);
+  if (parsed.values.console !== true) return 0;
+  const { attachConsole } = await import('./console_attach.js');
+  await attachConsole(client, String(r.domid));
+  return 0;
 }
 
 export const createCommand: Command = {
@@ -43,7 +48,7 @@ export const createCommand: Command = {
   summary: 'Create a domain from an xl.cfg file (xl create)',
   usage: USAGE,
   help: [
-    '  -c   attach the domain\'s console (Ctrl-] detaches; the domain keeps running until it shuts down)',
+    '  -c   attach the domain\'s console (Ctrl-] detaches; the domain keeps running)',
     '  -p   leave the domain paused after creating it',
     '  -n   dry run: print the parsed configuration as JSON and create nothing',
     '  KEY=VALUE after the file overrides a setting, as an extra line of the file would',

@@ -41,7 +41,7 @@ function settle(): { heapUsed: number; arrayBuffers: number } {
 }
 
 test(`DomainRuntime: creating, running and destroying ${DOMAINS} 16 MiB domains leaves the heap flat and every directory empty`, async () => {
-  const hv = new Hypervisor(clock);
+  const hv = new Hypervisor();
   let baseline: { heapUsed: number; arrayBuffers: number } | null = null;
   let instructions = 0;
   for (let i = 0; i < DOMAINS; i++) {

@@ -59,6 +59,10 @@ export interface DomainBuilt {
 
 /** A domain's debug counters, as `xenon debug` prints them. */
 export interface DomainCounters {
+  /** Host time its vCPUs ran, in ns (`xl list`'s Time column). */
+  readonly cpuTimeNs: number;
+  /** Every powered-on vCPU waits for an interrupt (`xl list`'s "b"). */
+  readonly blocked: boolean;
   readonly instructions: number;
   readonly hypercalls: readonly (readonly [number, number])[];
   readonly enosys: readonly (readonly [string, number])[];
@@ -87,6 +91,8 @@ export class DomainRuntime {
   private readonly wakeIndex: number;
   private lastState: DomainState;
   private destroyed = false;
+  /** Host time spent running vCPUs. */
+  private cpuNs = 0;
 
   constructor(p: DomainBuildParams, private readonly host: DomainRuntimeHost) {
     if (!Number.isInteger(p.domid) || p.domid < 1 || p.domid >= DOMID_FIRST_RESERVED) throw new RangeError(`Invalid domid ${p.domid}`);
@@ -96,7 +102,7 @@ export class DomainRuntime {
     const directory = new EventChannelDirectory();
     for (const peer of p.peers) directory.add(peer);
     this.clock = new GuestClock(host.clock);
-    const log = new HypervisorLog(undefined, () => this.clock.nowNs());
+    const log = new HypervisorLog();
     log.sink = (line) => host.log(line);
     const d = new XenDomain({
       domid: p.domid, name: p.name, uuid: p.uuid, mem, layout, nrVcpus: p.vcpus, privileged: false,
@@ -180,6 +186,7 @@ export class DomainRuntime {
 
   counters(): DomainCounters {
     return {
+      cpuTimeNs: this.cpuNs, blocked: this.arch.vcpus.every((v) => v.power !== 'on' || v.waiting),
       instructions: this.arch.instructionsRetired(), hypercalls: [...this.d.hypercallCounts], enosys: [...this.d.enosysCounts],
       exits: [...this.arch.exitCounts], stage2Faults: this.d.mem.stage2Faults,
     };
@@ -202,7 +209,9 @@ export class DomainRuntime {
         await this.host.sleep(this.wakeWords, this.wakeIndex, seen, Infinity);
         continue;
       }
+      const t0 = this.host.clock.monotonicNs();
       const o = this.arch.runRound();
+      if (o.kind === 'ran') this.cpuNs += this.host.clock.monotonicNs() - t0;
       this.noteState();
       if (o.kind === 'idle') {
         if (o.sleepNs > 0) await this.host.sleep(this.wakeWords, this.wakeIndex, seen, Number.isFinite(o.sleepNs) ? Math.max(1, Math.ceil(o.sleepNs / 1e6)) : Infinity);

@@ -8,7 +8,6 @@
  * domain gets a new id, as under Xen.
  */
 import { DOMID_FIRST_RESERVED } from '../abi/xen.js';
-import type { HostClock } from '../host/common/clock.js';
 import { DomainEventChannels, Doorbell, EventChannelDirectory, type EvtchnSharedDescriptor } from './common/event/index.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
 
@@ -24,9 +23,8 @@ export class Hypervisor {
   private readonly live = new Set<number>();
   private rover = 0;
 
-  constructor(hostClock: HostClock) {
-    const t0 = hostClock.monotonicNs();
-    this.log = new HypervisorLog(undefined, () => hostClock.monotonicNs() - t0);
+  constructor() {
+    this.log = new HypervisorLog();
     this.dom0Evtchn = new DomainEventChannels({
       domid: 0, maxPort: DOM0_MAX_EVTCHN_PORT, nrVcpus: 1, directory: this.evtchnDirectory, privileged: true,
       host: { onEvent: (port) => this.dom0Handlers.get(port)?.() },

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   DECODE_TABLE: { exitStatus: 70, summary: 'The instruction decode table is inconsistent' },
   XENSTORE: { exitStatus: 7, summary: 'A xenstore request, connection or saved store was refused' },
   CONFIG: { exitStatus: 1, summary: 'A domain configuration is invalid' },
+  DAEMON: { exitStatus: 1, summary: 'The toolstack daemon could not be reached, or refused a request' },
 } as const satisfies Record<string, { exitStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -41,6 +41,8 @@ export interface DomainInfo {
   readonly spec: DomainSpec;
   readonly state: DomainState;
   readonly shutdownReason: ShutdownReason | null;
+  /** Host wall-clock time of its creation, in ms since the epoch. */
+  readonly createdAtMs: number;
 }
 
 interface ManagedDomain {
@@ -53,6 +55,7 @@ interface ManagedDomain {
   state: DomainState;
   shutdownReason: ShutdownReason | null;
   handledShutdown: boolean;
+  readonly createdAtMs: number;
 }
 
 /** Domain-0's memory as `xl list` shows it: what this host process reserves for its own work. */
@@ -69,7 +72,7 @@ export class DomainManager {
   private stopping = false;
 
   constructor(private readonly host: DomainManagerHost) {
-    this.hv = new Hypervisor(host.clock);
+    this.hv = new Hypervisor();
     this.xenstored = new Xenstored({ log: (line) => this.hv.log.info(`xenstored: ${line}`) });
     this.xs = new XsClient(this.xenstored);
     writeDom0Entries(this.xs, DOM0_MEMORY_KIB);
@@ -110,7 +113,7 @@ export class DomainManager {
           this.dirty = true;
           this.host.wake();
         },
-        log: (line) => this.hv.log.info(line.replace(/^\[[^\]]*\] \(XEN\) /, '')),
+        log: (line) => this.hv.log.relay(line),
         failed: (reason) => {
           this.hv.log.info(`d${domid}: its thread failed: ${reason}`);
           const m = ref.m;
@@ -155,6 +158,7 @@ export class DomainManager {
     consolePort = this.hv.bindDom0(domid, b.consolePort, () => console.kick());
     const m: ManagedDomain = {
       domid, spec, proxy, console, consoleListeners, dom0Ports: [storePort, consolePort], state: 'paused', shutdownReason: null, handledShutdown: false,
+      createdAtMs: this.host.clock.wallClockMs(),
     };
     ref.m = m;
     this.domains.set(domid, m);
@@ -210,7 +214,7 @@ export class DomainManager {
 
   info(domid: number): DomainInfo | undefined {
     const m = this.domains.get(domid);
-    return m === undefined ? undefined : { domid, name: m.spec.name, spec: m.spec, state: m.state, shutdownReason: m.shutdownReason };
+    return m === undefined ? undefined : { domid, name: m.spec.name, spec: m.spec, state: m.state, shutdownReason: m.shutdownReason, createdAtMs: m.createdAtMs };
   }
 
   list(): readonly DomainInfo[] {

@@ -26,7 +26,7 @@ const MAX_COUNTER_KEYS = 65;
 test('a domU cannot grow the hypercall debug counters without bound', () => {
   let ns = 1e9;
   const clock = { monotonicNs: () => (ns += 1000), wallClockMs: () => 0 };
-  const hv = new Hypervisor(clock);
+  const hv = new Hypervisor();
   const rt = new DomainRuntime(
     {
       domid: hv.allocateDomid(), name: 'walker', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3, kernel: walkerImage(),

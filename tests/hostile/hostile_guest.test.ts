@@ -96,7 +96,7 @@ function startDomain(hv: Hypervisor, clock: HostClock, o: { name: string; kernel
 
 function runSeed(seed: bigint): Outcome {
   const clock = virtualClock();
-  const hv = new Hypervisor(clock);
+  const hv = new Hypervisor();
   const hostile = startDomain(hv, clock, { name: 'hostile', kernel: hostileImage(seed), gicVersion: 3 });
   const neighbour = startDomain(hv, clock, { name: 'neighbour', kernel: counterImage(COUNTER_IPA), gicVersion: 2 });
   // Each may reach the other's event channels (as any domU may try to), and Domain-0 binds their rings' ports.

@@ -18,6 +18,7 @@ export const ZONES = [
   { from: 'src/xenstore', allow: ['src/lib', 'src/abi', 'src/xenstore', 'src/host/common'], node: false },
   { from: 'src/backends', allow: ['src/lib', 'src/abi', 'src/backends', 'src/xenstore', 'src/host/common'], node: false },
   { from: 'src/toolstack', allow: ['src/lib', 'src/abi', 'src/hv', 'src/arch', 'src/platform', 'src/xenstore', 'src/backends', 'src/host/common', 'src/toolstack'], node: false },
+  { from: 'src/daemon', allow: ['src/lib', 'src/abi', 'src/toolstack', 'src/hv', 'src/host', 'src/daemon'], node: true },
   { from: 'src/main', allow: ['src'], node: true },
   { from: 'src/cli', allow: ['src'], node: true },
 ];

@@ -18,7 +18,7 @@ function image(words: readonly number[]): Uint8Array {
 function runtime(kernel: Uint8Array): { rt: DomainRuntime; log: string[] } {
   let ns = 0;
   const clock = { monotonicNs: () => (ns += 1000), wallClockMs: () => 0 };
-  const hv = new Hypervisor(clock);
+  const hv = new Hypervisor();
   const log: string[] = [];
   const rt = new DomainRuntime({
     domid: hv.allocateDomid(), name: 't', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,

@@ -1,6 +1,6 @@
 /**
- * The hypervisor's own log, kept in a bounded ring as Xen's console ring is (what `xl dmesg` prints),
- * and Domain-0's console_io writes. Messages a guest can trigger are rate-limited per domain, as
+ * The hypervisor's own log, kept in a bounded ring as Xen's console ring is (what `xl dmesg` prints,
+ * without timestamps, as Xen without console_timestamps), and Domain-0's console_io writes. Messages a guest can trigger are rate-limited per domain, as
  * Xen's XENLOG_G_* levels are, so a hostile guest cannot flood it.
  */
 const DEFAULT_RING_BYTES = 64 * 1024;
@@ -16,7 +16,7 @@ export class HypervisorLog {
   /** Where each new line also goes (a host log file or the daemon's structured log). */
   sink: ((line: string) => void) | null = null;
 
-  constructor(private readonly ringBytes = DEFAULT_RING_BYTES, private readonly now: () => number = () => 0) {}
+  constructor(private readonly ringBytes = DEFAULT_RING_BYTES) {}
 
   info(msg: string): void {
     this.append(`(XEN) ${msg}`);
@@ -33,17 +33,21 @@ export class HypervisorLog {
     this.append(`(XEN) d${domid}: ${msg}`);
   }
 
+  /** A line another thread's log already formatted (a domain's worker). */
+  relay(line: string): void {
+    this.append(line);
+  }
+
   /** Text written by a privileged domain through console_io. */
   console(domid: number, text: string): void {
     for (const l of text.split('\n')) if (l.length > 0) this.append(`(d${domid}) ${l}`);
   }
 
   private append(line: string): void {
-    const stamped = `[${(this.now() / 1e9).toFixed(6)}] ${line}`;
-    this.lines.push(stamped);
-    this.bytes += stamped.length + 1;
+    this.lines.push(line);
+    this.bytes += line.length + 1;
     while (this.bytes > this.ringBytes && this.lines.length > 1) this.bytes -= this.lines.shift()!.length + 1;
-    this.sink?.(stamped);
+    this.sink?.(line);
   }
 
   /** The ring's contents, oldest first (`xl dmesg`); `clear` empties it as `xl dmesg -c` does. */

@@ -1,0 +1,184 @@
+/**
+ * xl's domain commands as thin clients of the daemon's API (xl_vmcontrol.c, xl_list.c, xl_misc.c):
+ * list, console, shutdown, reboot, destroy, pause, unpause, domid, domname, uptime, dmesg, and
+ * `debug counters` (per-domain hypercall, -ENOSYS and exit counts).
+ */
+import { parseArgs } from 'node:util';
+import type { DomainSummary } from '../daemon/api.js';
+import { XenonError } from '../lib/errors.js';
+import { formatXlList, formatXlUptime } from '../toolstack/xl_format.js';
+import { connectDaemon, type DaemonClient } from './client.js';
+import type { Command } from './cmdtable.js';
+
+function parse(name: string, usage: string, args: readonly string[], options: Record<string, { type: 'boolean'; short: string }> = {}) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true });
+  } catch (e) {
+    throw new XenonError('USAGE', `Bad arguments to ${name}; usage: ${usage}`, { cause: e });
+  }
+}
+
+function oneDomain(name: string, usage: string, positionals: readonly string[]): string {
+  if (positionals.length !== 1) throw new XenonError('USAGE', `${name} takes one domain (a name or an id); usage: ${usage}`);
+  return positionals[0]!;
+}
+
+const domainPath = (ref: string) => `/domains/${encodeURIComponent(ref)}`;
+
+async function list(args: readonly string[]): Promise<number> {
+  const p = parse('list', 'xenon list [-l] [DOMAIN...]', args, { long: { type: 'boolean', short: 'l' } });
+  const client = await connectDaemon();
+  let domains = await client.request<DomainSummary[]>('GET', '/domains');
+  if (p.positionals.length > 0) {
+    domains = domains.filter((d) => p.positionals.includes(d.name) || p.positionals.includes(String(d.domid)));
+    const missing = p.positionals.filter((r) => !domains.some((d) => d.name === r || String(d.domid) === r));
+    if (missing.length > 0) throw new XenonError('DAEMON', `Domain "${missing[0]}" does not exist`);
+  }
+  if (p.values.long === true) {
+    process.stdout.write(`${JSON.stringify(domains, null, 4)}\n`);
+    return 0;
+  }
+  process.stdout.write(formatXlList(domains.map((d) => ({
+    name: d.name, domid: d.domid, memoryMiB: d.memoryMiB, vcpus: d.vcpus, cpuTimeS: d.cpuTimeS,
+    flags: {
+      running: d.state === 'running' && !d.blocked, blocked: d.state === 'running' && d.blocked, paused: d.state === 'paused',
+      shutdown: d.state === 'shutdown', crashed: d.shutdownReason === 'crash', dying: d.state === 'dying',
+    },
+  }))));
+  return 0;
+}
+
+/** xl shutdown/reboot: asks the guest through xenstore; -w waits until the domain has shut down. */
+function shutdownCommand(kind: 'shutdown' | 'reboot'): Command {
+  const usage = `xenon ${kind} [-w] DOMAIN`;
+  return {
+    name: kind,
+    summary: kind === 'shutdown' ? 'Ask a domain to shut down (xl shutdown)' : 'Ask a domain to reboot (xl reboot)',
+    usage,
+    help: '  -w   wait for the domain to shut down (shutdown) or to be restarted (reboot)',
+    handler: async (args) => {
+      const p = parse(kind, usage, args, { wait: { type: 'boolean', short: 'w' } });
+      const ref = oneDomain(kind, usage, p.positionals);
+      const client = await connectDaemon();
+      const d = await client.request<DomainSummary>('GET', domainPath(ref));
+      process.stdout.write(`${kind === 'shutdown' ? 'Shutting down' : 'Rebooting'} domain ${d.domid}\n`);
+      await client.request('PUT', `${domainPath(String(d.domid))}/actions`, { action: kind });
+      if (p.values.wait !== true) return 0;
+      process.stdout.write('Waiting for 1 domains\n');
+      const reason = await waitForShutdown(client, d.domid);
+      process.stdout.write(`Domain ${d.domid} has been shut down, reason code ${reason}\n`);
+      return 0;
+    },
+  };
+}
+
+const REASON_CODES: Record<string, number> = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 };
+
+/** Polls until domain `domid` has shut down or is gone; returns the reason code xl prints. */
+async function waitForShutdown(client: DaemonClient, domid: number): Promise<number> {
+  let last: DomainSummary | null = null;
+  for (;;) {
+    const all = await client.request<DomainSummary[]>('GET', '/domains');
+    const d = all.find((x) => x.domid === domid);
+    if (d === undefined) return REASON_CODES[last?.shutdownReason ?? 'poweroff'] ?? 0;
+    if (d.state === 'shutdown' && d.shutdownReason !== null) return REASON_CODES[d.shutdownReason] ?? 0;
+    last = d;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function actionCommand(action: 'destroy' | 'pause' | 'unpause', summary: string): Command {
+  const usage = `xenon ${action} DOMAIN`;
+  return {
+    name: action, summary, usage, help: '',
+    handler: async (args) => {
+      const ref = oneDomain(action, usage, parse(action, usage, args).positionals);
+      const client = await connectDaemon();
+      await client.request('PUT', `${domainPath(ref)}/actions`, { action });
+      return 0;
+    },
+  };
+}
+
+export const listCommand: Command = {
+  name: 'list', handler: list, summary: 'List domains (xl list)', usage: 'xenon list [-l] [DOMAIN...]',
+  help: '  -l   every field, as JSON',
+};
+
+export const consoleCommand: Command = {
+  name: 'console', summary: 'Attach to a domain\'s console (xl console; Ctrl-] detaches)', usage: 'xenon console DOMAIN', help: '',
+  handler: async (args) => {
+    const ref = oneDomain('console', 'xenon console DOMAIN', parse('console', 'xenon console DOMAIN', args).positionals);
+    const { attachConsole } = await import('./console_attach.js');
+    await attachConsole(await connectDaemon(), ref);
+    return 0;
+  },
+};
+
+export const domidCommand: Command = {
+  name: 'domid', summary: 'The id of a named domain (xl domid)', usage: 'xenon domid NAME', help: '',
+  handler: async (args) => {
+    const ref = oneDomain('domid', 'xenon domid NAME', parse('domid', 'xenon domid NAME', args).positionals);
+    process.stdout.write(`${(await (await connectDaemon()).request<DomainSummary>('GET', domainPath(ref))).domid}\n`);
+    return 0;
+  },
+};
+
+export const domnameCommand: Command = {
+  name: 'domname', summary: 'The name of a domain id (xl domname)', usage: 'xenon domname ID', help: '',
+  handler: async (args) => {
+    const ref = oneDomain('domname', 'xenon domname ID', parse('domname', 'xenon domname ID', args).positionals);
+    if (!/^\d+$/.test(ref)) throw new XenonError('USAGE', `"${ref}" is not a domain id`);
+    process.stdout.write(`${(await (await connectDaemon()).request<DomainSummary>('GET', domainPath(ref))).name}\n`);
+    return 0;
+  },
+};
+
+export const uptimeCommand: Command = {
+  name: 'uptime', summary: 'How long each domain has run (xl uptime)', usage: 'xenon uptime', help: '',
+  handler: async () => {
+    const domains = await (await connectDaemon()).request<DomainSummary[]>('GET', '/domains');
+    process.stdout.write(formatXlUptime(domains.map((d) => ({ name: d.name, domid: d.domid, uptimeS: d.uptimeS }))));
+    return 0;
+  },
+};
+
+export const dmesgCommand: Command = {
+  name: 'dmesg', summary: 'The hypervisor\'s log (xl dmesg)', usage: 'xenon dmesg [-c]', help: '  -c   clear the log after printing it',
+  handler: async (args) => {
+    const p = parse('dmesg', 'xenon dmesg [-c]', args, { clear: { type: 'boolean', short: 'c' } });
+    process.stdout.write(await (await connectDaemon()).request<string>('GET', `/dmesg${p.values.clear === true ? '?clear=1' : ''}`));
+    return 0;
+  },
+};
+
+export const debugCommand: Command = {
+  name: 'debug', summary: 'A domain\'s debug counters: hypercalls, -ENOSYS answers, exits', usage: 'xenon debug counters DOMAIN', help: '',
+  handler: async (args) => {
+    const p = parse('debug', 'xenon debug counters DOMAIN', args);
+    if (p.positionals[0] !== 'counters' || p.positionals.length !== 2) throw new XenonError('USAGE', 'Usage: xenon debug counters DOMAIN');
+    const c = await (await connectDaemon()).request<unknown>('GET', `${domainPath(p.positionals[1]!)}/counters`);
+    process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+    return 0;
+  },
+};
+
+export const daemonCommand: Command = {
+  name: 'daemon', summary: 'Run the toolstack daemon in the foreground (other commands start it on demand)', usage: 'xenon daemon', help: '',
+  handler: async () => {
+    const { startDaemon } = await import('../main/daemon.js');
+    const { defaultDaemonLogPath, defaultDaemonSocketPath } = await import('../main/paths.js');
+    const d = await startDaemon({ socketPath: defaultDaemonSocketPath(), logPath: defaultDaemonLogPath() });
+    const stop = () => void d.stop();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    await d.stopped;
+    return 0;
+  },
+};
+
+export const VMCONTROL_COMMANDS: readonly Command[] = [
+  listCommand, consoleCommand, shutdownCommand('shutdown'), shutdownCommand('reboot'),
+  actionCommand('destroy', 'Destroy a domain at once (xl destroy)'), actionCommand('pause', 'Pause a domain (xl pause)'),
+  actionCommand('unpause', 'Unpause a domain (xl unpause)'), domidCommand, domnameCommand, uptimeCommand, dmesgCommand, debugCommand, daemonCommand,
+];

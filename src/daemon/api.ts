@@ -1,0 +1,59 @@
+/**
+ * The daemon's HTTP/JSON API, in Firecracker's style: one resource per noun, each request parsed
+ * into one action the domain manager carries out, errors as JSON `{ "error": message }` with a
+ * status derived from what went wrong. `openapi.json` beside this file describes the same routes;
+ * a test checks the two agree.
+ */
+
+/** A domain as `GET /domains` reports it. */
+export interface DomainSummary {
+  readonly domid: number;
+  readonly name: string;
+  readonly uuid: string;
+  /** running, paused, shutdown, dying (Domain-0 is always running). */
+  readonly state: string;
+  /** The shutdown reason once the domain has shut down. */
+  readonly shutdownReason: string | null;
+  /** Whether every vCPU is waiting (xl list's "b"). */
+  readonly blocked: boolean;
+  readonly memoryMiB: number;
+  readonly vcpus: number;
+  readonly cpuTimeS: number;
+  readonly uptimeS: number;
+}
+
+export interface CreateRequest {
+  /** Absolute path of the xl.cfg; relative kernel and ramdisk paths are taken from its directory. */
+  readonly configFile: string;
+  /** `KEY=VALUE` settings after the file name, as xl create takes them. */
+  readonly overrides?: readonly string[];
+  readonly paused?: boolean;
+}
+
+export interface CreateResponse {
+  readonly domid: number;
+  readonly name: string;
+  readonly warnings: readonly string[];
+}
+
+export type DomainAction = 'shutdown' | 'reboot' | 'destroy' | 'pause' | 'unpause';
+export const DOMAIN_ACTIONS: readonly DomainAction[] = ['shutdown', 'reboot', 'destroy', 'pause', 'unpause'];
+
+export interface ActionRequest {
+  readonly action: DomainAction;
+}
+
+/** The routes the server answers (method and path pattern; `{ref}` is a domid or a name). */
+export const ROUTES = [
+  { method: 'GET', path: '/version' },
+  { method: 'GET', path: '/domains' },
+  { method: 'POST', path: '/domains' },
+  { method: 'GET', path: '/domains/{ref}' },
+  { method: 'PUT', path: '/domains/{ref}/actions' },
+  { method: 'GET', path: '/domains/{ref}/counters' },
+  { method: 'GET', path: '/domains/{ref}/console' },
+  { method: 'GET', path: '/dmesg' },
+] as const;
+
+/** The upgrade token of the console stream (GET /domains/{ref}/console with Connection: Upgrade). */
+export const CONSOLE_UPGRADE = 'xenon-console';

@@ -1,0 +1,254 @@
+/**
+ * xenond's HTTP server on a Unix socket: parses each request into one domain-manager action and
+ * answers JSON (Firecracker's API server is the model). The socket is its owner's alone (0600); a
+ * second daemon on the same socket is refused; a client that disconnects mid-request leaves the
+ * daemon and every domain as they were.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { XEN_MAJOR, XEN_MINOR } from '../abi/xen_version.js';
+import { XenonError } from '../lib/errors.js';
+import type { DomainManager } from '../toolstack/domain_manager.js';
+import { CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary } from './api.js';
+import { domainSpecFrom, loadDomainConfig } from './domain_config_files.js';
+
+/** Largest request body taken (an xl.cfg path and overrides). */
+const MAX_BODY_BYTES = 64 * 1024;
+/** Domain-0's memory and vCPUs as `xl list` shows them. */
+const DOM0 = { memoryMiB: 512, vcpus: 2 };
+const XENON_VERSION = '0.1.0';
+
+/** An API error with its HTTP status. */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface DaemonServerOptions {
+  readonly manager: DomainManager;
+  readonly socketPath: string;
+  readonly log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  readonly startedAtMs: number;
+  readonly cpuTimeS: () => number;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.byteLength;
+      if (size > MAX_BODY_BYTES) reject(new ApiError(413, `Request body over ${MAX_BODY_BYTES} bytes`));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson<T>(text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(400, 'The request body is not valid JSON');
+  }
+}
+
+export class DaemonServer {
+  private readonly server: http.Server;
+  private readonly m: DomainManager;
+
+  constructor(private readonly o: DaemonServerOptions) {
+    this.m = o.manager;
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req, socket) => this.console(req, socket));
+    this.server.on('clientError', (_e, socket) => socket.destroy());
+  }
+
+  /** Listens on the socket; refuses when another daemon answers there, and replaces a stale socket file. */
+  async listen(): Promise<void> {
+    const path = this.o.socketPath;
+    if (fs.existsSync(path)) {
+      const alive = await new Promise<boolean>((resolve) => {
+        const c = net.connect(path);
+        c.once('connect', () => {
+          c.destroy();
+          resolve(true);
+        });
+        c.once('error', () => resolve(false));
+      });
+      if (alive) throw new XenonError('DAEMON', `Another xenon daemon is already listening on "${path}"`);
+      fs.unlinkSync(path);
+    }
+    fs.mkdirSync(pathDir(path), { recursive: true, mode: 0o700 });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(path, () => resolve());
+    });
+    fs.chmodSync(path, 0o600);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const { status, body } = await this.route(req);
+      if (res.destroyed) return;
+      if (typeof body === 'string') {
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+      } else if (body === undefined) {
+        res.writeHead(status).end();
+      } else {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      }
+    } catch (e) {
+      const status = e instanceof ApiError ? e.status : e instanceof XenonError ? 400 : e instanceof RangeError ? 409 : 500;
+      const message = e instanceof Error ? e.message : String(e);
+      if (status === 500) this.o.log('error', 'request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack : message });
+      if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
+    }
+  }
+
+  private domid(ref: string): number {
+    const id = /^\d+$/.test(ref) ? Number(ref) : this.m.domid(decodeURIComponent(ref));
+    if (id === undefined || (id !== 0 && this.m.info(id) === undefined)) throw new ApiError(404, `Domain "${decodeURIComponent(ref)}" does not exist`);
+    return id;
+  }
+
+  private async summary(domid: number): Promise<DomainSummary> {
+    const now = Date.now();
+    if (domid === 0) {
+      return {
+        domid: 0, name: 'Domain-0', uuid: '00000000-0000-0000-0000-000000000000', state: 'running', shutdownReason: null, blocked: false,
+        memoryMiB: DOM0.memoryMiB, vcpus: DOM0.vcpus, cpuTimeS: this.o.cpuTimeS(), uptimeS: (now - this.o.startedAtMs) / 1000,
+      };
+    }
+    const i = this.m.info(domid);
+    if (i === undefined) throw new ApiError(404, `Domain ${domid} does not exist`);
+    const c = await this.m.counters(domid).catch(() => null);
+    return {
+      domid, name: i.name, uuid: i.spec.uuid, state: i.state, shutdownReason: i.shutdownReason, blocked: c?.blocked ?? false,
+      memoryMiB: i.spec.memoryMiB, vcpus: i.spec.vcpus, cpuTimeS: (c?.cpuTimeNs ?? 0) / 1e9, uptimeS: (now - i.createdAtMs) / 1000,
+    };
+  }
+
+  private async route(req: http.IncomingMessage): Promise<{ status: number; body?: unknown }> {
+    const url = new URL(req.url ?? '/', 'http://xenond');
+    const parts = url.pathname.split('/').filter((p) => p !== '');
+    const method = req.method ?? 'GET';
+    if (parts[0] === 'version' && parts.length === 1 && method === 'GET') {
+      return { status: 200, body: { xenon: XENON_VERSION, xen: `${XEN_MAJOR}.${XEN_MINOR}` } };
+    }
+    if (parts[0] === 'dmesg' && parts.length === 1 && method === 'GET') {
+      return { status: 200, body: this.m.hv.log.read(url.searchParams.get('clear') === '1') };
+    }
+    if (parts[0] !== 'domains') throw new ApiError(404, `No such resource "${url.pathname}"`);
+    if (parts.length === 1 && method === 'GET') {
+      const domUs = await Promise.all(this.m.list().map((d) => this.summary(d.domid)));
+      // The daemon's CPU time counts the domUs' worker threads too; Domain-0's is the rest.
+      const dom0 = await this.summary(0);
+      const cpuTimeS = Math.max(0, dom0.cpuTimeS - domUs.reduce((t, d) => t + d.cpuTimeS, 0));
+      return { status: 200, body: [{ ...dom0, cpuTimeS }, ...domUs] };
+    }
+    if (parts.length === 1 && method === 'POST') return { status: 201, body: await this.create(parseJson<CreateRequest>(await readBody(req))) };
+    const domid = this.domid(parts[1]!);
+    if (parts.length === 2 && method === 'GET') return { status: 200, body: await this.summary(domid) };
+    if (parts.length === 3 && parts[2] === 'counters' && method === 'GET') {
+      if (domid === 0) throw new ApiError(400, 'Domain-0 runs no guest code; it has no counters');
+      return { status: 200, body: await this.m.counters(domid) };
+    }
+    if (parts.length === 3 && parts[2] === 'actions' && method === 'PUT') {
+      const { action } = parseJson<{ action?: unknown }>(await readBody(req));
+      if (typeof action !== 'string' || !DOMAIN_ACTIONS.includes(action as DomainAction)) {
+        throw new ApiError(400, `Unknown action "${String(action)}"; give one of ${DOMAIN_ACTIONS.join(', ')}`);
+      }
+      if (domid === 0) throw new ApiError(400, `Cannot ${action} Domain-0`);
+      await this.act(domid, action as DomainAction);
+      return { status: 204 };
+    }
+    if (parts.length === 3 && parts[2] === 'console') throw new ApiError(426, 'The console needs an HTTP upgrade to "xenon-console"');
+    throw new ApiError(404, `No such resource "${method} ${url.pathname}"`);
+  }
+
+  private async create(r: CreateRequest): Promise<CreateResponse> {
+    if (typeof r.configFile !== 'string' || !r.configFile.startsWith('/')) throw new ApiError(400, 'configFile must be an absolute path');
+    const overrides = r.overrides ?? [];
+    if (!Array.isArray(overrides) || overrides.some((x) => typeof x !== 'string')) throw new ApiError(400, 'overrides must be a list of strings');
+    const loaded = loadDomainConfig(r.configFile, overrides);
+    if (this.m.domid(loaded.config.name) !== undefined) throw new ApiError(409, `A domain named "${loaded.config.name}" already exists`);
+    const domid = await this.m.create(domainSpecFrom(loaded), { paused: r.paused === true });
+    this.o.log('info', 'domain created', { domid, name: loaded.config.name, config: r.configFile });
+    return { domid, name: loaded.config.name, warnings: loaded.warnings };
+  }
+
+  private async act(domid: number, action: DomainAction): Promise<void> {
+    this.o.log('info', `domain ${action}`, { domid });
+    switch (action) {
+      case 'shutdown': this.m.requestShutdown(domid, 'poweroff'); return;
+      case 'reboot': this.m.requestShutdown(domid, 'reboot'); return;
+      case 'pause': this.m.pause(domid); return;
+      case 'unpause': this.m.unpause(domid); return;
+      case 'destroy': await this.m.destroy(domid); return;
+    }
+  }
+
+  /** GET /domains/{ref}/console with Upgrade: xenon-console — raw bytes both ways until either side closes. */
+  private console(req: http.IncomingMessage, socket: Duplex): void {
+    const parts = new URL(req.url ?? '/', 'http://xenond').pathname.split('/').filter((p) => p !== '');
+    const refuse = (status: number, message: string) => {
+      const body = JSON.stringify({ error: message });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    };
+    if (parts.length !== 3 || parts[0] !== 'domains' || parts[2] !== 'console' || req.headers.upgrade !== CONSOLE_UPGRADE) {
+      refuse(404, 'Only /domains/{ref}/console upgrades, to "xenon-console"');
+      return;
+    }
+    let domid: number;
+    try {
+      domid = this.domid(parts[1]!);
+    } catch (e) {
+      refuse(404, e instanceof Error ? e.message : String(e));
+      return;
+    }
+    if (domid === 0) {
+      refuse(400, 'Domain-0 has no console here');
+      return;
+    }
+    const name = this.m.info(domid)!.name;
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${CONSOLE_UPGRADE}\r\nconnection: Upgrade\r\n\r\n`);
+    let current = domid;
+    let detach = this.m.attachConsole(current, (b) => socket.write(b));
+    // Follows the domain across a restart (on_reboot = "restart" gives it a new domid), as xl console does.
+    const off = this.m.onEvent((e) => {
+      if (e.kind === 'created' && e.name === name) {
+        current = e.domid;
+        detach = this.m.attachConsole(current, (b) => socket.write(b));
+      } else if (e.kind === 'destroyed' && e.domid === current) {
+        setTimeout(() => {
+          if (this.m.domid(name) === undefined) socket.end();
+        }, 0);
+      }
+    });
+    socket.on('data', (b: Buffer) => {
+      if (this.m.info(current) !== undefined) this.m.consoleInput(current, new Uint8Array(b));
+    });
+    const done = () => {
+      detach();
+      off();
+    };
+    socket.on('close', done);
+    socket.on('error', done);
+  }
+}
+
+function pathDir(p: string): string {
+  return p.slice(0, Math.max(1, p.lastIndexOf('/')));
+}

@@ -1,0 +1,41 @@
+/**
+ * xl's table outputs, laid out byte for byte as xl prints them (tools/xl/xl_list.c list_domains,
+ * xl_misc.c print_uptime): the oracle's captured `xl list` and `xl uptime` are the reference.
+ */
+
+/** One row of `xl list`. */
+export interface XlListRow {
+  readonly name: string;
+  readonly domid: number;
+  readonly memoryMiB: number;
+  readonly vcpus: number;
+  /** r running, b blocked, p paused, s shutdown, c crashed, d dying: six flag columns. */
+  readonly flags: { running: boolean; blocked: boolean; paused: boolean; shutdown: boolean; crashed: boolean; dying: boolean };
+  readonly cpuTimeS: number;
+}
+
+/** The state column: one letter or "-" per flag, in xl's order "rbpscd". */
+export function stateFlags(f: XlListRow['flags']): string {
+  return [f.running ? 'r' : '-', f.blocked ? 'b' : '-', f.paused ? 'p' : '-', f.shutdown ? 's' : '-', f.crashed ? 'c' : '-', f.dying ? 'd' : '-'].join('');
+}
+
+/** `xl list`: the header and one line per domain (printf "%-40s %5d %5lu %5d     %s %9.1f"). */
+export function formatXlList(rows: readonly XlListRow[]): string {
+  const out = ['Name                                        ID   Mem VCPUs\tState\tTime(s)'];
+  for (const r of rows) {
+    out.push(`${r.name.padEnd(40)} ${String(r.domid).padStart(5)} ${String(r.memoryMiB).padStart(5)} ${String(r.vcpus).padStart(5)}     ${stateFlags(r.flags)} ${r.cpuTimeS.toFixed(1).padStart(9)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `xl uptime`: name, id and the time since the domain started, as H:MM:SS (days prefixed when any). */
+export function formatXlUptime(rows: readonly { name: string; domid: number; uptimeS: number }[]): string {
+  const out = ['Name                                ID Uptime'];
+  for (const r of rows) {
+    const s = Math.floor(r.uptimeS);
+    const days = Math.floor(s / 86400);
+    const hms = `${Math.floor((s % 86400) / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    out.push(`${r.name.padEnd(32)} ${String(r.domid).padStart(5)} ${days > 0 ? `${days} day${days > 1 ? 's' : ''}, ` : ''}${hms.padStart(8)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
