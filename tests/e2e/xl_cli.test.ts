@@ -1,0 +1,88 @@
+/**
+ * The xl-style CLI and the daemon with Debian's kernel, as a user runs them: `xenon daemon`, then
+ * `xenon create` from an xl.cfg, `xenon list`, Debian's own `xenstore-read` against the daemon's
+ * xenstored, `xenon shutdown -w` (the guest powers off through its xenstore control node), the
+ * domain gone from `xenon list`, and the daemon stopping cleanly on SIGTERM.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureGuestImages } from '../../src/images/index.js';
+import { assertCleanGuestLog } from '../harness/guest_log.js';
+import { firstMissing, missingCommands, skipUnlessAvailable } from '../harness/prereq.js';
+import { missingGuestImages } from '../harness/tools.js';
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+const TIMEOUT_MS = 240_000;
+const INIT = `#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox --install -s
+rm -f /sbin/poweroff /sbin/reboot
+printf '#!/bin/sh\\nexec /bin/busybox poweroff -f\\n' > /sbin/poweroff
+printf '#!/bin/sh\\nexec /bin/busybox reboot -f\\n' > /sbin/reboot
+chmod +x /sbin/poweroff /sbin/reboot
+echo XENON-CLI-READY
+while true; do sleep 1; done
+`;
+
+const opts = skipUnlessAvailable(firstMissing(missingGuestImages(), missingCommands('xenstore-read')));
+
+describe('xl-style CLI over the daemon', opts, () => {
+  test('create, list, xenstore-read, shutdown -w and a clean daemon stop, with Debian\'s kernel', async () => {
+    const img = await ensureGuestImages({ initScript: INIT, log: () => undefined });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-cli-'));
+    const env = { ...process.env, XENON_SOCKET: path.join(dir, 'xenond.sock'), XENON_LOG_DIR: path.join(dir, 'log'), XENSTORED_PATH: path.join(dir, 'xenstored.sock') };
+    const xenon = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { env, encoding: 'utf8', timeout: TIMEOUT_MS });
+    const daemon = spawn(process.execPath, [MAIN, 'daemon'], { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => daemon.on('exit', (code) => resolve(code)));
+    try {
+      const cfg = path.join(dir, 'cli.cfg');
+      fs.writeFileSync(cfg, [
+        'name = "clitest"', 'type = "pvh"', 'memory = 192', 'vcpus = 1', `kernel = "${img.kernelImage}"`, `ramdisk = "${img.initramfs}"`,
+        'extra = "console=hvc0 rdinit=/init cryptomgr.notests"', '',
+      ].join('\n'));
+      for (let i = 0; i < 100 && !fs.existsSync(env.XENON_SOCKET); i++) await new Promise((r) => setTimeout(r, 100));
+      const created = xenon('create', cfg);
+      assert.equal(created.status, 0, created.stderr);
+      assert.match(created.stderr, /Parsing config from /);
+
+      const log = path.join(dir, 'log', 'console', 'guest-clitest.log');
+      const t0 = Date.now();
+      while (!(fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('XENON-CLI-READY'))) {
+        assert.ok(Date.now() - t0 < TIMEOUT_MS, `the guest did not reach its /init:\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-2000) : '(no console log)'}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const list = xenon('list');
+      assert.equal(list.status, 0, list.stderr);
+      const lines = list.stdout.split('\n');
+      assert.equal(lines[0], 'Name                                        ID   Mem VCPUs\tState\tTime(s)');
+      assert.match(lines[1]!, new RegExp(`^${'Domain-0'.padEnd(40)}     0   512     2     r----- +\\d+\\.\\d$`));
+      assert.match(lines[2]!, new RegExp(`^${'clitest'.padEnd(40)}     1   192     1     [r-][b-]---- +\\d+\\.\\d$`));
+      const domid = xenon('domid', 'clitest').stdout.trim();
+      assert.equal(domid, '1');
+
+      const xs = spawnSync('xenstore-read', [`/local/domain/${domid}/name`], { env, encoding: 'utf8' });
+      assert.equal(xs.status, 0, xs.stderr);
+      assert.equal(xs.stdout.trim(), 'clitest', 'Debian\'s xenstore-read reads the domain\'s name from our xenstored');
+
+      const down = xenon('shutdown', '-w', 'clitest');
+      assert.equal(down.status, 0, down.stderr);
+      assert.equal(down.stdout, `Shutting down domain ${domid}\nWaiting for 1 domains\nDomain ${domid} has been shut down, reason code 0\n`);
+      for (let i = 0; i < 50 && xenon('list').stdout.includes('clitest'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.doesNotMatch(xenon('list').stdout, /clitest/, 'on_poweroff = destroy removes the domain');
+      assertCleanGuestLog(fs.readFileSync(log, 'utf8'), 'domU console');
+
+      daemon.kill('SIGTERM');
+      assert.equal(await exited, 0, 'the daemon exits cleanly on SIGTERM');
+      assert.ok(!fs.existsSync(env.XENON_SOCKET), 'the daemon removes its socket');
+    } finally {
+      daemon.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
