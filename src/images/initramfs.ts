@@ -12,8 +12,16 @@ export const DEFAULT_INIT = `#!/bin/busybox sh
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox --install -s
+# With this script as PID 1, the kernel's orderly poweroff and reboot (a Xen toolstack's
+# shutdown request, ACPI-less boards) run /sbin/poweroff and /sbin/reboot: make them act at once.
+rm -f /sbin/poweroff /sbin/reboot
+printf '#!/bin/sh\\nexec /bin/busybox poweroff -f\\n' > /sbin/poweroff
+printf '#!/bin/sh\\nexec /bin/busybox reboot -f\\n' > /sbin/reboot
+chmod +x /sbin/poweroff /sbin/reboot
 echo "Xenon: busybox initramfs is up ($(uname -sr))"
-exec /bin/sh
+# A shell with the console as its controlling terminal (job control, Ctrl-C), respawned on exit
+# as a getty would be; PID 1 stays this script.
+while true; do setsid cttyhack /bin/sh; done
 `;
 
 const DIRS = ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp', 'etc', 'root', 'run'];
