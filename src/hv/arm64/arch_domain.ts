@@ -24,6 +24,7 @@ import { GuestCopy } from '../common/guest_copy.js';
 import type { HypercallContext, HypervisorServices, VcpuSchedOps } from '../common/hypercall/context.js';
 import { dispatchHypercall } from '../common/hypercall/dispatch.js';
 import { HOST_PA_BASE } from '../common/memory/p2m.js';
+import type { RunstateName } from '../common/runstate.js';
 import { VCPU_INFO } from '../common/shared_info.js';
 import { vcpuAffinity } from './domain_fdt.js';
 import { xenDomuTraps, type TrapHandler, type TrapHost } from './traps.js';
@@ -286,6 +287,21 @@ export class ArmDomain implements DomainArch {
     x[0] = BigInt.asUintN(64, BigInt(rc));
   }
 
+  /**
+   * Records vCPU v's runstate and, when the guest registered an area for it, writes it there (at
+   * once after a registration, as Xen does); with VMASST_TYPE_runstate_update_flag, the update is
+   * bracketed by XEN_RUNSTATE_UPDATE in state_entry_time.
+   */
+  private setRunstate(v: ArmVcpu, next: RunstateName): void {
+    const changed = v.runstate.change(next, this.clock.nowNs());
+    const va = this.d.runstateVa[v.index] ?? null;
+    if (va === null || (!changed && v.runstateWrittenVa === va)) return;
+    const guest = this.callContext(v).guest;
+    if (this.d.runstateUpdateFlag) guest.write(va, v.runstate.bytes(true));
+    guest.write(va, v.runstate.bytes());
+    v.runstateWrittenVa = va;
+  }
+
   /** Passes an exit down the domain's trap chain; one nobody takes crashes the domain. */
   private handleExit(v: ArmVcpu, exit: VcpuExit): void {
     if (exit.kind === 'budget') return;
@@ -353,7 +369,9 @@ export class ArmDomain implements DomainArch {
     const budget = Math.max(MIN_SHARE_INSNS, Math.floor(this.slice / runnable));
     for (const v of this.vcpus) {
       if (v.power !== 'on' || v.waiting) continue;
+      this.setRunstate(v, 'running');
       this.runVcpu(v, budget);
+      this.setRunstate(v, v.power !== 'on' ? 'offline' : v.waiting ? 'blocked' : 'runnable');
       if (this.d.state !== 'running') return { kind: 'stopped' };
     }
     return { kind: 'ran' };

@@ -48,3 +48,14 @@ test('an HVC with an immediate other than 0 or 0xEA1 becomes an undefined-instru
   assert.equal(rt.counters().exits.find(([k]) => k === 'undef-hvc')?.[1], 1);
   assert.equal(rt.arch.vcpus[0]!.cpu.state.pc, 0x200, 'the guest takes the exception at VBAR_EL1 (0) + 0x200');
 });
+
+test('a registered runstate area shows the vCPU blocked after it waits in WFI, with the time it ran', () => {
+  // x3 = 0x40000800 (the argument), *x3 = 0x40001000 (the area); vcpu_op(register_runstate_memory_area, 0, x3); wfi loop
+  const { rt } = runtime(image([0xd2a80003, 0x91200063, 0xd2a80004, 0x91400484, 0xf9000064, 0xd2800310, 0xd28000a0, 0xd2800001, 0xaa0303e2, 0xd401d422, 0xd503207f, 0x17ffffff]));
+  rt.arch.runRound();
+  const dv = new DataView(rt.built.buffer, rt.built.layout.hostBase + 0x1000, 48);
+  assert.equal(rt.arch.vcpus[0]!.cpu.state.x64[0], 0n, 'VCPUOP_register_runstate_memory_area succeeded');
+  assert.equal(dv.getInt32(0, true), 2, 'RUNSTATE_blocked');
+  assert.ok(dv.getBigUint64(8, true) > 0n, 'state_entry_time is set');
+  assert.ok(dv.getBigUint64(16, true) > 0n, 'time[RUNSTATE_running] counts the slice it ran');
+});

@@ -8,6 +8,7 @@ import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
 import type { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import type { Stage2 } from '../../arch/arm64/mmu/mmu.js';
 import type { PhysicalBus } from '../../arch/arm64/mmu/translator.js';
+import { VcpuRunstate } from '../common/runstate.js';
 
 export interface ArmVcpuOptions {
   readonly index: number;
@@ -32,6 +33,9 @@ export class ArmVcpu {
   wakeAtNs = Infinity;
   /** Level of the IRQ line from the vGIC. */
   irq = false;
+  /** Its runstate, and the guest VA its area was last written at (null: never). */
+  readonly runstate = new VcpuRunstate();
+  runstateWrittenVa: number | null = null;
   /** Instructions retired by the Cpus of earlier power-ons. */
   private retired = 0;
 
