@@ -73,7 +73,7 @@ async function bootOnce(kernel: Uint8Array, ramdisk: Uint8Array, n: number): Pro
     },
   });
   const spec: DomainSpec = {
-    name: `bootbench-${n}`, uuid: `00000000-0000-4000-8000-0000000000${(0xb0 + n).toString(16)}`, vcpus: 1, memoryMiB: 256, maxMemoryMiB: 256,
+    type: 'pvh', name: `bootbench-${n}`, uuid: `00000000-0000-4000-8000-0000000000${(0xb0 + n).toString(16)}`, vcpus: 1, memoryMiB: 256, maxMemoryMiB: 256,
     gicVersion: 3, kernel, ramdisk, cmdline: CMDLINE,
     onPoweroff: 'destroy', onReboot: 'destroy', onCrash: 'destroy', onWatchdog: 'destroy',
   };

@@ -51,7 +51,7 @@ function refuse(l: LoadedConfig, key: string, why: string): never {
 export function domainSpecFrom(l: LoadedConfig): DomainSpec {
   const c = l.config;
   const dir = path.dirname(l.file);
-  if (c.type !== 'pvh') refuse(l, 'type', `"${c.type}" domains are not supported yet; use type = "pvh" (a Xen arm64 guest)`);
+  if (c.type !== 'pvh' && c.type !== 'hvm') refuse(l, 'type', `"${c.type}" domains do not exist on arm64; use "pvh" (a Xen guest) or "hvm" (the emulated virt board)`);
   if (c.disks.length > 0) refuse(l, 'disk', 'virtual disks are not supported yet (blkback is not built)');
   if (c.nics.length > 0) refuse(l, 'vif', 'network interfaces are not supported yet (netback is not built)');
   if (c.vcpus > MAX_VCPUS) refuse(l, 'vcpus', `at most ${MAX_VCPUS} vCPUs are supported, not ${c.vcpus}`);
@@ -60,7 +60,7 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
   const kernel = readConfigFile(resolveConfigPath(dir, c.kernel), 'kernel');
   const ramdisk = c.ramdisk === undefined ? undefined : readConfigFile(resolveConfigPath(dir, c.ramdisk), 'ramdisk');
   return {
-    name: c.name, uuid: c.uuid, vcpus: c.vcpus, memoryMiB: c.memoryMiB, maxMemoryMiB: c.maxMemoryMiB,
+    type: c.type, name: c.name, uuid: c.uuid, vcpus: c.vcpus, memoryMiB: c.memoryMiB, maxMemoryMiB: c.maxMemoryMiB,
     gicVersion: c.gicVersion === 'v2' ? 2 : 3, kernel,
     ...(ramdisk === undefined ? {} : { ramdisk }), ...(c.cmdline === undefined ? {} : { cmdline: c.cmdline }),
     onPoweroff: soft(c.onPoweroff), onReboot: soft(c.onReboot), onCrash: soft(c.onCrash), onWatchdog: soft(c.onWatchdog),

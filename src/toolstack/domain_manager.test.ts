@@ -2,6 +2,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EVTCHNSTAT_closed, EVTCHNSTAT_interdomain } from '../hv/common/event/index.js';
 import type { DomainBuildParams } from '../hv/domain_runtime.js';
+import type { HvmBuildParams } from '../hv/hvm_runtime.js';
 import type { HostClock } from '../host/common/clock.js';
 import { XenonError } from '../lib/errors.js';
 import { XENCONS } from '../backends/console/regs.js';
@@ -10,7 +11,7 @@ import {
 } from '../hv/_test_arm64_image.js';
 import { DomainManager, type DomainEvent } from './domain_manager.js';
 import type { DomainSpec } from './domain_spec.js';
-import { InThreadLauncher, type DomainEvents, type DomainLauncher, type DomainProxy } from './launcher.js';
+import { InThreadLauncher, type DomainEvents, type DomainLauncher, type DomainProxy, type HvmEvents, type HvmProxy } from './launcher.js';
 
 const clock: HostClock = { monotonicNs: () => performance.now() * 1e6, wallClockMs: () => Date.now() };
 
@@ -31,6 +32,10 @@ class RecordingLauncher implements DomainLauncher {
   /** Makes every further launch fail, as a worker that cannot start does. */
   failLaunches = false;
   private readonly inner = new InThreadLauncher(clock);
+
+  launchHvm(params: HvmBuildParams, events: HvmEvents): Promise<HvmProxy> {
+    return this.inner.launchHvm(params, events);
+  }
 
   async launch(params: DomainBuildParams, events: DomainEvents): Promise<DomainProxy> {
     if (this.failLaunches) throw new Error(`cannot start a thread for domain ${params.domid}`);
@@ -112,7 +117,7 @@ const UUID = '3def0a1e-72da-4384-b1b4-f05d93db618e';
 
 function spec(over: Partial<DomainSpec> = {}): DomainSpec {
   return {
-    name: 'domU-min', uuid: UUID, vcpus: 1, memoryMiB: 16, maxMemoryMiB: 16, gicVersion: 3, kernel: arm64Image(WFI_LOOP),
+    type: 'pvh', name: 'domU-min', uuid: UUID, vcpus: 1, memoryMiB: 16, maxMemoryMiB: 16, gicVersion: 3, kernel: arm64Image(WFI_LOOP),
     onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'destroy', onWatchdog: 'destroy', ...over,
   };
 }

@@ -14,7 +14,7 @@ import type { DomainCounters } from '../hv/domain_runtime.js';
 import { Hypervisor } from '../hv/hypervisor.js';
 import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
 import { uuidBytes, type DomainAction, type DomainSpec } from './domain_spec.js';
-import { sleepOnWord, type DomainLauncher, type DomainProxy } from './launcher.js';
+import { sleepOnWord, type DomainEvents, type DomainLauncher, type DomainProxy } from './launcher.js';
 import { removeDomainEntries, writeDom0Entries, writeDomainEntries } from './xenstore_entries.js';
 
 export interface DomainManagerHost {
@@ -48,8 +48,11 @@ export interface DomainInfo {
 interface ManagedDomain {
   readonly domid: number;
   readonly spec: DomainSpec;
-  readonly proxy: DomainProxy;
-  readonly console: ConsoleBackend;
+  /** What every kind of domain answers. */
+  readonly control: DomainControl;
+  /** A Xen domU's proxy (its shared parts, peers); null for an HVM domain. */
+  readonly xen: DomainProxy | null;
+  readonly consoleInput: (bytes: Uint8Array) => void;
   readonly consoleListeners: Set<(bytes: Uint8Array) => void>;
   readonly dom0Ports: number[];
   state: DomainState;
@@ -57,6 +60,9 @@ interface ManagedDomain {
   handledShutdown: boolean;
   readonly createdAtMs: number;
 }
+
+/** The control requests both kinds of domain answer. */
+type DomainControl = Pick<DomainProxy, 'unpause' | 'pause' | 'destroy' | 'counters'>;
 
 /** Domain-0's memory as `xl list` shows it: what this host process reserves for its own work. */
 const DOM0_MEMORY_KIB = 512 * 1024;
@@ -95,48 +101,68 @@ export class DomainManager {
     const domid = this.hv.allocateDomid();
     // The domain's record exists only after launch; its thread may report before that.
     const ref: { m?: ManagedDomain } = {};
-    let proxy: DomainProxy;
+    const events: DomainEvents = {
+      state: (state, reason) => {
+        const m = ref.m;
+        if (m === undefined) return;
+        m.state = state;
+        m.shutdownReason = reason;
+        this.dirty = true;
+        this.host.wake();
+      },
+      log: (line) => this.hv.log.relay(line),
+      failed: (reason) => {
+        this.hv.log.info(`d${domid}: its thread failed: ${reason}`);
+        const m = ref.m;
+        if (m === undefined) return;
+        m.state = 'shutdown';
+        m.shutdownReason = 'crash';
+        this.dirty = true;
+        this.host.wake();
+      },
+    };
+    const log = this.host.consoleLog(spec.name);
+    const consoleListeners = new Set<(bytes: Uint8Array) => void>();
+    const consoleOutput = (bytes: Uint8Array) => {
+      log(bytes);
+      for (const l of consoleListeners) l(bytes);
+    };
+    let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports'>;
     try {
-      proxy = await this.host.launcher.launch({
-        domid, name: spec.name, uuid: uuidBytes(spec.uuid), vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024,
-        gicVersion: spec.gicVersion, kernel: spec.kernel, rngSeed: this.host.randomBytes(128),
-        bootUnixNs: BigInt(Math.round(this.host.clock.wallClockMs())) * 1_000_000n,
-        // Every domain reaches every other's event channels, as under Xen (interdomain channels between domUs).
-        peers: [this.hv.dom0Descriptor, ...[...this.domains.values()].map((o) => o.proxy.built.evtchn)],
-        ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
-      }, {
-        state: (state, reason) => {
-          const m = ref.m;
-          if (m === undefined) return;
-          m.state = state;
-          m.shutdownReason = reason;
-          this.dirty = true;
-          this.host.wake();
-        },
-        log: (line) => this.hv.log.relay(line),
-        failed: (reason) => {
-          this.hv.log.info(`d${domid}: its thread failed: ${reason}`);
-          const m = ref.m;
-          if (m === undefined) return;
-          m.state = 'shutdown';
-          m.shutdownReason = 'crash';
-          this.dirty = true;
-          this.host.wake();
-        },
-      });
+      parts = spec.type === 'hvm' ? await this.launchHvm(domid, spec, events, consoleOutput) : await this.launchXen(domid, spec, events, consoleOutput);
     } catch (e) {
       this.hv.removeDomain(domid);
       throw e;
     }
+    const m: ManagedDomain = {
+      domid, spec, ...parts, consoleListeners, state: 'paused', shutdownReason: null, handledShutdown: false,
+      createdAtMs: this.host.clock.wallClockMs(),
+    };
+    ref.m = m;
+    this.domains.set(domid, m);
+    this.emit({ kind: 'created', domid, name: spec.name });
+    if (opts.paused !== true) this.unpause(domid);
+    return domid;
+  }
+
+  /** A Xen domU: its xenstore entries, xenstored's and xenconsoled's ends of its rings. */
+  private async launchXen(domid: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
+    const proxy = await this.host.launcher.launch({
+      domid, name: spec.name, uuid: uuidBytes(spec.uuid), vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024,
+      gicVersion: spec.gicVersion, kernel: spec.kernel, rngSeed: this.host.randomBytes(128),
+      bootUnixNs: BigInt(Math.round(this.host.clock.wallClockMs())) * 1_000_000n,
+      // Every domain reaches every other's event channels, as under Xen (interdomain channels between domUs).
+      peers: [this.hv.dom0Descriptor, ...[...this.domains.values()].flatMap((o) => (o.xen === null ? [] : [o.xen.built.evtchn]))],
+      ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
+    }, events);
     const b = proxy.built;
     this.hv.addDomain(b.evtchn);
-    for (const o of this.domains.values()) o.proxy.addPeer(b.evtchn);
+    for (const o of this.domains.values()) o.xen?.addPeer(b.evtchn);
     const page = (off: number) => new Uint8Array(b.buffer, off, 4096);
     writeDomainEntries(this.xs, {
       domid, name: spec.name, uuid: spec.uuid, vcpus: spec.vcpus, memoryKiB: spec.memoryMiB * 1024,
-      maxMemoryKiB: spec.maxMemoryMiB * 1024, storePort: b.storePort, storeGfn: b.storeGfn, consolePort: b.consolePort,
-      consoleGfn: b.consoleGfn, consoleTty: `xenon:${domid}`, type: 'pvh',
-      startTime: (this.host.clock.wallClockMs() / 1000).toFixed(2),
+      maxMemoryKiB: spec.maxMemoryMiB * 1024, type: 'pvh', startTime: (this.host.clock.wallClockMs() / 1000).toFixed(2),
+      pv: { storePort: b.storePort, storeGfn: b.storeGfn, consolePort: b.consolePort, consoleGfn: b.consoleGfn, consoleTty: `xenon:${domid}` },
     });
     // xenstored's end of the store ring (C xenstored binds the port from the introduce request).
     let storePort = -1;
@@ -144,27 +170,24 @@ export class DomainManager {
     storePort = this.hv.bindDom0(domid, b.storePort, () => ring.kick());
     this.xenstored.introduceDomain(domid, ring);
     // xenconsoled's end of the console ring.
-    const log = this.host.consoleLog(spec.name);
-    const consoleListeners = new Set<(bytes: Uint8Array) => void>();
     let consolePort = -1;
-    const console = new ConsoleBackend({
-      page: page(b.consoleRingOffset),
-      notify: () => this.hv.notifyFromDom0(consolePort),
-      output: (bytes) => {
-        log(bytes);
-        for (const l of consoleListeners) l(bytes);
-      },
-    });
+    const console = new ConsoleBackend({ page: page(b.consoleRingOffset), notify: () => this.hv.notifyFromDom0(consolePort), output: consoleOutput });
     consolePort = this.hv.bindDom0(domid, b.consolePort, () => console.kick());
-    const m: ManagedDomain = {
-      domid, spec, proxy, console, consoleListeners, dom0Ports: [storePort, consolePort], state: 'paused', shutdownReason: null, handledShutdown: false,
-      createdAtMs: this.host.clock.wallClockMs(),
-    };
-    ref.m = m;
-    this.domains.set(domid, m);
-    this.emit({ kind: 'created', domid, name: spec.name });
-    if (opts.paused !== true) proxy.unpause();
-    return domid;
+    return { control: proxy, xen: proxy, consoleInput: (bytes: Uint8Array) => console.input(bytes), dom0Ports: [storePort, consolePort] };
+  }
+
+  /** An HVM domain (the emulated `virt` board): no Xen interfaces; its console is its serial port. */
+  private async launchHvm(domid: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
+    const proxy = await this.host.launcher.launchHvm({
+      domid, name: spec.name, vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024, gicVersion: spec.gicVersion,
+      kernel: spec.kernel, rngSeed: this.host.randomBytes(32),
+      ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
+    }, { ...events, console: consoleOutput });
+    writeDomainEntries(this.xs, {
+      domid, name: spec.name, uuid: spec.uuid, vcpus: spec.vcpus, memoryKiB: spec.memoryMiB * 1024,
+      maxMemoryKiB: spec.maxMemoryMiB * 1024, type: 'hvm', startTime: (this.host.clock.wallClockMs() / 1000).toFixed(2),
+    });
+    return { control: proxy, xen: null, consoleInput: (bytes: Uint8Array) => proxy.consoleInput(bytes), dom0Ports: [] };
   }
 
   /** Asks the guest to shut down or reboot through xenstore, as `xl shutdown`/`xl reboot` do. */
@@ -180,24 +203,29 @@ export class DomainManager {
     for (const p of m.dom0Ports) this.hv.unbindDom0(p);
     if (this.xenstored.isDomainIntroduced(domid)) this.xenstored.releaseDomain(domid);
     removeDomainEntries(this.xs, domid, m.spec.uuid);
-    await m.proxy.destroy();
-    for (const o of this.domains.values()) o.proxy.removePeer(domid);
+    await m.control.destroy();
+    for (const o of this.domains.values()) o.xen?.removePeer(domid);
     this.hv.removeDomain(domid);
     this.hv.log.info(`d${domid}: destroyed`);
     this.emit({ kind: 'destroyed', domid, name: m.spec.name });
   }
 
+  /** Pauses a running domain; its state reads paused at once (its thread confirms it later). */
   pause(domid: number): void {
-    this.mustGet(domid).proxy.pause();
+    const m = this.mustGet(domid);
+    m.control.pause();
+    if (m.state === 'running') m.state = 'paused';
   }
 
   unpause(domid: number): void {
-    this.mustGet(domid).proxy.unpause();
+    const m = this.mustGet(domid);
+    m.control.unpause();
+    if (m.state === 'paused') m.state = 'running';
   }
 
   /** Sends terminal input to a domain's console. */
   consoleInput(domid: number, bytes: Uint8Array): void {
-    this.mustGet(domid).console.input(bytes);
+    this.mustGet(domid).consoleInput(bytes);
   }
 
   /** Receives a domain's console output until the returned function is called. */
@@ -223,7 +251,7 @@ export class DomainManager {
 
   /** A domain's debug counters: hypercalls by number, those answered -ENOSYS, exits, stage-2 faults. */
   counters(domid: number): Promise<DomainCounters> {
-    return this.mustGet(domid).proxy.counters();
+    return this.mustGet(domid).control.counters();
   }
 
   private mustGet(domid: number): ManagedDomain {

@@ -7,6 +7,8 @@
 export type DomainAction = 'destroy' | 'restart' | 'preserve' | 'rename-restart' | 'coredump-destroy' | 'coredump-restart';
 
 export interface DomainSpec {
+  /** "pvh": a Xen arm64 guest; "hvm": Xenon's emulated `virt` board, for guests with no Xen awareness. */
+  readonly type: 'pvh' | 'hvm';
   readonly name: string;
   /** Canonical 8-4-4-4-12 lowercase form. */
   readonly uuid: string;

@@ -10,6 +10,7 @@ import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
 import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
 import { DomainRuntime, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
+import { HvmRuntime, type HvmBuildParams } from '../hv/hvm_runtime.js';
 
 /** What a launched domain reports back. */
 export interface DomainEvents {
@@ -32,8 +33,24 @@ export interface DomainProxy {
   counters(): Promise<DomainCounters>;
 }
 
+/** An HVM domain (the emulated `virt` board): no Xen interfaces, its console is its UART. */
+export interface HvmProxy {
+  unpause(): void;
+  pause(): void;
+  destroy(): Promise<void>;
+  counters(): Promise<DomainCounters>;
+  /** Bytes for the guest's serial console. */
+  consoleInput(bytes: Uint8Array): void;
+}
+
+/** What an HVM domain reports besides its state: its serial console's output. */
+export interface HvmEvents extends DomainEvents {
+  console(bytes: Uint8Array): void;
+}
+
 export interface DomainLauncher {
   launch(params: DomainBuildParams, events: DomainEvents): Promise<DomainProxy>;
+  launchHvm(params: HvmBuildParams, events: HvmEvents): Promise<HvmProxy>;
 }
 
 /** Sleeps on a shared word with Atomics.waitAsync (ES2024; Node 20, browsers). */
@@ -71,6 +88,37 @@ export class InThreadLauncher implements DomainLauncher {
         return Promise.resolve();
       },
       counters: () => Promise.resolve(rt.counters()),
+    });
+  }
+
+  launchHvm(params: HvmBuildParams, events: HvmEvents): Promise<HvmProxy> {
+    let wake: (() => void) | null = null;
+    const rt = new HvmRuntime(params, {
+      clock: this.clock,
+      sleep: (ms) => new Promise<void>((resolve) => {
+        const t = Number.isFinite(ms) ? setTimeout(() => done(), ms) : null;
+        const done = () => {
+          if (t !== null) clearTimeout(t);
+          wake = null;
+          resolve();
+        };
+        wake = done;
+      }),
+      wake: () => wake?.(),
+      yieldNow: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      console: (b) => events.console(b),
+      stateChanged: (state, reason) => events.state(state, reason),
+    });
+    rt.run().catch((e: unknown) => events.failed(e instanceof Error ? e.stack ?? e.message : String(e)));
+    return Promise.resolve({
+      unpause: () => rt.unpause(),
+      pause: () => rt.pause(),
+      destroy: () => {
+        rt.destroy();
+        return Promise.resolve();
+      },
+      counters: () => Promise.resolve(rt.counters()),
+      consoleInput: (b) => rt.consoleInput(b),
     });
   }
 }

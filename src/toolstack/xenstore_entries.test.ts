@@ -122,8 +122,8 @@ const UUID = '3def0a1e-72da-4384-b1b4-f05d93db618e';
 
 const DOMU_MIN: DomainStoreInfo = {
   domid: 1, name: 'domU-min', uuid: UUID, vcpus: 1, memoryKiB: 262144, maxMemoryKiB: 262144,
-  storePort: 1, storeGfn: magicGfn('XENSTORE'), consolePort: 2, consoleGfn: magicGfn('CONSOLE'),
-  consoleTty: 'xenon:1', type: 'pvh', startTime: '1700000000.25',
+  type: 'pvh', startTime: '1700000000.25',
+  pv: { storePort: 1, storeGfn: magicGfn('XENSTORE'), consolePort: 2, consoleGfn: magicGfn('CONSOLE'), consoleTty: 'xenon:1' },
 };
 
 /** Paths whose values legitimately differ from the oracle's (a pty name, the time of creation). */
@@ -176,8 +176,8 @@ describe('writeDomainEntries() against the oracle\'s xenstore tree', () => {
   });
 
   test('writeDomainEntries() puts the rings at the magic pages the oracle\'s Xen used (GFN 0x39000 console, 0x39001 store)', () => {
-    assert.equal(DOMU_MIN.consoleGfn, 233472);
-    assert.equal(DOMU_MIN.storeGfn, 233473);
+    assert.equal(DOMU_MIN.pv?.consoleGfn, 233472);
+    assert.equal(DOMU_MIN.pv?.storeGfn, 233473);
   });
 
   test('writeDom0Entries() and writeDomainEntries() together give every node of the oracle\'s tree', () => {
@@ -191,7 +191,7 @@ describe('writeDomainEntries() against the oracle\'s xenstore tree', () => {
   test('writeDomainEntries() for domid 7 with 2 vCPUs gives the guest read access under its own id and a cpu/1 node', () => {
     const xs = store();
     const uuid = '00000000-0000-4000-8000-000000000007';
-    writeDomainEntries(xs, { ...DOMU_MIN, domid: 7, uuid, vcpus: 2, memoryKiB: 131072, maxMemoryKiB: 196608, storePort: 1, consolePort: 2 });
+    writeDomainEntries(xs, { ...DOMU_MIN, domid: 7, uuid, vcpus: 2, memoryKiB: 131072, maxMemoryKiB: 196608 });
     const lines = lsFp(xs);
     // The same shape as domid 1's with the ids, cpus and sizes substituted.
     const expected = domUPart(ORACLE_MIN_XENSTORE_LS_FP, 1, UUID)

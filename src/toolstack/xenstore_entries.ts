@@ -5,6 +5,7 @@
  * the guest. The oracle's captured tree (shared/xen-oracle/outputs/auto-run/min-xenstore-ls-fp.txt)
  * is the reference.
  */
+import { XsError } from '../xenstore/index.js';
 
 /** What the entries are written through: an in-process xenstore client acting as Domain-0. */
 export interface StoreWriter {
@@ -20,13 +21,16 @@ export interface DomainStoreInfo {
   readonly vcpus: number;
   readonly memoryKiB: number;
   readonly maxMemoryKiB: number;
-  readonly storePort: number;
-  readonly storeGfn: number;
-  readonly consolePort: number;
-  readonly consoleGfn: number;
-  /** The console's terminal as `xl console` reports it (a pty name under xenconsoled). */
-  readonly consoleTty: string;
   readonly type: 'pvh' | 'hvm';
+  /** A Xen guest's store and console rings (absent for an HVM domain, which has neither). */
+  readonly pv?: {
+    readonly storePort: number;
+    readonly storeGfn: number;
+    readonly consolePort: number;
+    readonly consoleGfn: number;
+    /** The console's terminal as `xl console` reports it (a pty name under xenconsoled). */
+    readonly consoleTty: string;
+  };
   /** Seconds since the epoch, with two decimals as libxl writes start_time. */
   readonly startTime: string;
 }
@@ -80,9 +84,23 @@ export function writeDomainEntries(xs: StoreWriter, i: DomainStoreInfo): void {
   put(`${home}/control/platform-feature-xs_reset_watches`, '1');
   for (const d of ['data', 'drivers', 'feature', 'attr', 'error']) dir(`${home}/${d}`, guestOwned);
   put(`${home}/domid`, String(id));
+  dir(vm);
+  put(`${vm}/name`, i.name);
+  put(`${vm}/uuid`, i.uuid);
+  put(`${vm}/start_time`, i.startTime);
+  if (i.pv !== undefined) writeRings(xs, id, i.pv, put, dir);
+  xs.write(`/libxl/${id}/type`, i.type);
+  xs.write(`/libxl/${id}/dm-version`, 'qemu_xen');
+}
+
+type Put = (path: string, value: string, perms?: readonly string[]) => void;
+
+/** The store and console entries of a Xen guest (libxl_dom.c build_post, libxl_console.c). */
+function writeRings(xs: StoreWriter, id: number, pv: NonNullable<DomainStoreInfo['pv']>, put: Put, dir: (path: string) => void): void {
+  const home = `/local/domain/${id}`;
   dir(`${home}/store`);
-  put(`${home}/store/port`, String(i.storePort));
-  put(`${home}/store/ring-ref`, String(i.storeGfn));
+  put(`${home}/store/port`, String(pv.storePort));
+  put(`${home}/store/ring-ref`, String(pv.storeGfn));
 
   const backend = `/local/domain/0/backend/console/${id}/0`;
   dir(`${home}/console`);
@@ -91,39 +109,46 @@ export function writeDomainEntries(xs: StoreWriter, i: DomainStoreInfo): void {
   put(`${home}/console/limit`, '1048576');
   put(`${home}/console/type`, 'xenconsoled');
   put(`${home}/console/output`, 'pty');
-  put(`${home}/console/tty`, i.consoleTty);
-  put(`${home}/console/port`, String(i.consolePort));
-  put(`${home}/console/ring-ref`, String(i.consoleGfn));
+  put(`${home}/console/tty`, pv.consoleTty);
+  put(`${home}/console/port`, String(pv.consolePort));
+  put(`${home}/console/ring-ref`, String(pv.consoleGfn));
   xs.mkdir(`/local/domain/0/backend/console/${id}`);
   dir(backend);
   for (const [k, v] of [['frontend', `${home}/console`], ['frontend-id', String(id)], ['online', '1'], ['state', '1'], ['protocol', 'vt100']] as const) {
     put(`${backend}/${k}`, v);
   }
 
-  dir(vm);
-  put(`${vm}/name`, i.name);
-  put(`${vm}/uuid`, i.uuid);
-  put(`${vm}/start_time`, i.startTime);
-
-  const lx = `/libxl/${id}`;
   for (const [k, v] of [['frontend', `${home}/console`], ['backend', backend], ['frontend-id', String(id)], ['online', '1'], ['state', '1'], ['protocol', 'vt100']] as const) {
-    xs.write(`${lx}/device/console/0/${k}`, v);
+    xs.write(`/libxl/${id}/device/console/0/${k}`, v);
   }
-  xs.write(`${lx}/type`, i.type);
-  xs.write(`${lx}/dm-version`, 'qemu_xen');
 }
 
 /**
  * Removes what writeDomainEntries wrote, and backend directories left empty by it
- * (libxl__destroy_domid, libxl__xs_path_cleanup).
+ * (libxl__destroy_domid, libxl__xs_path_cleanup). A path that is already gone is fine.
  */
 export function removeDomainEntries(xs: { rm(path: string): void; directory(path: string): string[] }, domid: number, uuid: string): void {
-  xs.rm(`/local/domain/${domid}`);
-  xs.rm(`/local/domain/0/backend/console/${domid}`);
-  xs.rm(`/vm/${uuid}`);
-  xs.rm(`/libxl/${domid}`);
+  const rm = (path: string) => {
+    try {
+      xs.rm(path);
+    } catch (e) {
+      if (!(e instanceof XsError && e.errno === 'ENOENT')) throw e;
+    }
+  };
+  const children = (path: string): number => {
+    try {
+      return xs.directory(path).length;
+    } catch (e) {
+      if (e instanceof XsError && e.errno === 'ENOENT') return -1;
+      throw e;
+    }
+  };
+  rm(`/local/domain/${domid}`);
+  rm(`/local/domain/0/backend/console/${domid}`);
+  rm(`/vm/${uuid}`);
+  rm(`/libxl/${domid}`);
   for (const dir of ['/local/domain/0/backend/console', '/local/domain/0/backend']) {
-    if (xs.directory(dir).length > 0) break;
-    xs.rm(dir);
+    if (children(dir) !== 0) break;
+    rm(dir);
   }
 }

@@ -50,7 +50,7 @@ function images(): Promise<GuestImages> {
 
 function spec(img: GuestImages, over: Partial<DomainSpec>): DomainSpec {
   return {
-    name: 'domu', uuid: '3def0a1e-72da-4384-b1b4-f05d93db618e', vcpus: 1, memoryMiB: 192, maxMemoryMiB: 192, gicVersion: 3,
+    type: 'pvh', name: 'domu', uuid: '3def0a1e-72da-4384-b1b4-f05d93db618e', vcpus: 1, memoryMiB: 192, maxMemoryMiB: 192, gicVersion: 3,
     kernel: readFileSync(img.kernelImage), ramdisk: readFileSync(img.initramfs), cmdline: CMDLINE,
     onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'destroy', onWatchdog: 'destroy',
     ...over,

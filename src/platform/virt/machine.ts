@@ -86,7 +86,8 @@ export class VirtMachine {
     this.cfg = cfg;
     this.slice = cfg.sliceInsns ?? DEFAULT_SLICE_INSNS;
     const ramBytes = cfg.memoryMiB * 1024 * 1024;
-    this.bus = new MmioBus(new ArrayBuffer(ramBytes), VIRT.RAM.base);
+    // Shared, so the domain can run on a worker thread while its owner reads it (snapshots, debugging).
+    this.bus = new MmioBus(new SharedArrayBuffer(ramBytes), VIRT.RAM.base);
     this.clock = new GuestClock(cfg.hostClock);
 
     // The DTB's size does not depend on where the initrd goes, so plan with a placeholder range.

@@ -1,0 +1,132 @@
+/**
+ * Xenon's HVM domain: the emulated `virt` board (src/platform/virt) run as a domain on its owner
+ * thread, for guests with no Xen awareness. It has the Xen domain's life (paused, running, shut
+ * down with a reason, destroyed) and reports like a DomainRuntime, but its console is the board's
+ * PL011 (xl.cfg's serial console), its firmware is PSCI, and it speaks no Xen ABI: no hypercalls,
+ * event channels or xenstore.
+ */
+import type { ShutdownReason } from '../abi/xen.js';
+import type { HostClock } from '../host/common/clock.js';
+import { cpuVcpuFactory } from '../platform/virt/machine_cpu.js';
+import { VirtMachine, type MachineResult } from '../platform/virt/machine.js';
+import type { DomainState } from './common/domain.js';
+import type { DomainCounters } from './domain_runtime.js';
+
+const YIELD_EVERY_MS = 10;
+
+export interface HvmBuildParams {
+  readonly domid: number;
+  readonly name: string;
+  readonly vcpus: number;
+  readonly memoryBytes: number;
+  readonly gicVersion: 2 | 3;
+  readonly kernel: Uint8Array;
+  readonly initrd?: Uint8Array;
+  readonly cmdline?: string;
+  /** 32 bytes for the board's /chosen/rng-seed. */
+  readonly rngSeed: Uint8Array;
+}
+
+export interface HvmRuntimeHost {
+  readonly clock: HostClock;
+  /** Sleeps until `ms` pass or wake() is called. */
+  sleep(ms: number): Promise<void>;
+  wake(): void;
+  yieldNow(): Promise<void>;
+  /** Bytes the guest wrote to its serial console. */
+  console(bytes: Uint8Array): void;
+  stateChanged(state: DomainState, reason: ShutdownReason | null): void;
+}
+
+function reasonOf(r: MachineResult): ShutdownReason | null {
+  switch (r.kind) {
+    case 'off': return 'poweroff';
+    case 'reset': return 'reboot';
+    case 'failed': return 'crash';
+    case 'stopped': return null;
+  }
+}
+
+export class HvmRuntime {
+  readonly machine: VirtMachine;
+  readonly buffer: SharedArrayBuffer;
+  state: DomainState = 'paused';
+  shutdownReason: ShutdownReason | null = null;
+  private destroyed = false;
+  private cpuNs = 0;
+
+  constructor(p: HvmBuildParams, private readonly host: HvmRuntimeHost) {
+    if (p.memoryBytes % (1024 * 1024) !== 0) throw new RangeError('HVM domain memory must be a whole number of MiB');
+    this.machine = new VirtMachine({
+      memoryMiB: p.memoryBytes / (1024 * 1024), vcpus: p.vcpus, gicVersion: p.gicVersion, kernel: p.kernel,
+      bootargs: p.cmdline ?? '', rngSeed: p.rngSeed.subarray(0, 32), hostClock: host.clock, vcpuFactory: cpuVcpuFactory(),
+      console: { write: (b) => host.console(b) },
+      host: { wait: (ms) => host.sleep(ms), wake: () => host.wake(), yieldNow: () => host.yieldNow() },
+      ...(p.initrd === undefined ? {} : { initrd: p.initrd }),
+    });
+    this.buffer = this.machine.bus.ram as SharedArrayBuffer;
+    this.machine.clock.pause();
+  }
+
+  private setState(state: DomainState, reason: ShutdownReason | null = null): void {
+    if (state === this.state && reason === this.shutdownReason) return;
+    this.state = state;
+    this.shutdownReason = reason;
+    this.host.stateChanged(state, reason);
+  }
+
+  unpause(): void {
+    if (this.state !== 'paused') return;
+    this.machine.clock.resume();
+    this.setState('running');
+    this.host.wake();
+  }
+
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.machine.clock.pause();
+    this.setState('paused');
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.host.wake();
+  }
+
+  consoleInput(bytes: Uint8Array): void {
+    this.machine.consoleInput(bytes);
+  }
+
+  counters(): DomainCounters {
+    const v = this.machine.vcpuStates();
+    return {
+      cpuTimeNs: this.cpuNs, blocked: v.every((s) => s.power === 'off' || s.waiting), instructions: this.machine.instructionsRetired(),
+      hypercalls: [], enosys: [], exits: [], stage2Faults: 0,
+    };
+  }
+
+  /** Runs the board until the domain is destroyed; a power-off or reset shuts it down with that reason. */
+  async run(): Promise<void> {
+    let lastYield = this.host.clock.monotonicNs();
+    while (!this.destroyed) {
+      if (this.state !== 'running') {
+        await this.host.sleep(Infinity);
+        continue;
+      }
+      const t0 = this.host.clock.monotonicNs();
+      const o = this.machine.runRound();
+      this.cpuNs += this.host.clock.monotonicNs() - t0;
+      if (o.kind === 'done') {
+        this.machine.clock.pause();
+        this.setState('shutdown', reasonOf(o.result) ?? 'crash');
+      } else if (o.kind === 'idle') {
+        if (o.sleepNs > 0) await this.host.sleep(Number.isFinite(o.sleepNs) ? Math.max(1, Math.ceil(o.sleepNs / 1e6)) : Infinity);
+        lastYield = this.host.clock.monotonicNs();
+      } else if (this.host.clock.monotonicNs() - lastYield >= YIELD_EVERY_MS * 1e6) {
+        await this.host.yieldNow();
+        lastYield = this.host.clock.monotonicNs();
+      }
+    }
+    this.setState('destroyed');
+  }
+}
