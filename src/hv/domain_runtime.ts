@@ -38,6 +38,11 @@ export interface DomainBuildParams {
   /** Unix time in ns at the guest's time 0 (its shared_info wall clock). */
   readonly bootUnixNs: bigint;
   readonly maxEvtchnPort?: number;
+  /**
+   * Host memory to build the domain in, from `offset` (page-aligned): a SharedArrayBuffer, or a
+   * shared WebAssembly.Memory's buffer. A new SharedArrayBuffer of the right size by default.
+   */
+  readonly hostMemory?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
   /** Event channels of the domains it may bind to (Domain-0). */
   readonly peers: readonly EvtchnSharedDescriptor[];
 }
@@ -96,9 +101,12 @@ export class DomainRuntime {
 
   constructor(p: DomainBuildParams, private readonly host: DomainRuntimeHost) {
     if (!Number.isInteger(p.domid) || p.domid < 1 || p.domid >= DOMID_FIRST_RESERVED) throw new RangeError(`Invalid domid ${p.domid}`);
-    const layout = planDomainMemory(p.memoryBytes);
-    const buffer = new SharedArrayBuffer(layout.totalBytes);
+    const offset = p.hostMemory?.offset ?? 0;
+    const layout = planDomainMemory(p.memoryBytes, { hostBase: offset });
+    const buffer = p.hostMemory?.buffer ?? new SharedArrayBuffer(layout.totalBytes);
     const mem = buildDomainP2m(buffer, layout);
+    // A domain starts with zeroed memory, whatever the caller's buffer held.
+    if (p.hostMemory !== undefined) new Uint8Array(buffer, offset, layout.totalBytes).fill(0);
     const directory = new EventChannelDirectory();
     for (const peer of p.peers) directory.add(peer);
     this.clock = new GuestClock(host.clock);

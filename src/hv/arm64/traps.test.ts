@@ -59,3 +59,27 @@ test('a registered runstate area shows the vCPU blocked after it waits in WFI, w
   assert.ok(dv.getBigUint64(8, true) > 0n, 'state_entry_time is set');
   assert.ok(dv.getBigUint64(16, true) > 0n, 'time[RUNSTATE_running] counts the slice it ran');
 });
+
+test('a domain built at an offset of a caller-supplied shared memory (a WebAssembly.Memory) uses only its own range', () => {
+  const { WebAssembly: wa } = globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: SharedArrayBuffer } } };
+  const buffer = new wa.Memory({ initial: 512, maximum: 512, shared: true }).buffer; // 32 MiB
+  const offset = 4 << 20;
+  const before = new Uint8Array(buffer).fill(0xa5);
+  // mov x4, #0x40000000; mov w3, #0x55; strb w3, [x4, #1]; b .
+  const kernel = image([0xd2a80004, 0x52800aa3, 0x39000483, 0x14000000]);
+  let ns = 0;
+  const clock = { monotonicNs: () => (ns += 1000), wallClockMs: () => 0 };
+  const hv = new Hypervisor();
+  const rt = new DomainRuntime({
+    domid: hv.allocateDomid(), name: 'wasm', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
+    kernel, rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor], hostMemory: { buffer, offset },
+  }, { clock, sleep: () => Promise.resolve(), yieldNow: () => Promise.resolve(), log: () => undefined, stateChanged: () => undefined });
+  rt.unpause();
+  rt.arch.runRound();
+  assert.equal(rt.built.buffer, buffer);
+  assert.equal(before[offset + 1], 0x55, 'the guest\'s store to 0x40000001 landed at the domain\'s offset');
+  const end = offset + rt.built.layout.totalBytes;
+  assert.ok(before.subarray(0, offset).every((b) => b === 0xa5), 'nothing below the domain\'s range changed');
+  assert.ok(before.subarray(end).every((b) => b === 0xa5), 'nothing above the domain\'s range changed');
+  assert.equal(before[offset + rt.built.layout.ramBytes - 1], 0, 'the domain\'s memory was zeroed before it started');
+});
