@@ -6,7 +6,7 @@
  * Domain-0 lives in SharedArrayBuffers (guest memory, event-channel port tables and doorbells), and
  * everything else crosses as plain messages.
  */
-import { DOMID_FIRST_RESERVED, GUEST_EVTCHN_PPI, type ShutdownReason } from '../abi/xen.js';
+import { DOMID_FIRST_RESERVED, GUEST_EVTCHN_PPI, VIRQ, type ShutdownReason } from '../abi/xen.js';
 import type { HostClock } from '../host/common/clock.js';
 import { GuestClock } from '../platform/guest_clock.js';
 import { ArmDomain } from './arm64/arch_domain.js';
@@ -203,6 +203,8 @@ export class DomainRuntime {
   private noteState(): void {
     if (this.d.state === this.lastState) return;
     this.lastState = this.d.state;
+    // Xen tells the control domain (common/domain.c domain_shutdown: send_global_virq(VIRQ_DOM_EXC)).
+    if (this.d.state === 'shutdown') this.d.evtchn.directory.sendGlobalVirq(0, VIRQ.DOM_EXC);
     this.host.stateChanged(this.d.state, this.d.shutdownReason);
   }
 

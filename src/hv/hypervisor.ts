@@ -7,7 +7,7 @@
  * Domain ids are handed out by a rover that moves forward (Xen's domid allocation), so a rebooted
  * domain gets a new id, as under Xen.
  */
-import { DOMID_FIRST_RESERVED } from '../abi/xen.js';
+import { DOMID_FIRST_RESERVED, VIRQ } from '../abi/xen.js';
 import { DomainEventChannels, Doorbell, EventChannelDirectory, type EvtchnSharedDescriptor } from './common/event/index.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
 
@@ -82,6 +82,17 @@ export class Hypervisor {
   unbindDom0(port: number): void {
     this.dom0Handlers.delete(port);
     this.dom0Evtchn.close(port);
+  }
+
+  /**
+   * Binds Domain-0's VIRQ_DOM_EXC, which a domain raises when it shuts down (what a toolstack
+   * waits on to reap domains); `handler` runs for each. Returns the port.
+   */
+  bindDomExc(handler: () => void): number {
+    const port = this.dom0Evtchn.bindVirq(VIRQ.DOM_EXC, 0);
+    if (port < 0) throw new Error(`Domain-0 cannot bind VIRQ_DOM_EXC (error ${-port})`);
+    this.dom0Handlers.set(port, handler);
+    return port;
   }
 
   /** Delivers the Domain-0 events other threads raised (call when dom0Wake changed). */

@@ -82,6 +82,10 @@ export class DomainManager {
     this.xenstored = new Xenstored({ log: (line) => this.hv.log.info(`xenstored: ${line}`) });
     this.xs = new XsClient(this.xenstored);
     writeDom0Entries(this.xs, DOM0_MEMORY_KIB);
+    // As xl's monitor: VIRQ_DOM_EXC says some domain shut down; the loop then reaps it.
+    this.hv.bindDomExc(() => {
+      this.dirty = true;
+    });
   }
 
   onEvent(listener: (e: DomainEvent) => void): () => void {
