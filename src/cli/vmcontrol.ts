@@ -1,12 +1,13 @@
 /**
- * xl's domain commands as thin clients of the daemon's API (xl_vmcontrol.c, xl_list.c, xl_misc.c):
- * list, console, shutdown, reboot, destroy, pause, unpause, domid, domname, uptime, dmesg, and
- * `debug counters` (per-domain hypercall, -ENOSYS and exit counts).
+ * xl's domain commands as thin clients of the daemon's API (xl_vmcontrol.c, xl_list.c, xl_misc.c,
+ * xl_vcpu.c, xl_mem.c): list, console, shutdown, reboot, destroy, pause, unpause, domid, domname,
+ * uptime, dmesg, vcpu-list, vcpu-set, mem-set, mem-max, sysrq, rename, info, and `debug counters`
+ * (per-domain hypercall, -ENOSYS and exit counts).
  */
 import { parseArgs } from 'node:util';
-import type { DomainSummary } from '../daemon/api.js';
+import type { DomainSummary, HostInfo, VcpuSummary } from '../daemon/api.js';
 import { XenonError } from '../lib/errors.js';
-import { formatXlList, formatXlUptime } from '../toolstack/xl_format.js';
+import { formatXlInfo, formatXlList, formatXlUptime, formatXlVcpuList } from '../toolstack/xl_format.js';
 import { connectDaemon, type DaemonClient } from './client.js';
 import type { Command } from './cmdtable.js';
 
@@ -177,8 +178,71 @@ export const daemonCommand: Command = {
   },
 };
 
+/** xl's memory sizes: a number with an optional unit b, k, m, g or t; kiB when there is none. */
+export function parseMemoryKiB(text: string): number {
+  const m = /^(\d+)([bkmgt]?)$/i.exec(text.trim());
+  if (m === null) throw new XenonError('USAGE', `Invalid memory size "${text}": give a number with an optional unit b, k, m, g or t`);
+  const shift = { b: -10, k: 0, m: 10, g: 20, t: 30, '': 0 }[m[2]!.toLowerCase() as 'b' | 'k' | 'm' | 'g' | 't' | '']!;
+  return Math.floor(Number(m[1]) * 2 ** shift);
+}
+
+/** A command `xenon NAME DOMAIN VALUE` that PUTs one resource of the domain. */
+function putCommand(name: string, summary: string, usage: string, resource: string, body: (value: string) => unknown): Command {
+  return {
+    name, summary, usage, help: '',
+    handler: async (args) => {
+      const p = parse(name, usage, args);
+      if (p.positionals.length !== 2) throw new XenonError('USAGE', `Usage: ${usage}`);
+      await (await connectDaemon()).request('PUT', `${domainPath(p.positionals[0]!)}/${resource}`, body(p.positionals[1]!));
+      return 0;
+    },
+  };
+}
+
+const wholeNumber = (what: string, v: string): number => {
+  if (!/^\d+$/.test(v)) throw new XenonError('USAGE', `${what} must be a whole number, not "${v}"`);
+  return Number(v);
+};
+
+export const vcpuListCommand: Command = {
+  name: 'vcpu-list', summary: 'The vCPUs of every domain, or of those named (xl vcpu-list)', usage: 'xenon vcpu-list [DOMAIN...]', help: '',
+  handler: async (args) => {
+    const p = parse('vcpu-list', 'xenon vcpu-list [DOMAIN...]', args);
+    const client = await connectDaemon();
+    const domains = (await client.request<DomainSummary[]>('GET', '/domains'))
+      .filter((d) => p.positionals.length === 0 || p.positionals.includes(d.name) || p.positionals.includes(String(d.domid)));
+    const rows = [];
+    for (const d of domains) {
+      const vcpus = await client.request<VcpuSummary[]>('GET', `${domainPath(String(d.domid))}/vcpus`);
+      rows.push(...vcpus.map((v) => ({ name: d.name, domid: d.domid, vcpu: v.vcpu, cpu: v.state === 'offline' ? -1 : v.vcpu % 2, state: v.state, timeS: v.timeS })));
+    }
+    process.stdout.write(formatXlVcpuList(rows));
+    return 0;
+  },
+};
+
+export const infoCommand: Command = {
+  name: 'info', summary: 'The host and the Xen it presents (xl info)', usage: 'xenon info', help: '',
+  handler: async () => {
+    const i = await (await connectDaemon()).request<HostInfo>('GET', '/info');
+    process.stdout.write(formatXlInfo([
+      ['host', i.host], ['release', i.release], ['version', i.version], ['machine', i.machine], ['nr_cpus', i.nrCpus],
+      ['cpu_mhz', i.cpuMhz.toFixed(3)], ['total_memory', i.totalMemoryMiB], ['free_memory', i.freeMemoryMiB],
+      ['xen_major', i.xenMajor], ['xen_minor', i.xenMinor], ['xen_extra', i.xenExtra], ['xen_version', `${i.xenMajor}.${i.xenMinor}${i.xenExtra}`],
+      ['xen_caps', i.xenCaps], ['xen_scheduler', i.xenScheduler], ['xen_pagesize', i.xenPagesize], ['xen_commandline', i.xenCommandline],
+    ]));
+    return 0;
+  },
+};
+
 export const VMCONTROL_COMMANDS: readonly Command[] = [
   listCommand, consoleCommand, shutdownCommand('shutdown'), shutdownCommand('reboot'),
   actionCommand('destroy', 'Destroy a domain at once (xl destroy)'), actionCommand('pause', 'Pause a domain (xl pause)'),
   actionCommand('unpause', 'Unpause a domain (xl unpause)'), domidCommand, domnameCommand, uptimeCommand, dmesgCommand, debugCommand, daemonCommand,
+  vcpuListCommand, infoCommand,
+  putCommand('vcpu-set', 'Set how many vCPUs are online (xl vcpu-set)', 'xenon vcpu-set DOMAIN N', 'vcpus', (v) => ({ online: wholeNumber('The vCPU count', v) })),
+  putCommand('mem-set', 'Set the balloon target (xl mem-set; default unit kiB)', 'xenon mem-set DOMAIN MEM', 'memory', (v) => ({ targetKiB: parseMemoryKiB(v) })),
+  putCommand('mem-max', 'Set the maximum memory (xl mem-max; default unit kiB)', 'xenon mem-max DOMAIN MEM', 'memory', (v) => ({ maxKiB: parseMemoryKiB(v) })),
+  putCommand('sysrq', 'Send a magic SysRq key to the guest (xl sysrq)', 'xenon sysrq DOMAIN KEY', 'sysrq', (v) => ({ key: v })),
+  putCommand('rename', 'Rename a domain (xl rename)', 'xenon rename DOMAIN NEW-NAME', 'name', (v) => ({ name: v })),
 ];

@@ -52,8 +52,40 @@ export const ROUTES = [
   { method: 'PUT', path: '/domains/{ref}/actions' },
   { method: 'GET', path: '/domains/{ref}/counters' },
   { method: 'GET', path: '/domains/{ref}/console' },
+  { method: 'GET', path: '/domains/{ref}/vcpus' },
+  { method: 'PUT', path: '/domains/{ref}/vcpus' },
+  { method: 'PUT', path: '/domains/{ref}/memory' },
+  { method: 'PUT', path: '/domains/{ref}/sysrq' },
+  { method: 'PUT', path: '/domains/{ref}/name' },
   { method: 'GET', path: '/dmesg' },
+  { method: 'GET', path: '/info' },
 ] as const;
+
+/** One vCPU as `GET /domains/{ref}/vcpus` reports it (xl vcpu-list). */
+export interface VcpuSummary {
+  readonly vcpu: number;
+  readonly state: 'running' | 'runnable' | 'blocked' | 'offline';
+  readonly timeS: number;
+}
+
+/** The host as `GET /info` reports it (xl info). */
+export interface HostInfo {
+  readonly host: string;
+  readonly release: string;
+  readonly version: string;
+  readonly machine: string;
+  readonly nrCpus: number;
+  readonly cpuMhz: number;
+  readonly totalMemoryMiB: number;
+  readonly freeMemoryMiB: number;
+  readonly xenMajor: number;
+  readonly xenMinor: number;
+  readonly xenExtra: string;
+  readonly xenCaps: string;
+  readonly xenScheduler: string;
+  readonly xenPagesize: number;
+  readonly xenCommandline: string;
+}
 
 /** The upgrade token of the console stream (GET /domains/{ref}/console with Connection: Upgrade). */
 export const CONSOLE_UPGRADE = 'xenon-console';

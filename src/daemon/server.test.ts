@@ -99,6 +99,27 @@ describe('xenond API', () => {
     assert.equal(got, 'hi');
   });
 
+  test('vcpu-set, mem-set, mem-max, sysrq and rename write what xl writes to xenstore; vcpu-list and info answer', async () => {
+    const r = await client.request<CreateResponse>('POST', '/domains', { configFile: cfg('knobs', WFI_LOOP, 'vcpus = 2\n') });
+    const xs = daemon.manager.xs;
+    const home = `/local/domain/${r.domid}`;
+    await client.request('PUT', '/domains/knobs/vcpus', { online: 1 });
+    assert.deepEqual([xs.read(`${home}/cpu/0/availability`), xs.read(`${home}/cpu/1/availability`)], ['online', 'offline']);
+    await client.request('PUT', '/domains/knobs/memory', { maxKiB: 12 * 1024 });
+    await client.request('PUT', '/domains/knobs/memory', { targetKiB: 8 * 1024 });
+    assert.deepEqual([xs.read(`${home}/memory/static-max`), xs.read(`${home}/memory/target`)], ['12288', '8192']);
+    await rejects(client.request('PUT', '/domains/knobs/memory', { targetKiB: 13 * 1024 }), /maximum of 12288 KiB/);
+    await client.request('PUT', '/domains/knobs/sysrq', { key: 'h' });
+    assert.equal(xs.read(`${home}/control/sysrq`), 'h');
+    await client.request('PUT', '/domains/knobs/name', { name: 'renamed' });
+    assert.equal(xs.read(`${home}/name`), 'renamed');
+    await rejects(client.request('PUT', '/domains/renamed/name', { name: 'bad/name' }), /Cannot rename/);
+    const vcpus = await client.request<{ vcpu: number; state: string }[]>('GET', '/domains/renamed/vcpus');
+    assert.deepEqual(vcpus.map((v) => v.vcpu), [0, 1]);
+    assert.equal((await client.request<{ xenMajor: number }>('GET', '/info')).xenMajor, 4);
+    await client.request('PUT', '/domains/renamed/actions', { action: 'destroy' });
+  });
+
   test('a client killed mid-request leaves the daemon serving', async () => {
     await new Promise<void>((resolve) => {
       const s = net.connect(client.socketPath, () => {

@@ -7,11 +7,13 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { XEN_MAJOR, XEN_MINOR } from '../abi/xen_version.js';
 import { XenonError } from '../lib/errors.js';
 import type { DomainManager } from '../toolstack/domain_manager.js';
-import { CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary } from './api.js';
+import { XEN_CAPABILITIES, XEN_EXTRAVERSION } from '../hv/common/hypercall/xen_version.js';
+import { CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary, type HostInfo, type VcpuSummary } from './api.js';
 import { domainSpecFrom, loadDomainConfig } from './domain_config_files.js';
 
 /** Largest request body taken (an xl.cfg path and overrides). */
@@ -147,6 +149,7 @@ export class DaemonServer {
     if (parts[0] === 'version' && parts.length === 1 && method === 'GET') {
       return { status: 200, body: { xenon: XENON_VERSION, xen: `${XEN_MAJOR}.${XEN_MINOR}` } };
     }
+    if (parts[0] === 'info' && parts.length === 1 && method === 'GET') return { status: 200, body: hostInfo() };
     if (parts[0] === 'dmesg' && parts.length === 1 && method === 'GET') {
       return { status: 200, body: this.m.hv.log.read(url.searchParams.get('clear') === '1') };
     }
@@ -175,7 +178,31 @@ export class DaemonServer {
       return { status: 204 };
     }
     if (parts.length === 3 && parts[2] === 'console') throw new ApiError(426, 'The console needs an HTTP upgrade to "xenon-console"');
+    if (parts.length === 3 && parts[2] === 'vcpus' && method === 'GET') return { status: 200, body: await this.vcpus(domid) };
+    if (parts.length === 3 && method === 'PUT' && ['vcpus', 'memory', 'sysrq', 'name'].includes(parts[2]!)) {
+      if (domid === 0) throw new ApiError(400, `Cannot change the ${parts[2]} of Domain-0`);
+      const body = parseJson<Record<string, unknown>>(await readBody(req));
+      this.o.log('info', `domain ${parts[2]}`, { domid, ...body });
+      switch (parts[2]) {
+        case 'vcpus': this.m.setVcpus(domid, numberField(body, 'online')); break;
+        case 'memory': this.m.setMemory(domid, {
+          ...(body['targetKiB'] === undefined ? {} : { targetKiB: numberField(body, 'targetKiB') }),
+          ...(body['maxKiB'] === undefined ? {} : { maxKiB: numberField(body, 'maxKiB') }),
+        }); break;
+        case 'sysrq': this.m.sysrq(domid, stringField(body, 'key')); break;
+        case 'name': this.m.rename(domid, stringField(body, 'name')); break;
+      }
+      return { status: 204 };
+    }
     throw new ApiError(404, `No such resource "${method} ${url.pathname}"`);
+  }
+
+  private async vcpus(domid: number): Promise<VcpuSummary[]> {
+    if (domid === 0) {
+      return Array.from({ length: DOM0.vcpus }, (_, vcpu) => ({ vcpu, state: vcpu === 0 ? 'running' : 'blocked', timeS: 0 }));
+    }
+    const c = await this.m.counters(domid);
+    return c.vcpus.map((v, vcpu) => ({ vcpu, state: v.state, timeS: v.runNs / 1e9 }));
   }
 
   private async create(r: CreateRequest): Promise<CreateResponse> {
@@ -247,6 +274,29 @@ export class DaemonServer {
     socket.on('close', done);
     socket.on('error', done);
   }
+}
+
+function numberField(body: Record<string, unknown>, key: string): number {
+  const v = body[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ApiError(400, `"${key}" must be a number`);
+  return v;
+}
+
+function stringField(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (typeof v !== 'string') throw new ApiError(400, `"${key}" must be a string`);
+  return v;
+}
+
+/** What `xl info` shows of this host: its kernel, CPUs and memory, and the Xen we present. */
+function hostInfo(): HostInfo {
+  const cpus = os.cpus();
+  return {
+    host: os.hostname(), release: os.release(), version: os.version(), machine: os.machine(), nrCpus: cpus.length,
+    cpuMhz: cpus[0]?.speed ?? 0, totalMemoryMiB: Math.floor(os.totalmem() / 2 ** 20), freeMemoryMiB: Math.floor(os.freemem() / 2 ** 20),
+    xenMajor: XEN_MAJOR, xenMinor: XEN_MINOR, xenExtra: XEN_EXTRAVERSION, xenCaps: XEN_CAPABILITIES, xenScheduler: 'xenon',
+    xenPagesize: 4096, xenCommandline: '',
+  };
 }
 
 function pathDir(p: string): string {

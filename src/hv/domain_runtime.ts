@@ -68,6 +68,8 @@ export interface DomainCounters {
   readonly cpuTimeNs: number;
   /** Every powered-on vCPU waits for an interrupt (`xl list`'s "b"). */
   readonly blocked: boolean;
+  /** Each vCPU's state and the guest time it has run (`xl vcpu-list`). */
+  readonly vcpus: readonly { readonly state: 'running' | 'runnable' | 'blocked' | 'offline'; readonly runNs: number }[];
   readonly instructions: number;
   readonly hypercalls: readonly (readonly [number, number])[];
   readonly enosys: readonly (readonly [string, number])[];
@@ -195,6 +197,9 @@ export class DomainRuntime {
   counters(): DomainCounters {
     return {
       cpuTimeNs: this.cpuNs, blocked: this.arch.vcpus.every((v) => v.power !== 'on' || v.waiting),
+      vcpus: this.arch.vcpus.map((v) => ({
+        state: v.power !== 'on' ? 'offline' : v.waiting ? 'blocked' : 'running', runNs: v.runstate.runningNs(this.clock.nowNs()),
+      })),
       instructions: this.arch.instructionsRetired(), hypercalls: [...this.d.hypercallCounts], enosys: [...this.d.enosysCounts],
       exits: [...this.arch.exitCounts], stage2Faults: this.d.mem.stage2Faults,
     };

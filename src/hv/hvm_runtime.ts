@@ -101,6 +101,8 @@ export class HvmRuntime {
     const v = this.machine.vcpuStates();
     return {
       cpuTimeNs: this.cpuNs, blocked: v.every((s) => s.power === 'off' || s.waiting), instructions: this.machine.instructionsRetired(),
+      // The board keeps no per-vCPU time; the domain's is shared out evenly.
+      vcpus: v.map((s) => ({ state: s.power === 'off' ? 'offline' : s.waiting ? 'blocked' : 'running', runNs: this.cpuNs / v.length })),
       hypercalls: [], enosys: [], exits: [], stage2Faults: 0,
     };
   }

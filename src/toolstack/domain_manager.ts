@@ -13,6 +13,7 @@ import type { DomainState } from '../hv/common/domain.js';
 import type { DomainCounters } from '../hv/domain_runtime.js';
 import { Hypervisor } from '../hv/hypervisor.js';
 import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
+import { validateDomainName } from './config/index.js';
 import { uuidBytes, type DomainAction, type DomainSpec } from './domain_spec.js';
 import { sleepOnWord, type DomainEvents, type DomainLauncher, type DomainProxy } from './launcher.js';
 import { removeDomainEntries, writeDom0Entries, writeDomainEntries } from './xenstore_entries.js';
@@ -47,7 +48,8 @@ export interface DomainInfo {
 
 interface ManagedDomain {
   readonly domid: number;
-  readonly spec: DomainSpec;
+  /** What it was created from; its name changes with `xl rename`. */
+  spec: DomainSpec;
   /** What every kind of domain answers. */
   readonly control: DomainControl;
   /** A Xen domU's proxy (its shared parts, peers); null for an HVM domain. */
@@ -198,6 +200,54 @@ export class DomainManager {
   requestShutdown(domid: number, kind: 'poweroff' | 'reboot' | 'halt' | 'suspend'): void {
     this.mustGet(domid);
     this.xs.write(`/local/domain/${domid}/control/shutdown`, kind);
+  }
+
+  /** `xl sysrq`: the guest's control/sysrq node takes one key (Linux acknowledges by clearing it). */
+  sysrq(domid: number, key: string): void {
+    this.mustGet(domid);
+    if (!/^[\x21-\x7e]$/.test(key)) throw new RangeError(`A sysrq key is one printable character, not "${key}"`);
+    this.xs.write(`/local/domain/${domid}/control/sysrq`, key);
+  }
+
+  /**
+   * `xl mem-set`: the balloon target the guest's driver follows (memory/target, in KiB), at most
+   * the domain's maximum; `xl mem-max`: that maximum (memory/static-max), at most its boot memory.
+   */
+  setMemory(domid: number, o: { targetKiB?: number; maxKiB?: number }): void {
+    const m = this.mustGet(domid);
+    const home = `/local/domain/${domid}/memory`;
+    const bootKiB = m.spec.memoryMiB * 1024;
+    if (o.maxKiB !== undefined) {
+      if (!Number.isInteger(o.maxKiB) || o.maxKiB < 1024 || o.maxKiB > bootKiB) {
+        throw new RangeError(`The maximum memory of "${m.spec.name}" must be from 1 MiB to its ${m.spec.memoryMiB} MiB`);
+      }
+      this.xs.write(`${home}/static-max`, String(o.maxKiB));
+    }
+    if (o.targetKiB !== undefined) {
+      const max = Number(this.xs.read(`${home}/static-max`));
+      if (!Number.isInteger(o.targetKiB) || o.targetKiB < 1024 || o.targetKiB > max) {
+        throw new RangeError(`The memory target of "${m.spec.name}" must be from 1 MiB to its maximum of ${max} KiB`);
+      }
+      this.xs.write(`${home}/target`, String(o.targetKiB));
+    }
+  }
+
+  /** `xl vcpu-set`: vCPUs 0..n-1 online, the rest offline (cpu/<i>/availability, which Linux watches). */
+  setVcpus(domid: number, n: number): void {
+    const m = this.mustGet(domid);
+    if (!Number.isInteger(n) || n < 1 || n > m.spec.vcpus) throw new RangeError(`"${m.spec.name}" can have 1 to ${m.spec.vcpus} vCPUs online, not ${n}`);
+    for (let i = 0; i < m.spec.vcpus; i++) this.xs.write(`/local/domain/${domid}/cpu/${i}/availability`, i < n ? 'online' : 'offline');
+  }
+
+  /** `xl rename`: a new, unique name, in the manager and in xenstore. */
+  rename(domid: number, name: string): void {
+    const m = this.mustGet(domid);
+    const problem = validateDomainName(name);
+    if (problem !== undefined) throw new RangeError(`Cannot rename "${m.spec.name}" to "${name}": the name ${problem}`);
+    if (this.domid(name) !== undefined) throw new RangeError(`A domain named "${name}" already exists`);
+    m.spec = { ...m.spec, name };
+    this.xs.write(`/local/domain/${domid}/name`, name);
+    this.xs.write(`/vm/${m.spec.uuid}/name`, name);
   }
 
   /** Tears a domain down at once (`xl destroy`). */

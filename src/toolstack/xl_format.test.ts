@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { formatXlList, formatXlUptime } from './xl_format.js';
+import { formatXlInfo, formatXlList, formatXlUptime, formatXlVcpuList } from './xl_format.js';
 
 const ORACLE = '/work/shared/xen-oracle/outputs/auto-run';
 const none = { running: false, blocked: false, paused: false, shutdown: false, crashed: false, dying: false };
@@ -29,4 +29,20 @@ test('formatXlUptime() lays out xl uptime as real xl does', () => {
   assert.equal(text, 'Name                                ID Uptime\nDomain-0                             0  0:00:34\ndomU-dev                             2  0:00:19\n');
   const oracle = `${ORACLE}/dev-xl-uptime.txt`;
   if (existsSync(oracle)) assert.equal(text, readFileSync(oracle, 'utf8'));
+});
+
+test('formatXlVcpuList() lays out xl vcpu-list as real xl does (the oracle capture)', () => {
+  const text = formatXlVcpuList([
+    { name: 'Domain-0', domid: 0, vcpu: 0, cpu: 0, state: 'blocked', timeS: 14.2 },
+    { name: 'Domain-0', domid: 0, vcpu: 1, cpu: 1, state: 'running', timeS: 17.8 },
+    { name: 'domU-dev', domid: 2, vcpu: 0, cpu: 0, state: 'blocked', timeS: 2.8 },
+  ]);
+  const oracle = `${ORACLE}/dev-xl-vcpu-list.txt`;
+  assert.equal(text.split('\n')[0], 'Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)');
+  assert.equal(text.split('\n')[1], 'Domain-0                             0     0    0   -b-      14.2  all / all');
+  if (existsSync(oracle)) assert.equal(text, readFileSync(oracle, 'utf8'));
+});
+
+test('formatXlInfo() pads keys as xl info does', () => {
+  assert.equal(formatXlInfo([['xen_major', 4], ['xen_pagesize', 4096]]), 'xen_major              : 4\nxen_pagesize           : 4096\n');
 });

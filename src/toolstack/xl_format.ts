@@ -39,3 +39,30 @@ export function formatXlUptime(rows: readonly { name: string; domid: number; upt
   }
   return `${out.join('\n')}\n`;
 }
+
+/** One row of `xl vcpu-list`. */
+export interface XlVcpuRow {
+  readonly name: string;
+  readonly domid: number;
+  readonly vcpu: number;
+  /** The host CPU it last ran on; -1 when offline. */
+  readonly cpu: number;
+  readonly state: 'running' | 'runnable' | 'blocked' | 'offline';
+  readonly timeS: number;
+}
+
+/** `xl vcpu-list` (xl_vcpu.c print_vcpuinfo): state letters r, b, p in three columns. */
+export function formatXlVcpuList(rows: readonly XlVcpuRow[]): string {
+  const out = ['Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)'];
+  for (const r of rows) {
+    const state = r.state === 'offline' ? '---' : r.state === 'blocked' ? '-b-' : 'r--';
+    const cpu = r.cpu < 0 ? '-' : String(r.cpu);
+    out.push(`${r.name.padEnd(32)} ${String(r.domid).padStart(5)} ${String(r.vcpu).padStart(5)} ${cpu.padStart(4)}   ${state} ${r.timeS.toFixed(1).padStart(9)}  all / all`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `xl info`: "key : value" lines, the key padded to 23 columns. */
+export function formatXlInfo(fields: readonly (readonly [string, string | number])[]): string {
+  return fields.map(([k, v]) => `${k.padEnd(23)}: ${v}\n`).join('');
+}

@@ -25,6 +25,11 @@ export class VcpuRunstate {
     return true;
   }
 
+  /** Guest ns spent running, up to `nowNs` (xl vcpu-list's Time). */
+  runningNs(nowNs: number): number {
+    return this.timeNs[RUNSTATE.running]! + (this.state === 'running' ? Math.max(0, nowNs - this.entryNs) : 0);
+  }
+
   /** The 48-byte vcpu_runstate_info; with `updating`, state_entry_time carries XEN_RUNSTATE_UPDATE. */
   bytes(updating = false): Uint8Array {
     const out = new Uint8Array(RUNSTATE_INFO.SIZE);

@@ -21,7 +21,7 @@ export const DOMU_FEATURES = (1 << 0) | (1 << 2) | (1 << 13) | (1 << 14) | (1 <<
 /** XENFEAT_dom0 (11): only for the hardware domain. */
 const XENFEAT_DOM0 = 1 << 11;
 export const XEN_EXTRAVERSION = '-xenon';
-const CAPABILITIES = 'xen-3.0-aarch64 xen-3.0-armv7l ';
+export const XEN_CAPABILITIES = 'xen-3.0-aarch64 xen-3.0-armv7l ';
 /** HYPERVISOR_VIRT_START on arm64 (asm/config.h XEN_VIRT_START), what platform_parameters reports. */
 const HYPERVISOR_VIRT_START = 0x0020_0000n;
 
@@ -51,7 +51,7 @@ export function doXenVersion(ctx: HypercallContext): number {
       return put(ctx, b);
     }
     case XENVER.capabilities:
-      return put(ctx, fixedString(CAPABILITIES, 1024));
+      return put(ctx, fixedString(XEN_CAPABILITIES, 1024));
     case XENVER.changeset:
       return put(ctx, fixedString('xenon', 64));
     case XENVER.platform_parameters: {
