@@ -1,8 +1,9 @@
 /**
  * The xl-style CLI and the daemon with Debian's kernel, as a user runs them: `xenon daemon`, then
  * `xenon create` from an xl.cfg, `xenon list`, Debian's own `xenstore-read` against the daemon's
- * xenstored, `xenon shutdown -w` (the guest powers off through its xenstore control node), the
- * domain gone from `xenon list`, and the daemon stopping cleanly on SIGTERM.
+ * xenstored, `xenon mem-set` (the guest balloons down), `xenon reboot` (on_reboot = "restart"
+ * brings it back with a new domid), `xenon shutdown -w` (the guest powers off through its xenstore
+ * control node), the domain gone from `xenon list`, and the daemon stopping cleanly on SIGTERM.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ while true; do sleep 1; done
 const opts = skipUnlessAvailable(firstMissing(missingGuestImages(), missingCommands('xenstore-read')));
 
 describe('xl-style CLI over the daemon', opts, () => {
-  test('create, list, xenstore-read, shutdown -w and a clean daemon stop, with Debian\'s kernel', async () => {
+  test('create, list, xenstore-read, mem-set, reboot, shutdown -w and a clean daemon stop, with Debian\'s kernel', async () => {
     const img = await ensureGuestImages({ initScript: INIT, log: () => undefined });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-cli-'));
     const env = { ...process.env, XENON_SOCKET: path.join(dir, 'xenond.sock'), XENON_LOG_DIR: path.join(dir, 'log'), XENSTORED_PATH: path.join(dir, 'xenstored.sock') };
@@ -44,7 +45,7 @@ describe('xl-style CLI over the daemon', opts, () => {
       const cfg = path.join(dir, 'cli.cfg');
       fs.writeFileSync(cfg, [
         'name = "clitest"', 'type = "pvh"', 'memory = 192', 'vcpus = 1', `kernel = "${img.kernelImage}"`, `ramdisk = "${img.initramfs}"`,
-        'extra = "console=hvc0 rdinit=/init cryptomgr.notests"', '',
+        'extra = "console=hvc0 rdinit=/init cryptomgr.notests"', 'on_reboot = "restart"', '',
       ].join('\n'));
       for (let i = 0; i < 100 && !fs.existsSync(env.XENON_SOCKET); i++) await new Promise((r) => setTimeout(r, 100));
       const created = xenon('create', cfg);
@@ -70,9 +71,31 @@ describe('xl-style CLI over the daemon', opts, () => {
       assert.equal(xs.status, 0, xs.stderr);
       assert.equal(xs.stdout.trim(), 'clitest', 'Debian\'s xenstore-read reads the domain\'s name from our xenstored');
 
+      // mem-set: the guest's balloon driver follows memory/target (XENMEM_decrease_reservation).
+      const before = JSON.parse(xenon('debug', 'counters', 'clitest').stdout) as { hypercalls: [number, number][] };
+      assert.equal(xenon('mem-set', 'clitest', '160m').status, 0);
+      assert.equal(spawnSync('xenstore-read', [`/local/domain/${domid}/memory/target`], { env, encoding: 'utf8' }).stdout.trim(), String(160 * 1024));
+      const memoryOps = (c: { hypercalls: [number, number][] }) => c.hypercalls.find(([nr]) => nr === 12)?.[1] ?? 0;
+      let after = before;
+      for (let i = 0; i < 100 && memoryOps(after) === memoryOps(before); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        after = JSON.parse(xenon('debug', 'counters', 'clitest').stdout) as { hypercalls: [number, number][] };
+      }
+      assert.ok(memoryOps(after) > memoryOps(before), 'the balloon driver gave memory back');
+
+      // reboot: on_reboot = "restart" brings it back under the same name with a new domid.
+      assert.equal(xenon('reboot', 'clitest').status, 0);
+      const t1 = Date.now();
+      while (fs.readFileSync(log, 'utf8').split('XENON-CLI-READY').length - 1 < 2) {
+        assert.ok(Date.now() - t1 < TIMEOUT_MS, 'the domain did not come back after reboot');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const newId = xenon('domid', 'clitest').stdout.trim();
+      assert.notEqual(newId, domid, 'a restarted domain gets a new domid');
+
       const down = xenon('shutdown', '-w', 'clitest');
       assert.equal(down.status, 0, down.stderr);
-      assert.equal(down.stdout, `Shutting down domain ${domid}\nWaiting for 1 domains\nDomain ${domid} has been shut down, reason code 0\n`);
+      assert.equal(down.stdout, `Shutting down domain ${newId}\nWaiting for 1 domains\nDomain ${newId} has been shut down, reason code 0\n`);
       for (let i = 0; i < 50 && xenon('list').stdout.includes('clitest'); i++) await new Promise((r) => setTimeout(r, 100));
       assert.doesNotMatch(xenon('list').stdout, /clitest/, 'on_poweroff = destroy removes the domain');
       assertCleanGuestLog(fs.readFileSync(log, 'utf8'), 'domU console');
