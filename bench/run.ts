@@ -12,6 +12,7 @@ import { busyboxPath, CACHE_DIR, compileProgram, missingTools, XENON_CLI } from 
 import { benchBoot } from './boot.js';
 import { benchDomuBoot } from './domu_boot.js';
 import { benchEvtchn } from './evtchn.js';
+import { benchIdleDomus } from './idle_domus.js';
 import { benchHypercall } from './hypercall.js';
 
 interface Workload {
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   benchHypercall();
   await benchEvtchn();
   await benchDomuBoot();
+  await benchIdleDomus();
 }
 
 await main();

@@ -15,23 +15,12 @@ import { NodeIdleWaiter } from '../../src/host/node/console.js';
 import { WorkerLauncher } from '../../src/main/worker_launcher.js';
 import { DomainManager, type DomainEvent } from '../../src/toolstack/domain_manager.js';
 import type { DomainSpec } from '../../src/toolstack/domain_spec.js';
+import { DOMU_INIT_PROLOGUE } from '../harness/guest_init.js';
 import { assertCleanGuestLog } from '../harness/guest_log.js';
 import { skipUnlessAvailable } from '../harness/prereq.js';
 import { missingGuestImages } from '../harness/tools.js';
 
-/**
- * The kernel runs /sbin/poweroff and /sbin/reboot for a xenstore shutdown request (orderly_poweroff);
- * with a shell script as PID 1 they must act at once, so they become the forcing variants.
- */
-const INIT = `#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox --install -s
-rm -f /sbin/poweroff /sbin/reboot
-printf '#!/bin/sh\\nexec /bin/busybox poweroff -f\\n' > /sbin/poweroff
-printf '#!/bin/sh\\nexec /bin/busybox reboot -f\\n' > /sbin/reboot
-chmod +x /sbin/poweroff /sbin/reboot
-echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
+const INIT = `${DOMU_INIT_PROLOGUE}echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "hypervisor-type=$(cat /sys/hypervisor/type)"
 echo "hypervisor-uuid=$(cat /sys/hypervisor/uuid)"
 echo "hypervisor-version=$(cat /sys/hypervisor/version/major).$(cat /sys/hypervisor/version/minor)"

@@ -13,21 +13,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGuestImages } from '../../src/images/index.js';
+import { DOMU_INIT_PROLOGUE } from '../harness/guest_init.js';
 import { assertCleanGuestLog } from '../harness/guest_log.js';
 import { firstMissing, missingCommands, skipUnlessAvailable } from '../harness/prereq.js';
 import { missingGuestImages } from '../harness/tools.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const TIMEOUT_MS = 240_000;
-const INIT = `#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox --install -s
-rm -f /sbin/poweroff /sbin/reboot
-printf '#!/bin/sh\\nexec /bin/busybox poweroff -f\\n' > /sbin/poweroff
-printf '#!/bin/sh\\nexec /bin/busybox reboot -f\\n' > /sbin/reboot
-chmod +x /sbin/poweroff /sbin/reboot
-echo XENON-CLI-READY
+const INIT = `${DOMU_INIT_PROLOGUE}echo XENON-CLI-READY
 while true; do sleep 1; done
 `;
 

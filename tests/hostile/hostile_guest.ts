@@ -17,6 +17,7 @@
  *   0x4001_0000 scratch structs (8 KiB)       0x4001_4000 balloon struct, 0x4001_5000 its GFN list
  *   0x4010_0000-0x408f_ffff victim frames (random stores, decrease_reservation, populate_physmap)
  */
+import { xorshift32 } from '../../src/lib/prng.js';
 import { Asm, arm64Image, COND } from './a64.js';
 
 export const RAM0 = 0x4000_0000;
@@ -143,17 +144,7 @@ function templates(): Template[] {
 }
 
 /** A fixed xorshift32 for the build-time choices (stub immediates), independent of the guest seed. */
-function buildRandom(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+const buildRandom = xorshift32;
 
 /** HVC/SMC immediates of the stub table: PSCI (#0), the hypercall tag, Xen's debug range, anything. */
 function stubs(): Asm {
