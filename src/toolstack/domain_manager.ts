@@ -66,6 +66,9 @@ interface ManagedDomain {
 /** The control requests both kinds of domain answer. */
 type DomainControl = Pick<DomainProxy, 'unpause' | 'pause' | 'destroy' | 'counters'>;
 
+/** Longest single wait of Domain-0's loop on its doorbell (it loops again after). */
+const DOM0_WAIT_MS = 1000;
+
 /** Domain-0's memory as `xl list` shows it: what this host process reserves for its own work. */
 const DOM0_MEMORY_KIB = 512 * 1024;
 
@@ -368,7 +371,8 @@ export class DomainManager {
         continue;
       }
       if (done() || this.stopping) break;
-      await Promise.race([this.host.wait(Infinity), sleepOnWord(wake.words, wake.index, seen, Infinity)]);
+      // Bounded, so a wait-on-word left behind when the host woke us first does not linger.
+      await Promise.race([this.host.wait(Infinity), sleepOnWord(wake.words, wake.index, seen, DOM0_WAIT_MS)]);
       this.host.wake();
     }
   }
