@@ -16,6 +16,15 @@ import { defaultDaemonLogPath, defaultDaemonSocketPath } from '../main/paths.js'
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
 const START_TIMEOUT_MS = 15_000;
 
+/** The daemon's error body is `{ "error": message }`; anything else is shown as it came. */
+function errorMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { error?: string }).error ?? body;
+  } catch {
+    return body;
+  }
+}
+
 export class DaemonClient {
   constructor(readonly socketPath: string) {}
 
@@ -32,8 +41,7 @@ export class DaemonClient {
           const text = Buffer.concat(chunks).toString('utf8');
           const json = (res.headers['content-type'] ?? '').startsWith('application/json');
           if ((res.statusCode ?? 500) >= 400) {
-            const message = json ? (JSON.parse(text) as { error?: string }).error ?? text : text;
-            reject(new XenonError('DAEMON', message));
+            reject(new XenonError('DAEMON', errorMessage(text)));
             return;
           }
           resolve((json ? JSON.parse(text) : text) as T);
@@ -55,16 +63,7 @@ export class DaemonClient {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { error?: string }).error ?? text;
-          } catch {
-            // not JSON: the text itself is the message
-          }
-          reject(new XenonError('DAEMON', message));
-        });
+        res.on('end', () => reject(new XenonError('DAEMON', errorMessage(Buffer.concat(chunks).toString('utf8')))));
       });
       req.on('error', (e) => reject(new XenonError('DAEMON', `Cannot reach the xenon daemon at "${this.socketPath}": ${e.message}`, { cause: e })));
       req.end();

@@ -214,7 +214,8 @@ export const vcpuListCommand: Command = {
     const rows = [];
     for (const d of domains) {
       const vcpus = await client.request<VcpuSummary[]>('GET', `${domainPath(String(d.domid))}/vcpus`);
-      rows.push(...vcpus.map((v) => ({ name: d.name, domid: d.domid, vcpu: v.vcpu, cpu: v.state === 'offline' ? -1 : v.vcpu % 2, state: v.state, timeS: v.timeS })));
+      // No vCPU is pinned to a host CPU (the host schedules the domain's thread), so none is named.
+      rows.push(...vcpus.map((v) => ({ name: d.name, domid: d.domid, vcpu: v.vcpu, cpu: -1, state: v.state, timeS: v.timeS })));
     }
     process.stdout.write(formatXlVcpuList(rows));
     return 0;

@@ -25,18 +25,34 @@ export interface LoadedConfig {
   readonly lines: ReadonlyMap<string, number>;
 }
 
-function readConfigFile(file: string, what: string): Uint8Array {
+/** An xl.cfg larger than this is not a configuration file. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Reads a regular file of at most `maxBytes`, checked before anything is read: a device such as
+ * /dev/zero, or a file larger than the domain could hold, is refused with a message.
+ */
+function readConfigFile(file: string, what: string, maxBytes: number): Uint8Array {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
+    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": ${reason}`, { cause: e });
+  }
+  if (st.isDirectory()) throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": it is a directory`);
+  if (!st.isFile()) throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": not a regular file`);
+  if (st.size > maxBytes) throw new XenonError('FILE_NOT_FOUND', `Cannot use ${what} "${file}": ${st.size} bytes, more than the ${maxBytes} it may have`);
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": ${reason}`, { cause: e });
+    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
   }
 }
 
 export function loadDomainConfig(file: string, overrides: readonly string[]): LoadedConfig {
-  const text = Buffer.from(readConfigFile(file, 'configuration file')).toString('utf8');
+  const text = Buffer.from(readConfigFile(file, 'configuration file', MAX_CONFIG_BYTES)).toString('utf8');
   const cfg = parseXlCfg(text, { source: file, overrides });
   const { config, warnings } = toDomainConfig(cfg, { random: (n) => new Uint8Array(randomBytes(n)) });
   const lines = new Map([...cfg.settings].map(([k, v]) => [k, v.line]));
@@ -57,8 +73,10 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
   if (c.vcpus > MAX_VCPUS) refuse(l, 'vcpus', `at most ${MAX_VCPUS} vCPUs are supported, not ${c.vcpus}`);
   if (c.kernel === undefined) refuse(l, 'kernel', 'a kernel is required');
   const soft = (a: DomainConfig['onCrash']) => (a === 'soft-reset' ? 'restart' : a);
-  const kernel = readConfigFile(resolveConfigPath(dir, c.kernel), 'kernel');
-  const ramdisk = c.ramdisk === undefined ? undefined : readConfigFile(resolveConfigPath(dir, c.ramdisk), 'ramdisk');
+  // Neither can be larger than the memory it is loaded into.
+  const ramBytes = c.memoryMiB * 1024 * 1024;
+  const kernel = readConfigFile(resolveConfigPath(dir, c.kernel), 'kernel', ramBytes);
+  const ramdisk = c.ramdisk === undefined ? undefined : readConfigFile(resolveConfigPath(dir, c.ramdisk), 'ramdisk', ramBytes);
   return {
     type: c.type, name: c.name, uuid: c.uuid, vcpus: c.vcpus, memoryMiB: c.memoryMiB, maxMemoryMiB: c.maxMemoryMiB,
     gicVersion: c.gicVersion === 'v2' ? 2 : 3, kernel,

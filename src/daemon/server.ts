@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
+import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { XEN_MAJOR, XEN_MINOR } from '../abi/xen_version.js';
 import { XenonError } from '../lib/errors.js';
@@ -21,6 +22,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Domain-0's memory and vCPUs as `xl list` shows them. */
 const DOM0 = { memoryMiB: 512, vcpus: 2 };
 const XENON_VERSION = '0.1.0';
+/** Console output buffered for one client, as the `console/limit` libxl writes (1 MiB). */
+const CONSOLE_BUFFER_LIMIT = 1024 * 1024;
 
 /** An API error with its HTTP status. */
 export class ApiError extends Error {
@@ -85,7 +88,7 @@ export class DaemonServer {
       if (alive) throw new XenonError('DAEMON', `Another xenon daemon is already listening on "${path}"`);
       fs.unlinkSync(path);
     }
-    fs.mkdirSync(pathDir(path), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(path, () => resolve());
@@ -199,7 +202,9 @@ export class DaemonServer {
 
   private async vcpus(domid: number): Promise<VcpuSummary[]> {
     if (domid === 0) {
-      return Array.from({ length: DOM0.vcpus }, (_, vcpu) => ({ vcpu, state: vcpu === 0 ? 'running' : 'blocked', timeS: 0 }));
+      // Domain-0 is this process; its CPU time is reported whole, on its first vCPU.
+      const { cpuTimeS } = await this.summary(0);
+      return Array.from({ length: DOM0.vcpus }, (_, vcpu) => ({ vcpu, state: 'running', timeS: vcpu === 0 ? cpuTimeS : 0 }));
     }
     const c = await this.m.counters(domid);
     return c.vcpus.map((v, vcpu) => ({ vcpu, state: v.state, timeS: v.runNs / 1e9 }));
@@ -252,12 +257,17 @@ export class DaemonServer {
     const name = this.m.info(domid)!.name;
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${CONSOLE_UPGRADE}\r\nconnection: Upgrade\r\n\r\n`);
     let current = domid;
-    let detach = this.m.attachConsole(current, (b) => socket.write(b));
+    // A client that stops reading loses output past a bound (xenconsoled's console/limit), rather
+    // than the daemon buffering whatever a guest prints.
+    const write = (b: Uint8Array) => {
+      if (socket.writableLength < CONSOLE_BUFFER_LIMIT) socket.write(b);
+    };
+    let detach = this.m.attachConsole(current, write);
     // Follows the domain across a restart (on_reboot = "restart" gives it a new domid), as xl console does.
     const off = this.m.onEvent((e) => {
       if (e.kind === 'created' && e.name === name) {
         current = e.domid;
-        detach = this.m.attachConsole(current, (b) => socket.write(b));
+        detach = this.m.attachConsole(current, write);
       } else if (e.kind === 'destroyed' && e.domid === current) {
         setTimeout(() => {
           if (this.m.domid(name) === undefined) socket.end();
@@ -299,6 +309,3 @@ function hostInfo(): HostInfo {
   };
 }
 
-function pathDir(p: string): string {
-  return p.slice(0, Math.max(1, p.lastIndexOf('/')));
-}

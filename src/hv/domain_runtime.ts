@@ -18,6 +18,7 @@ import { callbackIrqParam, HVM_PARAM } from './common/hvm_params.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
 import { buildDomainP2m, magicGfn, planDomainMemory, type DomainMemoryLayout } from './common/memory/layout.js';
 import { XEN_EPERM } from '../abi/errno.js';
+import { BugIndicatingError } from '../lib/errors.js';
 
 /** libxl's default max_evtchn_port for a domU. */
 export const DEFAULT_MAX_EVTCHN_PORT = 1023;
@@ -135,7 +136,7 @@ export class DomainRuntime {
     // libxl__build_pre: the xenstore port first, then the console port, both for Domain-0.
     const storePort = d.evtchn.allocUnbound(0);
     const consolePort = d.evtchn.allocUnbound(0);
-    if (storePort < 0 || consolePort < 0) throw new Error(`Cannot allocate the xenstore and console ports of domain ${p.domid}`);
+    if (storePort < 0 || consolePort < 0) throw new BugIndicatingError(`Cannot allocate the xenstore and console ports of new domain ${p.domid}`);
     const storeGfn = magicGfn('XENSTORE');
     const consoleGfn = magicGfn('CONSOLE');
     d.hvmParams[HVM_PARAM.STORE_PFN] = BigInt(storeGfn);

@@ -10,22 +10,12 @@ import type { HostClock } from '../host/common/clock.js';
 import { cpuVcpuFactory } from '../platform/virt/machine_cpu.js';
 import { VirtMachine, type MachineResult } from '../platform/virt/machine.js';
 import type { DomainState } from './common/domain.js';
-import type { DomainCounters } from './domain_runtime.js';
+import type { DomainBuildParams, DomainCounters } from './domain_runtime.js';
 
 const YIELD_EVERY_MS = 10;
 
-export interface HvmBuildParams {
-  readonly domid: number;
-  readonly name: string;
-  readonly vcpus: number;
-  readonly memoryBytes: number;
-  readonly gicVersion: 2 | 3;
-  readonly kernel: Uint8Array;
-  readonly initrd?: Uint8Array;
-  readonly cmdline?: string;
-  /** 32 bytes for the board's /chosen/rng-seed. */
-  readonly rngSeed: Uint8Array;
-}
+/** An HVM domain is built from the same facts as a Xen domU, less its Xen parts; `rngSeed` is 32 bytes (the board's /chosen/rng-seed). */
+export type HvmBuildParams = Pick<DomainBuildParams, 'domid' | 'name' | 'vcpus' | 'memoryBytes' | 'gicVersion' | 'kernel' | 'initrd' | 'cmdline' | 'rngSeed'>;
 
 export interface HvmRuntimeHost {
   readonly clock: HostClock;

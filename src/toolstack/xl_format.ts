@@ -45,7 +45,7 @@ export interface XlVcpuRow {
   readonly name: string;
   readonly domid: number;
   readonly vcpu: number;
-  /** The host CPU it last ran on; -1 when offline. */
+  /** The host CPU it runs on; -1 when there is none to name (offline, or not pinned), shown as "-". */
   readonly cpu: number;
   readonly state: 'running' | 'runnable' | 'blocked' | 'offline';
   readonly timeS: number;

@@ -14,6 +14,13 @@ import { missingCommands } from './prereq.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CACHE_DIR = path.join(REPO_ROOT, '.cache');
 export const XENON_CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+/** Real Xen 4.17's captured outputs, in shared/ beside the repository (where CI puts it too). */
+export const ORACLE_DIR = path.join(REPO_ROOT, '..', 'shared', 'xen-oracle');
+
+/** Why the oracle's captures cannot be read here, or null. */
+export function missingOracle(): string | null {
+  return existsSync(ORACLE_DIR) ? null : `The Xen oracle's captures are not at "${ORACLE_DIR}" (shared/ beside the repository)`;
+}
 
 /** The guest-image cache's manifest (`xenon image pull`; CI pulls first), or null when there is none. */
 function cachedManifest(): ImageManifest | null {

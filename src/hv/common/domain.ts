@@ -6,6 +6,7 @@
  * `DomainArch` hooks.
  */
 import { XEN_PAGE_SIZE, type ShutdownReason } from '../../abi/xen.js';
+import { BugIndicatingError } from '../../lib/errors.js';
 import { DomainEventChannels, type EventChannelDirectory } from './event/index.js';
 import { GrantTable, type GrantTableDirectory } from './grant/index.js';
 import { HVM_NR_PARAMS } from './hvm_params.js';
@@ -119,7 +120,7 @@ export class XenDomain implements DomainIdentity {
   }
 
   get archOps(): DomainArch {
-    if (this.arch === null) throw new Error(`Domain ${this.domid} has no vCPUs yet`);
+    if (this.arch === null) throw new BugIndicatingError(`Domain ${this.domid} has no vCPUs yet`);
     return this.arch;
   }
 

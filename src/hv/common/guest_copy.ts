@@ -75,9 +75,12 @@ export class GuestCopy {
   }
 }
 
-/** Guest VAs arrive as 64-bit register values converted to sign-extended numbers; reject the rest. */
+/**
+ * Guest VAs arrive as sign-extended 64-bit register values (vaOf). Canonical ones are exact; any
+ * other integer simply fails translation, so only non-integers (a bug) are refused here.
+ */
 function isGuestVa(va: number): boolean {
-  return Number.isSafeInteger(va) || (Number.isInteger(va) && Math.abs(va) <= 2 ** 64);
+  return Number.isInteger(va);
 }
 
 /** A 64-bit register value as the sign-extended number the CPU uses for virtual addresses. */

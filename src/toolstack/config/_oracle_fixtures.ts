@@ -84,6 +84,3 @@ export const DOMU_DEV_LIST_L_CONFIG: unknown = {
   'on_crash': 'preserve',
   'on_soft_reset': 'soft_reset'
 };
-
-/** Where the oracle lives on the build machines. */
-export const ORACLE_DIR = '/work/shared/xen-oracle';

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config_error.js';
 import { parseDomainConfig, resolveConfigPath, validateDomainName, type DomainConfigResult } from './domain_config.js';
-import { DOMU_DEV_CFG, DOMU_MIN_CFG, ORACLE_DIR } from './_oracle_fixtures.js';
+import { ORACLE_DIR, missingOracle } from '../../../tests/harness/tools.js';
+import { skipUnlessAvailable } from '../../../tests/harness/prereq.js';
+import { DOMU_DEV_CFG, DOMU_MIN_CFG } from './_oracle_fixtures.js';
 
 const zeros = (n: number): Uint8Array => new Uint8Array(n);
 const parse = (text: string, overrides?: string[]): DomainConfigResult =>
@@ -18,7 +20,7 @@ function rejects(text: string, message: string): void {
   });
 }
 
-test('the oracle fixtures match the oracle files', { skip: !existsSync(ORACLE_DIR) }, () => {
+test('the oracle fixtures match the oracle files', skipUnlessAvailable(missingOracle()), () => {
   assert.equal(readFileSync(`${ORACLE_DIR}/guest/domU-min.cfg`, 'utf8'), DOMU_MIN_CFG);
   assert.equal(readFileSync(`${ORACLE_DIR}/guest/domU-dev.cfg`, 'utf8'), DOMU_DEV_CFG);
 });

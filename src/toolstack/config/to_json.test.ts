@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseDomainConfig } from './domain_config.js';
 import { domainConfigToLibxlJson, formatXlJson, type JsonValue } from './to_json.js';
-import { DOMU_DEV_CFG, DOMU_DEV_LIST_L_CONFIG, DOMU_MIN_CFG, ORACLE_DIR } from './_oracle_fixtures.js';
+import { ORACLE_DIR, missingOracle } from '../../../tests/harness/tools.js';
+import { skipUnlessAvailable } from '../../../tests/harness/prereq.js';
+import { DOMU_DEV_CFG, DOMU_DEV_LIST_L_CONFIG, DOMU_MIN_CFG } from './_oracle_fixtures.js';
 
 const ORACLE_JSON = `${ORACLE_DIR}/outputs/auto-run/dev-xl-list-l.json`;
 const parse = (text: string) => parseDomainConfig(text, { source: 'domU.cfg', random: (n) => new Uint8Array(n) }).config;
 
-test('the list -l fixture matches the oracle file', { skip: !existsSync(ORACLE_JSON) }, () => {
+test('the list -l fixture matches the oracle file', skipUnlessAvailable(missingOracle()), () => {
   const oracle = JSON.parse(readFileSync(ORACLE_JSON, 'utf8')) as { domid: number; config: unknown }[];
   assert.deepEqual(oracle.find((d) => d.domid === 2)!.config, DOMU_DEV_LIST_L_CONFIG);
 });
@@ -20,7 +22,7 @@ test('domainConfigToLibxlJson() matches what xl list -l printed for domU-dev, fi
   assert.equal(JSON.stringify(json), JSON.stringify(DOMU_DEV_LIST_L_CONFIG));
 });
 
-test('formatXlJson() reproduces xl list -l\'s layout byte for byte', { skip: !existsSync(ORACLE_JSON) }, () => {
+test('formatXlJson() reproduces xl list -l\'s layout byte for byte', skipUnlessAvailable(missingOracle()), () => {
   const text = readFileSync(ORACLE_JSON, 'utf8');
   // xl prints the document, then a newline of its own.
   assert.equal(`${formatXlJson(JSON.parse(text) as JsonValue)}\n`, text);

@@ -1,3 +1,4 @@
+import { xorshift32 } from '../../../lib/prng.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -8,18 +9,8 @@ import { REG_ZR_READ } from '../state.js';
 
 const M64 = (1n << 64n) - 1n;
 
-/** A small deterministic generator (xorshift32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+/** A small deterministic generator, so failures reproduce. */
+const rng = xorshift32;
 
 function refShift(v: bigint, t: number, s: number): bigint {
   const b = BigInt(s);
