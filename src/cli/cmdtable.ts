@@ -6,6 +6,7 @@ import { bootCommand } from './boot.js';
 import { createCommand } from './create.js';
 import { imageCommand } from './image.js';
 import { runElfCommand } from './run_elf.js';
+import { SCHED_COMMANDS } from './sched.js';
 import { startCommand } from './start.js';
 import { VMCONTROL_COMMANDS } from './vmcontrol.js';
 
@@ -18,7 +19,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, runElfCommand, bootCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -5,13 +5,13 @@
  * (per-domain hypercall, -ENOSYS and exit counts).
  */
 import { parseArgs } from 'node:util';
-import type { DomainSummary, HostInfo, VcpuSummary } from '../daemon/api.js';
+import type { DomainSummary, HostInfo } from '../daemon/api.js';
 import { XenonError } from '../lib/errors.js';
-import { formatXlInfo, formatXlList, formatXlUptime, formatXlVcpuList } from '../toolstack/xl_format.js';
+import { formatXlInfo, formatXlList, formatXlUptime } from '../toolstack/xl_format.js';
 import { connectDaemon, type DaemonClient } from './client.js';
 import type { Command } from './cmdtable.js';
 
-function parse(name: string, usage: string, args: readonly string[], options: Record<string, { type: 'boolean'; short: string }> = {}) {
+export function parse(name: string, usage: string, args: readonly string[], options: Record<string, { type: 'boolean'; short: string }> = {}) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true });
   } catch (e) {
@@ -24,7 +24,7 @@ function oneDomain(name: string, usage: string, positionals: readonly string[]):
   return positionals[0]!;
 }
 
-const domainPath = (ref: string) => `/domains/${encodeURIComponent(ref)}`;
+export const domainPath = (ref: string) => `/domains/${encodeURIComponent(ref)}`;
 
 async function list(args: readonly string[]): Promise<number> {
   const p = parse('list', 'xenon list [-l] [DOMAIN...]', args, { long: { type: 'boolean', short: 'l' } });
@@ -199,27 +199,9 @@ function putCommand(name: string, summary: string, usage: string, resource: stri
   };
 }
 
-const wholeNumber = (what: string, v: string): number => {
+export const wholeNumber = (what: string, v: string): number => {
   if (!/^\d+$/.test(v)) throw new XenonError('USAGE', `${what} must be a whole number, not "${v}"`);
   return Number(v);
-};
-
-export const vcpuListCommand: Command = {
-  name: 'vcpu-list', summary: 'The vCPUs of every domain, or of those named (xl vcpu-list)', usage: 'xenon vcpu-list [DOMAIN...]', help: '',
-  handler: async (args) => {
-    const p = parse('vcpu-list', 'xenon vcpu-list [DOMAIN...]', args);
-    const client = await connectDaemon();
-    const domains = (await client.request<DomainSummary[]>('GET', '/domains'))
-      .filter((d) => p.positionals.length === 0 || p.positionals.includes(d.name) || p.positionals.includes(String(d.domid)));
-    const rows = [];
-    for (const d of domains) {
-      const vcpus = await client.request<VcpuSummary[]>('GET', `${domainPath(String(d.domid))}/vcpus`);
-      // No vCPU is pinned to a host CPU (the host schedules the domain's thread), so none is named.
-      rows.push(...vcpus.map((v) => ({ name: d.name, domid: d.domid, vcpu: v.vcpu, cpu: -1, state: v.state, timeS: v.timeS })));
-    }
-    process.stdout.write(formatXlVcpuList(rows));
-    return 0;
-  },
 };
 
 export const infoCommand: Command = {
@@ -240,7 +222,7 @@ export const VMCONTROL_COMMANDS: readonly Command[] = [
   listCommand, consoleCommand, shutdownCommand('shutdown'), shutdownCommand('reboot'),
   actionCommand('destroy', 'Destroy a domain at once (xl destroy)'), actionCommand('pause', 'Pause a domain (xl pause)'),
   actionCommand('unpause', 'Unpause a domain (xl unpause)'), domidCommand, domnameCommand, uptimeCommand, dmesgCommand, debugCommand, daemonCommand,
-  vcpuListCommand, infoCommand,
+  infoCommand,
   putCommand('vcpu-set', 'Set how many vCPUs are online (xl vcpu-set)', 'xenon vcpu-set DOMAIN N', 'vcpus', (v) => ({ online: wholeNumber('The vCPU count', v) })),
   putCommand('mem-set', 'Set the balloon target (xl mem-set; default unit kiB)', 'xenon mem-set DOMAIN MEM', 'memory', (v) => ({ targetKiB: parseMemoryKiB(v) })),
   putCommand('mem-max', 'Set the maximum memory (xl mem-max; default unit kiB)', 'xenon mem-max DOMAIN MEM', 'memory', (v) => ({ maxKiB: parseMemoryKiB(v) })),

@@ -54,18 +54,49 @@ export const ROUTES = [
   { method: 'GET', path: '/domains/{ref}/console' },
   { method: 'GET', path: '/domains/{ref}/vcpus' },
   { method: 'PUT', path: '/domains/{ref}/vcpus' },
+  { method: 'PUT', path: '/domains/{ref}/vcpus/{vcpu}/affinity' },
+  { method: 'GET', path: '/domains/{ref}/sched' },
+  { method: 'PUT', path: '/domains/{ref}/sched' },
   { method: 'PUT', path: '/domains/{ref}/memory' },
   { method: 'PUT', path: '/domains/{ref}/sysrq' },
   { method: 'PUT', path: '/domains/{ref}/name' },
   { method: 'GET', path: '/dmesg' },
   { method: 'GET', path: '/info' },
+  { method: 'GET', path: '/sched' },
 ] as const;
 
 /** One vCPU as `GET /domains/{ref}/vcpus` reports it (xl vcpu-list). */
 export interface VcpuSummary {
   readonly vcpu: number;
+  /** running: on a pCPU now; runnable: has work and waits for one. */
   readonly state: 'running' | 'runnable' | 'blocked' | 'offline';
   readonly timeS: number;
+  /** The pCPU it runs or last ran on; -1 for Domain-0, which runs outside the scheduler. */
+  readonly cpu: number;
+  /** The pCPUs it may run on (hard) and prefers (soft). */
+  readonly hardAffinity: readonly number[];
+  readonly softAffinity: readonly number[];
+}
+
+/** `PUT /domains/{ref}/vcpus/{vcpu}/affinity` (xl vcpu-pin): CPULISTs in xl's syntax; an absent one is left as it is. */
+export interface AffinityRequest {
+  readonly hard?: string;
+  readonly soft?: string;
+}
+
+/** A domain's credit2 parameters (xl sched-credit2 -d). */
+export interface SchedParamsBody {
+  readonly weight: number;
+  /** Percent of one CPU; 0 is no cap. */
+  readonly cap: number;
+}
+
+/** The scheduler (xl sched-credit2 -s). */
+export interface SchedulerSummary {
+  readonly scheduler: 'credit2';
+  readonly pool: string;
+  readonly ratelimitUs: number;
+  readonly nrPcpus: number;
 }
 
 /** The host as `GET /info` reports it (xl info). */

@@ -82,5 +82,7 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
     gicVersion: c.gicVersion === 'v2' ? 2 : 3, kernel,
     ...(ramdisk === undefined ? {} : { ramdisk }), ...(c.cmdline === undefined ? {} : { cmdline: c.cmdline }),
     onPoweroff: soft(c.onPoweroff), onReboot: soft(c.onReboot), onCrash: soft(c.onCrash), onWatchdog: soft(c.onWatchdog),
+    ...(c.cpuWeight === undefined ? {} : { weight: c.cpuWeight }), ...(c.cap === undefined ? {} : { cap: c.cap }),
+    ...(c.cpus === undefined ? {} : { cpus: c.cpus }), ...(c.cpusSoft === undefined ? {} : { cpusSoft: c.cpusSoft }),
   };
 }

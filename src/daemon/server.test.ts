@@ -141,7 +141,7 @@ describe('xenond API', () => {
     // undocumented one does not.
     await client.request('POST', '/domains', { configFile: cfg('routes', WFI_LOOP), paused: true });
     for (const r of ROUTES) {
-      const url = r.path.replace('{ref}', 'routes');
+      const url = r.path.replace('{ref}', 'routes').replace('{vcpu}', '0');
       const body = r.method === 'PUT' ? { action: 'pause' } : r.method === 'POST' ? {} : undefined;
       await client.request(r.method, url, body).catch((e: Error) => assert.doesNotMatch(e.message, /No such resource/, `${r.method} ${r.path}`));
     }

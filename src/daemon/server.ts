@@ -14,13 +14,20 @@ import { XEN_MAJOR, XEN_MINOR } from '../abi/xen_version.js';
 import { XenonError } from '../lib/errors.js';
 import type { DomainManager } from '../toolstack/domain_manager.js';
 import { XEN_CAPABILITIES, XEN_EXTRAVERSION } from '../hv/common/hypercall/xen_version.js';
-import { CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary, type HostInfo, type VcpuSummary } from './api.js';
+import { RATELIMIT_NS, allPcpus } from '../hv/common/sched/credit2.js';
+import { parseCpuList } from '../toolstack/config/index.js';
+import {
+  CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary, type HostInfo, type SchedParamsBody,
+  type SchedulerSummary, type VcpuSummary,
+} from './api.js';
 import { domainSpecFrom, loadDomainConfig } from './domain_config_files.js';
 
 /** Largest request body taken (an xl.cfg path and overrides). */
 const MAX_BODY_BYTES = 64 * 1024;
 /** Domain-0's memory and vCPUs as `xl list` shows them. */
 const DOM0 = { memoryMiB: 512, vcpus: 2 };
+/** Domain-0's credit2 weight as `xl sched-credit2` shows it (the default). */
+const DOM0_WEIGHT = 256;
 const XENON_VERSION = '0.1.0';
 /** Console output buffered for one client, as the `console/limit` libxl writes (1 MiB). */
 const CONSOLE_BUFFER_LIMIT = 1024 * 1024;
@@ -152,7 +159,11 @@ export class DaemonServer {
     if (parts[0] === 'version' && parts.length === 1 && method === 'GET') {
       return { status: 200, body: { xenon: XENON_VERSION, xen: `${XEN_MAJOR}.${XEN_MINOR}` } };
     }
-    if (parts[0] === 'info' && parts.length === 1 && method === 'GET') return { status: 200, body: hostInfo() };
+    if (parts[0] === 'info' && parts.length === 1 && method === 'GET') return { status: 200, body: hostInfo(this.m.sched.nrPcpus) };
+    if (parts[0] === 'sched' && parts.length === 1 && method === 'GET') {
+      const body: SchedulerSummary = { scheduler: 'credit2', pool: 'Pool-0', ratelimitUs: RATELIMIT_NS / 1000, nrPcpus: this.m.sched.nrPcpus };
+      return { status: 200, body };
+    }
     if (parts[0] === 'dmesg' && parts.length === 1 && method === 'GET') {
       return { status: 200, body: this.m.hv.log.read(url.searchParams.get('clear') === '1') };
     }
@@ -182,6 +193,35 @@ export class DaemonServer {
     }
     if (parts.length === 3 && parts[2] === 'console') throw new ApiError(426, 'The console needs an HTTP upgrade to "xenon-console"');
     if (parts.length === 3 && parts[2] === 'vcpus' && method === 'GET') return { status: 200, body: await this.vcpus(domid) };
+    if (parts.length === 5 && parts[2] === 'vcpus' && parts[4] === 'affinity' && method === 'PUT') {
+      if (domid === 0) throw new ApiError(400, 'Domain-0\'s vCPUs are this process\'s threads, not pinned by Xenon\'s scheduler');
+      const vcpu = parts[3] === 'all' ? 'all' : /^\d+$/.test(parts[3]!) ? Number(parts[3]) : null;
+      if (vcpu === null) throw new ApiError(400, `Invalid argument ${parts[3]} as VCPU`);
+      const body = parseJson<Record<string, unknown>>(await readBody(req));
+      const list = (key: string) => {
+        if (body[key] === undefined) return undefined;
+        const l = parseCpuList(stringField(body, key));
+        if (typeof l === 'string') throw new ApiError(400, l);
+        return l;
+      };
+      this.o.log('info', 'domain vcpu-pin', { domid, vcpu, ...body });
+      this.m.pinVcpu(domid, vcpu, list('hard'), list('soft'));
+      return { status: 204 };
+    }
+    if (parts.length === 3 && parts[2] === 'sched' && method === 'GET') {
+      const body: SchedParamsBody = domid === 0 ? { weight: DOM0_WEIGHT, cap: 0 } : this.m.schedParams(domid);
+      return { status: 200, body };
+    }
+    if (parts.length === 3 && parts[2] === 'sched' && method === 'PUT') {
+      if (domid === 0) throw new ApiError(400, 'Domain-0 is this process and runs outside Xenon\'s scheduler; its weight and cap cannot be set');
+      const body = parseJson<Record<string, unknown>>(await readBody(req));
+      this.o.log('info', 'domain sched-credit2', { domid, ...body });
+      this.m.setSchedParams(domid, {
+        ...(body['weight'] === undefined ? {} : { weight: numberField(body, 'weight') }),
+        ...(body['cap'] === undefined ? {} : { cap: numberField(body, 'cap') }),
+      });
+      return { status: 204 };
+    }
     if (parts.length === 3 && method === 'PUT' && ['vcpus', 'memory', 'sysrq', 'name'].includes(parts[2]!)) {
       if (domid === 0) throw new ApiError(400, `Cannot change the ${parts[2]} of Domain-0`);
       const body = parseJson<Record<string, unknown>>(await readBody(req));
@@ -201,13 +241,20 @@ export class DaemonServer {
   }
 
   private async vcpus(domid: number): Promise<VcpuSummary[]> {
+    const cpus = (mask: number) => Array.from({ length: this.m.sched.nrPcpus }, (_, i) => i).filter((i) => (mask & (1 << i)) !== 0);
     if (domid === 0) {
       // Domain-0 is this process; its CPU time is reported whole, on its first vCPU.
       const { cpuTimeS } = await this.summary(0);
-      return Array.from({ length: DOM0.vcpus }, (_, vcpu) => ({ vcpu, state: 'running', timeS: vcpu === 0 ? cpuTimeS : 0 }));
+      const all = cpus(allPcpus(this.m.sched.nrPcpus));
+      return Array.from({ length: DOM0.vcpus }, (_, vcpu) => ({ vcpu, state: 'running', timeS: vcpu === 0 ? cpuTimeS : 0, cpu: -1, hardAffinity: all, softAffinity: all }));
     }
     const c = await this.m.counters(domid);
-    return c.vcpus.map((v, vcpu) => ({ vcpu, state: v.state, timeS: v.runNs / 1e9 }));
+    const p = this.m.vcpuPlacement(domid);
+    return c.vcpus.map((v, vcpu) => ({
+      vcpu, timeS: v.runNs / 1e9, cpu: p.pcpu, hardAffinity: cpus(p.hard[vcpu] ?? 0), softAffinity: cpus(p.soft[vcpu] ?? 0),
+      // A vCPU with work runs only while its domain holds a pCPU.
+      state: v.state === 'running' && p.state !== 'running' ? 'runnable' : v.state,
+    }));
   }
 
   private async create(r: CreateRequest): Promise<CreateResponse> {
@@ -299,12 +346,12 @@ function stringField(body: Record<string, unknown>, key: string): string {
 }
 
 /** What `xl info` shows of this host: its kernel, CPUs and memory, and the Xen we present. */
-function hostInfo(): HostInfo {
+function hostInfo(nrPcpus: number): HostInfo {
   const cpus = os.cpus();
   return {
-    host: os.hostname(), release: os.release(), version: os.version(), machine: os.machine(), nrCpus: cpus.length,
+    host: os.hostname(), release: os.release(), version: os.version(), machine: os.machine(), nrCpus: nrPcpus,
     cpuMhz: cpus[0]?.speed ?? 0, totalMemoryMiB: Math.floor(os.totalmem() / 2 ** 20), freeMemoryMiB: Math.floor(os.freemem() / 2 ** 20),
-    xenMajor: XEN_MAJOR, xenMinor: XEN_MINOR, xenExtra: XEN_EXTRAVERSION, xenCaps: XEN_CAPABILITIES, xenScheduler: 'xenon',
+    xenMajor: XEN_MAJOR, xenMinor: XEN_MINOR, xenExtra: XEN_EXTRAVERSION, xenCaps: XEN_CAPABILITIES, xenScheduler: 'credit2',
     xenPagesize: 4096, xenCommandline: '',
   };
 }

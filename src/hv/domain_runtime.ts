@@ -18,6 +18,7 @@ import { callbackIrqParam, HVM_PARAM } from './common/hvm_params.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
 import { buildDomainP2m, magicGfn, planDomainMemory, type DomainMemoryLayout } from './common/memory/layout.js';
 import { XEN_EPERM } from '../abi/errno.js';
+import { SchedSlot, type SchedAttachment } from './common/sched/sched_slot.js';
 import { BugIndicatingError } from '../lib/errors.js';
 
 /** libxl's default max_evtchn_port for a domU. */
@@ -46,6 +47,8 @@ export interface DomainBuildParams {
   readonly hostMemory?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
   /** Event channels of the domains it may bind to (Domain-0). */
   readonly peers: readonly EvtchnSharedDescriptor[];
+  /** Its place on the host's scheduler board; without one it runs whenever it has work. */
+  readonly sched?: SchedAttachment;
 }
 
 /** What the toolstack needs to know of a built domain; structured-clone safe. */
@@ -101,6 +104,7 @@ export class DomainRuntime {
   private destroyed = false;
   /** Host time spent running vCPUs. */
   private cpuNs = 0;
+  private readonly sched: SchedSlot | null;
 
   constructor(p: DomainBuildParams, private readonly host: DomainRuntimeHost) {
     if (!Number.isInteger(p.domid) || p.domid < 1 || p.domid >= DOMID_FIRST_RESERVED) throw new RangeError(`Invalid domid ${p.domid}`);
@@ -124,6 +128,7 @@ export class DomainRuntime {
     const wake = d.evtchn.descriptor().doorbell;
     this.wakeWords = new Int32Array(wake);
     this.wakeIndex = Doorbell.WAKE_INDEX;
+    this.sched = p.sched === undefined ? null : new SchedSlot(p.sched, host.clock, host.sleep);
     this.arch = new ArmDomain({
       d, gicVersion: p.gicVersion, clock: this.clock, wake: () => this.wake(),
       // A domU may act on no other domain: its remote operations are refused as XSM refuses them.
@@ -169,6 +174,7 @@ export class DomainRuntime {
   wake(): void {
     Atomics.add(this.wakeWords, this.wakeIndex, 1);
     Atomics.notify(this.wakeWords, this.wakeIndex);
+    this.sched?.wake();
   }
 
   pause(): void {
@@ -190,6 +196,7 @@ export class DomainRuntime {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.sched?.release();
     this.d.destroy();
     this.noteState();
     this.wake();
@@ -220,16 +227,24 @@ export class DomainRuntime {
     while (!this.destroyed) {
       const seen = Atomics.load(this.wakeWords, this.wakeIndex);
       if (this.d.state !== 'running') {
+        this.sched?.release();
         this.d.evtchn.processDoorbell();
         this.noteState();
         await this.host.sleep(this.wakeWords, this.wakeIndex, seen, Infinity);
         continue;
       }
+      // A pCPU first (the wait ends early for control requests; the loop then looks again).
+      if (this.sched !== null && !(await this.sched.acquire())) continue;
       const t0 = this.host.clock.monotonicNs();
       const o = this.arch.runRound();
-      if (o.kind === 'ran') this.cpuNs += this.host.clock.monotonicNs() - t0;
+      if (o.kind === 'ran') {
+        const ns = this.host.clock.monotonicNs() - t0;
+        this.cpuNs += ns;
+        this.sched?.ran(ns);
+      }
       this.noteState();
       if (o.kind === 'idle') {
+        this.sched?.release();
         if (o.sleepNs > 0) await this.host.sleep(this.wakeWords, this.wakeIndex, seen, Number.isFinite(o.sleepNs) ? Math.max(1, Math.ceil(o.sleepNs / 1e6)) : Infinity);
         lastYield = this.host.clock.monotonicNs();
         continue;

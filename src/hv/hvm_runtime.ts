@@ -11,17 +11,20 @@ import { cpuVcpuFactory } from '../platform/virt/machine_cpu.js';
 import { VirtMachine, type MachineResult } from '../platform/virt/machine.js';
 import type { DomainState } from './common/domain.js';
 import type { DomainBuildParams, DomainCounters } from './domain_runtime.js';
+import { SchedSlot, type SleepOnWord } from './common/sched/sched_slot.js';
 
 const YIELD_EVERY_MS = 10;
 
 /** An HVM domain is built from the same facts as a Xen domU, less its Xen parts; `rngSeed` is 32 bytes (the board's /chosen/rng-seed). */
-export type HvmBuildParams = Pick<DomainBuildParams, 'domid' | 'name' | 'vcpus' | 'memoryBytes' | 'gicVersion' | 'kernel' | 'initrd' | 'cmdline' | 'rngSeed'>;
+export type HvmBuildParams = Pick<DomainBuildParams, 'domid' | 'name' | 'vcpus' | 'memoryBytes' | 'gicVersion' | 'kernel' | 'initrd' | 'cmdline' | 'rngSeed' | 'sched'>;
 
 export interface HvmRuntimeHost {
   readonly clock: HostClock;
   /** Sleeps until `ms` pass or wake() is called. */
   sleep(ms: number): Promise<void>;
   wake(): void;
+  /** Sleeps on a shared word (the scheduler board's), as DomainRuntimeHost.sleep. */
+  sleepOnWord: SleepOnWord;
   yieldNow(): Promise<void>;
   /** Bytes the guest wrote to its serial console. */
   console(bytes: Uint8Array): void;
@@ -44,6 +47,7 @@ export class HvmRuntime {
   shutdownReason: ShutdownReason | null = null;
   private destroyed = false;
   private cpuNs = 0;
+  private readonly sched: SchedSlot | null;
 
   constructor(p: HvmBuildParams, private readonly host: HvmRuntimeHost) {
     if (p.memoryBytes % (1024 * 1024) !== 0) throw new RangeError('HVM domain memory must be a whole number of MiB');
@@ -56,6 +60,7 @@ export class HvmRuntime {
     });
     this.buffer = this.machine.bus.ram as SharedArrayBuffer;
     this.machine.clock.pause();
+    this.sched = p.sched === undefined ? null : new SchedSlot(p.sched, host.clock, host.sleepOnWord);
   }
 
   private setState(state: DomainState, reason: ShutdownReason | null = null): void {
@@ -70,17 +75,21 @@ export class HvmRuntime {
     this.machine.clock.resume();
     this.setState('running');
     this.host.wake();
+    this.sched?.wake();
   }
 
   pause(): void {
     if (this.state !== 'running') return;
     this.machine.clock.pause();
     this.setState('paused');
+    this.sched?.wake();
   }
 
   destroy(): void {
     this.destroyed = true;
+    this.sched?.release();
     this.host.wake();
+    this.sched?.wake();
   }
 
   consoleInput(bytes: Uint8Array): void {
@@ -102,12 +111,17 @@ export class HvmRuntime {
     let lastYield = this.host.clock.monotonicNs();
     while (!this.destroyed) {
       if (this.state !== 'running') {
+        this.sched?.release();
         await this.host.sleep(Infinity);
         continue;
       }
+      if (this.sched !== null && !(await this.sched.acquire())) continue;
       const t0 = this.host.clock.monotonicNs();
       const o = this.machine.runRound();
-      this.cpuNs += this.host.clock.monotonicNs() - t0;
+      const ns = this.host.clock.monotonicNs() - t0;
+      this.cpuNs += ns;
+      this.sched?.ran(ns);
+      if (o.kind !== 'ran') this.sched?.release();
       if (o.kind === 'done') {
         this.machine.clock.pause();
         this.setState('shutdown', reasonOf(o.result) ?? 'crash');

@@ -43,7 +43,7 @@ try {
   } else {
     const waiter = new NodeIdleWaiter();
     hvm = new HvmRuntime(launch.params, {
-      clock: nodeHostClock, sleep: (ms) => waiter.wait(ms), wake: () => waiter.wake(), yieldNow,
+      clock: nodeHostClock, sleep: (ms) => waiter.wait(ms), wake: () => waiter.wake(), sleepOnWord, yieldNow,
       console: (bytes) => post({ kind: 'console', bytes: Uint8Array.from(bytes) }), stateChanged,
     });
     runner = hvm;

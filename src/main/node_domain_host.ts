@@ -5,12 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DomainManagerHost } from '../toolstack/domain_manager.js';
 import { nodeHostClock } from '../host/node/clock.js';
 import { NodeIdleWaiter } from '../host/node/console.js';
 import { defaultConsoleLogDir } from './paths.js';
 import { WorkerLauncher } from './worker_launcher.js';
+import { MAX_PCPUS } from '../hv/common/sched/credit2.js';
 
 export function nodeDomainHost(opts: { consoleLogDir?: string } = {}): DomainManagerHost {
   const waiter = new NodeIdleWaiter();
@@ -18,6 +20,8 @@ export function nodeDomainHost(opts: { consoleLogDir?: string } = {}): DomainMan
   return {
     clock: nodeHostClock,
     launcher: new WorkerLauncher(),
+    // One pCPU per host core: at most that many domain threads run guest code at once.
+    nrPcpus: Math.min(MAX_PCPUS, os.availableParallelism()),
     wait: (ms) => waiter.wait(ms),
     wake: () => waiter.wake(),
     randomBytes: (n) => new Uint8Array(randomBytes(n)),

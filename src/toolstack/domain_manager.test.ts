@@ -7,7 +7,7 @@ import type { HostClock } from '../host/common/clock.js';
 import { XenonError } from '../lib/errors.js';
 import { XENCONS } from '../backends/console/regs.js';
 import {
-  arm64Image, CONSOLE_HI_THEN_WFI, psciThenSpin, PSCI_CPU_OFF, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, WFI_LOOP,
+  A64, arm64Image, CONSOLE_HI_THEN_WFI, psciThenSpin, PSCI_CPU_OFF, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, WFI_LOOP,
 } from '../hv/_test_arm64_image.js';
 import { DomainManager, type DomainEvent } from './domain_manager.js';
 import type { DomainSpec } from './domain_spec.js';
@@ -90,7 +90,7 @@ interface Harness {
 
 const live: DomainManager[] = [];
 
-function harness(): Harness {
+function harness(o: { nrPcpus?: number } = {}): Harness {
   const launcher = new RecordingLauncher();
   const waiter = new ShortWaiter();
   const logs = new Map<string, string>();
@@ -98,6 +98,7 @@ function harness(): Harness {
     clock, launcher, wait: (ms) => waiter.wait(ms), wake: () => waiter.wake(),
     randomBytes: (n) => new Uint8Array(n).fill(0x5a),
     consoleLog: (name) => (bytes) => logs.set(name, (logs.get(name) ?? '') + Buffer.from(bytes).toString('latin1')),
+    ...o,
   });
   const events: DomainEvent[] = [];
   m.onEvent((e) => events.push(e));
@@ -376,5 +377,57 @@ describe('DomainManager console', () => {
     h.m.consoleInput(domid, new TextEncoder().encode('ok'));
     assert.equal(ring.getUint32(XENCONS.IN_PROD, true), 2);
     assert.equal(String.fromCharCode(ring.getUint8(XENCONS.IN), ring.getUint8(XENCONS.IN + 1)), 'ok');
+  });
+});
+
+describe('DomainManager: credit2 weights, caps and affinity', () => {
+  const SPIN = arm64Image([A64.B_SELF]);
+  const cpuS = async (m: DomainManager, domid: number) => (await m.counters(domid)).cpuTimeNs / 1e9;
+
+  test('two busy domains on one pCPU get CPU time in the ratio of their weights (256:512)', async () => {
+    const h = harness({ nrPcpus: 1 });
+    const a = await h.m.create(spec({ name: 'light', kernel: SPIN, weight: 256 }));
+    const b = await h.m.create(spec({ name: 'heavy', kernel: SPIN, weight: 512, uuid: '3def0a1e-72da-4384-b1b4-f05d93db6190' }));
+    await new Promise((r) => setTimeout(r, 1500));
+    const [ta, tb] = [await cpuS(h.m, a), await cpuS(h.m, b)];
+    assert.ok(ta + tb > 0.5, `the two ran ${ta + tb} s in 1.5 s`);
+    assert.ok(tb / ta > 1.6 && tb / ta < 2.5, `weights 1:2 gave ${ta.toFixed(3)} s : ${tb.toFixed(3)} s`);
+    assert.deepEqual(h.m.schedParams(b), { weight: 512, cap: 0 });
+  });
+
+  test('a cap of 20 holds a busy domain near 20% of one CPU, and lifting it lets the domain run freely', async () => {
+    const h = harness({ nrPcpus: 1 });
+    const a = await h.m.create(spec({ kernel: SPIN, cap: 20 }));
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const share = (await cpuS(h.m, a)) / ((performance.now() - t0) / 1000);
+    assert.ok(share > 0.1 && share < 0.3, `cap 20 gave ${(share * 100).toFixed(1)}%`);
+    h.m.setSchedParams(a, { cap: 0 });
+    const before = await cpuS(h.m, a);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok((await cpuS(h.m, a)) - before > 0.3, 'uncapped, it runs most of the time');
+  });
+
+  test('vcpu-pin moves a domain to the pCPUs its vCPUs may use; bad weights, caps, vCPUs and CPU lists are refused', async () => {
+    const h = harness({ nrPcpus: 2 });
+    const a = await h.m.create(spec({ kernel: SPIN, vcpus: 2 }));
+    assert.deepEqual(h.m.vcpuPlacement(a).hard, [0b11, 0b11]);
+    h.m.pinVcpu(a, 'all', [{ op: 'add', unit: 'cpu', first: 1, last: 1 }], undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    const p = h.m.vcpuPlacement(a);
+    assert.deepEqual([p.hard, p.soft, p.pcpu], [[0b10, 0b10], [0b11, 0b11], 1]);
+    h.m.pinVcpu(a, 0, undefined, [{ op: 'add', unit: 'cpu', first: 0, last: 0 }]);
+    assert.deepEqual(h.m.vcpuPlacement(a).soft, [0b01, 0b11]);
+    assert.throws(() => h.m.pinVcpu(a, 2, [{ op: 'add', unit: 'cpu', all: true }], undefined), /vCPUs 0 to 1, not 2/);
+    assert.throws(() => h.m.pinVcpu(a, 0, [{ op: 'add', unit: 'cpu', first: 5, last: 7 }], undefined), /names none of this host's CPUs/);
+    assert.throws(() => h.m.setSchedParams(a, { weight: 0 }), /weight is from 1 to 65535/);
+    assert.throws(() => h.m.setSchedParams(a, { cap: -5 }), /cap/);
+    assert.deepEqual(h.m.schedParams(a), { weight: 256, cap: 0 });
+  });
+
+  test('xl.cfg cpus pins each vCPU at creation', async () => {
+    const h = harness({ nrPcpus: 2 });
+    const a = await h.m.create(spec({ vcpus: 2, cpus: { kind: 'per-vcpu', cpus: [[{ op: 'add', unit: 'cpu', first: 1, last: 1 }]] } }));
+    assert.deepEqual(h.m.vcpuPlacement(a).hard, [0b10, 0b11]);
   });
 });

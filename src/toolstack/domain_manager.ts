@@ -12,8 +12,9 @@ import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
 import type { DomainCounters } from '../hv/domain_runtime.js';
 import { Hypervisor } from '../hv/hypervisor.js';
+import { allPcpus, DEFAULT_WEIGHT, SchedBoard, type SchedParams, type SchedState } from '../hv/common/sched/credit2.js';
 import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
-import { validateDomainName } from './config/index.js';
+import { cpuListToSet, validateDomainName, type CpuList, type VcpuAffinity } from './config/index.js';
 import { uuidBytes, type DomainAction, type DomainSpec } from './domain_spec.js';
 import { sleepOnWord, type DomainEvents, type DomainLauncher, type DomainProxy } from './launcher.js';
 import { removeDomainEntries, writeDom0Entries, writeDomainEntries } from './xenstore_entries.js';
@@ -28,6 +29,8 @@ export interface DomainManagerHost {
   randomBytes(n: number): Uint8Array;
   /** Where a domain's console output is logged (xenconsoled's /var/log/xen/console/guest-NAME.log). */
   consoleLog(name: string): (bytes: Uint8Array) => void;
+  /** Host cores the domains share (the scheduler's pCPUs); 1 when not given. */
+  readonly nrPcpus?: number;
 }
 
 export type DomainEvent =
@@ -61,7 +64,22 @@ interface ManagedDomain {
   shutdownReason: ShutdownReason | null;
   handledShutdown: boolean;
   readonly createdAtMs: number;
+  /** Its scheduler slot and each vCPU's hard and soft affinity (pCPU masks). */
+  readonly sched: { readonly slot: number; readonly hard: number[]; readonly soft: number[] };
 }
+
+/** Where a domain's vCPUs may and do run (`xl vcpu-list`). */
+export interface VcpuPlacement {
+  /** The pCPU the domain's thread holds or last held. */
+  readonly pcpu: number;
+  readonly state: SchedState;
+  /** Each vCPU's hard and soft affinity, as pCPU masks. */
+  readonly hard: readonly number[];
+  readonly soft: readonly number[];
+}
+
+/** The most domains at once (scheduler slots). */
+const MAX_DOMAINS = 512;
 
 /** The control requests both kinds of domain answer. */
 type DomainControl = Pick<DomainProxy, 'unpause' | 'pause' | 'destroy' | 'counters'>;
@@ -76,6 +94,8 @@ export class DomainManager {
   readonly hv: Hypervisor;
   readonly xenstored: Xenstored;
   readonly xs: XsClient;
+  /** The host's pCPUs as the domains share them. */
+  readonly sched: SchedBoard;
   private readonly domains = new Map<number, ManagedDomain>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();
   /** Domains whose state changed since the run loop last looked. */
@@ -86,6 +106,7 @@ export class DomainManager {
     this.hv = new Hypervisor();
     this.xenstored = new Xenstored({ log: (line) => this.hv.log.info(`xenstored: ${line}`) });
     this.xs = new XsClient(this.xenstored);
+    this.sched = SchedBoard.create(host.nrPcpus ?? 1, MAX_DOMAINS);
     writeDom0Entries(this.xs, DOM0_MEMORY_KIB);
     // As xl's monitor: VIRQ_DOM_EXC says some domain shut down; the loop then reaps it.
     this.hv.bindDomExc(() => {
@@ -136,16 +157,20 @@ export class DomainManager {
       log(bytes);
       for (const l of consoleListeners) l(bytes);
     };
+    const hard = this.affinityMasks(spec.cpus, spec.vcpus);
+    const soft = this.affinityMasks(spec.cpusSoft, spec.vcpus);
+    const slot = this.sched.addDomain(domid, { weight: spec.weight ?? DEFAULT_WEIGHT, cap: spec.cap ?? 0 }, hard.reduce((a, b) => a | b, 0));
     let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports'>;
     try {
-      parts = spec.type === 'hvm' ? await this.launchHvm(domid, spec, events, consoleOutput) : await this.launchXen(domid, spec, events, consoleOutput);
+      parts = spec.type === 'hvm' ? await this.launchHvm(domid, slot, spec, events, consoleOutput) : await this.launchXen(domid, slot, spec, events, consoleOutput);
     } catch (e) {
+      this.sched.removeDomain(slot);
       this.hv.removeDomain(domid);
       throw e;
     }
     const m: ManagedDomain = {
       domid, spec, ...parts, consoleListeners, state: 'paused', shutdownReason: null, handledShutdown: false,
-      createdAtMs: this.host.clock.wallClockMs(),
+      createdAtMs: this.host.clock.wallClockMs(), sched: { slot, hard, soft },
     };
     ref.m = m;
     this.domains.set(domid, m);
@@ -155,13 +180,14 @@ export class DomainManager {
   }
 
   /** A Xen domU: its xenstore entries, xenstored's and xenconsoled's ends of its rings. */
-  private async launchXen(domid: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
+  private async launchXen(domid: number, slot: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
     const proxy = await this.host.launcher.launch({
       domid, name: spec.name, uuid: uuidBytes(spec.uuid), vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024,
       gicVersion: spec.gicVersion, kernel: spec.kernel, rngSeed: this.host.randomBytes(128),
       bootUnixNs: BigInt(Math.round(this.host.clock.wallClockMs())) * 1_000_000n,
       // Every domain reaches every other's event channels, as under Xen (interdomain channels between domUs).
       peers: [this.hv.dom0Descriptor, ...[...this.domains.values()].flatMap((o) => (o.xen === null ? [] : [o.xen.built.evtchn]))],
+      sched: { board: this.sched.buffer, slot },
       ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
     }, events);
     const b = proxy.built;
@@ -186,9 +212,9 @@ export class DomainManager {
   }
 
   /** An HVM domain (the emulated `virt` board): no Xen interfaces; its console is its serial port. */
-  private async launchHvm(domid: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
+  private async launchHvm(domid: number, slot: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
     const proxy = await this.host.launcher.launchHvm({
-      domid, name: spec.name, vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024, gicVersion: spec.gicVersion,
+      domid, name: spec.name, sched: { board: this.sched.buffer, slot }, vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024, gicVersion: spec.gicVersion,
       kernel: spec.kernel, rngSeed: this.host.randomBytes(32),
       ...(spec.ramdisk === undefined ? {} : { initrd: spec.ramdisk }), ...(spec.cmdline === undefined ? {} : { cmdline: spec.cmdline }),
     }, { ...events, console: consoleOutput });
@@ -253,6 +279,63 @@ export class DomainManager {
     this.xs.write(`/vm/${m.spec.uuid}/name`, name);
   }
 
+  /** `xl sched-credit2 -d`: the domain's weight and cap. */
+  schedParams(domid: number): SchedParams {
+    const i = this.sched.info(this.mustGet(domid).sched.slot);
+    return { weight: i.weight, cap: i.cap };
+  }
+
+  /** `xl sched-credit2 -d D -w W -c C`: a new weight or cap, effective from the next scheduling decision. */
+  setSchedParams(domid: number, p: Partial<SchedParams>): void {
+    const m = this.mustGet(domid);
+    const now = this.sched.info(m.sched.slot);
+    this.sched.setParams(m.sched.slot, { weight: p.weight ?? now.weight, cap: p.cap ?? now.cap });
+  }
+
+  /** Where the domain's vCPUs may run and where its thread last ran. */
+  vcpuPlacement(domid: number): VcpuPlacement {
+    const m = this.mustGet(domid);
+    const i = this.sched.info(m.sched.slot);
+    return { pcpu: i.pcpu, state: i.state, hard: [...m.sched.hard], soft: [...m.sched.soft] };
+  }
+
+  /**
+   * `xl vcpu-pin`: a vCPU's (or every vCPU's) hard and soft affinity; undefined leaves one as it is.
+   * The domain's thread runs on the pCPUs of its vCPUs' hard affinities together.
+   */
+  pinVcpu(domid: number, vcpu: number | 'all', hard: CpuList | undefined, soft: CpuList | undefined): void {
+    const m = this.mustGet(domid);
+    if (vcpu !== 'all' && (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= m.spec.vcpus)) {
+      throw new RangeError(`"${m.spec.name}" has vCPUs 0 to ${m.spec.vcpus - 1}, not ${vcpu}`);
+    }
+    const hardMask = hard === undefined ? undefined : this.cpuMask(hard);
+    const softMask = soft === undefined ? undefined : this.cpuMask(soft);
+    for (let v = 0; v < m.spec.vcpus; v++) {
+      if (vcpu !== 'all' && v !== vcpu) continue;
+      if (hardMask !== undefined) m.sched.hard[v] = hardMask;
+      if (softMask !== undefined) m.sched.soft[v] = softMask;
+    }
+    this.sched.setAffinity(m.sched.slot, m.sched.hard.reduce((a, b) => a | b, 0));
+  }
+
+  private cpuMask(list: CpuList): number {
+    const n = this.sched.nrPcpus;
+    let mask = 0;
+    for (const c of cpuListToSet(list, { nrCpus: n, nodeCpus: [Array.from({ length: n }, (_, i) => i)] })) mask |= 1 << c;
+    if (mask === 0) throw new RangeError(`The CPU list names none of this host's CPUs (0 to ${n - 1})`);
+    return mask;
+  }
+
+  /** Each vCPU's affinity mask from xl.cfg's `cpus`/`cpus_soft` (all pCPUs where none is given). */
+  private affinityMasks(a: VcpuAffinity | undefined, vcpus: number): number[] {
+    const all = allPcpus(this.sched.nrPcpus);
+    return Array.from({ length: vcpus }, (_, v) => {
+      if (a === undefined) return all;
+      const list = a.kind === 'all-vcpus' ? a.cpus : a.cpus[v];
+      return list === undefined ? all : this.cpuMask(list);
+    });
+  }
+
   /** Tears a domain down at once (`xl destroy`). */
   async destroy(domid: number): Promise<void> {
     const m = this.mustGet(domid);
@@ -261,6 +344,7 @@ export class DomainManager {
     if (this.xenstored.isDomainIntroduced(domid)) this.xenstored.releaseDomain(domid);
     removeDomainEntries(this.xs, domid, m.spec.uuid);
     await m.control.destroy();
+    this.sched.removeDomain(m.sched.slot);
     for (const o of this.domains.values()) o.xen?.removePeer(domid);
     this.hv.removeDomain(domid);
     this.hv.log.info(`d${domid}: destroyed`);

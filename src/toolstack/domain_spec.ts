@@ -3,6 +3,8 @@
  * domain manager after parsing an xl.cfg and loading the kernel and ramdisk.
  */
 
+import type { VcpuAffinity } from './config/index.js';
+
 /** What happens when a domain shuts down for a given reason (xl.cfg on_poweroff, on_reboot, ...). */
 export type DomainAction = 'destroy' | 'restart' | 'preserve' | 'rename-restart' | 'coredump-destroy' | 'coredump-restart';
 
@@ -23,6 +25,12 @@ export interface DomainSpec {
   readonly onReboot: DomainAction;
   readonly onCrash: DomainAction;
   readonly onWatchdog: DomainAction;
+  /** credit2 weight (default 256) and cap (percent of one CPU; 0, the default, is none). */
+  readonly weight?: number;
+  readonly cap?: number;
+  /** xl.cfg `cpus` and `cpus_soft`: each vCPU's hard and soft affinity; absent means all CPUs. */
+  readonly cpus?: VcpuAffinity;
+  readonly cpusSoft?: VcpuAffinity;
 }
 
 /** The 16 bytes of a canonical UUID string. */

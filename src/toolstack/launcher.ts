@@ -105,6 +105,7 @@ export class InThreadLauncher implements DomainLauncher {
         wake = done;
       }),
       wake: () => wake?.(),
+      sleepOnWord,
       yieldNow: () => new Promise((resolve) => setTimeout(resolve, 0)),
       console: (b) => events.console(b),
       stateChanged: (state, reason) => events.state(state, reason),

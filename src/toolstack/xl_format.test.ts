@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { skipUnlessAvailable } from '../../tests/harness/prereq.js';
 import { missingOracle, ORACLE_DIR } from '../../tests/harness/tools.js';
-import { formatXlInfo, formatXlList, formatXlUptime, formatXlVcpuList } from './xl_format.js';
+import { formatXlCpuMap, formatXlInfo, formatXlList, formatXlSchedCredit2, formatXlUptime, formatXlVcpuList } from './xl_format.js';
 
 const ORACLE = path.join(ORACLE_DIR, 'outputs', 'auto-run');
 const none = { running: false, blocked: false, paused: false, shutdown: false, crashed: false, dying: false };
@@ -32,12 +32,38 @@ test('formatXlUptime() lays out xl uptime as real xl does', () => {
 
 test('formatXlVcpuList() lays out xl vcpu-list as real xl does (the oracle capture)', () => {
   const text = formatXlVcpuList([
-    { name: 'Domain-0', domid: 0, vcpu: 0, cpu: 0, state: 'blocked', timeS: 14.2 },
-    { name: 'Domain-0', domid: 0, vcpu: 1, cpu: 1, state: 'running', timeS: 17.8 },
-    { name: 'domU-dev', domid: 2, vcpu: 0, cpu: 0, state: 'blocked', timeS: 2.8 },
-  ]);
+    { name: 'Domain-0', domid: 0, vcpu: 0, cpu: 0, state: 'blocked', timeS: 14.2, hard: 3, soft: 3 },
+    { name: 'Domain-0', domid: 0, vcpu: 1, cpu: 1, state: 'running', timeS: 17.8, hard: 3, soft: 3 },
+    { name: 'domU-dev', domid: 2, vcpu: 0, cpu: 0, state: 'blocked', timeS: 2.8, hard: 3, soft: 3 },
+  ], 2);
   assert.equal(text.split('\n')[0], 'Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)');
   assert.equal(text.split('\n')[1], 'Domain-0                             0     0    0   -b-      14.2  all / all');
+});
+
+test('a pinned, an offline and a waiting vCPU, as xl prints them (the oracle transcript\'s pinned domU-min)', () => {
+  const lines = formatXlVcpuList([
+    { name: 'domU-min', domid: 1, vcpu: 0, cpu: 0, state: 'blocked', timeS: 2.1, hard: 1, soft: 3 },
+    { name: 'domU-min', domid: 1, vcpu: 1, cpu: 1, state: 'offline', timeS: 0, hard: 3, soft: 3 },
+    { name: 'domU-min', domid: 1, vcpu: 2, cpu: 1, state: 'runnable', timeS: 0.5, hard: 2, soft: 3 },
+  ], 2).split('\n');
+  assert.equal(lines[1], 'domU-min                             1     0    0   -b-       2.1  0 / all');
+  assert.equal(lines[2], 'domU-min                             1     1    -   --p       0.0  all / all');
+  assert.equal(lines[3], 'domU-min                             1     2    1   ---       0.5  1 / all');
+});
+
+test('formatXlCpuMap() prints CPU masks as xl\'s print_bitmap does', () => {
+  assert.equal(formatXlCpuMap(0b11, 2), 'all');
+  assert.equal(formatXlCpuMap(0, 2), 'none');
+  assert.equal(formatXlCpuMap(0b1, 2), '0');
+  assert.equal(formatXlCpuMap(0b10, 2), '1');
+  assert.equal(formatXlCpuMap(0b1101_1101, 8), '0,2-4,6-7');
+  assert.equal(formatXlCpuMap(0b1110, 4), '1-3');
+  assert.equal(formatXlCpuMap(0b111, 4), '0-2');
+});
+
+test('formatXlSchedCredit2() with and without the pool line', () => {
+  assert.equal(formatXlSchedCredit2([{ name: 'a-rather-long-domain-name', domid: 12, weight: 65535, cap: 150 }]),
+    'Name                                ID Weight  Cap\na-rather-long-domain-name           12  65535  150\n');
 });
 
 test('formatXlInfo() pads keys as xl info does', () => {
@@ -52,8 +78,10 @@ test('the tables equal the oracle\'s captures of real xl byte for byte', skipUnl
   ]), oracle('min-xl-list.txt'));
   assert.equal(formatXlUptime([{ name: 'Domain-0', domid: 0, uptimeS: 34 }, { name: 'domU-dev', domid: 2, uptimeS: 19 }]), oracle('dev-xl-uptime.txt'));
   assert.equal(formatXlVcpuList([
-    { name: 'Domain-0', domid: 0, vcpu: 0, cpu: 0, state: 'blocked', timeS: 14.2 },
-    { name: 'Domain-0', domid: 0, vcpu: 1, cpu: 1, state: 'running', timeS: 17.8 },
-    { name: 'domU-dev', domid: 2, vcpu: 0, cpu: 0, state: 'blocked', timeS: 2.8 },
-  ]), oracle('dev-xl-vcpu-list.txt'));
+    { name: 'Domain-0', domid: 0, vcpu: 0, cpu: 0, state: 'blocked', timeS: 14.2, hard: 3, soft: 3 },
+    { name: 'Domain-0', domid: 0, vcpu: 1, cpu: 1, state: 'running', timeS: 17.8, hard: 3, soft: 3 },
+    { name: 'domU-dev', domid: 2, vcpu: 0, cpu: 0, state: 'blocked', timeS: 2.8, hard: 3, soft: 3 },
+  ], 2), oracle('dev-xl-vcpu-list.txt'));
+  assert.equal(formatXlSchedCredit2([{ name: 'Domain-0', domid: 0, weight: 256, cap: 0 }, { name: 'domU-dev', domid: 2, weight: 256, cap: 0 }],
+    { name: 'Pool-0', ratelimitUs: 1000 }), oracle('dev-xl-sched-credit2.txt'));
 });

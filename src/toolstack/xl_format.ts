@@ -45,20 +45,60 @@ export interface XlVcpuRow {
   readonly name: string;
   readonly domid: number;
   readonly vcpu: number;
-  /** The host CPU it runs on; -1 when there is none to name (offline, or not pinned), shown as "-". */
+  /** The host CPU it runs or last ran on (ignored when offline, shown as "-"). */
   readonly cpu: number;
   readonly state: 'running' | 'runnable' | 'blocked' | 'offline';
   readonly timeS: number;
+  /** Hard and soft affinity as pCPU masks, printed against `nrCpus` host CPUs. */
+  readonly hard: number;
+  readonly soft: number;
+}
+
+/**
+ * A CPU mask as xl prints one (xl_utils.c print_bitmap): runs of CPUs as "N" or "N-M" joined by
+ * commas, "all" when every one of the `nrCpus` is set, "none" when none is.
+ */
+export function formatXlCpuMap(mask: number, nrCpus: number): string {
+  const runs: string[] = [];
+  let first = -1;
+  for (let i = 0; i <= nrCpus; i++) {
+    const set = i < nrCpus && (mask & (1 << i)) !== 0;
+    if (set && first < 0) first = i;
+    if (!set && first >= 0) {
+      if (first === 0 && i === nrCpus) return 'all';
+      runs.push(i - 1 > first ? `${first}-${i - 1}` : String(first));
+      first = -1;
+    }
+  }
+  return runs.length === 0 ? 'none' : runs.join(',');
 }
 
 /** `xl vcpu-list` (xl_vcpu.c print_vcpuinfo): state letters r, b, p in three columns. */
-export function formatXlVcpuList(rows: readonly XlVcpuRow[]): string {
+export function formatXlVcpuList(rows: readonly XlVcpuRow[], nrCpus: number): string {
   const out = ['Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)'];
   for (const r of rows) {
-    const state = r.state === 'offline' ? '---' : r.state === 'blocked' ? '-b-' : 'r--';
-    const cpu = r.cpu < 0 ? '-' : String(r.cpu);
-    out.push(`${r.name.padEnd(32)} ${String(r.domid).padStart(5)} ${String(r.vcpu).padStart(5)} ${cpu.padStart(4)}   ${state} ${r.timeS.toFixed(1).padStart(9)}  all / all`);
+    // An offline vCPU has no CPU and shows "p"; an online one names the CPU it runs or last ran on.
+    const state = r.state === 'offline' ? '--p' : r.state === 'blocked' ? '-b-' : r.state === 'running' ? 'r--' : '---';
+    const cpu = r.state === 'offline' || r.cpu < 0 ? '-' : String(r.cpu);
+    const affinity = `${formatXlCpuMap(r.hard, nrCpus)} / ${formatXlCpuMap(r.soft, nrCpus)}`;
+    out.push(`${r.name.padEnd(32)} ${String(r.domid).padStart(5)} ${String(r.vcpu).padStart(5)} ${cpu.padStart(4)}   ${state} ${r.timeS.toFixed(1).padStart(9)}  ${affinity}`);
   }
+  return `${out.join('\n')}\n`;
+}
+
+/** One domain's line of `xl sched-credit2`. */
+export interface XlCredit2Row {
+  readonly name: string;
+  readonly domid: number;
+  readonly weight: number;
+  readonly cap: number;
+}
+
+/** `xl sched-credit2` (xl_sched.c sched_credit2_domain_output): the pool's line (when given), then a table. */
+export function formatXlSchedCredit2(rows: readonly XlCredit2Row[], pool?: { readonly name: string; readonly ratelimitUs: number }): string {
+  const out = pool === undefined ? [] : [`Cpupool ${pool.name}: ratelimit=${pool.ratelimitUs}us`];
+  out.push(`${'Name'.padEnd(33)} ${'ID'.padStart(4)} ${'Weight'.padStart(6)} ${'Cap'.padStart(4)}`);
+  for (const r of rows) out.push(`${r.name.padEnd(33)} ${String(r.domid).padStart(4)} ${String(r.weight).padStart(6)} ${String(r.cap).padStart(4)}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -35,6 +35,12 @@ export interface DomainConfig {
   readonly maxVcpus: number;
   /** Hard affinity; absent means no pinning. */
   readonly cpus?: VcpuAffinity;
+  /** Soft affinity (preferred CPUs); absent means all. */
+  readonly cpusSoft?: VcpuAffinity;
+  /** credit2 weight (`cpu_weight`), 1..65535; absent means the scheduler's default (256). */
+  readonly cpuWeight?: number;
+  /** credit2 cap in percent of one CPU (`cap`); 0 or absent means none. */
+  readonly cap?: number;
   readonly kernel?: string;
   readonly ramdisk?: string;
   /** From `cmdline`, or from `root` and `extra` (xl_parse.c parse_cmdline). */
@@ -70,7 +76,7 @@ const GUEST_MAX_VCPUS = 128;
 const DEFAULT_MEMORY_MIB = 32;
 const MAX_MIB = Math.floor(Number.MAX_SAFE_INTEGER / 1024);
 const SHUTDOWN_ACTIONS: readonly ShutdownAction[] = ['destroy', 'restart', 'rename-restart', 'preserve', 'coredump-destroy', 'coredump-restart', 'soft-reset'];
-const HANDLED = new Set(['name', 'uuid', 'type', 'builder', 'memory', 'maxmem', 'vcpus', 'maxvcpus', 'cpus', 'kernel', 'ramdisk', 'cmdline', 'root', 'extra',
+const HANDLED = new Set(['name', 'uuid', 'type', 'builder', 'memory', 'maxmem', 'vcpus', 'maxvcpus', 'cpus', 'cpus_soft', 'cpu_weight', 'cap', 'kernel', 'ramdisk', 'cmdline', 'root', 'extra',
   'on_poweroff', 'on_reboot', 'on_watchdog', 'on_crash', 'on_soft_reset', 'gic_version', 'vuart', 'acpi', 'disk', 'vif']);
 
 /** Parse xl.cfg text and convert it: {@link parseXlCfg} then {@link toDomainConfig}. */
@@ -94,7 +100,11 @@ export function toDomainConfig(cfg: XlCfg, options: DomainConfigOptions): Domain
   if (uuid === undefined) throw settingError(cfg, 'uuid', `failed to parse UUID ${quote(uuidText!)}`);
   const memory = memorySizes(cfg);
   const vcpus = vcpuCounts(cfg);
-  const cpus = vcpuAffinity(cfg, vcpus.maxVcpus, warn);
+  const cpus = vcpuAffinity(cfg, 'cpus', vcpus.maxVcpus, warn);
+  const cpusSoft = vcpuAffinity(cfg, 'cpus_soft', vcpus.maxVcpus, warn);
+  // xl.cfg(5) cpu_weight and cap (credit and credit2): 1..65535, and a percentage of one CPU.
+  const cpuWeight = getNumber(cfg, 'cpu_weight', { min: 1, max: 65535 });
+  const cap = getNumber(cfg, 'cap', { min: 0, max: 100 * GUEST_MAX_VCPUS });
   const kernel = getString(cfg, 'kernel');
   if (kernel === undefined && type === 'pvh') throw settingError(cfg, 'kernel', 'neither kernel nor bootloader specified');
   const ramdisk = getString(cfg, 'ramdisk');
@@ -110,6 +120,9 @@ export function toDomainConfig(cfg: XlCfg, options: DomainConfigOptions): Domain
   const config: DomainConfig = {
     name, uuid, type, ...memory, ...vcpus,
     ...(cpus === undefined ? {} : { cpus }),
+    ...(cpusSoft === undefined ? {} : { cpusSoft }),
+    ...(cpuWeight === undefined ? {} : { cpuWeight }),
+    ...(cap === undefined ? {} : { cap }),
     ...(kernel === undefined ? {} : { kernel }),
     ...(ramdisk === undefined ? {} : { ramdisk }),
     ...(cmdline === undefined ? {} : { cmdline }),
@@ -203,17 +216,17 @@ function vcpuCounts(cfg: XlCfg): { vcpus: number; maxVcpus: number } {
 }
 
 /** xl_parse.c parse_vcpu_affinity: list entries beyond the last vCPU are silently dropped by xl; we warn. */
-function vcpuAffinity(cfg: XlCfg, maxVcpus: number, warn: (key: string, message: string) => void): VcpuAffinity | undefined {
-  const setting = cfg.settings.get('cpus');
+function vcpuAffinity(cfg: XlCfg, key: 'cpus' | 'cpus_soft', maxVcpus: number, warn: (key: string, message: string) => void): VcpuAffinity | undefined {
+  const setting = cfg.settings.get(key);
   if (setting === undefined) return undefined;
   const parse = (text: string): CpuList => {
     const list = parseCpuList(text);
-    if (typeof list === 'string') throw settingError(cfg, 'cpus', list);
+    if (typeof list === 'string') throw settingError(cfg, key, list);
     return list;
   };
   if (setting.value.kind === 'atom') return { kind: 'all-vcpus', cpus: parse(setting.value.text) };
-  const items = getStringList(cfg, 'cpus')!;
-  if (items.length > maxVcpus) warn('cpus', `${items.length} entries for ${maxVcpus} vCPUs; the extra ones are ignored`);
+  const items = getStringList(cfg, key)!;
+  if (items.length > maxVcpus) warn(key, `${items.length} entries for ${maxVcpus} vCPUs; the extra ones are ignored`);
   return { kind: 'per-vcpu', cpus: items.slice(0, maxVcpus).map(parse) };
 }
 
