@@ -7,6 +7,7 @@ import { createCommand } from './create.js';
 import { imageCommand } from './image.js';
 import { runElfCommand } from './run_elf.js';
 import { SCHED_COMMANDS } from './sched.js';
+import { topCommand } from './top.js';
 import { startCommand } from './start.js';
 import { VMCONTROL_COMMANDS } from './vmcontrol.js';
 
@@ -19,7 +20,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, runElfCommand, bootCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, topCommand, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -26,8 +26,10 @@ function oneDomain(name: string, usage: string, positionals: readonly string[]):
 
 export const domainPath = (ref: string) => `/domains/${encodeURIComponent(ref)}`;
 
+const REASON_CODES: Record<string, number> = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 };
+
 async function list(args: readonly string[]): Promise<number> {
-  const p = parse('list', 'xenon list [-l] [DOMAIN...]', args, { long: { type: 'boolean', short: 'l' } });
+  const p = parse('list', 'xenon list [-l] [-v] [DOMAIN...]', args, { long: { type: 'boolean', short: 'l' }, verbose: { type: 'boolean', short: 'v' } });
   const client = await connectDaemon();
   let domains = await client.request<DomainSummary[]>('GET', '/domains');
   if (p.positionals.length > 0) {
@@ -40,40 +42,56 @@ async function list(args: readonly string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(formatXlList(domains.map((d) => ({
-    name: d.name, domid: d.domid, memoryMiB: d.memoryMiB, vcpus: d.vcpus, cpuTimeS: d.cpuTimeS,
+    name: d.name, domid: d.domid, memoryMiB: d.memoryMiB, vcpus: d.vcpus, cpuTimeS: d.cpuTimeS, uuid: d.uuid,
     flags: {
       running: d.state === 'running' && !d.blocked, blocked: d.state === 'running' && d.blocked, paused: d.state === 'paused',
-      shutdown: d.state === 'shutdown', crashed: d.shutdownReason === 'crash', dying: d.state === 'dying',
+      shutdown: d.state === 'shutdown', shutdownCode: d.shutdownReason === null ? null : (REASON_CODES[d.shutdownReason] ?? null), dying: d.state === 'dying',
     },
-  }))));
+  })), { verbose: p.values.verbose === true }));
   return 0;
 }
 
-/** xl shutdown/reboot: asks the guest through xenstore; -w waits until the domain has shut down. */
+/**
+ * xl shutdown/reboot: asks the guest through xenstore; -a every domain but Domain-0, -w waits until
+ * they have shut down, -F is accepted (Xenon's HVM board has no ACPI power button to fall back on,
+ * and the daemon says so for such a domain).
+ */
 function shutdownCommand(kind: 'shutdown' | 'reboot'): Command {
-  const usage = `xenon ${kind} [-w] DOMAIN`;
+  const usage = `xenon ${kind} [-a] [-w] [-F] [DOMAIN]`;
   return {
     name: kind,
     summary: kind === 'shutdown' ? 'Ask a domain to shut down (xl shutdown)' : 'Ask a domain to reboot (xl reboot)',
     usage,
-    help: '  -w   wait for the domain to shut down (shutdown) or to be restarted (reboot)',
+    help: [
+      '  -a   every domain but Domain-0',
+      `  -w   wait for the domain${kind === 'shutdown' ? 's to shut down' : 's to be restarted'}`,
+      '  -F   fall back to an ACPI power event for a guest without PV drivers (none on Xenon\'s HVM board: refused)',
+    ].join('\n'),
     handler: async (args) => {
-      const p = parse(kind, usage, args, { wait: { type: 'boolean', short: 'w' } });
-      const ref = oneDomain(kind, usage, p.positionals);
+      const p = parse(kind, usage, args, { all: { type: 'boolean', short: 'a' }, wait: { type: 'boolean', short: 'w' }, fallback: { type: 'boolean', short: 'F' } });
+      const all = p.values.all === true;
+      if (all ? p.positionals.length !== 0 : p.positionals.length !== 1) {
+        throw new XenonError('USAGE', all ? `-a takes no domain; usage: ${usage}` : `${kind} takes one domain (a name or an id); usage: ${usage}`);
+      }
       const client = await connectDaemon();
-      const d = await client.request<DomainSummary>('GET', domainPath(ref));
-      process.stdout.write(`${kind === 'shutdown' ? 'Shutting down' : 'Rebooting'} domain ${d.domid}\n`);
-      await client.request('PUT', `${domainPath(String(d.domid))}/actions`, { action: kind });
+      const targets = all
+        ? (await client.request<DomainSummary[]>('GET', '/domains')).filter((d) => d.domid !== 0 && (d.state === 'running' || d.state === 'paused'))
+        : [await client.request<DomainSummary>('GET', domainPath(p.positionals[0]!))];
+      const action = p.values.fallback === true ? `${kind}-fallback` : kind;
+      for (const d of targets) {
+        process.stdout.write(`${kind === 'shutdown' ? 'Shutting down' : 'Rebooting'} domain ${d.domid}\n`);
+        await client.request('PUT', `${domainPath(String(d.domid))}/actions`, { action });
+      }
       if (p.values.wait !== true) return 0;
-      process.stdout.write('Waiting for 1 domains\n');
-      const reason = await waitForShutdown(client, d.domid);
-      process.stdout.write(`Domain ${d.domid} has been shut down, reason code ${reason}\n`);
+      process.stdout.write(`Waiting for ${targets.length} domains\n`);
+      await Promise.all(targets.map(async (d) => {
+        const reason = await waitForShutdown(client, d.domid);
+        process.stdout.write(`Domain ${d.domid} has been shut down, reason code ${reason}\n`);
+      }));
       return 0;
     },
   };
 }
-
-const REASON_CODES: Record<string, number> = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 };
 
 /** Polls until domain `domid` has shut down or is gone; returns the reason code xl prints. */
 async function waitForShutdown(client: DaemonClient, domid: number): Promise<number> {
@@ -102,8 +120,8 @@ function actionCommand(action: 'destroy' | 'pause' | 'unpause', summary: string)
 }
 
 export const listCommand: Command = {
-  name: 'list', handler: list, summary: 'List domains (xl list)', usage: 'xenon list [-l] [DOMAIN...]',
-  help: '  -l   every field, as JSON',
+  name: 'list', handler: list, summary: 'List domains (xl list)', usage: 'xenon list [-l] [-v] [DOMAIN...]',
+  help: '  -l   every field, as JSON\n  -v   also the UUID, the shutdown reason code and the security label',
 };
 
 export const consoleCommand: Command = {

@@ -17,6 +17,8 @@ export interface DomainSummary {
   /** Whether every vCPU is waiting (xl list's "b"). */
   readonly blocked: boolean;
   readonly memoryMiB: number;
+  /** Its maximum (xl.cfg maxmem; Domain-0's is its memory). */
+  readonly maxMemoryMiB: number;
   readonly vcpus: number;
   readonly cpuTimeS: number;
   readonly uptimeS: number;
@@ -36,8 +38,9 @@ export interface CreateResponse {
   readonly warnings: readonly string[];
 }
 
-export type DomainAction = 'shutdown' | 'reboot' | 'destroy' | 'pause' | 'unpause';
-export const DOMAIN_ACTIONS: readonly DomainAction[] = ['shutdown', 'reboot', 'destroy', 'pause', 'unpause'];
+/** `-fallback`: as xl shutdown/reboot -F, an ACPI power event for a guest without PV drivers. */
+export type DomainAction = 'shutdown' | 'reboot' | 'shutdown-fallback' | 'reboot-fallback' | 'destroy' | 'pause' | 'unpause';
+export const DOMAIN_ACTIONS: readonly DomainAction[] = ['shutdown', 'reboot', 'shutdown-fallback', 'reboot-fallback', 'destroy', 'pause', 'unpause'];
 
 export interface ActionRequest {
   readonly action: DomainAction;

@@ -140,7 +140,7 @@ export class DaemonServer {
     if (domid === 0) {
       return {
         domid: 0, name: 'Domain-0', uuid: '00000000-0000-0000-0000-000000000000', state: 'running', shutdownReason: null, blocked: false,
-        memoryMiB: DOM0.memoryMiB, vcpus: DOM0.vcpus, cpuTimeS: this.o.cpuTimeS(), uptimeS: (now - this.o.startedAtMs) / 1000,
+        memoryMiB: DOM0.memoryMiB, maxMemoryMiB: DOM0.memoryMiB, vcpus: DOM0.vcpus, cpuTimeS: this.o.cpuTimeS(), uptimeS: (now - this.o.startedAtMs) / 1000,
       };
     }
     const i = this.m.info(domid);
@@ -148,7 +148,7 @@ export class DaemonServer {
     const c = await this.m.counters(domid).catch(() => null);
     return {
       domid, name: i.name, uuid: i.spec.uuid, state: i.state, shutdownReason: i.shutdownReason, blocked: c?.blocked ?? false,
-      memoryMiB: i.spec.memoryMiB, vcpus: i.spec.vcpus, cpuTimeS: (c?.cpuTimeNs ?? 0) / 1e9, uptimeS: (now - i.createdAtMs) / 1000,
+      memoryMiB: i.spec.memoryMiB, maxMemoryMiB: i.spec.maxMemoryMiB, vcpus: i.spec.vcpus, cpuTimeS: (c?.cpuTimeNs ?? 0) / 1e9, uptimeS: (now - i.createdAtMs) / 1000,
     };
   }
 
@@ -159,7 +159,7 @@ export class DaemonServer {
     if (parts[0] === 'version' && parts.length === 1 && method === 'GET') {
       return { status: 200, body: { xenon: XENON_VERSION, xen: `${XEN_MAJOR}.${XEN_MINOR}` } };
     }
-    if (parts[0] === 'info' && parts.length === 1 && method === 'GET') return { status: 200, body: hostInfo(this.m.sched.nrPcpus) };
+    if (parts[0] === 'info' && parts.length === 1 && method === 'GET') return { status: 200, body: hostInfo(this.m.sched.nrPcpus, this.m.freeMemoryMiB()) };
     if (parts[0] === 'sched' && parts.length === 1 && method === 'GET') {
       const body: SchedulerSummary = { scheduler: 'credit2', pool: 'Pool-0', ratelimitUs: RATELIMIT_NS / 1000, nrPcpus: this.m.sched.nrPcpus };
       return { status: 200, body };
@@ -273,6 +273,8 @@ export class DaemonServer {
     switch (action) {
       case 'shutdown': this.m.requestShutdown(domid, 'poweroff'); return;
       case 'reboot': this.m.requestShutdown(domid, 'reboot'); return;
+      case 'shutdown-fallback': this.m.requestShutdown(domid, 'poweroff', { fallback: true }); return;
+      case 'reboot-fallback': this.m.requestShutdown(domid, 'reboot', { fallback: true }); return;
       case 'pause': this.m.pause(domid); return;
       case 'unpause': this.m.unpause(domid); return;
       case 'destroy': await this.m.destroy(domid); return;
@@ -346,11 +348,11 @@ function stringField(body: Record<string, unknown>, key: string): string {
 }
 
 /** What `xl info` shows of this host: its kernel, CPUs and memory, and the Xen we present. */
-function hostInfo(nrPcpus: number): HostInfo {
+function hostInfo(nrPcpus: number, freeMemoryMiB: number): HostInfo {
   const cpus = os.cpus();
   return {
     host: os.hostname(), release: os.release(), version: os.version(), machine: os.machine(), nrCpus: nrPcpus,
-    cpuMhz: cpus[0]?.speed ?? 0, totalMemoryMiB: Math.floor(os.totalmem() / 2 ** 20), freeMemoryMiB: Math.floor(os.freemem() / 2 ** 20),
+    cpuMhz: cpus[0]?.speed ?? 0, totalMemoryMiB: Math.floor(os.totalmem() / 2 ** 20), freeMemoryMiB: Math.floor(freeMemoryMiB),
     xenMajor: XEN_MAJOR, xenMinor: XEN_MINOR, xenExtra: XEN_EXTRAVERSION, xenCaps: XEN_CAPABILITIES, xenScheduler: 'credit2',
     xenPagesize: 4096, xenCommandline: '',
   };

@@ -24,6 +24,12 @@ import { BugIndicatingError } from '../lib/errors.js';
 /** libxl's default max_evtchn_port for a domU. */
 export const DEFAULT_MAX_EVTCHN_PORT = 1023;
 const YIELD_EVERY_MS = 10;
+/**
+ * Instructions in a round while another domain waits for this one's pCPU: about 2 ms of the
+ * interpreter, so credit2's accounting (once a round) stays near its 1 ms ratelimit. Uncontended
+ * rounds are longer, since each round costs some fixed work.
+ */
+const CONTENDED_SLICE_INSNS = 25_000;
 
 /** Everything needed to build a domU; structured-clone safe, so it can be posted to a worker. */
 export interface DomainBuildParams {
@@ -236,7 +242,7 @@ export class DomainRuntime {
       // A pCPU first (the wait ends early for control requests; the loop then looks again).
       if (this.sched !== null && !(await this.sched.acquire())) continue;
       const t0 = this.host.clock.monotonicNs();
-      const o = this.arch.runRound();
+      const o = this.arch.runRound(this.sched?.contended === true ? CONTENDED_SLICE_INSNS : undefined);
       if (o.kind === 'ran') {
         const ns = this.host.clock.monotonicNs() - t0;
         this.cpuNs += ns;

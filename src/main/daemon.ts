@@ -70,7 +70,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const stop = async (graceMs = SHUTDOWN_GRACE_MS) => {
     if (stopping) return stopped;
     log('info', 'daemon stopping', { domains: manager.list().length });
-    for (const d of manager.list()) if (d.state === 'running') manager.requestShutdown(d.domid, 'poweroff');
+    for (const d of manager.list()) {
+      if (d.state !== 'running') continue;
+      try {
+        manager.requestShutdown(d.domid, 'poweroff');
+      } catch (e) {
+        // An HVM domain cannot be asked; it is destroyed with the others that outlast the grace period.
+        log('warn', 'domain cannot be asked to power off', { domid: d.domid, name: d.name, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     const t0 = Date.now();
     while (manager.list().length > 0 && Date.now() - t0 < graceMs) await new Promise((r) => setTimeout(r, 100));
     for (const d of manager.list()) {

@@ -22,6 +22,7 @@ export function nodeDomainHost(opts: { consoleLogDir?: string } = {}): DomainMan
     launcher: new WorkerLauncher(),
     // One pCPU per host core: at most that many domain threads run guest code at once.
     nrPcpus: Math.min(MAX_PCPUS, os.availableParallelism()),
+    memoryMiB: Math.floor(os.totalmem() / 2 ** 20),
     wait: (ms) => waiter.wait(ms),
     wake: () => waiter.wake(),
     randomBytes: (n) => new Uint8Array(randomBytes(n)),

@@ -90,7 +90,7 @@ interface Harness {
 
 const live: DomainManager[] = [];
 
-function harness(o: { nrPcpus?: number } = {}): Harness {
+function harness(o: { nrPcpus?: number; memoryMiB?: number } = {}): Harness {
   const launcher = new RecordingLauncher();
   const waiter = new ShortWaiter();
   const logs = new Map<string, string>();
@@ -423,6 +423,17 @@ describe('DomainManager: credit2 weights, caps and affinity', () => {
     assert.throws(() => h.m.setSchedParams(a, { weight: 0 }), /weight is from 1 to 65535/);
     assert.throws(() => h.m.setSchedParams(a, { cap: -5 }), /cap/);
     assert.deepEqual(h.m.schedParams(a), { weight: 256, cap: 0 });
+  });
+
+  test('a domain that needs more memory than the host has left is refused, and nothing else is disturbed', async () => {
+    const h = harness({ memoryMiB: 512 + 40 });
+    const a = await h.m.create(spec({ memoryMiB: 32, maxMemoryMiB: 32 }));
+    assert.equal(h.m.freeMemoryMiB(), 8);
+    await assert.rejects(h.m.create(spec({ name: 'big', memoryMiB: 16, maxMemoryMiB: 16 })), /"big": it needs 16 MiB, and the host has 8 MiB left for domains/);
+    assert.deepEqual(h.m.list().map((d) => d.domid), [a]);
+    assert.equal(h.launcher.launches.length, 1, 'no thread was started for the refused domain');
+    await h.m.destroy(a);
+    assert.equal(h.m.freeMemoryMiB(), 40);
   });
 
   test('xl.cfg cpus pins each vCPU at creation', async () => {

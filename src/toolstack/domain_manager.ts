@@ -31,6 +31,8 @@ export interface DomainManagerHost {
   consoleLog(name: string): (bytes: Uint8Array) => void;
   /** Host cores the domains share (the scheduler's pCPUs); 1 when not given. */
   readonly nrPcpus?: number;
+  /** The host's memory in MiB; domains get what Domain-0 leaves of it. No limit when not given. */
+  readonly memoryMiB?: number;
 }
 
 export type DomainEvent =
@@ -128,6 +130,10 @@ export class DomainManager {
     if ([...this.domains.values()].some((m) => m.spec.name === spec.name)) {
       throw new RangeError(`A domain named "${spec.name}" already exists`);
     }
+    const free = this.freeMemoryMiB();
+    if (spec.memoryMiB > free) {
+      throw new RangeError(`Cannot create "${spec.name}": it needs ${spec.memoryMiB} MiB, and the host has ${free} MiB left for domains`);
+    }
     const domid = this.hv.allocateDomid();
     // The domain's record exists only after launch; its thread may report before that.
     const ref: { m?: ManagedDomain } = {};
@@ -201,7 +207,11 @@ export class DomainManager {
     });
     // xenstored's end of the store ring (C xenstored binds the port from the introduce request).
     let storePort = -1;
-    const ring = new XsRingTransport({ page: page(b.storeRingOffset), notify: () => this.hv.notifyFromDom0(storePort) });
+    const ring = new XsRingTransport({
+      page: page(b.storeRingOffset), notify: () => this.hv.notifyFromDom0(storePort),
+      // A later turn of Domain-0's loop, so other domains' events are served in between.
+      rekick: () => void setTimeout(() => ring.kick(), 0),
+    });
     storePort = this.hv.bindDom0(domid, b.storePort, () => ring.kick());
     this.xenstored.introduceDomain(domid, ring);
     // xenconsoled's end of the console ring.
@@ -225,9 +235,16 @@ export class DomainManager {
     return { control: proxy, xen: null, consoleInput: (bytes: Uint8Array) => proxy.consoleInput(bytes), dom0Ports: [] };
   }
 
-  /** Asks the guest to shut down or reboot through xenstore, as `xl shutdown`/`xl reboot` do. */
-  requestShutdown(domid: number, kind: 'poweroff' | 'reboot' | 'halt' | 'suspend'): void {
-    this.mustGet(domid);
+  /**
+   * Asks the guest to shut down or reboot through xenstore, as `xl shutdown`/`xl reboot` do. An HVM
+   * domain reads no xenstore; xl would send it an ACPI power event (-F), which Xenon's virt board
+   * cannot (it has no power button), so both are refused for it with a message.
+   */
+  requestShutdown(domid: number, kind: 'poweroff' | 'reboot' | 'halt' | 'suspend', o: { fallback?: boolean } = {}): void {
+    const m = this.mustGet(domid);
+    if (m.spec.type === 'hvm') {
+      throw new RangeError(`"${m.spec.name}" is an HVM domain with no PV control interface, and Xenon's board has no ACPI power button for ${o.fallback === true ? '-F' : 'a fallback'}: shut it down from inside the guest, or destroy it`);
+    }
     this.xs.write(`/local/domain/${domid}/control/shutdown`, kind);
   }
 
@@ -277,6 +294,12 @@ export class DomainManager {
     m.spec = { ...m.spec, name };
     this.xs.write(`/local/domain/${domid}/name`, name);
     this.xs.write(`/vm/${m.spec.uuid}/name`, name);
+  }
+
+  /** The host's memory not yet given to Domain-0 or a domain (`xl info`'s free_memory), in MiB. */
+  freeMemoryMiB(): number {
+    const used = [...this.domains.values()].reduce((n, m) => n + m.spec.memoryMiB, DOM0_MEMORY_KIB / 1024);
+    return Math.max(0, (this.host.memoryMiB ?? Infinity) - used);
   }
 
   /** `xl sched-credit2 -d`: the domain's weight and cap. */

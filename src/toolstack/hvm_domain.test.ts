@@ -32,6 +32,9 @@ test('an HVM domain runs the virt board: its UART output reaches the console, PS
   });
   assert.equal(m.xs.read(`/libxl/${domid}/type`), 'hvm');
   assert.throws(() => m.xs.read(`/local/domain/${domid}/store/port`), 'an HVM domain has no xenstore ring');
+  // It reads no control/shutdown node, and the board has no ACPI power button for xl's -F.
+  assert.throws(() => m.requestShutdown(domid, 'poweroff'), /HVM domain with no PV control interface/);
+  assert.throws(() => m.requestShutdown(domid, 'reboot', { fallback: true }), /no ACPI power button for -F/);
   const t0 = Date.now();
   await m.run(() => m.list().length === 0 || Date.now() - t0 > 20_000);
   assert.equal(logs.get('board'), 'hi');

@@ -7,7 +7,7 @@ import { missingOracle, ORACLE_DIR } from '../../tests/harness/tools.js';
 import { formatXlCpuMap, formatXlInfo, formatXlList, formatXlSchedCredit2, formatXlUptime, formatXlVcpuList } from './xl_format.js';
 
 const ORACLE = path.join(ORACLE_DIR, 'outputs', 'auto-run');
-const none = { running: false, blocked: false, paused: false, shutdown: false, crashed: false, dying: false };
+const none = { running: false, blocked: false, paused: false, shutdown: false, shutdownCode: null, dying: false };
 
 test('formatXlList() lays out xl list as real xl does (the oracle capture)', () => {
   const text = formatXlList([
@@ -23,6 +23,16 @@ test('formatXlList() lays out xl list as real xl does (the oracle capture)', () 
 test('formatXlList() shows a paused domain with p, as xl list does', () => {
   const text = formatXlList([{ name: 'domU-min', domid: 1, memoryMiB: 256, vcpus: 1, flags: { ...none, blocked: true, paused: true }, cpuTimeS: 2.1 }]);
   assert.equal(text.split('\n')[1], 'domU-min                                     1   256     1     -bp---       2.1');
+});
+
+test('xl list -v adds the UUID, the reason code and the security label; the state shows the shutdown reason\'s letter', () => {
+  const lines = formatXlList([
+    { name: 'Domain-0', domid: 0, memoryMiB: 512, vcpus: 2, flags: { ...none, running: true }, cpuTimeS: 12.4, uuid: '00000000-0000-0000-0000-000000000000' },
+    { name: 'crashy', domid: 3, memoryMiB: 128, vcpus: 1, flags: { ...none, shutdown: true, shutdownCode: 3 }, cpuTimeS: 4, uuid: '3def0a1e-72da-4384-b1b4-f05d93db618e' },
+  ], { verbose: true }).split('\n');
+  assert.equal(lines[0], 'Name                                        ID   Mem VCPUs\tState\tTime(s)   UUID                            Reason-Code\tSecurity Label');
+  assert.equal(lines[1], `${'Domain-0'.padEnd(40)}     0   512     2     r-----      12.4 00000000-0000-0000-0000-000000000000        - ${'-'.padStart(16)}`);
+  assert.equal(lines[2], `${'crashy'.padEnd(40)}     3   128     1     ---sc-       4.0 3def0a1e-72da-4384-b1b4-f05d93db618e        3 ${'-'.padStart(16)}`);
 });
 
 test('formatXlUptime() lays out xl uptime as real xl does', () => {

@@ -2,6 +2,7 @@
  * xl's table outputs, laid out byte for byte as xl prints them (tools/xl/xl_list.c list_domains,
  * xl_misc.c print_uptime): the oracle's captured `xl list` and `xl uptime` are the reference.
  */
+import { cFixed } from '../lib/c_format.js';
 
 /** One row of `xl list`. */
 export interface XlListRow {
@@ -9,21 +10,38 @@ export interface XlListRow {
   readonly domid: number;
   readonly memoryMiB: number;
   readonly vcpus: number;
-  /** r running, b blocked, p paused, s shutdown, c crashed, d dying: six flag columns. */
-  readonly flags: { running: boolean; blocked: boolean; paused: boolean; shutdown: boolean; crashed: boolean; dying: boolean };
+  /**
+   * r running, b blocked, p paused, s shutdown, d dying; the fifth column is the shutdown reason's
+   * letter (xl's "-rscwS": reboot r, suspend s, crash c, watchdog w, soft reset S; poweroff "-").
+   */
+  readonly flags: { running: boolean; blocked: boolean; paused: boolean; shutdown: boolean; shutdownCode: number | null; dying: boolean };
   readonly cpuTimeS: number;
+  /** For `xl list -v`. */
+  readonly uuid?: string;
 }
 
-/** The state column: one letter or "-" per flag, in xl's order "rbpscd". */
+const SHUTDOWN_REASON_LETTERS = '-rscwS';
+
+/** The state column: one letter or "-" per flag, in xl's order "rbps?d". */
 export function stateFlags(f: XlListRow['flags']): string {
-  return [f.running ? 'r' : '-', f.blocked ? 'b' : '-', f.paused ? 'p' : '-', f.shutdown ? 's' : '-', f.crashed ? 'c' : '-', f.dying ? 'd' : '-'].join('');
+  const code = f.shutdownCode ?? 0;
+  const reason = code >= 0 && code < SHUTDOWN_REASON_LETTERS.length ? SHUTDOWN_REASON_LETTERS[code]! : '?';
+  return [f.running ? 'r' : '-', f.blocked ? 'b' : '-', f.paused ? 'p' : '-', f.shutdown ? 's' : '-', reason, f.dying ? 'd' : '-'].join('');
 }
 
-/** `xl list`: the header and one line per domain (printf "%-40s %5d %5lu %5d     %s %9.1f"). */
-export function formatXlList(rows: readonly XlListRow[]): string {
-  const out = ['Name                                        ID   Mem VCPUs\tState\tTime(s)'];
+/**
+ * `xl list` (printf "%-40s %5d %5lu %5d     %s %9.1f"); with `verbose` (-v) also the UUID, the
+ * shutdown reason code in hex ("-" while running) and the security label ("-": no XSM here).
+ */
+export function formatXlList(rows: readonly XlListRow[], o: { readonly verbose?: boolean } = {}): string {
+  const out = [`Name                                        ID   Mem VCPUs\tState\tTime(s)${o.verbose === true ? '   UUID                            Reason-Code\tSecurity Label' : ''}`];
   for (const r of rows) {
-    out.push(`${r.name.padEnd(40)} ${String(r.domid).padStart(5)} ${String(r.memoryMiB).padStart(5)} ${String(r.vcpus).padStart(5)}     ${stateFlags(r.flags)} ${r.cpuTimeS.toFixed(1).padStart(9)}`);
+    let line = `${r.name.padEnd(40)} ${String(r.domid).padStart(5)} ${String(r.memoryMiB).padStart(5)} ${String(r.vcpus).padStart(5)}     ${stateFlags(r.flags)} ${cFixed(r.cpuTimeS, 1).padStart(9)}`;
+    if (o.verbose === true) {
+      const code = r.flags.shutdown && r.flags.shutdownCode !== null ? r.flags.shutdownCode.toString(16) : '-';
+      line += ` ${r.uuid ?? '00000000-0000-0000-0000-000000000000'} ${code.padStart(8)} ${'-'.padStart(16)}`;
+    }
+    out.push(line);
   }
   return `${out.join('\n')}\n`;
 }
@@ -81,7 +99,7 @@ export function formatXlVcpuList(rows: readonly XlVcpuRow[], nrCpus: number): st
     const state = r.state === 'offline' ? '--p' : r.state === 'blocked' ? '-b-' : r.state === 'running' ? 'r--' : '---';
     const cpu = r.state === 'offline' || r.cpu < 0 ? '-' : String(r.cpu);
     const affinity = `${formatXlCpuMap(r.hard, nrCpus)} / ${formatXlCpuMap(r.soft, nrCpus)}`;
-    out.push(`${r.name.padEnd(32)} ${String(r.domid).padStart(5)} ${String(r.vcpu).padStart(5)} ${cpu.padStart(4)}   ${state} ${r.timeS.toFixed(1).padStart(9)}  ${affinity}`);
+    out.push(`${r.name.padEnd(32)} ${String(r.domid).padStart(5)} ${String(r.vcpu).padStart(5)} ${cpu.padStart(4)}   ${state} ${cFixed(r.timeS, 1).padStart(9)}  ${affinity}`);
   }
   return `${out.join('\n')}\n`;
 }

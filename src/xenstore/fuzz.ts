@@ -66,7 +66,7 @@ export function fuzzWire(bytes: Uint8Array): void {
 
   const page = new Uint8Array(4096);
   for (let i = 0; i < page.length; i++) page[i] = bytes.length === 0 ? 0 : bytes[i % bytes.length]!;
-  const ring = new XsRingTransport({ page, notify: () => undefined, onFault: (err) => { throw new BugIndicatingError(`xenstored handler threw: ${String(err)}`); } });
+  const ring = new XsRingTransport({ page, notify: () => undefined, rekick: () => undefined, onFault: (err) => { throw new BugIndicatingError(`xenstored handler threw: ${String(err)}`); } });
   srv.introduceDomain(2, ring);
   for (let i = 0; i < 4 && !ring.broken; i++) {
     ring.kick();

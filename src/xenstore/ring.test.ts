@@ -11,7 +11,8 @@ class FakeGuest {
   readonly idx = new Int32Array(this.page.buffer, 2048, 7);
   private readonly parser = new XsWireParser();
   notifies = 0;
-  readonly ring = new XsRingTransport({ page: this.page, notify: () => this.notifies++ });
+  rekicks = 0;
+  readonly ring = new XsRingTransport({ page: this.page, notify: () => this.notifies++, rekick: () => this.rekicks++ });
 
   /** Writes bytes into the request ring as Linux does, returning how many fit. */
   produce(bytes: Uint8Array): number {
@@ -140,4 +141,24 @@ test('a guest that never reads cannot grow the server: events are dropped past t
   assert.ok(g.ring.droppedEvents > 0);
   const got = g.consume();
   assert.ok(got.length > 0 && got.every((m) => m.type === XS_WATCH_EVENT || m.type === XS_WRITE || m.type === XS_WATCH));
+});
+
+test('a kick that stops at its pass limit asks to be run again, so requests the guest added meanwhile are not stranded', () => {
+  // Linux (xb_write) notifies only when it finds the server caught up; a guest producing on its own
+  // thread while Domain-0 serves it can leave a request behind the last pass with no event to come.
+  const g = new FakeGuest();
+  let handled = 0;
+  g.ring.attach((msg) => {
+    handled++;
+    if (handled < 20) g.produce(encodeMessage({ type: XS_READ, reqId: msg.reqId + 1, txId: 0, payload: encodeStrings(['/x']) }));
+  });
+  g.produce(encodeMessage({ type: XS_READ, reqId: 1, txId: 0, payload: encodeStrings(['/x']) }));
+  g.ring.kick();
+  assert.equal(handled, 8, 'one kick serves at most 8 passes');
+  assert.equal(g.rekicks, 1, 'and then asks for another kick');
+  for (let k = 0; k < 10 && handled < 20; k++) g.ring.kick();
+  assert.equal(handled, 20, 'the rekicks serve every request');
+  assert.equal(g.rekicks, 2, '8 + 8 + 4 requests: two kicks stopped at the limit');
+  g.ring.kick();
+  assert.equal(g.rekicks, 2, 'an idle kick asks for nothing more');
 });

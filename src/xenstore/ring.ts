@@ -41,7 +41,12 @@ const ERROR = 2072 / 4;
 const OUTPUT_SOFT_LIMIT = 16 * 1024;
 /** Above this many queued bytes, watch events are dropped: a guest that never reads cannot grow us. */
 const OUTPUT_HARD_LIMIT = 64 * 1024;
-/** Passes over the request ring per kick; the guest kicks again if it produces more. */
+/**
+ * Passes over the request ring per kick, so one busy guest cannot hold Domain-0. Linux notifies
+ * after a write only when it finds the server caught up (xb_write: `prod <= req_cons`), so a kick
+ * that stops at this limit may leave requests behind with no event to come: it asks for another
+ * kick (XsRingOptions.rekick).
+ */
 const MAX_PASSES = 8;
 
 /** Construction options of a ring transport. */
@@ -52,6 +57,11 @@ export interface XsRingOptions {
   readonly notify: () => void;
   /** Called when handling a request threw (a server bug); the ring is then marked broken. */
   readonly onFault?: (err: unknown) => void;
+  /**
+   * Arranges for kick() to run again soon (not from inside this call): a kick stopped at its pass
+   * limit with requests possibly left unread, which the guest will not signal again.
+   */
+  readonly rekick: () => void;
 }
 
 /** The server end of one domain's xenstore ring. */
@@ -60,6 +70,7 @@ export class XsRingTransport implements XsTransport {
   private readonly idx: Int32Array;
   private readonly notify: () => void;
   private readonly onFault: ((err: unknown) => void) | undefined;
+  private readonly rekick: () => void;
   private readonly parser = new XsWireParser();
   private deliver: ((msg: XsMessage) => void) | undefined;
   private readonly queue: Uint8Array[] = [];
@@ -76,6 +87,7 @@ export class XsRingTransport implements XsTransport {
     this.idx = new Int32Array(opts.page.buffer, opts.page.byteOffset, PAGE_SIZE / 4);
     this.notify = opts.notify;
     this.onFault = opts.onFault;
+    this.rekick = opts.rekick;
   }
 
   /** XENSTORE_ERROR_* of a broken ring, or XENSTORE_ERROR_NONE. */
@@ -114,11 +126,16 @@ export class XsRingTransport implements XsTransport {
   kick(): void {
     if (this.broken || this.deliver === undefined) return;
     this.flush();
-    for (let pass = 0; pass < MAX_PASSES && !this.broken && this.queuedBytes < OUTPUT_SOFT_LIMIT; pass++) {
+    for (let pass = 0; !this.broken && this.queuedBytes < OUTPUT_SOFT_LIMIT; pass++) {
+      if (pass === MAX_PASSES) {
+        this.rekick();
+        return;
+      }
       const chunk = this.takeRequests();
       if (chunk === undefined || chunk.length === 0) return;
       this.handle(chunk);
     }
+    // Stopped with a full reply backlog: the guest, reading replies from a full ring, notifies (xb_read).
   }
 
   /** Copies out everything between req_cons and req_prod and consumes it. */

@@ -31,7 +31,7 @@ import { xenDomuTraps, type TrapHandler, type TrapHost } from './traps.js';
 import { ArmVcpu } from './vcpu.js';
 
 const DEFAULT_SLICE_INSNS = 100_000;
-const MIN_SHARE_INSNS = 10_000;
+const MIN_SHARE_INSNS = 5_000;
 /** Interrupt ids of the vGIC: SGIs, PPIs and 32 SPIs (Xen gives a domU without devices none; GICs here need at least 32). */
 const VGIC_IRQS = 64;
 /** GICv3 redistributor frames (RD + SGI) per vCPU. */
@@ -346,8 +346,8 @@ export class ArmDomain implements DomainArch {
     }
   }
 
-  /** One round: timers, then a slice for each runnable vCPU. */
-  runRound(): RoundOutcome {
+  /** One round: timers, then a slice for each runnable vCPU (`sliceInsns` among them, by default the domain's). */
+  runRound(sliceInsns = this.slice): RoundOutcome {
     if (this.d.state !== 'running') return { kind: 'stopped' };
     const now = this.clock.nowNs();
     this.deliverTimers(now);
@@ -366,7 +366,7 @@ export class ArmDomain implements DomainArch {
       }
       return { kind: 'idle', sleepNs: Math.max(0, this.nextDeadlineNs() - this.clock.nowNs()) };
     }
-    const budget = Math.max(MIN_SHARE_INSNS, Math.floor(this.slice / runnable));
+    const budget = Math.max(MIN_SHARE_INSNS, Math.floor(sliceInsns / runnable));
     for (const v of this.vcpus) {
       if (v.power !== 'on' || v.waiting) continue;
       this.setRunstate(v, 'running');

@@ -248,9 +248,11 @@ export class SchedBoard {
   /**
    * After a round in which the domain ran `ranNs` on its pCPU (held for `heldNs`): its credit and
    * budget burn, and it keeps the pCPU or gives it up (to a waiter with more credit, for its cap,
-   * or because its affinity no longer has it). 'yield' means the domain no longer holds a pCPU.
+   * or because its affinity no longer has it). 'yield' means the domain no longer holds a pCPU;
+   * 'contended' that it keeps it while another domain waits for it, or under a cap (its rounds
+   * should be short).
    */
-  account(slot: number, ranNs: number, heldNs: number, nowNs: number): 'keep' | 'yield' {
+  account(slot: number, ranNs: number, heldNs: number, nowNs: number): 'keep' | 'contended' | 'yield' {
     this.checkSlot(slot);
     return this.locked(() => {
       const b = this.base(slot);
@@ -279,7 +281,8 @@ export class SchedBoard {
         this.i32[b + S_STATE] = WAITING;
         return 'yield';
       }
-      return 'keep';
+      // A capped domain's rounds are short too, so it overruns its budget by little.
+      return next >= 0 || this.i32[b + S_CAP]! > 0 ? 'contended' : 'keep';
     });
   }
 
@@ -345,17 +348,27 @@ export class SchedBoard {
     return w;
   }
 
-  /** How long a capped domain must still wait in this period (0 when it may run), starting a new period when due. */
+  /**
+   * How long a capped domain must still wait (0 when it may run). Each period that begins gives
+   * back one period's budget, so a round that overran the budget is paid for in the next periods,
+   * as credit2's budget goes negative.
+   */
   private budgetLeftMs(slot: number, nowNs: number): number {
     const cap = this.i32[this.base(slot) + S_CAP]!;
     if (cap === 0) return 0;
+    const budget = (cap * BUDGET_PERIOD_NS) / 100;
     const f = slot * SLOT_F64S;
-    if (nowNs - this.f64[f + F_PERIOD_START]! >= BUDGET_PERIOD_NS) {
-      this.f64[f + F_PERIOD_START] = nowNs;
-      this.f64[f + F_BUDGET_USED] = 0;
+    const start = this.f64[f + F_PERIOD_START]!;
+    if (nowNs - start >= BUDGET_PERIOD_NS) {
+      const periods = start === -Infinity ? Infinity : Math.floor((nowNs - start) / BUDGET_PERIOD_NS);
+      this.f64[f + F_PERIOD_START] = start === -Infinity ? nowNs : start + periods * BUDGET_PERIOD_NS;
+      this.f64[f + F_BUDGET_USED] = Math.max(0, this.f64[f + F_BUDGET_USED]! - periods * budget);
     }
-    if (this.f64[f + F_BUDGET_USED]! < (cap * BUDGET_PERIOD_NS) / 100) return 0;
-    return Math.max(1, Math.ceil((this.f64[f + F_PERIOD_START]! + BUDGET_PERIOD_NS - nowNs) / 1e6));
+    const used = this.f64[f + F_BUDGET_USED]!;
+    if (used < budget) return 0;
+    // Whole periods of overdraw, then the rest of this one.
+    const periodsOwed = Math.floor(used / budget) - 1;
+    return Math.max(1, Math.ceil((this.f64[f + F_PERIOD_START]! + BUDGET_PERIOD_NS * (1 + periodsOwed) - nowNs) / 1e6));
   }
 
   // --- plumbing ---

@@ -20,6 +20,8 @@ export class SchedSlot {
   /** Asked for a pCPU since it last released: it may be waiting, parked or running. */
   private engaged = false;
   private heldSinceNs = 0;
+  /** Another domain waited for this one's pCPU at the last accounting. */
+  contended = false;
 
   constructor(a: SchedAttachment, private readonly clock: HostClock, private readonly sleep: SleepOnWord) {
     this.board = new SchedBoard(a.board);
@@ -35,6 +37,7 @@ export class SchedSlot {
    */
   async acquire(): Promise<boolean> {
     if (this.holding) return true;
+    this.contended = false;
     const { words, index } = this.board.wakeWord(this.slot);
     const seen = Atomics.load(words, index);
     this.engaged = true;
@@ -53,7 +56,9 @@ export class SchedSlot {
   ran(ns: number): void {
     if (!this.holding) return;
     const now = this.clock.monotonicNs();
-    if (this.board.account(this.slot, ns, now - this.heldSinceNs, now) === 'yield') this.holding = false;
+    const r = this.board.account(this.slot, ns, now - this.heldSinceNs, now);
+    this.contended = r === 'contended';
+    if (r === 'yield') this.holding = false;
   }
 
   /** Nothing to run: the pCPU (or the place in the queue) is given up. */
