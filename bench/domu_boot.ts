@@ -7,6 +7,7 @@
  * by the oracle (`/work/shared/xen-oracle`, `min_create_to_init_line_s`) and not re-measured here.
  * Timings are printed, never asserted.
  */
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { nodeHostClock } from '../src/host/node/clock.js';
 import { NodeIdleWaiter } from '../src/host/node/console.js';
@@ -64,6 +65,8 @@ async function bootOnce(kernel: Uint8Array, ramdisk: Uint8Array, n: number): Pro
   const m = new DomainManager({
     clock: nodeHostClock, launcher: new WorkerLauncher(), wait: (ms) => waiter.wait(ms), wake: () => waiter.wake(),
     randomBytes: (k) => new Uint8Array(k).map((_, i) => (i * 37) & 0xff),
+    // The host's cores as the scheduler's pCPUs, as the daemon has them.
+    nrPcpus: availableParallelism(),
     consoleLog: () => (bytes) => {
       // Search only the new text plus an overlap, so a long console stays linear.
       const from = Math.max(0, log.length - MARKER.length);

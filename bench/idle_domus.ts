@@ -5,6 +5,7 @@
  * of one core for all 8 together), with the host memory each domain adds (resident set and shared
  * guest memory, divided by the number of domains). Timings are printed, never asserted.
  */
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { nodeHostClock } from '../src/host/node/clock.js';
 import { NodeIdleWaiter } from '../src/host/node/console.js';
@@ -41,6 +42,8 @@ export async function benchIdleDomus(opts: { readonly print?: (line: string) => 
   const m = new DomainManager({
     clock: nodeHostClock, launcher: new WorkerLauncher(), wait: (ms) => waiter.wait(ms), wake: () => waiter.wake(),
     randomBytes: (n) => new Uint8Array(n),
+    // The host's cores as the scheduler's pCPUs, as the daemon has them.
+    nrPcpus: availableParallelism(),
     consoleLog: (name) => (b) => logs.set(name, (logs.get(name) ?? '') + Buffer.from(b).toString('latin1')),
   });
   const rss0 = process.memoryUsage().rss;

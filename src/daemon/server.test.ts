@@ -94,7 +94,11 @@ describe('xenond API', () => {
     }));
     await client.request('PUT', '/domains/con/actions', { action: 'unpause' });
     await seen;
+    // A client that half-closes has detached: the daemon closes its side, and the domain runs on.
+    const closed = new Promise<void>((resolve) => stream.on('close', () => resolve()));
     stream.end();
+    await closed;
+    assert.equal((await client.request<{ state: string }>('GET', '/domains/con')).state, 'running');
     await client.request('PUT', '/domains/con/actions', { action: 'destroy' });
     assert.equal(got, 'hi');
   });

@@ -330,6 +330,8 @@ export class DaemonServer {
       detach();
       off();
     };
+    // A client that half-closes has detached: close our side too.
+    socket.on('end', () => socket.end());
     socket.on('close', done);
     socket.on('error', done);
   }

@@ -6,6 +6,7 @@
  * with that reason (a reboot restarts it under the same name with a new domid); two domUs run at
  * once; a 2-vCPU domU sees 2 CPUs. Every console log is checked for Oops, BUG, WARNING, RCU stalls.
  */
+import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -53,6 +54,8 @@ function harness(): { m: DomainManager; logs: Map<string, string>; events: Domai
   const m = new DomainManager({
     clock: nodeHostClock, launcher: new WorkerLauncher(), wait: (ms) => waiter.wait(ms), wake: () => waiter.wake(),
     randomBytes: (n) => new Uint8Array(n).map((_, i) => (i * 37) & 0xff),
+    // The host's cores as the scheduler's pCPUs, as the daemon has them.
+    nrPcpus: availableParallelism(),
     consoleLog: (name) => (bytes) => logs.set(name, (logs.get(name) ?? '') + Buffer.from(bytes).toString('latin1')),
   });
   const events: DomainEvent[] = [];

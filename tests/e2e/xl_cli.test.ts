@@ -1,6 +1,7 @@
 /**
  * The xl-style CLI and the daemon with Debian's kernel, as a user runs them: `xenon daemon`, then
- * `xenon create` from an xl.cfg, `xenon list`, Debian's own `xenstore-read` against the daemon's
+ * `xenon create` from an xl.cfg, `xenon list`, `xenon console` (a command piped into the guest's
+ * shell, detaching at the end of the input), Debian's own `xenstore-read` against the daemon's
  * xenstored, `xenon mem-set` (the guest balloons down), `xenon reboot` (on_reboot = "restart"
  * brings it back with a new domid), `xenon shutdown -w` (the guest powers off through its xenstore
  * control node), the domain gone from `xenon list`, and the daemon stopping cleanly on SIGTERM.
@@ -21,7 +22,7 @@ import { missingGuestImages } from '../harness/tools.js';
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const TIMEOUT_MS = 240_000;
 const INIT = `${DOMU_INIT_PROLOGUE}echo XENON-CLI-READY
-while true; do sleep 1; done
+exec sh
 `;
 
 const opts = skipUnlessAvailable(firstMissing(missingGuestImages(), missingCommands('xenstore-read')));
@@ -59,6 +60,19 @@ describe('xl-style CLI over the daemon', opts, () => {
       assert.match(lines[2]!, new RegExp(`^${'clitest'.padEnd(40)}     1   192     1     [r-][b-]---- +\\d+\\.\\d$`));
       const domid = xenon('domid', 'clitest').stdout.trim();
       assert.equal(domid, '1');
+
+      // console: what is piped in reaches the guest's shell and its answer comes back; the end of the input detaches.
+      const con = spawn(process.execPath, [MAIN, 'console', 'clitest'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let seen = '';
+      con.stdout.on('data', (b: Buffer) => (seen += b.toString('latin1')));
+      const conExit = new Promise<number | null>((resolve) => con.on('exit', (code) => resolve(code)));
+      await new Promise((r) => setTimeout(r, 500));
+      con.stdin.write('echo console-$((6*7))\n');
+      for (let i = 0; i < 200 && !seen.includes('console-42'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(seen, /console-42/, `the guest's shell answered through xenon console:\n${seen.slice(-500)}`);
+      con.stdin.end();
+      assert.equal(await conExit, 0, 'the end of piped input detaches');
+      assert.match(xenon('list', 'clitest').stdout, /clitest/, 'and the domain runs on');
 
       const xs = spawnSync('xenstore-read', [`/local/domain/${domid}/name`], { env, encoding: 'utf8' });
       assert.equal(xs.status, 0, xs.stderr);

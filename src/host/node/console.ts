@@ -43,6 +43,8 @@ export interface TerminalConsoleOptions {
   readonly onQuit: () => void;
   /** xl console's escape: Ctrl-] alone detaches (instead of Ctrl-] followed by q). */
   readonly singleKeyEscape?: boolean;
+  /** Piped input that ends quits as the escape would (a script's `xenon console` detaches at EOF). */
+  readonly quitAtEnd?: boolean;
 }
 
 /** The process's terminal as the guest console; close() restores the terminal. */
@@ -52,6 +54,7 @@ export class TerminalConsole {
   private readonly filter = new EscapeFilter();
   private readonly raw: boolean;
   private readonly onData: (chunk: Buffer) => void;
+  private readonly onEnd: () => void;
 
   constructor(opts: TerminalConsoleOptions) {
     this.stdin = opts.stdin ?? process.stdin;
@@ -80,6 +83,10 @@ export class TerminalConsole {
     };
     if (this.raw) this.stdin.setRawMode(true);
     this.stdin.on('data', this.onData);
+    this.onEnd = () => {
+      if (!this.raw && opts.quitAtEnd === true) opts.onQuit();
+    };
+    this.stdin.on('end', this.onEnd);
     this.stdin.resume();
   }
 
@@ -89,6 +96,7 @@ export class TerminalConsole {
 
   close(): void {
     this.stdin.off('data', this.onData);
+    this.stdin.off('end', this.onEnd);
     this.stdin.pause();
     if (this.raw) this.stdin.setRawMode(false);
   }

@@ -124,6 +124,14 @@ test('parseDomainConfig() refuses bad settings, naming file, line and key', () =
   rejects(`${MIN}vif = ['', 'devid=0']`, 'domU.cfg:3: "vif": devid 0 is used twice');
 });
 
+test('parseDomainConfig() says a bootloader is unsupported rather than missing when a PVH guest has no kernel', () => {
+  // xl_parse.c accepts `bootloader` (pygrub) instead of `kernel` and fails only when both are absent.
+  rejects('name = "g"\nbootloader = "pygrub"\n', 'domU.cfg:2: "bootloader": not supported by Xenon, and no kernel specified');
+  const both = parse('name = "g"\nbootloader = "pygrub"\nkernel = "k"\n');
+  assert.equal(both.config.kernel, 'k');
+  assert.deepEqual(both.warnings, ['domU.cfg:2: "bootloader": not supported by Xenon, ignored']);
+});
+
 test('validateDomainName() refuses separators, blanks, shell metacharacters, leading "-" and domids', () => {
   for (const ok of ['domU-dev', 'web_01.example', 'a:b+c@d', 'Domain-0x']) assert.equal(validateDomainName(ok), undefined, ok);
   for (const bad of ['', 'a/b', 'a b', 'tab\there', 'x;rm', 'x|y', '$(x)', '`x`', 'a*', 'q"', "q'", 'a&', 'a>b', '-x', '42', 'caf\u00e9']) {

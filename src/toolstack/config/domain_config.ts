@@ -106,7 +106,11 @@ export function toDomainConfig(cfg: XlCfg, options: DomainConfigOptions): Domain
   const cpuWeight = getNumber(cfg, 'cpu_weight', { min: 1, max: 65535 });
   const cap = getNumber(cfg, 'cap', { min: 0, max: 100 * GUEST_MAX_VCPUS });
   const kernel = getString(cfg, 'kernel');
-  if (kernel === undefined && type === 'pvh') throw settingError(cfg, 'kernel', 'neither kernel nor bootloader specified');
+  if (kernel === undefined && type === 'pvh') {
+    // xl accepts a bootloader (pygrub) in place of a kernel; Xenon runs none, so say that rather than claim it is missing.
+    if (getString(cfg, 'bootloader') !== undefined) throw settingError(cfg, 'bootloader', 'not supported by Xenon, and no kernel specified');
+    throw settingError(cfg, 'kernel', 'neither kernel nor bootloader specified');
+  }
   const ramdisk = getString(cfg, 'ramdisk');
   const cmdline = kernelCmdline(cfg, warn);
   const acpi = getBoolean(cfg, 'acpi');
