@@ -124,7 +124,8 @@ describe('xenond API', () => {
     await client.request('PUT', '/domains/renamed/actions', { action: 'destroy' });
   });
 
-  test('a client killed mid-request leaves the daemon serving', async () => {
+  test('a client killed mid-request leaves the daemon serving, and a new client finds the domains still there', async () => {
+    const r = await client.request<CreateResponse>('POST', '/domains', { configFile: cfg('survivor', WFI_LOOP) });
     await new Promise<void>((resolve) => {
       const s = net.connect(client.socketPath, () => {
         s.write('POST /domains HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"configFile":');
@@ -135,6 +136,10 @@ describe('xenond API', () => {
       });
     });
     assert.equal((await client.request<{ xen: string }>('GET', '/version')).xen, '4.17');
+    const again = new DaemonClient(client.socketPath);
+    const d = await again.request<DomainSummary>('GET', '/domains/survivor');
+    assert.deepEqual([d.domid, d.state], [r.domid, 'running']);
+    await again.request('PUT', '/domains/survivor/actions', { action: 'destroy' });
   });
 
   test('the OpenAPI document describes exactly the routes the server answers', async () => {
