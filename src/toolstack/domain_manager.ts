@@ -165,7 +165,7 @@ export class DomainManager {
     };
     const hard = this.affinityMasks(spec.cpus, spec.vcpus);
     const soft = this.affinityMasks(spec.cpusSoft, spec.vcpus);
-    const slot = this.sched.addDomain(domid, { weight: spec.weight ?? DEFAULT_WEIGHT, cap: spec.cap ?? 0 }, hard.reduce((a, b) => a | b, 0));
+    const slot = this.sched.addDomain(domid, { weight: spec.weight ?? DEFAULT_WEIGHT, cap: spec.cap ?? 0 }, hard.reduce((a, b) => a | b, 0), soft.reduce((a, b) => a | b, 0));
     let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports'>;
     try {
       parts = spec.type === 'hvm' ? await this.launchHvm(domid, slot, spec, events, consoleOutput) : await this.launchXen(domid, slot, spec, events, consoleOutput);
@@ -324,7 +324,8 @@ export class DomainManager {
 
   /**
    * `xl vcpu-pin`: a vCPU's (or every vCPU's) hard and soft affinity; undefined leaves one as it is.
-   * The domain's thread runs on the pCPUs of its vCPUs' hard affinities together.
+   * The domain's thread runs on the pCPUs of its vCPUs' hard affinities together, preferring those
+   * of their soft affinities.
    */
   pinVcpu(domid: number, vcpu: number | 'all', hard: CpuList | undefined, soft: CpuList | undefined): void {
     const m = this.mustGet(domid);
@@ -338,7 +339,7 @@ export class DomainManager {
       if (hardMask !== undefined) m.sched.hard[v] = hardMask;
       if (softMask !== undefined) m.sched.soft[v] = softMask;
     }
-    this.sched.setAffinity(m.sched.slot, m.sched.hard.reduce((a, b) => a | b, 0));
+    this.sched.setAffinity(m.sched.slot, m.sched.hard.reduce((a, b) => a | b, 0), m.sched.soft.reduce((a, b) => a | b, 0));
   }
 
   private cpuMask(list: CpuList): number {

@@ -78,6 +78,19 @@ describe('credit2 scheduler board', () => {
     assert.deepEqual(board.request(third, 0), { kind: 'run', pcpu: 1 });
   });
 
+  test('a free pCPU of the soft affinity is taken first, and any of the hard affinity when the soft ones are busy', () => {
+    const board = SchedBoard.create(3, 8);
+    const a = board.addDomain(1, { weight: DEFAULT_WEIGHT, cap: 0 }, 0b111, 0b100);
+    assert.deepEqual(board.request(a, 0), { kind: 'run', pcpu: 2 }, 'its soft pCPU, though pCPU 0 comes first');
+    board.release(a);
+    const b = board.addDomain(2, { weight: DEFAULT_WEIGHT, cap: 0 }, 0b100);
+    assert.deepEqual(board.request(b, 0), { kind: 'run', pcpu: 2 });
+    assert.deepEqual(board.request(a, 0), { kind: 'run', pcpu: 0 }, 'its soft pCPU is busy: another of its hard affinity');
+    board.setAffinity(b, 0b111, 0b010);
+    board.release(b);
+    assert.deepEqual(board.request(b, 0), { kind: 'run', pcpu: 1 });
+  });
+
   test('a runner whose affinity loses its pCPU gives it up at its next accounting', () => {
     const board = SchedBoard.create(2, 8);
     const a = board.addDomain(1, { weight: DEFAULT_WEIGHT, cap: 0 }, allPcpus(2));

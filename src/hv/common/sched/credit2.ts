@@ -48,7 +48,8 @@ const S_STATE = 4;
 const S_PCPU = 5;
 const S_AFFINITY = 6;
 const S_WAKE = 7;
-const SLOT_WORDS = 8;
+const S_SOFT = 8;
+const SLOT_WORDS = 9;
 // Float64 words of a slot record.
 const F_CREDIT = 0;
 const F_BUDGET_USED = 1;
@@ -133,8 +134,11 @@ export class SchedBoard {
 
   // --- the toolstack's side ---
 
-  /** Gives a new domain a slot, blocked until its thread asks to run. */
-  addDomain(domid: number, params: SchedParams, affinity: number): number {
+  /**
+   * Gives a new domain a slot, blocked until its thread asks to run: it may run on the pCPUs of
+   * `affinity` (hard) and prefers those of `soft` among them.
+   */
+  addDomain(domid: number, params: SchedParams, affinity: number, soft = -1): number {
     checkParams(params);
     return this.locked(() => {
       for (let s = 0; s < this.maxSlots; s++) {
@@ -146,6 +150,7 @@ export class SchedBoard {
         this.i32[b + S_CAP] = params.cap;
         this.i32[b + S_STATE] = BLOCKED;
         this.i32[b + S_AFFINITY] = this.usable(affinity);
+        this.i32[b + S_SOFT] = this.usable(soft);
         // Like a new vCPU's v->processor: the first pCPU it may run on, until it runs somewhere.
         this.i32[b + S_PCPU] = 31 - Math.clz32(this.i32[b + S_AFFINITY]! & -this.i32[b + S_AFFINITY]!);
         this.f64[s * SLOT_F64S + F_CREDIT] = CREDIT_INIT_NS;
@@ -180,11 +185,15 @@ export class SchedBoard {
     this.kickWaiters();
   }
 
-  /** The pCPUs the domain may run on (pCPUs the host lacks are dropped; none left means all). */
-  setAffinity(slot: number, affinity: number): void {
+  /**
+   * The pCPUs the domain may run on, and those it prefers (pCPUs the host lacks are dropped; none
+   * left means all).
+   */
+  setAffinity(slot: number, affinity: number, soft = -1): void {
     this.checkSlot(slot);
     this.locked(() => {
       this.i32[this.base(slot) + S_AFFINITY] = this.usable(affinity);
+      this.i32[this.base(slot) + S_SOFT] = this.usable(soft);
     });
     this.kickWaiters();
   }
@@ -233,12 +242,15 @@ export class SchedBoard {
       }
       const affinity = this.i32[b + S_AFFINITY]!;
       const last = this.i32[b + S_PCPU]!;
-      // The pCPU it last ran on first, as credit2 prefers a vCPU's own runqueue.
-      for (let k = 0; k < this.nrPcpus; k++) {
-        const p = (Math.max(0, last) + k) % this.nrPcpus;
-        if ((affinity & (1 << p)) === 0 || this.i32[HEADER_WORDS + p] !== 0) continue;
-        this.take(slot, p);
-        return { kind: 'run', pcpu: p };
+      // A free pCPU of its soft affinity first, then any of its hard affinity (credit2's two
+      // balancing steps); in each, the one it last ran on first, as credit2 keeps a vCPU where it was.
+      for (const allowed of [affinity & this.i32[b + S_SOFT]!, affinity]) {
+        for (let k = 0; k < this.nrPcpus; k++) {
+          const p = (Math.max(0, last) + k) % this.nrPcpus;
+          if ((allowed & (1 << p)) === 0 || this.i32[HEADER_WORDS + p] !== 0) continue;
+          this.take(slot, p);
+          return { kind: 'run', pcpu: p };
+        }
       }
       this.i32[b + S_STATE] = WAITING;
       return { kind: 'wait', ms: MAX_WAIT_MS };
