@@ -31,6 +31,9 @@ test('parseBootArgs() rejects bad arguments with one USAGE line naming the value
   fails(() => parseBootArgs(['--kernel', 'K', '--vcpus', '1.5']), 'USAGE', /--vcpus "1.5"/);
   fails(() => parseBootArgs(['--kernel', 'K', '--memory', '']), 'USAGE', /--memory ""/);
   fails(() => parseBootArgs(['--kernel', 'K', '--memory', '8']), 'USAGE', /--memory "8"/);
+  // Regression (issue 10): "0x100" was quietly taken as 256.
+  fails(() => parseBootArgs(['--kernel', 'K', '--memory', '0x100']), 'USAGE', /--memory "0x100": give a whole number from 64 to 3072/);
+  fails(() => parseBootArgs(['--kernel', 'K', '--vcpus', ' 2']), 'USAGE', /--vcpus " 2"/);
   fails(() => parseBootArgs(['--kernel', 'K', '--gic', '4']), 'USAGE', /--gic "4": give 2 or 3/);
   fails(() => parseBootArgs(['--kernel', 'K', '--on-reset', 'halt']), 'USAGE', /--on-reset "halt"/);
 });

@@ -31,8 +31,9 @@ function usage(message: string): XenonError {
 }
 
 function intOption(name: string, v: string, min: number, max: number): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+  // Decimal digits only: Number() would take "0x100" as 256 and " 12 " as 12.
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) {
     throw new XenonError('USAGE', `Cannot use ${name} "${v}": give a whole number from ${min} to ${max}`);
   }
   return n;
@@ -154,8 +155,9 @@ async function boot(args: readonly string[]): Promise<number> {
           process.stderr.write('\r\nxenon: the guest reset the machine; rebooting\n');
           continue;
         }
-        process.stderr.write('\r\nxenon: the guest reset the machine; exiting (--on-reset exit)\n');
-        return 0;
+        // Its own status, so a script does not take a panic (panic=N resets) for a clean power-off.
+        process.stderr.write('\r\n');
+        throw new XenonError('GUEST_RESET', 'The guest reset the machine (a reboot, or a kernel panic with panic=N); --on-reset reboot boots it again');
       case 'failed':
         throw new XenonError('GUEST_FAILED', `The guest stopped: ${r.reason}`);
     }
@@ -169,7 +171,7 @@ export const bootCommand: Command = {
   usage: USAGE,
   help: [
     'Boots the kernel at EL1 on a QEMU-compatible `virt` board (GIC, PL011 UART, PL031 RTC, PSCI) with',
-    'the UART on this terminal. Exits 0 when the guest powers off.',
+    'the UART on this terminal. Exits 0 when the guest powers off, 8 when it resets the machine.',
     '  --kernel FILE        uncompressed arm64 Image, AArch64 ELF (loaded by physical address) or raw binary (required)',
     '  --initrd FILE        initramfs, passed in /chosen',
     `  --append STR         kernel command line (default "${DEFAULT_APPEND}")`,
@@ -177,7 +179,7 @@ export const bootCommand: Command = {
     '  --vcpus N            vCPUs, 1 to 8 (default 1)',
     '  --gic 2|3            interrupt controller version (default 2)',
     '  --dtb-out FILE       also write the generated device tree to FILE',
-    '  --on-reset exit|reboot  what a guest reset (or a panic with panic=-1) does (default exit)',
+    '  --on-reset exit|reboot  what a guest reset (or a panic with panic=N) does: exit with status 8 (default) or boot again',
     '  --trace              log firmware calls and vCPU power changes on stderr',
     '  --stats              print the instructions retired and the rate at the end',
     'On a terminal, press Ctrl-] then q to quit; Ctrl-] twice sends one Ctrl-] to the guest.',

@@ -20,4 +20,10 @@ test('parseRunElfArgs() rejects bad options with USAGE errors', () => {
   usage(['--memory', '3', 'p'], /--memory "3"/);
   usage(['--memory', 'x', 'p'], /--memory "x"/);
   usage(['--memory'], /--memory ""/);
+  // Regressions (issue 10): 4096 made every program die of SIGILL (the RAM's 16- and 32-bit views came out
+  // empty); a hex or padded number was quietly read as decimal.
+  usage(['--memory', '4096', 'p'], /from 16 to 4095/);
+  usage(['--memory', '0x100', 'p'], /--memory "0x100"/);
+  usage(['--memory', ' 64', 'p'], /--memory " 64"/);
+  assert.equal(parseRunElfArgs(['--memory', '4095', 'p']).memoryMiB, 4095);
 });

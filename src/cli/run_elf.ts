@@ -5,6 +5,8 @@ import { BadExecutableError } from '../lib/elf.js';
 import { runStaticElf } from '../linux_user/run.js';
 import type { Command } from './cmdtable.js';
 
+/** The largest RAM the CPU's memory path addresses (its 16- and 32-bit views need fewer than 2^32 bytes). */
+const MAX_MEMORY_MIB = 4095;
 const USAGE = 'xenon run-elf [--trace] [--stats] [--memory MiB] <static-arm64-elf> [args...]';
 
 interface RunElfArgs {
@@ -32,9 +34,10 @@ export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
     else if (a === '--stats') stats = true;
     else if (a === '--memory' || a.startsWith('--memory=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < 16 || n > 4096) {
-        throw new XenonError('USAGE', `Cannot use --memory "${v ?? ''}": give a whole number of MiB from 16 to 4096`);
+      // Decimal digits only ("0x100" is not 256 here); the CPU's RAM views stop below 4 GiB.
+      const n = v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 16 && n <= MAX_MEMORY_MIB)) {
+        throw new XenonError('USAGE', `Cannot use --memory "${v ?? ''}": give a whole number of MiB from 16 to ${MAX_MEMORY_MIB}`);
       }
       memoryMiB = n;
     } else throw new XenonError('USAGE', `Unknown option "${a}"; usage: ${USAGE}`);

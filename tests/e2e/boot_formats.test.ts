@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arm64Image, kernelElf, printAndPowerOff } from '../../src/platform/boot/_test_kernels.js';
+import { arm64Image as bareImage, psciThenSpin, PSCI_SYSTEM_RESET } from '../../src/hv/_test_arm64_image.js';
 import { assertCleanGuestLog } from '../harness/guest_log.js';
 import { missingCommands, skipUnlessAvailable } from '../harness/prereq.js';
 
@@ -35,6 +36,12 @@ function assertRan(r: { status: number | null; out: string; err: string }, msg: 
   assert.equal(r.status, 0, `xenon boot exits 0 after SYSTEM_OFF\n--- stdout ---\n${r.out}\n--- stderr ---\n${r.err}`);
   assert.ok(r.out.includes(msg), `the program printed ${JSON.stringify(msg)}; got ${JSON.stringify(r.out)}`);
 }
+
+test('a guest that resets the machine ends xenon boot with status 8, not the 0 of a power-off (issue 10: a panic looked like success)', () => {
+  const r = bootFile('Image', bareImage(psciThenSpin(PSCI_SYSTEM_RESET)));
+  assert.equal(r.status, 8, `stderr: ${r.err}`);
+  assert.match(r.err, /The guest reset the machine/);
+});
 
 test('xenon boot runs a bare-metal arm64 Image (entered at RAM + 2 MiB + text_offset)', () => {
   assertRan(bootFile('Image', arm64Image(printAndPowerOff('IMAGE-OK\n'))), 'IMAGE-OK\n');

@@ -52,6 +52,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   constructor(bus: PhysicalBus, translator: AddressTranslator, code: CodeCache) {
     this.bus = bus;
     this.translator = translator;
+    // Offsets into RAM are computed with 32-bit shifts (`off >>> 2`): 4 GiB or more would wrap.
+    if (bus.ram.byteLength >= 2 ** 32) throw new RangeError(`The CPU addresses less than 4 GiB of RAM, not ${bus.ram.byteLength} bytes`);
     this.ramU8 = new Uint8Array(bus.ram);
     this.ramU16 = new Uint16Array(bus.ram, 0, bus.ram.byteLength >>> 1);
     this.ramU32 = new Uint32Array(bus.ram, 0, bus.ram.byteLength >>> 2);
