@@ -119,6 +119,32 @@ export interface ArchiveFaults {
   gzipRelease?: boolean;
   /** Send the headers and half of this package's .deb, then nothing (connection stays open). */
   stall?: string;
+  /** Sign the suite with this test signer: a clearsigned InRelease, and/or Release.gpg beside Release. */
+  signWith?: { readonly signer: TestSigner; readonly inRelease: boolean; readonly releaseGpg: boolean };
+}
+
+/** A throwaway OpenPGP key (in its own GnuPG home) and the keyring gpgv checks it with. */
+export interface TestSigner {
+  readonly home: string;
+  readonly keyring: string;
+  /** Removes the key's directory. */
+  dispose(): void;
+}
+
+/** Makes a signing key with gpg(1) in a temporary home, and exports its public keyring for gpgv. */
+export function makeTestSigner(): TestSigner {
+  const home = mkdtempSync(join(tmpdir(), 'xenon-gpg-'));
+  const gpg = (args: string[], input?: string) => execFileSync('gpg', ['--batch', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { input, stdio: ['pipe', 'pipe', 'ignore'] });
+  gpg(['--quick-gen-key', 'Xenon test archive <archive@example.invalid>', 'ed25519', 'sign', 'never']);
+  const keyring = join(home, 'keyring.gpg');
+  writeFileSync(keyring, gpg(['--export']));
+  return { home, keyring, dispose: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+function sign(signer: TestSigner, mode: '--clearsign' | '--detach-sign', text: string): Uint8Array {
+  return execFileSync('gpg', ['--batch', '--homedir', signer.home, '--pinentry-mode', 'loopback', '--passphrase', '', mode, '--output', '-'], {
+    input: text, stdio: ['pipe', 'pipe', 'ignore'],
+  });
 }
 
 export interface TestArchive {
@@ -160,6 +186,8 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
     ` ${sha256(packages)} ${packages.length} main/binary-arm64/Packages\n` +
     ` ${indexHash} ${indexBytes.length} ${indexPath}\n`;
   files.set('/dists/testing/Release', new TextEncoder().encode(release));
+  if (faults.signWith?.inRelease === true) files.set('/dists/testing/InRelease', sign(faults.signWith.signer, '--clearsign', release));
+  if (faults.signWith?.releaseGpg === true) files.set('/dists/testing/Release.gpg', sign(faults.signWith.signer, '--detach-sign', release));
   if (faults.bogusInRelease) {
     const bogus =
       `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${release}-----BEGIN PGP SIGNATURE-----\n\n` +

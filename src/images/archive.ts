@@ -8,7 +8,7 @@ import { parseParagraph, splitParagraphs, type ControlParagraph } from './contro
 import { decompressAll } from './decompress.js';
 import { imageFetchError } from './errors.js';
 import { fetchBytes } from './http.js';
-import { gpgvAvailable, verifyClearsigned } from './gpg.js';
+import { gpgvAvailable, verifyClearsigned, verifyDetached } from './gpg.js';
 
 /** One entry of the Release file's SHA256 list. */
 export interface IndexFile {
@@ -32,8 +32,14 @@ export interface ArchiveOptions {
   readonly suite: string;
   readonly component?: string;
   readonly arch?: string;
-  /** Keyring for gpgv; verification happens only when this file and gpgv both exist. */
+  /** Keyring for gpgv. Without it (or without gpgv) the archive is refused unless `allowUnsigned`. */
   readonly keyring?: string;
+  /**
+   * Trust the mirror without a signature (apt's `trusted=yes`): for a local test mirror. Without
+   * it, a suite whose Release is not signed by the keyring (InRelease, or Release with
+   * Release.gpg) is refused, whatever the mirror answers.
+   */
+  readonly allowUnsigned?: boolean;
   /** Status lines for the user (not progress). */
   readonly log: (line: string) => void;
   /** Abort a transfer that delivers no data for this long; default `DEFAULT_IDLE_TIMEOUT_MS`. */
@@ -44,7 +50,7 @@ export interface ArchiveOptions {
 export interface Archive {
   readonly mirror: string;
   readonly suite: string;
-  /** True when InRelease's signature was checked with gpgv. */
+  /** True when the Release's signature (InRelease or Release.gpg) was checked with gpgv. */
   readonly releaseVerified: boolean;
   lookup(name: string): PackageInfo | undefined;
   /** URL of a pool file. */
@@ -112,22 +118,34 @@ function idle(opts: ArchiveOptions): { idleTimeoutMs?: number } {
   return opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs };
 }
 
-/** Fetch the Release file, checking InRelease's signature when possible. */
+/**
+ * Fetch the Release file with its signature checked, as apt does: InRelease (clearsigned), or else
+ * Release with its detached Release.gpg. A mirror that answers 404 for both signatures is refused:
+ * anyone between the user and a plain-HTTP mirror could otherwise choose the unsigned path.
+ */
 async function fetchRelease(base: string, opts: ArchiveOptions): Promise<{ text: string; verified: boolean }> {
-  const verifier = opts.keyring ? await gpgvAvailable(opts.keyring) : false;
-  if (verifier && opts.keyring) {
-    const signed = await fetchBytes(`${base}/InRelease`, { optional: true, ...idle(opts) });
-    if (signed) {
-      const text = await verifyClearsigned(signed, opts.keyring, `${base}/InRelease`);
-      opts.log(`Release: InRelease signature verified with gpgv against "${opts.keyring}"`);
-      return { text, verified: true };
+  const keyring = opts.keyring;
+  const verifier = keyring !== undefined && (await gpgvAvailable(keyring));
+  const unsigned = async (why: string) => {
+    if (opts.allowUnsigned !== true) {
+      throw imageFetchError(`Cannot trust "${base}": ${why}. Install gpgv and debian-archive-keyring (or name a keyring with --keyring), or pass --allow-unsigned for a mirror you trust without a signature`);
     }
-    opts.log('Release: no InRelease on the mirror; using Release WITHOUT signature verification');
-  } else {
-    opts.log(`Release: gpgv or keyring "${opts.keyring ?? '(none)'}" unavailable; NOT verifying the signature`);
+    opts.log(`Release: ${why}; using Release WITHOUT signature verification (--allow-unsigned)`);
+    return { text: new TextDecoder().decode(await fetchBytes(`${base}/Release`, idle(opts))), verified: false };
+  };
+  if (!verifier) return unsigned(`gpgv or the keyring "${keyring ?? '(none)'}" is unavailable`);
+  const signed = await fetchBytes(`${base}/InRelease`, { optional: true, ...idle(opts) });
+  if (signed !== undefined) {
+    const text = await verifyClearsigned(signed, keyring, `${base}/InRelease`);
+    opts.log(`Release: InRelease signature verified with gpgv against "${keyring}"`);
+    return { text, verified: true };
   }
-  const bytes = await fetchBytes(`${base}/Release`, idle(opts));
-  return { text: new TextDecoder().decode(bytes), verified: false };
+  const release = await fetchBytes(`${base}/Release`, idle(opts));
+  const signature = await fetchBytes(`${base}/Release.gpg`, { optional: true, ...idle(opts) });
+  if (signature === undefined) return unsigned('the mirror has neither InRelease nor Release.gpg');
+  await verifyDetached(release!, signature, keyring, `${base}/Release`);
+  opts.log(`Release: Release.gpg signature verified with gpgv against "${keyring}"`);
+  return { text: new TextDecoder().decode(release), verified: true };
 }
 
 /** Fetch and verify the suite's Release and package index. */

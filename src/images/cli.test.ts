@@ -32,7 +32,7 @@ test('imagePullCommand() pulls from --mirror and reports IMAGE_FETCH failures wi
   const archive = await startArchive({ compression: 'xz' });
   const cacheDir = mkdtempSync(join(tmpdir(), 'xenon-cache-'));
   try {
-    const common = ['--suite', 'testing', '--keyring', '/nonexistent', '--cache-dir', cacheDir];
+    const common = ['--suite', 'testing', '--keyring', '/nonexistent', '--allow-unsigned', '--cache-dir', cacheDir];
     const ok = await run(['--mirror', archive.url, ...common]);
     assert.equal(ok.status, 0, ok.err);
     assert.match(ok.out, new RegExp(`^kernel +${KVER} +${cacheDir}/images/.*/Image$`, 'm'));

@@ -1,5 +1,5 @@
 /**
- * `xenon image pull [--mirror URL] [--suite NAME] [--keyring FILE] [--cache-dir DIR] [--refresh]`.
+ * `xenon image pull [--mirror URL] [--suite NAME] [--keyring FILE] [--allow-unsigned] [--cache-dir DIR] [--refresh]`.
  * The command table in src/cli registers `imagePullCommand`; this file only parses and reports.
  */
 import { parseArgs } from 'node:util';
@@ -9,13 +9,15 @@ import { pullGuestImages, type PullOptions } from './pull.js';
 export const IMAGE_PULL_USAGE = `Usage: xenon image pull [options]
 
 Fetch Debian's arm64 kernel (linux-image-arm64) and busybox-static from the Debian archive apt is
-configured for, verify them (InRelease signature, Release and Packages SHA256s) and cache the kernel
-Image, busybox and a busybox initramfs under $XDG_CACHE_HOME/xenon (or ~/.cache/xenon).
+configured for, verify them (the Release's signature, InRelease or Release.gpg, then the Packages and
+.deb SHA256s) and cache the kernel Image, busybox and a busybox initramfs under $XDG_CACHE_HOME/xenon
+(or ~/.cache/xenon). A suite whose signature cannot be checked is refused.
 
 Options:
   --mirror URL      archive base URL (holding dists/ and pool/) instead of apt's sources
   --suite NAME      suite, e.g. bookworm (default: this system's release codename)
   --keyring FILE    keyring for gpgv (default: the source's Signed-By or Debian's archive keyring)
+  --allow-unsigned  trust a mirror whose Release is not signed (a local test mirror; like apt's trusted=yes)
   --cache-dir DIR   cache directory
   --refresh         fetch again even when the cache is valid
   -h, --help        show this help
@@ -39,6 +41,7 @@ export async function imagePullCommand(argv: string[], io: CommandIo = process):
         keyring: { type: 'string' },
         'cache-dir': { type: 'string' },
         refresh: { type: 'boolean' },
+        'allow-unsigned': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -57,6 +60,7 @@ export async function imagePullCommand(argv: string[], io: CommandIo = process):
     ...(values.keyring !== undefined ? { keyring: values.keyring } : {}),
     ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
     ...(values.refresh ? { refresh: true } : {}),
+    ...(values['allow-unsigned'] === true ? { allowUnsigned: true } : {}),
     log: (line) => io.stderr.write(`${line}\n`),
     progress: io.stderr,
   };

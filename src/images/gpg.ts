@@ -1,6 +1,6 @@
 /**
- * Check a clearsigned InRelease file with gpgv(1), as apt does, and return only the text that was
- * signed (never the unsigned parts around it).
+ * Check a clearsigned InRelease file (or a Release with its detached Release.gpg) with gpgv(1), as
+ * apt does, and return only the text that was signed (never the unsigned parts around it).
  */
 import { execFile } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +40,24 @@ export async function verifyClearsigned(signed: Uint8Array, keyring: string, wha
       throw imageFetchError(`Cannot verify the signature of "${what}" with "${keyring}": ${detail}`);
     }
     return await readFile(output, 'utf8');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Verify `data` against its detached `signature` (Release and Release.gpg); throws IMAGE_FETCH. */
+export async function verifyDetached(data: Uint8Array, signature: Uint8Array, keyring: string, what: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'xenon-gpgv-'));
+  try {
+    const dataFile = join(dir, 'Release');
+    const sigFile = join(dir, 'Release.gpg');
+    await writeFile(dataFile, data);
+    await writeFile(sigFile, signature);
+    const r = await run('gpgv', ['--quiet', '--keyring', keyring, sigFile, dataFile]);
+    if (r.code !== 0) {
+      const detail = r.stderr.trim().split('\n').pop() ?? '';
+      throw imageFetchError(`Cannot verify the signature of "${what}" (Release.gpg) with "${keyring}": ${detail}`);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

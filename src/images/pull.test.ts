@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { XenonError } from '../lib/errors.js';
 import { DEFAULT_INIT } from './initramfs.js';
 import { DEBIAN_KEYRING, ensureGuestImages, pullGuestImages, type PullOptions } from './pull.js';
-import { KPKG, KVER, startArchive, type ArchiveFaults } from './_test_archive.js';
+import { KPKG, KVER, makeTestSigner, startArchive, type ArchiveFaults } from './_test_archive.js';
 import { missingCommands, skipUnlessAvailable } from '../../tests/harness/prereq.js';
 
 const MISSING_TOOLS = missingCommands('dpkg-deb', 'xz');
 const SKIP = skipUnlessAvailable(MISSING_TOOLS);
+const SKIP_SIGNING = skipUnlessAvailable(MISSING_TOOLS ?? missingCommands('gpg', 'gpgv'));
 const SKIP_GPGV = skipUnlessAvailable(
   MISSING_TOOLS ?? missingCommands('gpgv') ?? (!existsSync(DEBIAN_KEYRING) && `the Debian archive keyring ${DEBIAN_KEYRING} is not installed`),
 );
@@ -25,6 +26,8 @@ function quiet(cacheDir: string): { opts: PullOptions; log: string[]; progress: 
       cacheDir,
       suite: 'testing',
       keyring: '/nonexistent/keyring.gpg',
+      // The test archive is not signed (the signed paths have their own tests).
+      allowUnsigned: true,
       log: (l) => log.push(l),
       progress: { write: (t: string) => progress.push(t), isTTY: false },
     },
@@ -75,7 +78,7 @@ test('pullGuestImages() fetches, verifies and caches kernel, busybox and initram
       ['kernel', KPKG, '6.1.999-1'],
       ['busybox', 'busybox-static', '1:1.35.0-4'],
     ]);
-    assert.ok(log.some((l) => /NOT verifying the signature/.test(l)));
+    assert.ok(log.some((l) => /WITHOUT signature verification \(--allow-unsigned\)/.test(l)));
     // Default modules and their dependencies (via .modinfo), in load order; absent ones are logged.
     const mods = (m.modules ?? []).map((f) => f.path.replace(/.*\//, ''));
     assert.deepEqual(mods, ['deep_helper.ko', 'blk-helper.ko', 'failover.ko', 'net_failover.ko', 'virtio_blk.ko', 'virtio_mmio.ko', 'virtio_net.ko']);
@@ -198,6 +201,65 @@ test('pullGuestImages() rejects an InRelease with a bad signature', SKIP_GPGV, a
   await withArchive('xz', { bogusInRelease: true }, async (a, cacheDir) => {
     const opts = { ...quiet(cacheDir).opts, mirror: a.url, keyring: DEBIAN_KEYRING };
     await rejectsWith(pullGuestImages(opts), /Cannot verify the signature of ".*InRelease"/);
+  });
+});
+
+describe('the archive\'s signature cannot be skipped (issue 10, finding 1)', SKIP_SIGNING, () => {
+  const signed = (cacheDir: string, keyring: string): PullOptions => {
+    const { allowUnsigned: _, ...opts } = quiet(cacheDir).opts;
+    return { ...opts, keyring };
+  };
+
+  test('a clearsigned InRelease is verified against the keyring, and so is Release with its Release.gpg', async () => {
+    const signer = makeTestSigner();
+    try {
+      await withArchive('xz', { signWith: { signer, inRelease: true, releaseGpg: false } }, async (a, cacheDir) => {
+        const q = quiet(cacheDir);
+        const { allowUnsigned: _, ...opts } = q.opts;
+        await pullGuestImages({ ...opts, mirror: a.url, keyring: signer.keyring });
+        assert.ok(q.log.some((l) => /InRelease signature verified/.test(l)), q.log.join('\n'));
+      });
+      await withArchive('xz', { signWith: { signer, inRelease: false, releaseGpg: true } }, async (a, cacheDir) => {
+        const q = quiet(cacheDir);
+        const { allowUnsigned: _, ...opts } = q.opts;
+        await pullGuestImages({ ...opts, mirror: a.url, keyring: signer.keyring });
+        assert.ok(q.log.some((l) => /Release\.gpg signature verified/.test(l)), q.log.join('\n'));
+        assert.ok(a.requests.includes('/dists/testing/InRelease'), 'InRelease was asked for first');
+      });
+    } finally {
+      signer.dispose();
+    }
+  });
+
+  test('a mirror that answers 404 for InRelease and Release.gpg is refused before any package is fetched', async () => {
+    const signer = makeTestSigner();
+    try {
+      await withArchive('xz', {}, async (a, cacheDir) => {
+        await rejectsWith(pullGuestImages({ ...signed(cacheDir, signer.keyring), mirror: a.url }), /neither InRelease nor Release\.gpg.*--allow-unsigned/);
+        assert.ok(!a.requests.some((r) => r.endsWith('.deb') || r.includes('Packages')), a.requests.join(', '));
+      });
+    } finally {
+      signer.dispose();
+    }
+  });
+
+  test('a Release.gpg made by another key is refused', async () => {
+    const signer = makeTestSigner();
+    const stranger = makeTestSigner();
+    try {
+      await withArchive('xz', { signWith: { signer: stranger, inRelease: false, releaseGpg: true } }, async (a, cacheDir) => {
+        await rejectsWith(pullGuestImages({ ...signed(cacheDir, signer.keyring), mirror: a.url }), /Cannot verify the signature of ".*Release" \(Release\.gpg\)/);
+      });
+    } finally {
+      signer.dispose();
+      stranger.dispose();
+    }
+  });
+
+  test('without gpgv\'s keyring the archive is refused unless --allow-unsigned says to trust it', async () => {
+    await withArchive('xz', {}, async (a, cacheDir) => {
+      await rejectsWith(pullGuestImages({ ...signed(cacheDir, '/nonexistent/keyring.gpg'), mirror: a.url }), /keyring "\/nonexistent\/keyring\.gpg" is unavailable/);
+    });
   });
 });
 

@@ -44,6 +44,8 @@ export interface PullOptions {
   readonly suite?: string;
   /** Keyring for InRelease; default: the source's Signed-By, else Debian's archive keyring. */
   readonly keyring?: string;
+  /** Accept a suite whose Release cannot be verified (a local test mirror); see ArchiveOptions. */
+  readonly allowUnsigned?: boolean;
   /** Default `$XDG_CACHE_HOME/xenon`. */
   readonly cacheDir?: string;
   /** Ignore a valid cache and fetch again. */
@@ -162,7 +164,9 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;
   log(`Archive: ${choice.mirror} suite ${choice.suite} (from ${choice.origin})`);
   const idle = opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {};
-  const archive = await openArchive({ mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log, ...idle });
+  const archive = await openArchive({
+    mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log, ...idle, ...(opts.allowUnsigned === true ? { allowUnsigned: true } : {}),
+  });
 
   const meta = archive.lookup(KERNEL_META);
   if (!meta) throw imageFetchError(`Cannot find "${KERNEL_META}" in ${choice.suite}/main/binary-${ARCH}`);
