@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -103,4 +103,25 @@ export async function manifestIntact(cacheDir: string, m: ImageManifest): Promis
 
 export async function writeManifest(cacheDir: string, m: ImageManifest): Promise<void> {
   await writeFileAtomic(join(cacheDir, MANIFEST), `${JSON.stringify(m, null, 2)}\n`);
+}
+
+/**
+ * Deletes the downloads an interrupted pull left behind: `.deb` files (kept only while their
+ * contents are extracted) and `.part` files (kept only while they arrive), in the package folders
+ * under `images/`. A pull killed by a signal runs no cleanup of its own, so the next one does it.
+ * Returns the paths removed, relative to the cache directory.
+ */
+export async function removeLeftoverDownloads(cacheDir: string): Promise<string[]> {
+  const images = join(cacheDir, 'images');
+  const removed: string[] = [];
+  const dirs = await readdir(images, { withFileTypes: true }).catch(() => []);
+  for (const d of dirs) {
+    if (!d.isDirectory()) continue;
+    for (const f of await readdir(join(images, d.name), { withFileTypes: true })) {
+      if (!f.isFile() || !(f.name.endsWith('.deb') || f.name.endsWith('.deb.part'))) continue;
+      await rm(join(images, d.name, f.name), { force: true });
+      removed.push(join('images', d.name, f.name));
+    }
+  }
+  return removed;
 }

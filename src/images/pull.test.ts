@@ -101,6 +101,22 @@ test('pullGuestImages() fetches, verifies and caches kernel, busybox and initram
   });
 });
 
+test('pullGuestImages() removes the .deb and .deb.part files an interrupted pull left in the cache (issue 10, finding 7)', SKIP, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const stale = join(cacheDir, 'images', 'linux-image-9.9.9-arm64_9.9.9-1');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'linux-image-9.9.9-arm64_9.9.9-1_arm64.deb.part'), new Uint8Array(4096));
+    writeFileSync(join(stale, 'linux-image-9.9.9-arm64_9.9.9-1_arm64.deb'), new Uint8Array(4096));
+    writeFileSync(join(stale, 'Image'), new Uint8Array(16));
+    const q = quiet(cacheDir);
+    await pullGuestImages({ ...q.opts, mirror: a.url });
+    assert.ok(!existsSync(join(stale, 'linux-image-9.9.9-arm64_9.9.9-1_arm64.deb.part')));
+    assert.ok(!existsSync(join(stale, 'linux-image-9.9.9-arm64_9.9.9-1_arm64.deb')));
+    assert.ok(existsSync(join(stale, 'Image')), 'only downloads are removed');
+    assert.equal(q.log.filter((l) => /removed ".*", left by an interrupted pull/.test(l)).length, 2, q.log.join('\n'));
+  });
+});
+
 test('pullGuestImages() handles gzip Packages and data.tar.gz', SKIP, async () => {
   await withArchive('gzip', {}, async (a, cacheDir) => {
     const images = await pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url });

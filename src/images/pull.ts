@@ -12,6 +12,7 @@ import {
   defaultCacheDir,
   manifestIntact,
   readManifest,
+  removeLeftoverDownloads,
   sha256,
   storeFile,
   writeFileAtomic,
@@ -160,6 +161,7 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
     return toImages(cacheDir, cached, true);
   }
 
+  for (const left of await removeLeftoverDownloads(cacheDir)) log(`Cache: removed "${left}", left by an interrupted pull`);
   const choice = resolveArchive(opts);
   const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;
   log(`Archive: ${choice.mirror} suite ${choice.suite} (from ${choice.origin})`);
