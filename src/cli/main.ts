@@ -3,6 +3,7 @@
 import { ERROR_CODES } from '../lib/error_codes.js';
 import { XenonError } from '../lib/errors.js';
 import { COMMANDS, findCommand } from './cmdtable.js';
+import { describeSystemError, handleStdoutErrors, isSystemError } from './host_errors.js';
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -44,8 +45,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`xenon: ${e.message}\n`);
       return e.exitStatus;
     }
+    // A host file the user named (or the cache, or a log) could not be read or written: say which and why.
+    if (isSystemError(e)) {
+      process.stderr.write(`xenon: Cannot ${describeSystemError(e)}\n`);
+      return ERROR_CODES.HOST_IO.exitStatus;
+    }
     throw e;
   }
 }
 
+handleStdoutErrors(process.stdout, process.stderr, (status) => process.exit(status));
 process.exitCode = await main(process.argv.slice(2));

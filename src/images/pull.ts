@@ -4,7 +4,7 @@
  * chain, and cache the kernel Image, busybox and an initramfs built from it.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { chooseArchive, readAptSources, runningCodename, type ArchiveChoice } from './apt_sources.js';
 import { dependencyNames, openArchive, type Archive, type PackageInfo } from './archive.js';
@@ -161,6 +161,9 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
     return toImages(cacheDir, cached, true);
   }
 
+  // Before any download: an unwritable or misplaced cache fails now, not after megabytes arrive.
+  await mkdir(join(cacheDir, 'images'), { recursive: true });
+  await access(join(cacheDir, 'images'), constants.W_OK);
   for (const left of await removeLeftoverDownloads(cacheDir)) log(`Cache: removed "${left}", left by an interrupted pull`);
   const choice = resolveArchive(opts);
   const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   XENSTORE: { exitStatus: 7, summary: 'A xenstore request, connection or saved store was refused' },
   CONFIG: { exitStatus: 1, summary: 'A domain configuration is invalid' },
   DAEMON: { exitStatus: 1, summary: 'The toolstack daemon could not be reached, or refused a request' },
+  HOST_IO: { exitStatus: 9, summary: 'A host file or stream could not be read or written (the message names it and why)' },
   GUEST_RESET: { exitStatus: 8, summary: 'The guest reset the machine (a reboot, or a kernel panic with panic=N) and was not booted again' },
 } as const satisfies Record<string, { exitStatus: number; summary: string }>;
 
