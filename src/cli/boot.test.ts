@@ -42,6 +42,13 @@ test('loadKernel() accepts Image, ELF and raw kernels and reports missing, compr
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-boot-'));
   try {
     fails(() => loadKernel(path.join(dir, 'none')), 'FILE_NOT_FOUND', /Cannot read kernel ".*none": no such file/);
+    // Regressions (issue 10): /dev/zero was read until memory ran out; a directory got "Cannot read" with no reason.
+    fails(() => loadKernel('/dev/zero'), 'FILE_NOT_FOUND', /Cannot read kernel "\/dev\/zero": not a regular file/);
+    fails(() => loadKernel(dir), 'FILE_NOT_FOUND', /Cannot read kernel ".*": it is a directory/);
+    const huge = path.join(dir, 'huge');
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, 64 * 1024 * 1024 + 1);
+    fails(() => loadKernel(huge, 64), 'FILE_NOT_FOUND', /Cannot use kernel ".*huge": 67108865 bytes, more than the 67108864 bytes of the guest's 64 MiB of RAM/);
     const text = path.join(dir, 'text');
     fs.writeFileSync(text, 'hello, not a kernel\n'.repeat(10));
     assert.equal(loadKernel(text).byteLength, 200, 'bytes without the Image magic or an ELF header boot as a raw binary');

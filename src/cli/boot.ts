@@ -1,12 +1,15 @@
 /** `xenon boot`: boot an arm64 Linux kernel on the emulated `virt` machine, with its UART on the terminal. */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { readBoundedFile } from '../host/node/bounded_file.js';
 import { nodeHostClock } from '../host/node/clock.js';
 import { XenonError } from '../lib/errors.js';
 import { placeKernel } from '../platform/boot/kernel_image.js';
 import type { MachineResult, VirtMachine } from '../platform/virt/machine.js';
 import type { Command } from './cmdtable.js';
 
+/** The virt board's RAM bank below 4 GiB of guest physical addresses. */
+const MAX_MEMORY_MIB = 3072;
 const USAGE = 'xenon boot --kernel FILE [--initrd FILE] [--append STR] [--memory MiB] [--vcpus N] [--gic 2|3] '
   + '[--dtb-out FILE] [--on-reset exit|reboot] [--trace] [--stats]';
 
@@ -72,7 +75,7 @@ export function parseBootArgs(args: readonly string[]): BootArgs {
     kernel,
     ...(initrd === undefined ? {} : { initrd }),
     append: values.get('--append') ?? DEFAULT_APPEND,
-    memoryMiB: intOption('--memory', values.get('--memory') ?? '512', 64, 3072),
+    memoryMiB: intOption('--memory', values.get('--memory') ?? '512', 64, MAX_MEMORY_MIB),
     vcpus: intOption('--vcpus', values.get('--vcpus') ?? '1', 1, 8),
     gicVersion: gic === '2' ? 2 : 3,
     ...(dtbOut === undefined ? {} : { dtbOut }),
@@ -82,19 +85,14 @@ export function parseBootArgs(args: readonly string[]): BootArgs {
   };
 }
 
-function readInput(path: string, what: string): Uint8Array {
-  try {
-    return fs.readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${path}": no such file`, { cause: e });
-    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${path}"`, { cause: e });
-  }
+/** A file for the guest's RAM: no larger than the RAM, and never a directory or a device (`/dev/zero`). */
+function readInput(path: string, what: string, ramMiB: number): Uint8Array {
+  return readBoundedFile(path, what, ramMiB * 1024 * 1024, `bytes of the guest's ${ramMiB} MiB of RAM`);
 }
 
 /** Reads and checks the kernel: an uncompressed little-endian arm64 Image, an AArch64 ELF, or a raw binary (entered at RAM + 0x80000). */
-export function loadKernel(path: string): Uint8Array {
-  const bytes = readInput(path, 'kernel');
+export function loadKernel(path: string, ramMiB = MAX_MEMORY_MIB): Uint8Array {
+  const bytes = readInput(path, 'kernel', ramMiB);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     throw new XenonError('BAD_EXECUTABLE', `Kernel "${path}" is gzip-compressed; give the uncompressed Image (xenon image pull caches one)`);
   }
@@ -140,8 +138,8 @@ async function bootOnce(a: BootArgs, kernel: Uint8Array, initrd: Uint8Array | un
 
 async function boot(args: readonly string[]): Promise<number> {
   const a = parseBootArgs(args);
-  const kernel = loadKernel(a.kernel);
-  const initrd = a.initrd === undefined ? undefined : readInput(a.initrd, 'initrd');
+  const kernel = loadKernel(a.kernel, a.memoryMiB);
+  const initrd = a.initrd === undefined ? undefined : readInput(a.initrd, 'initrd', a.memoryMiB);
   for (;;) {
     const r = await bootOnce(a, kernel, initrd);
     switch (r.kind) {

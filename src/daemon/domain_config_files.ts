@@ -4,9 +4,8 @@
  * yet with a message naming the setting.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { XenonError } from '../lib/errors.js';
+import { readBoundedFile } from '../host/node/bounded_file.js';
 import {
   ConfigError, domainConfigToLibxlJson, parseXlCfg, resolveConfigPath, toDomainConfig, type DomainConfig, type JsonValue,
 } from '../toolstack/config/index.js';
@@ -33,22 +32,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
  * /dev/zero, or a file larger than the domain could hold, is refused with a message.
  */
 function readConfigFile(file: string, what: string, maxBytes: number): Uint8Array {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": ${reason}`, { cause: e });
-  }
-  if (st.isDirectory()) throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": it is a directory`);
-  if (!st.isFile()) throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": not a regular file`);
-  if (st.size > maxBytes) throw new XenonError('FILE_NOT_FOUND', `Cannot use ${what} "${file}": ${st.size} bytes, more than the ${maxBytes} it may have`);
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new XenonError('FILE_NOT_FOUND', `Cannot read ${what} "${file}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
+  return readBoundedFile(file, what, maxBytes, 'it may have');
 }
 
 export function loadDomainConfig(file: string, overrides: readonly string[]): LoadedConfig {

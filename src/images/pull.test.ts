@@ -221,24 +221,19 @@ test('pullGuestImages() rejects an InRelease with a bad signature', SKIP_GPGV, a
 });
 
 describe('the archive\'s signature cannot be skipped (issue 10, finding 1)', SKIP_SIGNING, () => {
-  const signed = (cacheDir: string, keyring: string): PullOptions => {
-    const { allowUnsigned: _, ...opts } = quiet(cacheDir).opts;
-    return { ...opts, keyring };
-  };
+  const signed = (cacheDir: string, keyring: string): PullOptions => ({ ...quiet(cacheDir).opts, allowUnsigned: false, keyring });
 
   test('a clearsigned InRelease is verified against the keyring, and so is Release with its Release.gpg', async () => {
     const signer = makeTestSigner();
     try {
       await withArchive('xz', { signWith: { signer, inRelease: true, releaseGpg: false } }, async (a, cacheDir) => {
         const q = quiet(cacheDir);
-        const { allowUnsigned: _, ...opts } = q.opts;
-        await pullGuestImages({ ...opts, mirror: a.url, keyring: signer.keyring });
+        await pullGuestImages({ ...q.opts, allowUnsigned: false, mirror: a.url, keyring: signer.keyring });
         assert.ok(q.log.some((l) => /InRelease signature verified/.test(l)), q.log.join('\n'));
       });
       await withArchive('xz', { signWith: { signer, inRelease: false, releaseGpg: true } }, async (a, cacheDir) => {
         const q = quiet(cacheDir);
-        const { allowUnsigned: _, ...opts } = q.opts;
-        await pullGuestImages({ ...opts, mirror: a.url, keyring: signer.keyring });
+        await pullGuestImages({ ...q.opts, allowUnsigned: false, mirror: a.url, keyring: signer.keyring });
         assert.ok(q.log.some((l) => /Release\.gpg signature verified/.test(l)), q.log.join('\n'));
         assert.ok(a.requests.includes('/dists/testing/InRelease'), 'InRelease was asked for first');
       });
