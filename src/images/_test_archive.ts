@@ -119,6 +119,8 @@ export interface ArchiveFaults {
   gzipRelease?: boolean;
   /** Send the headers and half of this package's .deb, then nothing (connection stays open). */
   stall?: string;
+  /** Serve Release as a body that never ends (no Content-Length). */
+  endlessRelease?: boolean;
   /** Sign the suite with this test signer: a clearsigned InRelease, and/or Release.gpg beside Release. */
   signWith?: { readonly signer: TestSigner; readonly inRelease: boolean; readonly releaseGpg: boolean };
 }
@@ -203,6 +205,17 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
     const body = files.get(path);
     if (!body) {
       res.writeHead(404).end();
+      return;
+    }
+    if (faults.endlessRelease && path.endsWith('/Release')) {
+      res.writeHead(200);
+      const chunk = new Uint8Array(64 * 1024).fill(0x41);
+      const more = (): void => {
+        while (!res.destroyed && res.write(chunk)) { /* until the socket pushes back */ }
+        if (!res.destroyed) res.once('drain', more);
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      more();
       return;
     }
     if (faults.gzipRelease && path.endsWith('/Release')) {

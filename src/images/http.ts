@@ -51,8 +51,11 @@ async function get(url: string, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS): Promis
   }
 }
 
-/** Stream the body, calling `onChunk` per chunk; checks the length against Content-Length. */
-async function readBody(url: string, f: Fetched, onChunk: (c: Uint8Array) => void | Promise<void>): Promise<number> {
+/**
+ * Stream the body, calling `onChunk` per chunk; checks the length against Content-Length. A body
+ * longer than `limit` is cut off there (a server that never stops cannot fill memory or disk).
+ */
+async function readBody(url: string, f: Fetched, limit: number, onChunk: (c: Uint8Array) => void | Promise<void>): Promise<number> {
   const res = f.res;
   if (!res.body) throw imageFetchError(`Cannot fetch "${url}": empty response`);
   let n = 0;
@@ -60,9 +63,11 @@ async function readBody(url: string, f: Fetched, onChunk: (c: Uint8Array) => voi
     for await (const chunk of res.body) {
       f.kick();
       n += chunk.length;
+      if (n > limit) throw new TooLong();
       await onChunk(chunk);
     }
   } catch (err) {
+    if (err instanceof TooLong) throw imageFetchError(`Cannot fetch "${url}": the server sent more than the ${limit} bytes expected`);
     const why = f.stalled() ? 'stalled' : 'interrupted';
     throw imageFetchError(`Cannot fetch "${url}": download ${why} after ${n} bytes`, err);
   } finally {
@@ -76,6 +81,11 @@ async function readBody(url: string, f: Fetched, onChunk: (c: Uint8Array) => voi
   }
   return n;
 }
+
+class TooLong extends Error {}
+
+/** The most a file of unknown size (InRelease, Release, Release.gpg) may have; Debian's InRelease is about 200 KB. */
+const MAX_UNSIZED_BYTES = 32 * 1024 * 1024;
 
 function check(url: string, got: { size: number; sha256: string }, want: Expected): void {
   if (want.size !== undefined && got.size !== want.size) {
@@ -105,7 +115,7 @@ export async function fetchBytes(
   }
   const chunks: Uint8Array[] = [];
   const hash = createHash('sha256');
-  const size = await readBody(url, f, (c) => {
+  const size = await readBody(url, f, opts.size ?? MAX_UNSIZED_BYTES, (c) => {
     chunks.push(c);
     hash.update(c);
   });
@@ -136,7 +146,7 @@ export async function downloadFile(
   const hash = createHash('sha256');
   let done = 0;
   try {
-    const size = await readBody(url, f, async (c) => {
+    const size = await readBody(url, f, opts.size ?? MAX_UNSIZED_BYTES, async (c) => {
       hash.update(c);
       await file.write(c);
       done += c.length;

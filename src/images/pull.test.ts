@@ -274,6 +274,14 @@ describe('the archive\'s signature cannot be skipped (issue 10, finding 1)', SKI
   });
 });
 
+test('a Release that never ends is cut off at its bound with a message (issue 10: an endless body filled 3 GB)', SKIP, async () => {
+  await withArchive('xz', { endlessRelease: true }, async (a, cacheDir) => {
+    const rss0 = process.memoryUsage().rss;
+    await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /Release": the server sent more than the 33554432 bytes expected/);
+    assert.ok(process.memoryUsage().rss - rss0 < 256 * 1024 * 1024, 'memory stayed bounded');
+  });
+});
+
 test('pullGuestImages() reports an unreachable mirror as IMAGE_FETCH', async () => {
   // Take a free port and close it again, so nothing listens there.
   const srv = createServer();
