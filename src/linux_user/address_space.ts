@@ -15,6 +15,8 @@ export const PROT_NONE = 0;
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
+/** Most pages one address space maps at once: 128 GiB of address space, at most 128 MiB of entries. */
+export const MAX_MAPPED_PAGES = 2 ** 25;
 /** Lowest address mmap hands out without MAP_FIXED (Linux's default vm.mmap_min_addr). */
 export const MMAP_MIN_ADDR = 0x10000;
 /** User addresses are below 2^48 (48-bit VA, TTBR0). */
@@ -41,6 +43,8 @@ export interface TlbHolder {
 export class AddressSpace implements AddressTranslator {
   readonly frames: FrameAllocator;
   private readonly chunks = new Map<number, Int32Array>();
+  /** Pages mapped now (each costs an entry, used or not): bounded by MAX_MAPPED_PAGES. */
+  private mappedPages = 0;
   private readonly cpus = new Set<TlbHolder>();
   /** Top-down mmap search starts below this page (Linux's mmap_base). */
   mmapTopPage: number;
@@ -143,7 +147,16 @@ export class AddressSpace implements AddressTranslator {
 
   // ---- page map changes ----
 
-  /** Maps `npages` demand-zero pages at `vpn`, replacing whatever was there. */
+  /**
+   * Whether `npages` more pages may be mapped. Linux lets MAP_NORESERVE map far more than RAM, but
+   * each page costs us an entry, so a guest's 2^46-byte mapping would take the host's memory; past
+   * MAX_MAPPED_PAGES, mmap, brk and mremap answer ENOMEM and the loader refuses the program.
+   */
+  canMap(npages: number): boolean {
+    return npages <= MAX_MAPPED_PAGES - this.mappedPages;
+  }
+
+  /** Maps `npages` demand-zero pages at `vpn`, replacing whatever was there (callers check canMap). */
   map(vpn: number, npages: number, prot: number): void {
     this.unmap(vpn, npages);
     for (let p = vpn; p < vpn + npages; p++) this.setEntry(p, MAPPED | (prot & PROT_MASK));
@@ -229,6 +242,7 @@ export class AddressSpace implements AddressTranslator {
         const e = chunk[i]!;
         if (e === 0) continue;
         copy[COUNT]!++;
+        child.mappedPages++;
         const f = e >>> FRAME_SHIFT;
         if (f === 0) {
           copy[i] = e;
@@ -291,8 +305,13 @@ export class AddressSpace implements AddressTranslator {
       this.chunks.set(ci, chunk);
     }
     const i = vpn % CHUNK_PAGES;
-    if (chunk[i] === 0 && e !== 0) chunk[COUNT]!++;
-    else if (chunk[i] !== 0 && e === 0) chunk[COUNT]!--;
+    if (chunk[i] === 0 && e !== 0) {
+      chunk[COUNT]!++;
+      this.mappedPages++;
+    } else if (chunk[i] !== 0 && e === 0) {
+      chunk[COUNT]!--;
+      this.mappedPages--;
+    }
     chunk[i] = e;
   }
 

@@ -1,3 +1,4 @@
+import { MAX_MAPPED_PAGES } from './address_space.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XenonError } from '../lib/errors.js';
@@ -87,6 +88,17 @@ test('mmap() validates its arguments and returns zeroed, page-aligned memory', (
   assert.equal(call(k, t, 215, a + 1, 4096), -E.INVAL, 'munmap unaligned');
   assert.equal(call(k, t, 215, a, 12288), 0);
   assert.equal(call(k, t, 226, a, 4096, 1), -E.NOMEM, 'mprotect of unmapped memory');
+  // Regression (issue 10): 2^46 bytes with MAP_NORESERVE grew the host without bound; now ENOMEM at once,
+  // and so are brk and mremap past the bound, while ordinary mappings go on working.
+  const rss0 = process.memoryUsage().rss;
+  assert.equal(call(k, t, 222, 0, 2 ** 46, 3, ANON | 0x4000, -1, 0), -E.NOMEM, 'a 2^46-byte MAP_NORESERVE mapping');
+  assert.equal(call(k, t, 222, 0, (MAX_MAPPED_PAGES + 1) * 4096, 3, ANON, -1, 0), -E.NOMEM, 'one page past the bound');
+  const brk0 = call(k, t, 214, 0) as number;
+  assert.equal(call(k, t, 214, brk0 + 2 ** 40), brk0, 'brk past the bound keeps the old break');
+  const m = call(k, t, 222, 0, 4096, 3, ANON, -1, 0) as number;
+  assert.equal(call(k, t, 216, m, 4096, 2 ** 40, 1, 0), -E.NOMEM, 'mremap past the bound');
+  assert.ok(process.memoryUsage().rss - rss0 < 64 * 1024 * 1024, 'the host did not grow');
+  assert.equal(call(k, t, 222, 0, 4096, 3, ANON, -1, 0) as number % 4096, 0, 'small mappings still work');
 });
 
 test('mremap() grows in place when it can and moves with MREMAP_MAYMOVE when it cannot', () => {

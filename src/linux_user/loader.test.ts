@@ -38,6 +38,13 @@ test('loadSegments() maps each PT_LOAD with its permissions, copies file bytes, 
   assert.equal(as.brkEnd, 0x412000);
 });
 
+test('loadSegments() refuses a segment whose p_memsz is more than a process may map (issue 10: it grew the host by gigabytes)', () => {
+  const as = space();
+  const elf = parseElf(makeElf({ entry: 0x400000, segments: [{ flags: PF_R | PF_W, vaddr: 0x400000, data: code([1]), memSize: 2 ** 40 }] }), 'x');
+  assert.throws(() => loadSegments(as, elf), /a segment of 1099511627776 bytes is more than the \d+ bytes a process may map/);
+  assert.equal(as.isMapped(0x400), false, 'nothing was mapped');
+});
+
 test('loadSegments() puts static-pie executables at the PIE base', () => {
   const as = space();
   const img = loadSegments(as, parseElf(makeElf({ type: 3, entry: 0x10, segments: [{ flags: PF_R | PF_X, vaddr: 0, data: code([1]) }] }), 'x'));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { lookupSysreg, sysregKey, SYSREGS } from '../arch/arm64/sysreg/table.js';
 import { XenonError } from '../lib/errors.js';
 import { PAGE_SIZE } from './frames.js';
-import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from './address_space.js';
+import { AddressSpace, MAX_MAPPED_PAGES, PROT_EXEC, PROT_READ, PROT_WRITE } from './address_space.js';
 import { PF_R, PF_W, PF_X, PT_PHDR, type ElfImage } from '../lib/elf.js';
 
 /** Top of the initial stack (just below 2^48, like arm64 Linux with 48-bit VAs) and its size. */
@@ -90,6 +90,9 @@ export function loadSegments(as: AddressSpace, elf: ElfImage): LoadedImage {
     const first = Math.floor(start / PAGE_SIZE);
     const last = Math.ceil((start + s.memSize) / PAGE_SIZE);
     const prot = protOf(s.flags);
+    if (!as.canMap(last - first)) {
+      throw new XenonError('BAD_EXECUTABLE', `Cannot load the program: a segment of ${s.memSize} bytes is more than the ${MAX_MAPPED_PAGES * PAGE_SIZE} bytes a process may map`);
+    }
     for (let p = first; p < last; p++) {
       // Two segments may share a page: keep its contents and allow both.
       if (as.isMapped(p)) as.protect(p, 1, as.protOf(p) | prot);

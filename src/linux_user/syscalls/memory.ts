@@ -61,7 +61,7 @@ export function doMmap(_k: Kernel, t: Thread): SysResult {
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== 3) return -E.INVAL;
   if (len === 0 || !aligned(offset) || (prot & ~PROT_ALL) !== 0) return -E.INVAL;
   const npages = pagesFor(len);
-  if (npages * PAGE_SIZE > USER_VA_END) return -E.NOMEM;
+  if (npages * PAGE_SIZE > USER_VA_END || !as.canMap(npages)) return -E.NOMEM;
   let hostFd = -1;
   if ((flags & MAP_ANONYMOUS) === 0) {
     const f = t.proc.fds.get(fd);
@@ -124,6 +124,7 @@ function mremap(_k: Kernel, t: Thread): SysResult {
   const on = pagesFor(oldLen);
   const nn = pagesFor(newLen);
   for (let p = ov; p < ov + on; p++) if (!as.isMapped(p)) return -E.FAULT;
+  if (nn > on && !as.canMap(nn - on)) return -E.NOMEM;
   const prot = as.protOf(ov + on - 1);
   if (flags & MREMAP_FIXED) {
     if (!aligned(newAddr) || !inUserRange(newAddr, nn * PAGE_SIZE)) return -E.INVAL;
@@ -173,7 +174,7 @@ function brk(_k: Kernel, t: Thread): SysResult {
   const oldTop = pagesFor(as.brkEnd);
   const newTop = pagesFor(want);
   if (newTop > oldTop) {
-    if (!as.isFree(oldTop, newTop - oldTop)) return as.brkEnd;
+    if (!as.canMap(newTop - oldTop) || !as.isFree(oldTop, newTop - oldTop)) return as.brkEnd;
     as.map(oldTop, newTop - oldTop, 3);
   } else if (newTop < oldTop) {
     as.unmap(newTop, oldTop - newTop);
