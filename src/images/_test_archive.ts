@@ -119,6 +119,8 @@ export interface ArchiveFaults {
   gzipRelease?: boolean;
   /** Send the headers and half of this package's .deb, then nothing (connection stays open). */
   stall?: string;
+  /** Serve the Release text, unsigned, as InRelease. */
+  plainInRelease?: boolean;
   /** Serve Release as a body that never ends (no Content-Length). */
   endlessRelease?: boolean;
   /** Sign the suite with this test signer: a clearsigned InRelease, and/or Release.gpg beside Release. */
@@ -188,6 +190,7 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
     ` ${sha256(packages)} ${packages.length} main/binary-arm64/Packages\n` +
     ` ${indexHash} ${indexBytes.length} ${indexPath}\n`;
   files.set('/dists/testing/Release', new TextEncoder().encode(release));
+  if (faults.plainInRelease === true) files.set('/dists/testing/InRelease', new TextEncoder().encode(release));
   if (faults.signWith?.inRelease === true) files.set('/dists/testing/InRelease', sign(faults.signWith.signer, '--clearsign', release));
   if (faults.signWith?.releaseGpg === true) files.set('/dists/testing/Release.gpg', sign(faults.signWith.signer, '--detach-sign', release));
   if (faults.bogusInRelease) {

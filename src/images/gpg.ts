@@ -29,6 +29,11 @@ export async function gpgvAvailable(keyring: string): Promise<boolean> {
 
 /** Verify `signed` against `keyring`; returns the signed text or throws IMAGE_FETCH. */
 export async function verifyClearsigned(signed: Uint8Array, keyring: string, what: string): Promise<string> {
+  // Say what is wrong with a file that is not clearsigned at all, rather than pass on gpgv's words.
+  const head = new TextDecoder().decode(signed.subarray(0, 64));
+  if (!head.startsWith('-----BEGIN PGP SIGNED MESSAGE-----')) {
+    throw imageFetchError(`Cannot verify "${what}": it is not a clearsigned file (no "-----BEGIN PGP SIGNED MESSAGE-----" line first)`);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'xenon-gpgv-'));
   try {
     const input = join(dir, 'InRelease');

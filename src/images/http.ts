@@ -46,7 +46,11 @@ async function get(url: string, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS): Promis
     return { res, kick, stop, stalled: () => fired };
   } catch (err) {
     stop();
-    const why = fired ? `no response for ${idleTimeoutMs / 1000} s` : 'network error';
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+    // fetch (like browsers) refuses the ports of other protocols (6000, 6667, ...) and says only "bad port".
+    const why = fired ? `no response for ${idleTimeoutMs / 1000} s`
+      : cause === 'bad port' ? `port ${new URL(url).port} is one fetch refuses to use (ports of other protocols, as browsers block them); serve the mirror on another port`
+        : 'network error';
     throw imageFetchError(`Cannot fetch "${url}": ${why}`, err);
   }
 }

@@ -254,6 +254,17 @@ describe('the archive\'s signature cannot be skipped (issue 10, finding 1)', SKI
     }
   });
 
+  test('an InRelease that is not clearsigned is named as such, not with gpgv\'s words (issue 10, finding 6)', async () => {
+    const signer = makeTestSigner();
+    try {
+      await withArchive('xz', { plainInRelease: true }, async (a, cacheDir) => {
+        await rejectsWith(pullGuestImages({ ...signed(cacheDir, signer.keyring), mirror: a.url }), /InRelease": it is not a clearsigned file/);
+      });
+    } finally {
+      signer.dispose();
+    }
+  });
+
   test('a Release.gpg made by another key is refused', async () => {
     const signer = makeTestSigner();
     const stranger = makeTestSigner();
@@ -280,6 +291,15 @@ test('a Release that never ends is cut off at its bound with a message (issue 10
     await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: a.url }), /Release": the server sent more than the 33554432 bytes expected/);
     assert.ok(process.memoryUsage().rss - rss0 < 256 * 1024 * 1024, 'memory stayed bounded');
   });
+});
+
+test('a mirror on a port fetch refuses is told apart from an unreachable one (issue 10, finding 6: it said only "bad port")', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'xenon-cache-'));
+  try {
+    await rejectsWith(pullGuestImages({ ...quiet(cacheDir).opts, mirror: 'http://127.0.0.1:6000' }), /port 6000 is one fetch refuses to use .*another port/);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 });
 
 test('pullGuestImages() reports an unreachable mirror as IMAGE_FETCH', async () => {
