@@ -121,6 +121,7 @@ async function bootOnce(a: BootArgs, kernel: Uint8Array, initrd: Uint8Array | un
       vcpuFactory: cpuVcpuFactory(),
       ...(initrd === undefined ? {} : { initrd }),
       ...(a.trace ? { trace: (line: string) => process.stderr.write(`xenon: ${line}\n`) } : {}),
+      warn: (line: string) => process.stderr.write(`\r\nxenon: ${line}\n`),
     });
     if (a.dtbOut !== undefined) fs.writeFileSync(a.dtbOut, machine.dtb);
     const t0 = performance.now();

@@ -110,8 +110,9 @@ function mapExit(exit: VcpuExit, pcNum: number): { signal: number; pc: bigint; a
       // Undefined at EL0: Linux delivers SIGILL at the instruction.
       return { signal: SIG.ILL, pc: pc - 4n, addr: pc - 4n };
     case 'stage2':
-      // User mode has no stage 2; a harness that reported one would be broken.
-      throw new Error(`Unexpected stage-2 exit at 0x${pc.toString(16)}`);
+    case 'exception-loop':
+      // User mode has no stage 2 and takes no exception itself; a harness that reported one would be broken.
+      throw new Error(`Unexpected ${exit.kind} exit at 0x${pc.toString(16)}`);
     case 'exception': {
       const ec = ecOf(exit.esr);
       const far = u64(exit.far);

@@ -43,6 +43,17 @@ test('a guest that resets the machine ends xenon boot with status 8, not the 0 o
   assert.match(r.err, /The guest reset the machine/);
 });
 
+test('a vCPU whose exception vector faults again is stopped and reported once instead of spinning (issue 10, finding 5)', () => {
+  const r = bootFile('Image', bareImage([
+    0xd2c01000, // movz x0, #0x80, lsl #32: VBAR_EL1 = 512 GiB, where nothing is
+    0xd518c000, // msr vbar_el1, x0
+    0xd5033fdf, // isb
+    0x00000000, // udf #0: the exception's vector cannot be fetched
+  ]));
+  assert.equal(r.status, 5, `stderr: ${r.err}`);
+  assert.match(r.err, /vCPU 0 is stuck: its exception vector at 0x8000000200 faults again \(ESR 0x8[0-9a-f]+, FAR 0x8000000200\), so it was stopped/);
+});
+
 test('xenon boot runs a bare-metal arm64 Image (entered at RAM + 2 MiB + text_offset)', () => {
   assertRan(bootFile('Image', arm64Image(printAndPowerOff('IMAGE-OK\n'))), 'IMAGE-OK\n');
 });

@@ -280,13 +280,17 @@ export class Cpu extends MemoryAccessor {
           return exit;
         case 'svc':
         case 'brk':
-        case 'exception':
+        case 'exception': {
           // PC is the preferred return: the next instruction for SVC, the faulting one otherwise.
           this.nzcv = s.nzcv;
+          const at = s.pc;
           s.pc = enterException(this, exit.esr, exit.kind === 'exception' ? exit.far : 0, VECTOR_SYNC, s.pc);
           // Counted against the budget, so a vector that faults again cannot loop forever inside run.
           this.icount++;
+          // The fault was at the vector it enters: nothing the entry changes can make the next try differ.
+          if (exit.kind === 'exception' && s.pc === at) return { kind: 'exception-loop', esr: exit.esr, far: exit.far };
           break;
+        }
         default:
           // HVC, SMC (the board runs PSCI or calls injectUndefined), WFI, WFE.
           return exit;

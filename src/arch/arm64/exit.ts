@@ -46,6 +46,12 @@ export type VcpuExit =
   /** Any other synchronous exception routed to the caller: undefined instruction, aborts, alignment. PC is the faulting instruction. */
   | { readonly kind: 'exception'; readonly esr: number; readonly far: number }
   /**
+   * System mode: a synchronous exception was taken at the address of its own vector, so the vector
+   * faults again the same way, forever (an unmapped or unreadable vector table). PC is the vector;
+   * running the vCPU again repeats this exit. `esr` and `far` are the exception's.
+   */
+  | { readonly kind: 'exception-loop'; readonly esr: number; readonly far: number }
+  /**
    * System mode with a stage 2: the access was refused at stage 2. `esr` is the data or instruction
    * abort as EL2 sees it (EC 0x24/0x20; ISV, SAS, SSE, SRT, SF for single-register loads and stores;
    * S1PTW; WnR), `far` the virtual address, `ipa` the intermediate physical address. PC is the

@@ -258,6 +258,15 @@ export class VirtMachine {
         cpu.writeX(0, BigInt.asUintN(64, BigInt(r)));
         return;
       }
+      case 'exception-loop': {
+        // It would spin at 100 % forever, slowing every other vCPU: stop it and say so once.
+        const why = `vCPU ${s.index} is stuck: its exception vector at 0x${hexVa(cpu.pc)} faults again (ESR 0x${exit.esr.toString(16)}, FAR 0x${hexVa(exit.far)}), so it was stopped`;
+        s.power = 'off';
+        this.trace(why);
+        if (this.slots.some((o) => o.power === 'on')) this.cfg.warn?.(why);
+        else this.result ??= { kind: 'failed', reason: why };
+        return;
+      }
       default:
         this.result ??= { kind: 'failed', reason: `vCPU ${s.index} stopped at PC 0x${hexVa(cpu.pc)}: ${describeExit(exit)}` };
     }

@@ -83,6 +83,8 @@ export interface VirtMachineConfig {
   readonly yieldEveryMs?: number;
   /** Receives one line per interesting event (PSCI calls, power changes, guest failures). */
   readonly trace?: (line: string) => void;
+  /** Told once of a vCPU the board had to stop while others go on (one stuck in an exception loop). */
+  readonly warn?: (line: string) => void;
 }
 
 /** Why a run ended. */
