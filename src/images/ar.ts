@@ -25,7 +25,10 @@ export function readAr(bytes: Uint8Array, what: string): ArMember[] {
     const h = latin1.decode(bytes.subarray(off, off + HEADER));
     if (h.slice(58, 60) !== '`\n') throw imageFetchError(`Cannot read "${what}": bad ar header at ${off}`);
     const name = h.slice(0, 16).trimEnd().replace(/\/$/, '');
-    const size = Number(h.slice(48, 58).trim());
+    // Decimal digits only: Number() would also take "-60" (a member that never advances: an endless loop), "0x3c" or "1e3".
+    const sizeField = h.slice(48, 58).trim();
+    if (!/^[0-9]+$/.test(sizeField)) throw imageFetchError(`Cannot read "${what}": member "${name}" has a bad size "${sizeField}"`);
+    const size = Number(sizeField);
     if (!Number.isSafeInteger(size) || off + HEADER + size > bytes.length) {
       throw imageFetchError(`Cannot read "${what}": member "${name}" is truncated`);
     }

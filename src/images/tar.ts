@@ -111,44 +111,54 @@ export async function readTar(
   const truncated = (): never => {
     throw imageFetchError(`Cannot read "${what}": tar archive is truncated`);
   };
-  for (;;) {
-    if (!(await fill(BLOCK))) {
-      if (q.length === 0) break; // Tolerate a missing end-of-archive marker.
-      truncated();
-    }
-    q.take(BLOCK, header);
-    if (header.every((b) => b === 0)) break;
-    if (!checksumOk(header)) throw imageFetchError(`Cannot read "${what}": bad tar header checksum`);
-    const type = String.fromCharCode(header[156]!) === '\0' ? '0' : String.fromCharCode(header[156]!);
-    const size = pax.has('size') ? Number(pax.get('size')) : num(header, 124, 12);
-    const padded = Math.ceil(size / BLOCK) * BLOCK;
-    if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
-      const data = new Uint8Array(padded);
+  try {
+    for (;;) {
+      if (!(await fill(BLOCK))) {
+        if (q.length === 0) break; // Tolerate a missing end-of-archive marker.
+        truncated();
+      }
+      q.take(BLOCK, header);
+      if (header.every((b) => b === 0)) break;
+      if (!checksumOk(header)) throw imageFetchError(`Cannot read "${what}": bad tar header checksum`);
+      const type = String.fromCharCode(header[156]!) === '\0' ? '0' : String.fromCharCode(header[156]!);
+      const size = pax.has('size') ? Number(pax.get('size')) : num(header, 124, 12);
+      // A size that is not a whole number of bytes (pax "abc" or "-5", octal "9") is malformed, not a length to allocate.
+      if (!Number.isSafeInteger(size) || size < 0) throw imageFetchError(`Cannot read "${what}": bad tar member size`);
+      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
+        // Read before allocating: a header may claim any size, the stream only has what it has.
+        if (!(await fill(padded))) truncated();
+        const data = new Uint8Array(padded);
+        q.take(padded, data);
+        const body = data.subarray(0, size);
+        if (type === 'L') longName = str(body, 0, size);
+        else if (type === 'K') longLink = str(body, 0, size);
+        else if (type === 'x') pax = paxRecords(body);
+        continue;
+      }
+      const prefix = str(header, 345, 155);
+      const rawPath = longName ?? pax.get('path') ?? (prefix ? `${prefix}/${str(header, 0, 100)}` : str(header, 0, 100));
+      const h: TarHeader = {
+        path: rawPath.replace(/^(\.\/)+/, '').replace(/\/$/, ''),
+        type,
+        mode: num(header, 100, 8) & 0o7777,
+        size: type === '0' || type === '7' ? size : 0,
+        linkName: longLink ?? pax.get('linkpath') ?? str(header, 157, 100),
+      };
+      if (h.path.split('/').includes('..')) throw imageFetchError(`Cannot read "${what}": member path "${h.path}" leaves the archive`);
+      longName = longLink = undefined;
+      pax = new Map();
+      const keep = want(h);
       if (!(await fill(padded))) truncated();
-      q.take(padded, data);
-      const body = data.subarray(0, size);
-      if (type === 'L') longName = str(body, 0, size);
-      else if (type === 'K') longLink = str(body, 0, size);
-      else if (type === 'x') pax = paxRecords(body);
-      continue;
+      const data = new Uint8Array(keep ? h.size : 0);
+      q.take(padded, keep ? data : undefined);
+      if (keep) out.push({ ...h, data });
     }
-    const prefix = str(header, 345, 155);
-    const rawPath = longName ?? pax.get('path') ?? (prefix ? `${prefix}/${str(header, 0, 100)}` : str(header, 0, 100));
-    const h: TarHeader = {
-      path: rawPath.replace(/^(\.\/)+/, '').replace(/\/$/, ''),
-      type,
-      mode: num(header, 100, 8) & 0o7777,
-      size: type === '0' || type === '7' ? size : 0,
-      linkName: longLink ?? pax.get('linkpath') ?? str(header, 157, 100),
-    };
-    if (h.path.split('/').includes('..')) throw imageFetchError(`Cannot read "${what}": member path "${h.path}" leaves the archive`);
-    longName = longLink = undefined;
-    pax = new Map();
-    const keep = want(h);
-    const data = new Uint8Array(keep ? h.size : 0);
-    if (!(await fill(padded))) truncated();
-    q.take(padded, keep ? data : undefined);
-    if (keep) out.push({ ...h, data });
+  } finally {
+    // Stop the source when leaving early (an error, or the end-of-archive marker before the stream ends): an xz
+    // stream holds xz-decompress's process-wide lock until it ends or is cancelled, so an abandoned one made every
+    // later xz stream in the process wait forever (found by the fuzzer, tests/fuzz/regressions/deb).
+    await iterator.return?.().catch(() => undefined);
   }
   return out;
 }
