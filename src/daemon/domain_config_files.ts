@@ -31,12 +31,8 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
  * Reads a regular file of at most `maxBytes`, checked before anything is read: a device such as
  * /dev/zero, or a file larger than the domain could hold, is refused with a message.
  */
-function readConfigFile(file: string, what: string, maxBytes: number): Uint8Array {
-  return readBoundedFile(file, what, maxBytes, 'it may have');
-}
-
 export function loadDomainConfig(file: string, overrides: readonly string[]): LoadedConfig {
-  const text = Buffer.from(readConfigFile(file, 'configuration file', MAX_CONFIG_BYTES)).toString('utf8');
+  const text = Buffer.from(readBoundedFile(file, 'configuration file', MAX_CONFIG_BYTES, 'it may have')).toString('utf8');
   const cfg = parseXlCfg(text, { source: file, overrides });
   const { config, warnings } = toDomainConfig(cfg, { random: (n) => new Uint8Array(randomBytes(n)) });
   const lines = new Map([...cfg.settings].map(([k, v]) => [k, v.line]));
@@ -59,8 +55,8 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
   const soft = (a: DomainConfig['onCrash']) => (a === 'soft-reset' ? 'restart' : a);
   // Neither can be larger than the memory it is loaded into.
   const ramBytes = c.memoryMiB * 1024 * 1024;
-  const kernel = readConfigFile(resolveConfigPath(dir, c.kernel), 'kernel', ramBytes);
-  const ramdisk = c.ramdisk === undefined ? undefined : readConfigFile(resolveConfigPath(dir, c.ramdisk), 'ramdisk', ramBytes);
+  const kernel = readBoundedFile(resolveConfigPath(dir, c.kernel), 'kernel', ramBytes, 'it may have');
+  const ramdisk = c.ramdisk === undefined ? undefined : readBoundedFile(resolveConfigPath(dir, c.ramdisk), 'ramdisk', ramBytes, 'it may have');
   return {
     type: c.type, name: c.name, uuid: c.uuid, vcpus: c.vcpus, memoryMiB: c.memoryMiB, maxMemoryMiB: c.maxMemoryMiB,
     gicVersion: c.gicVersion === 'v2' ? 2 : 3, kernel,

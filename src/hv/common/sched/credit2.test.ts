@@ -113,6 +113,13 @@ describe('credit2 scheduler board', () => {
     assert.deepEqual(board.request(b, 0), { kind: 'run', pcpu: 0 });
     // The freed slot is reused.
     assert.equal(board.addDomain(3, { weight: DEFAULT_WEIGHT, cap: 0 }, 1), a);
+    // A waiter in a high slot is still found after the slots below it come and go.
+    const c = board.addDomain(4, { weight: DEFAULT_WEIGHT, cap: 0 }, 1);
+    board.removeDomain(b);
+    assert.equal(board.request(a, 0).kind, 'run');
+    assert.equal(board.request(c, 0).kind, 'wait');
+    board.release(a);
+    assert.equal(board.info(c).state, 'running', 'handed the pCPU from a lower slot');
   });
 
   test('credits are reset when the runner is out, and nobody keeps more than the initial credit', () => {

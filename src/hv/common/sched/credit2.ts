@@ -38,6 +38,8 @@ const MAX_WAIT_MS = 100;
 const LOCK = 0;
 const NR_PCPUS = 1;
 const MAX_SLOTS = 2;
+/** One past the highest slot in use: the scans each round stop there, not at MAX_SLOTS. */
+const SLOTS_USED = 3;
 const HEADER_WORDS = 4;
 // Int32 words of a slot record.
 const S_IN_USE = 0;
@@ -145,6 +147,7 @@ export class SchedBoard {
         const b = this.base(s);
         if (this.i32[b + S_IN_USE] !== 0) continue;
         this.i32[b + S_IN_USE] = 1;
+        this.i32[SLOTS_USED] = Math.max(this.i32[SLOTS_USED]!, s + 1);
         this.i32[b + S_DOMID] = domid;
         this.i32[b + S_WEIGHT] = params.weight;
         this.i32[b + S_CAP] = params.cap;
@@ -170,6 +173,9 @@ export class SchedBoard {
       if (this.i32[b + S_STATE] === RUNNING) this.giveUp(slot);
       this.i32[b + S_IN_USE] = 0;
       this.i32[b + S_STATE] = BLOCKED;
+      let used = this.i32[SLOTS_USED]!;
+      while (used > 0 && this.i32[this.base(used - 1) + S_IN_USE] === 0) used--;
+      this.i32[SLOTS_USED] = used;
     });
     this.kickWaiters();
   }
@@ -329,7 +335,7 @@ export class SchedBoard {
 
   private bestWaiter(pcpu: number, except = -1): number {
     let best = -1;
-    for (let s = 0; s < this.maxSlots; s++) {
+    for (let s = 0, n = this.slotsUsed(); s < n; s++) {
       const b = this.base(s);
       if (s === except || this.i32[b + S_IN_USE] === 0 || this.i32[b + S_STATE] !== WAITING) continue;
       if ((this.i32[b + S_AFFINITY]! & (1 << pcpu)) === 0) continue;
@@ -344,7 +350,7 @@ export class SchedBoard {
    */
   private resetCredits(overdraw: number): void {
     const m = 1 + Math.floor(-overdraw / CREDIT_INIT_NS);
-    for (let s = 0; s < this.maxSlots; s++) {
+    for (let s = 0, n = this.slotsUsed(); s < n; s++) {
       if (this.i32[this.base(s) + S_IN_USE] === 0) continue;
       const f = s * SLOT_F64S + F_CREDIT;
       this.f64[f] = Math.min(CREDIT_INIT_NS + CARRYOVER_MAX_NS, this.f64[f]! + m * CREDIT_INIT_NS);
@@ -353,7 +359,7 @@ export class SchedBoard {
 
   private maxWeight(): number {
     let w = 1;
-    for (let s = 0; s < this.maxSlots; s++) {
+    for (let s = 0, n = this.slotsUsed(); s < n; s++) {
       const b = this.base(s);
       if (this.i32[b + S_IN_USE] !== 0) w = Math.max(w, this.i32[b + S_WEIGHT]!);
     }
@@ -391,10 +397,14 @@ export class SchedBoard {
   }
 
   private kickWaiters(): void {
-    for (let s = 0; s < this.maxSlots; s++) {
+    for (let s = 0, n = this.slotsUsed(); s < n; s++) {
       const st = Atomics.load(this.i32, this.base(s) + S_STATE);
       if (st === WAITING || st === PARKED) this.wake(s);
     }
+  }
+
+  private slotsUsed(): number {
+    return Atomics.load(this.i32, SLOTS_USED);
   }
 
   private base(slot: number): number {

@@ -23,13 +23,13 @@ export class SchedSlot {
   /** Another domain waited for this one's pCPU at the last accounting. */
   contended = false;
 
+  readonly slot: number;
+
   constructor(a: SchedAttachment, private readonly clock: HostClock, private readonly sleep: SleepOnWord) {
     this.board = new SchedBoard(a.board);
+    if (!Number.isInteger(a.slot) || a.slot < 0 || a.slot >= this.board.maxSlots) throw new RangeError(`Bad scheduler slot ${a.slot}`);
     this.slot = a.slot;
-    this.board.wakeWord(a.slot);
   }
-
-  readonly slot: number;
 
   /**
    * True once the domain holds a pCPU; otherwise it has waited (for a grant, the end of its cap's
