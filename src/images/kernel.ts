@@ -18,12 +18,15 @@ export function isArm64Image(image: Uint8Array): boolean {
   return new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(ARM64_IMAGE_MAGIC_OFFSET, true) === ARM64_IMAGE_MAGIC;
 }
 
+/** Bound on a decompressed kernel Image: Debian's is about 35 MiB; a gzip bomb must not fill memory. */
+export const MAX_KERNEL_IMAGE_BYTES = 256 * 1024 * 1024;
+
 /** The uncompressed Image from a vmlinuz file; `what` names it in errors. */
-export function kernelImageFromVmlinuz(vmlinuz: Uint8Array, what: string): Uint8Array {
+export function kernelImageFromVmlinuz(vmlinuz: Uint8Array, what: string, maxImage = MAX_KERNEL_IMAGE_BYTES): Uint8Array {
   let image = vmlinuz;
   if (vmlinuz[0] === 0x1f && vmlinuz[1] === 0x8b) {
     try {
-      image = gunzipSync(vmlinuz);
+      image = gunzipSync(vmlinuz, { maxOutputLength: maxImage });
     } catch (err) {
       throw imageFetchError(`Cannot decompress kernel "${what}"`, err);
     }

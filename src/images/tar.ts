@@ -84,16 +84,23 @@ class ByteQueue {
   }
 }
 
+/** Default bound on the bytes of the members `readTar` keeps in memory (a kernel and its modules need about 100 MiB). */
+export const MAX_KEPT_BYTES = 1024 * 1024 * 1024;
+
 /**
  * Read a tar stream; `want(header)` decides which regular files, symlinks and directories are
- * returned (with data for regular files). `what` names the archive in error messages.
+ * returned (with data for regular files). `what` names the archive in error messages. The kept
+ * members together may hold at most `maxKept` bytes: an archive claiming more is refused before
+ * anything past the bound is allocated.
  */
 export async function readTar(
   source: AsyncIterable<Uint8Array>,
   want: (h: TarHeader) => boolean,
   what: string,
+  maxKept = MAX_KEPT_BYTES,
 ): Promise<TarFile[]> {
   const out: TarFile[] = [];
+  let kept = 0;
   const q = new ByteQueue();
   const header = new Uint8Array(BLOCK);
   let longName: string | undefined;
@@ -149,6 +156,10 @@ export async function readTar(
       longName = longLink = undefined;
       pax = new Map();
       const keep = want(h);
+      if (keep) {
+        kept += h.size;
+        if (kept > maxKept) throw imageFetchError(`Cannot read "${what}": the wanted members exceed ${maxKept} bytes ("${h.path}")`);
+      }
       if (!(await fill(padded))) truncated();
       const data = new Uint8Array(keep ? h.size : 0);
       q.take(padded, keep ? data : undefined);
