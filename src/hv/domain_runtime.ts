@@ -13,7 +13,7 @@ import { ArmDomain } from './arm64/arch_domain.js';
 import { buildDomainImages } from './arm64/domain_build.js';
 import { XenDomain, type DomainState } from './common/domain.js';
 import { Doorbell, EventChannelDirectory, type EvtchnSharedDescriptor } from './common/event/index.js';
-import { GrantTableDirectory } from './common/grant/index.js';
+import { GrantTableDirectory, newSharedNrFrames } from './common/grant/index.js';
 import { callbackIrqParam, HVM_PARAM } from './common/hvm_params.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
 import { buildDomainP2m, magicGfn, planDomainMemory, type DomainMemoryLayout } from './common/memory/layout.js';
@@ -70,6 +70,8 @@ export interface DomainBuilt {
   /** Host offsets of the two ring pages in `buffer`. */
   readonly storeRingOffset: number;
   readonly consoleRingOffset: number;
+  /** The grant table's nr_grant_frames word (one Int32), for Domain-0's view of the table. */
+  readonly grantNrFrames: SharedArrayBuffer;
 }
 
 /** A domain's debug counters, as `xenon debug` prints them. */
@@ -125,10 +127,11 @@ export class DomainRuntime {
     this.clock = new GuestClock(host.clock);
     const log = new HypervisorLog();
     log.sink = (line) => host.log(line);
+    const grantNrFrames = newSharedNrFrames();
     const d = new XenDomain({
       domid: p.domid, name: p.name, uuid: p.uuid, mem, layout, nrVcpus: p.vcpus, privileged: false,
       maxEvtchnPort: p.maxEvtchnPort ?? DEFAULT_MAX_EVTCHN_PORT, evtchnDirectory: directory,
-      grantDirectory: new GrantTableDirectory(), log, bootUnixNs: p.bootUnixNs,
+      grantDirectory: new GrantTableDirectory(), grantNrFrames, log, bootUnixNs: p.bootUnixNs,
     });
     this.d = d;
     const wake = d.evtchn.descriptor().doorbell;
@@ -162,6 +165,7 @@ export class DomainRuntime {
     this.built = {
       domid: p.domid, buffer, layout, evtchn: d.evtchn.descriptor(), storePort, consolePort, storeGfn, consoleGfn,
       storeRingOffset: mem.offsetOfGfn(storeGfn), consoleRingOffset: mem.offsetOfGfn(consoleGfn),
+      grantNrFrames: grantNrFrames.buffer as SharedArrayBuffer,
     };
     log.info(`d${p.domid}: created "${p.name}" with ${p.vcpus} vCPU(s) and ${p.memoryBytes >> 20} MiB`);
   }

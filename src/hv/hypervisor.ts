@@ -7,9 +7,20 @@
  * Domain ids are handed out by a rover that moves forward (Xen's domid allocation), so a rebooted
  * domain gets a new id, as under Xen.
  */
-import { DOMID_FIRST_RESERVED, VIRQ } from '../abi/xen.js';
+import { DOMID_FIRST_RESERVED, VIRQ, XEN_PAGE_SIZE } from '../abi/xen.js';
 import { DomainEventChannels, Doorbell, EventChannelDirectory, type EvtchnSharedDescriptor } from './common/event/index.js';
+import { GrantTable, GrantTableDirectory } from './common/grant/index.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
+import { buildDomainP2m, type DomainMemoryLayout } from './common/memory/layout.js';
+import { GuestPhysMemory } from './common/memory/p2m.js';
+
+/** What Domain-0 needs to reach a domU's grants from its own thread (DomainBuilt has it all). */
+export interface DomainGrantShare {
+  readonly domid: number;
+  readonly buffer: SharedArrayBuffer;
+  readonly layout: DomainMemoryLayout;
+  readonly grantNrFrames: SharedArrayBuffer;
+}
 
 /** Largest port Domain-0 may hold (its backends serve every domU). */
 const DOM0_MAX_EVTCHN_PORT = 4095;
@@ -22,9 +33,19 @@ export class Hypervisor {
   private readonly dom0Handlers = new Map<number, () => void>();
   private readonly live = new Set<number>();
   private rover = 0;
+  /** Domain-0's grant table and its views of every domU's: what backends map and copy through. */
+  readonly grantDirectory = new GrantTableDirectory();
+  /**
+   * Domain-0's own table. It grants nothing (its backends live in this process), so one frame of
+   * private memory backs it; its maptrack holds the backends' mappings of domU pages.
+   */
+  readonly dom0Grants: GrantTable;
 
   constructor() {
     this.log = new HypervisorLog();
+    this.dom0Grants = new GrantTable({
+      domid: 0, mem: new GuestPhysMemory(new SharedArrayBuffer(XEN_PAGE_SIZE)), frameHostOffsets: [0], directory: this.grantDirectory, privileged: true,
+    });
     this.dom0Evtchn = new DomainEventChannels({
       domid: 0, maxPort: DOM0_MAX_EVTCHN_PORT, nrVcpus: 1, directory: this.evtchnDirectory, privileged: true,
       host: { onEvent: (port) => this.dom0Handlers.get(port)?.() },
@@ -57,8 +78,21 @@ export class Hypervisor {
     this.evtchnDirectory.add(desc);
   }
 
+  /**
+   * Makes a built domU's grants reachable by Domain-0's backends: a view of its table over the
+   * same shared memory (GrantTable.attach), with its p2m rebuilt from the layout.
+   */
+  attachGrants(share: DomainGrantShare): void {
+    GrantTable.attach({
+      domid: share.domid, mem: buildDomainP2m(share.buffer, share.layout), frameHostOffsets: share.layout.grantFrameHostOffsets,
+      directory: this.grantDirectory, sharedNrFrames: new Int32Array(share.grantNrFrames),
+    });
+  }
+
   /** Forgets a destroyed domain; its id may be handed out again once the rover comes round. */
   removeDomain(domid: number): void {
+    // Backends' mappings of its pages are revoked: a late access touches scratch memory, never a successor's.
+    this.grantDirectory.byId(domid)?.destroy();
     this.evtchnDirectory.remove(domid);
     this.live.delete(domid);
   }

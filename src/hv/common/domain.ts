@@ -49,6 +49,8 @@ export interface XenDomainOptions extends DomainIdentity {
   readonly maxEvtchnPort: number;
   readonly evtchnDirectory: EventChannelDirectory;
   readonly grantDirectory: GrantTableDirectory;
+  /** nr_grant_frames in shared memory, so Domain-0's view of the table sees it grow (GrantTableOptions). */
+  readonly grantNrFrames?: Int32Array;
   readonly log: HypervisorLog;
   /** Unix time in ns at guest time 0 (published as shared_info's wall clock). */
   readonly bootUnixNs: bigint;
@@ -111,6 +113,7 @@ export class XenDomain implements DomainIdentity {
     });
     this.grant = new GrantTable({
       domid: o.domid, mem: o.mem, frameHostOffsets: o.layout.grantFrameHostOffsets, directory: o.grantDirectory, privileged: o.privileged,
+      ...(o.grantNrFrames === undefined ? {} : { sharedNrFrames: o.grantNrFrames }),
     });
   }
 

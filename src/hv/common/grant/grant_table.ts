@@ -27,8 +27,11 @@ export const DEFAULT_MAX_GRANT_FRAMES = 64;
 /** Frames a table has from creation on ARM (asm/grant_table.h INITIAL_NR_GRANT_FRAMES). */
 export const INITIAL_NR_GRANT_FRAMES = 1;
 
-/** Set while restore() constructs a table: the frames already hold the saved entries, so they are not cleared. */
-let restoring = false;
+/**
+ * Set while restore() or attach() constructs a table: the frames already hold entries, so they are
+ * not cleared ('attach' also leaves the shared frame count as it is).
+ */
+let restoring: false | 'restore' | 'attach' = false;
 
 /** How a domain's grant table is created. */
 export interface GrantTableOptions {
@@ -39,6 +42,17 @@ export interface GrantTableOptions {
   readonly directory: GrantTableDirectory;
   /** A control domain passes XSM_TARGET checks on other domains (query_size, setup_table, get_version). */
   readonly privileged?: boolean;
+  /**
+   * One 32-bit word holding nr_grant_frames, shared by every thread's view of this table (the
+   * domain's own thread grows it; Domain-0's backends, on another thread, bound refs by it). A
+   * private counter by default.
+   */
+  readonly sharedNrFrames?: Int32Array;
+}
+
+/** A fresh word for GrantTableOptions.sharedNrFrames, in shared memory. */
+export function newSharedNrFrames(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
 }
 
 /** One domain's grant table. */
@@ -55,7 +69,7 @@ export class GrantTable {
   /** Debug counters. */
   readonly counters: GrantTableCounters = newCounters();
   private readonly frames: readonly number[];
-  private nrGrantFrames = 0;
+  private readonly nrFramesWord: Int32Array;
   private destroyed = false;
 
   constructor(opts: GrantTableOptions) {
@@ -73,9 +87,33 @@ export class GrantTable {
     this.directory = opts.directory;
     this.privileged = opts.privileged ?? false;
     this.frames = [...frameHostOffsets];
-    if (restoring) this.nrGrantFrames = INITIAL_NR_GRANT_FRAMES;
-    else this.growTo(INITIAL_NR_GRANT_FRAMES);
+    this.nrFramesWord = opts.sharedNrFrames ?? new Int32Array(1);
+    if (restoring === 'restore') this.nrGrantFrames = INITIAL_NR_GRANT_FRAMES;
+    else if (restoring === false) this.growTo(INITIAL_NR_GRANT_FRAMES);
     this.directory.register(this);
+  }
+
+  /**
+   * A view, for Domain-0's thread, of a table that another thread (the domain's own) owns: it
+   * shares the frames and `opts.sharedNrFrames` and clears nothing. Its active entries are the
+   * pins Domain-0 takes; the domain's own thread never pins its own grants, so the two views
+   * never pin the same entry. destroy() on the view revokes Domain-0's mappings of its pages.
+   */
+  static attach(opts: GrantTableOptions & { readonly sharedNrFrames: Int32Array }): GrantTable {
+    restoring = 'attach';
+    try {
+      return new GrantTable(opts);
+    } finally {
+      restoring = false;
+    }
+  }
+
+  private get nrGrantFrames(): number {
+    return Atomics.load(this.nrFramesWord, 0);
+  }
+
+  private set nrGrantFrames(nr: number) {
+    Atomics.store(this.nrFramesWord, 0, nr);
   }
 
   /** Rebuilds a table from `save()` output; its frames' contents come back with the domain's memory. */
@@ -84,7 +122,7 @@ export class GrantTable {
     if (s.domid !== opts.domid || s.maxFrames !== opts.frameHostOffsets.length) {
       throw new RangeError(`Cannot restore grant table: saved for d${s.domid} with ${s.maxFrames} frames, not d${opts.domid} with ${opts.frameHostOffsets.length}`);
     }
-    restoring = true;
+    restoring = 'restore';
     let t: GrantTable;
     try {
       t = new GrantTable(opts);

@@ -3,7 +3,7 @@
  * XENMEM_add_to_physmap, and the in-process API Domain-0's backends use to map and copy grants.
  */
 export * from './abi.js';
-export { GrantTable, DEFAULT_MAX_GRANT_FRAMES, INITIAL_NR_GRANT_FRAMES, type GrantTableOptions } from './grant_table.js';
+export { GrantTable, DEFAULT_MAX_GRANT_FRAMES, INITIAL_NR_GRANT_FRAMES, newSharedNrFrames, type GrantTableOptions } from './grant_table.js';
 export { GrantTableDirectory } from './directory.js';
 export { GrantMapping } from './mapping.js';
 export { isGrantError, type GrantError } from './entry.js';
