@@ -19,6 +19,7 @@ import { fuzzXlCfg } from '../../src/toolstack/config/fuzz.js';
 import { fuzzWire } from '../../src/xenstore/fuzz.js';
 import { fuzzEventChannelOps } from '../../src/hv/common/event/fuzz.js';
 import { fuzzGrantTableOps } from '../../src/hv/common/grant/fuzz.js';
+import { fuzzBlkback } from '../../src/backends/blkback/fuzz.js';
 import { SEEDS } from './seeds.js';
 
 export interface Target {
@@ -45,6 +46,7 @@ export const TARGETS: readonly Target[] = [
   { name: 'xenstore', feeds: 'src/xenstore wire protocol and ring', run: fuzzWire, ciCount: 500, maxLen: 8 << 10 },
   { name: 'evtchn', feeds: 'src/hv/common/event EVTCHNOP script', run: fuzzEventChannelOps, ciCount: 300, maxLen: 4 << 10 },
   { name: 'grant', feeds: 'src/hv/common/grant GNTTABOP script', run: fuzzGrantTableOps, ciCount: 300, maxLen: 4 << 10 },
+  { name: 'blkif', feeds: 'src/backends/blkback ring requests, producer indices, frontend states', run: fuzzBlkback, ciCount: 300, maxLen: 4 << 10 },
 ];
 
 /** Targets that fail on purpose, so the tests can check that the runner catches each kind of failure. */

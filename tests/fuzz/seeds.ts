@@ -221,4 +221,29 @@ export const SEEDS: Record<string, () => Uint8Array[]> = {
   // The hypercall targets interpret bytes as an operation script; any bytes are a valid seed.
   evtchn: () => [Uint8Array.from({ length: 512 }, (_, i) => (i * 37 + 11) & 0xff), new Uint8Array(256)],
   grant: () => [Uint8Array.from({ length: 512 }, (_, i) => (i * 53 + 5) & 0xff), new Uint8Array(256).fill(0x82)],
+  blkif: () => [blkifScript([0, 1, 3, 0, 6]), blkifScript([1, 5, 2, 200])],
 };
+
+/** A blkback fuzz script: a disk-kind byte, then for each op an action byte and a 112-byte request (2 segments, sector 8). */
+function blkifScript(ops: readonly number[]): Uint8Array {
+  const out: number[] = [0x01];
+  for (const op of ops) {
+    const req = new Uint8Array(112);
+    const dv = new DataView(req.buffer);
+    req[0] = op;
+    req[1] = op === 6 ? 1 : 2;
+    dv.setBigUint64(8, BigInt(op), true);
+    dv.setBigUint64(16, 8n, true);
+    for (let s = 0; s < 2; s++) {
+      dv.setUint32(24 + s * 8, 100 + s, true);
+      req[29 + s * 8] = 7;
+    }
+    if (op === 6) {
+      req[1] = 1;
+      dv.setUint16(2, 2, true);
+      dv.setUint32(28, 107, true);
+    }
+    out.push(0x01, ...req);
+  }
+  return Uint8Array.from(out);
+}
