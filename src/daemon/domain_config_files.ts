@@ -48,7 +48,10 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
   const c = l.config;
   const dir = path.dirname(l.file);
   if (c.type !== 'pvh' && c.type !== 'hvm') refuse(l, 'type', `"${c.type}" domains do not exist on arm64; use "pvh" (a Xen guest) or "hvm" (the emulated virt board)`);
-  if (c.disks.length > 0) refuse(l, 'disk', 'virtual disks are not supported yet (blkback is not built)');
+  if (c.disks.length > 0 && c.type === 'hvm') refuse(l, 'disk', 'HVM domains cannot have disks yet (the virt board has no virtio-blk device)');
+  for (const d of c.disks) {
+    if (d.target === undefined || d.format === 'empty') refuse(l, 'disk', `"${d.vdev}": empty drives are not supported yet`);
+  }
   if (c.nics.length > 0) refuse(l, 'vif', 'network interfaces are not supported yet (netback is not built)');
   if (c.vcpus > MAX_VCPUS) refuse(l, 'vcpus', `at most ${MAX_VCPUS} vCPUs are supported, not ${c.vcpus}`);
   if (c.kernel === undefined) refuse(l, 'kernel', 'a kernel is required');
@@ -64,5 +67,7 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
     onPoweroff: soft(c.onPoweroff), onReboot: soft(c.onReboot), onCrash: soft(c.onCrash), onWatchdog: soft(c.onWatchdog),
     ...(c.cpuWeight === undefined ? {} : { weight: c.cpuWeight }), ...(c.cap === undefined ? {} : { cap: c.cap }),
     ...(c.cpus === undefined ? {} : { cpus: c.cpus }), ...(c.cpusSoft === undefined ? {} : { cpusSoft: c.cpusSoft }),
+    // Image paths relative to the file, as the kernel's are (xl would take them from its working directory).
+    ...(c.disks.length === 0 ? {} : { disks: c.disks.map((spec) => ({ spec, image: resolveConfigPath(dir, spec.target!) })) }),
   };
 }

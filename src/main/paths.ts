@@ -33,3 +33,8 @@ export function defaultConsoleLogDir(): string {
 export function defaultDaemonLogPath(): string {
   return path.join(path.dirname(defaultConsoleLogDir()), 'xenond.log');
 }
+
+/** Runtime files beside the daemon's socket (the storage daemons' NBD sockets): short paths, as Unix sockets need. */
+export function defaultRunDir(): string {
+  return path.dirname(defaultDaemonSocketPath());
+}

@@ -17,7 +17,9 @@ import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
 import { cpuListToSet, validateDomainName, type CpuList, type VcpuAffinity } from './config/index.js';
 import { uuidBytes, type DomainAction, type DomainSpec } from './domain_spec.js';
 import { sleepOnWord, type DomainEvents, type DomainLauncher, type DomainProxy } from './launcher.js';
+import { DomainDisks, type DomainDisk, type OpenDisk } from './disks.js';
 import { removeDomainEntries, writeDom0Entries, writeDomainEntries } from './xenstore_entries.js';
+import type { XlBlockListRow } from './xl_format.js';
 
 export interface DomainManagerHost {
   readonly clock: HostClock;
@@ -33,6 +35,8 @@ export interface DomainManagerHost {
   readonly nrPcpus?: number;
   /** The host's memory in MiB; domains get what Domain-0 leaves of it. No limit when not given. */
   readonly memoryMiB?: number;
+  /** Opens disk images for blkback; without it, domains cannot have disks. */
+  readonly openDisk?: OpenDisk;
 }
 
 export type DomainEvent =
@@ -62,6 +66,8 @@ interface ManagedDomain {
   readonly consoleInput: (bytes: Uint8Array) => void;
   readonly consoleListeners: Set<(bytes: Uint8Array) => void>;
   readonly dom0Ports: number[];
+  /** A Xen domU's virtual disks; null for an HVM domain. */
+  readonly disks: DomainDisks | null;
   state: DomainState;
   shutdownReason: ShutdownReason | null;
   handledShutdown: boolean;
@@ -166,7 +172,7 @@ export class DomainManager {
     const hard = this.affinityMasks(spec.cpus, spec.vcpus);
     const soft = this.affinityMasks(spec.cpusSoft, spec.vcpus);
     const slot = this.sched.addDomain(domid, { weight: spec.weight ?? DEFAULT_WEIGHT, cap: spec.cap ?? 0 }, hard.reduce((a, b) => a | b, 0), soft.reduce((a, b) => a | b, 0));
-    let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports'>;
+    let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports' | 'disks'>;
     try {
       parts = spec.type === 'hvm' ? await this.launchHvm(domid, slot, spec, events, consoleOutput) : await this.launchXen(domid, slot, spec, events, consoleOutput);
     } catch (e) {
@@ -198,6 +204,7 @@ export class DomainManager {
     }, events);
     const b = proxy.built;
     this.hv.addDomain(b.evtchn);
+    this.hv.attachGrants(b);
     for (const o of this.domains.values()) o.xen?.addPeer(b.evtchn);
     const page = (off: number) => new Uint8Array(b.buffer, off, 4096);
     writeDomainEntries(this.xs, {
@@ -218,11 +225,26 @@ export class DomainManager {
     let consolePort = -1;
     const console = new ConsoleBackend({ page: page(b.consoleRingOffset), notify: () => this.hv.notifyFromDom0(consolePort), output: consoleOutput });
     consolePort = this.hv.bindDom0(domid, b.consolePort, () => console.kick());
-    return { control: proxy, xen: proxy, consoleInput: (bytes: Uint8Array) => console.input(bytes), dom0Ports: [storePort, consolePort] };
+    const dom0Ports = [storePort, consolePort];
+    const disks = this.domainDisks(domid);
+    try {
+      for (const d of spec.disks ?? []) await disks.attach(d);
+    } catch (e) {
+      // Undo everything this domain got, so a bad disk leaves nothing behind.
+      await disks.stopAll();
+      for (const p of dom0Ports) this.hv.unbindDom0(p);
+      this.xenstored.releaseDomain(domid);
+      removeDomainEntries(this.xs, domid, spec.uuid);
+      await proxy.destroy();
+      for (const o of this.domains.values()) o.xen?.removePeer(domid);
+      throw e;
+    }
+    return { control: proxy, xen: proxy, consoleInput: (bytes: Uint8Array) => console.input(bytes), dom0Ports, disks };
   }
 
   /** An HVM domain (the emulated `virt` board): no Xen interfaces; its console is its serial port. */
   private async launchHvm(domid: number, slot: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
+    if ((spec.disks ?? []).length > 0) throw new RangeError(`Domain "${spec.name}": HVM domains cannot have disks yet (the virt board has no virtio-blk device)`);
     const proxy = await this.host.launcher.launchHvm({
       domid, name: spec.name, sched: { board: this.sched.buffer, slot }, vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024, gicVersion: spec.gicVersion,
       kernel: spec.kernel, rngSeed: this.host.randomBytes(32),
@@ -232,7 +254,7 @@ export class DomainManager {
       domid, name: spec.name, uuid: spec.uuid, vcpus: spec.vcpus, memoryKiB: spec.memoryMiB * 1024,
       maxMemoryKiB: spec.maxMemoryMiB * 1024, type: 'hvm', startTime: (this.host.clock.wallClockMs() / 1000).toFixed(2),
     });
-    return { control: proxy, xen: null, consoleInput: (bytes: Uint8Array) => proxy.consoleInput(bytes), dom0Ports: [] };
+    return { control: proxy, xen: null, consoleInput: (bytes: Uint8Array) => proxy.consoleInput(bytes), dom0Ports: [], disks: null };
   }
 
   /**
@@ -364,6 +386,7 @@ export class DomainManager {
   async destroy(domid: number): Promise<void> {
     const m = this.mustGet(domid);
     this.domains.delete(domid);
+    await m.disks?.stopAll();
     for (const p of m.dom0Ports) this.hv.unbindDom0(p);
     if (this.xenstored.isDomainIntroduced(domid)) this.xenstored.releaseDomain(domid);
     removeDomainEntries(this.xs, domid, m.spec.uuid);
@@ -373,6 +396,37 @@ export class DomainManager {
     this.hv.removeDomain(domid);
     this.hv.log.info(`d${domid}: destroyed`);
     this.emit({ kind: 'destroyed', domid, name: m.spec.name });
+  }
+
+  private domainDisks(domid: number): DomainDisks {
+    const openDisk: OpenDisk = this.host.openDisk ?? (() => Promise.reject(new RangeError('This host cannot open disk images')));
+    return new DomainDisks({
+      domid, hv: this.hv, xenstored: this.xenstored, xs: this.xs, openDisk, log: (line) => this.hv.log.info(line),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  }
+
+  /** `xl block-list`: the domain's virtual disks as xenstore shows them. */
+  blockList(domid: number): XlBlockListRow[] {
+    const m = this.mustGet(domid);
+    if (m.disks === null) throw new RangeError(`Domain ${domid} is an HVM domain: it has no Xen virtual disks`);
+    return m.disks.list();
+  }
+
+  /** `xl block-attach`: a new disk on a running domain (the guest sees it hotplugged); kept for its restarts. */
+  async blockAttach(domid: number, disk: DomainDisk): Promise<void> {
+    const m = this.mustGet(domid);
+    if (m.disks === null) throw new RangeError(`Domain ${domid} is an HVM domain: it has no Xen virtual disks`);
+    await m.disks.attach(disk);
+    m.spec = { ...m.spec, disks: [...(m.spec.disks ?? []), disk] };
+  }
+
+  /** `xl block-detach`: the guest lets go of the disk, then it is removed. */
+  async blockDetach(domid: number, devid: number): Promise<void> {
+    const m = this.mustGet(domid);
+    if (m.disks === null) throw new RangeError(`Domain ${domid} is an HVM domain: it has no Xen virtual disks`);
+    await m.disks.detach(devid);
+    m.spec = { ...m.spec, disks: (m.spec.disks ?? []).filter((d) => d.spec.devid !== devid) };
   }
 
   /** Pauses a running domain; its state reads paused at once (its thread confirms it later). */

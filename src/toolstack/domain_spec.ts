@@ -4,6 +4,7 @@
  */
 
 import type { VcpuAffinity } from './config/index.js';
+import type { DomainDisk } from './disks.js';
 
 /** What happens when a domain shuts down for a given reason (xl.cfg on_poweroff, on_reboot, ...). */
 export type DomainAction = 'destroy' | 'restart' | 'preserve' | 'rename-restart' | 'coredump-destroy' | 'coredump-restart';
@@ -31,6 +32,8 @@ export interface DomainSpec {
   /** xl.cfg `cpus` and `cpus_soft`: each vCPU's hard and soft affinity; absent means all CPUs. */
   readonly cpus?: VcpuAffinity;
   readonly cpusSoft?: VcpuAffinity;
+  /** Virtual disks (xl.cfg `disk`), served by blkback; a Xen guest only. */
+  readonly disks?: readonly DomainDisk[];
 }
 
 /** The 16 bytes of a canonical UUID string. */

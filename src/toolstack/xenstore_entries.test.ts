@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { XsClient, Xenstored } from '../xenstore/index.js';
 import { magicGfn } from '../hv/common/memory/layout.js';
 import { removeDomainEntries, writeDom0Entries, writeDomainEntries, type DomainStoreInfo } from './xenstore_entries.js';
+import { lsFp } from './_test_store.js';
 
 /**
  * `xenstore-ls -fp` of the oracle's Xen 4.17 host with domU-min running (domid 1, 256 MiB, 1 vCPU),
@@ -129,19 +130,6 @@ const DOMU_MIN: DomainStoreInfo = {
 /** Paths whose values legitimately differ from the oracle's (a pty name, the time of creation). */
 const HOST_SPECIFIC = [/\/console\/tty$/, /\/start_time$/];
 
-/** The store as `xenstore-ls -fp` prints it: every node below `/`, parents first, children in creation order. */
-function lsFp(xs: XsClient, from = '/'): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    for (const c of xs.directory(p)) {
-      const q = p === '/' ? `/${c}` : `${p}/${c}`;
-      out.push(`${q} = "${xs.read(q)}"   (${xs.getPerms(q).join(',')})`);
-      walk(q);
-    }
-  };
-  walk(from);
-  return out;
-}
 
 function pathOf(line: string): string {
   return line.slice(0, line.indexOf(' = '));

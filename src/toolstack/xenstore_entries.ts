@@ -124,8 +124,8 @@ function writeRings(xs: StoreWriter, id: number, pv: NonNullable<DomainStoreInfo
 }
 
 /**
- * Removes what writeDomainEntries wrote, and backend directories left empty by it
- * (libxl__destroy_domid, libxl__xs_path_cleanup). A path that is already gone is fine.
+ * Removes what writeDomainEntries and writeVbdEntries wrote, and backend directories left empty
+ * by it (libxl__destroy_domid, libxl__xs_path_cleanup). A path that is already gone is fine.
  */
 export function removeDomainEntries(xs: { rm(path: string): void; directory(path: string): string[] }, domid: number, uuid: string): void {
   const rm = (path: string) => {
@@ -144,11 +144,15 @@ export function removeDomainEntries(xs: { rm(path: string): void; directory(path
     }
   };
   rm(`/local/domain/${domid}`);
-  rm(`/local/domain/0/backend/console/${domid}`);
   rm(`/vm/${uuid}`);
   rm(`/libxl/${domid}`);
-  for (const dir of ['/local/domain/0/backend/console', '/local/domain/0/backend']) {
-    if (children(dir) !== 0) break;
-    rm(dir);
+  const backend = '/local/domain/0/backend';
+  for (const kind of BACKEND_KINDS) {
+    rm(`${backend}/${kind}/${domid}`);
+    if (children(`${backend}/${kind}`) === 0) rm(`${backend}/${kind}`);
   }
+  if (children(backend) === 0) rm(backend);
 }
+
+/** The backend directories a domU can have in Domain-0: its console and its disks (vbd_entries.ts). */
+const BACKEND_KINDS = ['console', 'vbd', 'qdisk'] as const;

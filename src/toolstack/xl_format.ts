@@ -1,6 +1,7 @@
 /**
  * xl's table outputs, laid out byte for byte as xl prints them (tools/xl/xl_list.c list_domains,
- * xl_misc.c print_uptime): the oracle's captured `xl list` and `xl uptime` are the reference.
+ * xl_misc.c print_uptime, xl_block.c main_blocklist): the oracle's captured `xl list`, `xl uptime`
+ * and `xl block-list` are the reference.
  */
 import { cFixed } from '../lib/c_format.js';
 
@@ -123,4 +124,29 @@ export function formatXlSchedCredit2(rows: readonly XlCredit2Row[], pool?: { rea
 /** `xl info`: "key : value" lines, the key padded to 23 columns. */
 export function formatXlInfo(fields: readonly (readonly [string, string | number])[]): string {
   return fields.map(([k, v]) => `${k.padEnd(23)}: ${v}\n`).join('');
+}
+
+/** One row of `xl block-list`: libxl_diskinfo, as libxl_device_disk_getinfo fills it. */
+export interface XlBlockListRow {
+  /** The Vdev column: the vbd's device number (51712 for xvda). */
+  readonly devid: number;
+  readonly backendId: number;
+  /** The "handle" column, which libxl fills with the frontend's domid. */
+  readonly frontendId: number;
+  /** The frontend's XenbusState, event channel and ring reference; -1 where the key is missing. */
+  readonly state: number;
+  readonly eventChannel: number;
+  readonly ringRef: number;
+  readonly backendPath: string;
+}
+
+/** xl_block.c main_blocklist's columns: printf "%-5d %-3d %-6d %-5d %-6d %-8d %-30s", header included. */
+const BLOCK_LIST_WIDTHS = [5, 3, 6, 5, 6, 8, 30] as const;
+
+/** `xl block-list`: the header, then one row per disk (the header's last column keeps its padding, as xl's does). */
+export function formatBlockList(rows: readonly XlBlockListRow[]): string {
+  const line = (cells: readonly (string | number)[]) => cells.map((c, i) => String(c).padEnd(BLOCK_LIST_WIDTHS[i]!)).join(' ');
+  const out = [line(['Vdev', 'BE', 'handle', 'state', 'evt-ch', 'ring-ref', 'BE-path'])];
+  for (const r of rows) out.push(line([r.devid, r.backendId, r.frontendId, r.state, r.eventChannel, r.ringRef, r.backendPath]));
+  return `${out.join('\n')}\n`;
 }
