@@ -22,3 +22,21 @@ test('files named by a configuration are bounded before they are read: devices a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('disk entries reach the spec with their targets taken from the file\'s directory; empty drives and HVM disks are refused', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-cfgdisks-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'Image'), new Uint8Array(4096));
+    const write = (name: string, body: string) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, `name = "d"\nkernel = "Image"\nmemory = 16\n${body}`);
+      return f;
+    };
+    const ok = domainSpecFrom(loadDomainConfig(write('ok.cfg', 'disk = [ "disk.img,raw,xvda,rw", "format=qcow2,vdev=xvdb,target=/srv/b.qcow2" ]\n'), []));
+    assert.deepEqual(ok.disks?.map((d) => [d.spec.vdev, d.spec.format, d.image]), [['xvda', 'raw', path.join(dir, 'disk.img')], ['xvdb', 'qcow2', '/srv/b.qcow2']]);
+    assert.throws(() => domainSpecFrom(loadDomainConfig(write('cd.cfg', 'disk = [ ",,hdc:cdrom,r" ]\n'), [])), /cd\.cfg:4: "disk": "hdc": empty drives are not supported yet/);
+    assert.throws(() => domainSpecFrom(loadDomainConfig(write('hvm.cfg', 'type = "hvm"\ndisk = [ "disk.img,raw,xvda,rw" ]\n'), [])), /HVM domains cannot have disks yet/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -24,7 +24,6 @@ export interface DomainDisk {
 export type OpenDisk = (d: { readonly image: string; readonly format: DiskFormat; readonly readOnly: boolean; readonly discard: boolean }) => Promise<BlockDisk>;
 
 interface Attached {
-  readonly disk: DomainDisk;
   readonly kind: VbdBackendKind;
   readonly backend: BlkBackend;
   readonly xs: XsClient;
@@ -70,11 +69,11 @@ export class DomainDisks {
     const paths = vbdPaths(domid, d.spec.devid, kind);
     const xs = new XsClient(this.o.xenstored);
     const backend = new BlkBackend({
-      xs, frontendDomid: domid, backendPath: paths.backend, frontendPath: paths.frontend, disk: image,
+      xs, backendPath: paths.backend, frontendPath: paths.frontend, disk: image,
       grants: backendGrants(this.o.hv, domid), events: backendEvents(this.o.hv, domid), log: this.o.log, cdrom: d.spec.isCdrom,
     });
     backend.start();
-    this.attached.set(d.spec.devid, { disk: d, kind, backend, xs });
+    this.attached.set(d.spec.devid, { kind, backend, xs });
   }
 
   /** Hot-detach: the guest is asked to let go (at most 10 s), then the backend and entries go. */
@@ -103,10 +102,5 @@ export class DomainDisks {
   /** `xl block-list`'s rows. */
   list(): XlBlockListRow[] {
     return readVbdList(this.o.xs, this.o.domid);
-  }
-
-  /** The disks attached now (for a restart with the same devices). */
-  get disks(): DomainDisk[] {
-    return [...this.attached.values()].map((a) => a.disk);
   }
 }

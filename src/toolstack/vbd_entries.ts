@@ -23,6 +23,7 @@ import { XenonError } from '../lib/errors.js';
 import { XsError, type XsRequestOptions } from '../xenstore/index.js';
 import { vdevToDevid, type DiskFormat, type DiskSpec } from './config/index.js';
 import type { XlBlockListRow } from './xl_format.js';
+import { XenbusState } from '../backends/xenbus_state.js';
 
 /**
  * Where the backend lives: `vbd` for the kernel-style backend on a raw image (libxl's "phy"
@@ -66,8 +67,6 @@ export class VbdError extends XenonError {
   }
 }
 
-/** public/io/xenbus.h: both ends start in XenbusStateInitialising. */
-const XenbusStateInitialising = 1;
 
 /**
  * libxl__device_disk_string_of_format: the qdisk backend's `params` prefix. Raw images (and an
@@ -112,7 +111,7 @@ function backendEntries(o: VbdEntriesOptions): [string, string][] {
     ['online', '1'],
     ['removable', disk.removable ? '1' : '0'],
     ['bootable', '1'],
-    ['state', String(XenbusStateInitialising)],
+    ['state', String(XenbusState.Initialising)],
     ['dev', disk.vdev],
     ['type', o.backendKind === 'qdisk' ? 'qdisk' : 'phy'],
     ['mode', disk.readwrite ? 'w' : 'r'],
@@ -128,7 +127,7 @@ function backendEntries(o: VbdEntriesOptions): [string, string][] {
 function frontendEntries(disk: DiskSpec): [string, string][] {
   return [
     ['backend-id', '0'],
-    ['state', String(XenbusStateInitialising)],
+    ['state', String(XenbusState.Initialising)],
     ['virtual-device', String(disk.devid)],
     // Linux's blkfront on HVM-like guests (arm) refuses a device without device-type.
     ['device-type', disk.isCdrom ? 'cdrom' : 'disk'],

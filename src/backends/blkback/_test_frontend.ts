@@ -22,6 +22,7 @@ export class MemDisk implements BlockDisk {
   stable: Uint8Array;
   flushes = 0;
   failWrites = false;
+  closed = false;
   constructor(readonly sizeBytes: number, readonly readOnly = false, readonly canDiscard = false) {
     this.bytes = new Uint8Array(sizeBytes);
     this.stable = new Uint8Array(sizeBytes);
@@ -40,7 +41,9 @@ export class MemDisk implements BlockDisk {
   async discard(offset: number, length: number): Promise<void> {
     this.bytes.fill(0, offset, offset + length);
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
 export interface Response { id: bigint; op: number; status: number }
@@ -55,7 +58,8 @@ export class TestFrontend {
   readonly xs: XsClient;
   readonly backend: BlkBackend;
   readonly log: string[] = [];
-  private onEvent: (() => void) | null = null;
+  /** The backend's handlers by the frontend port they bound (7 for the first queue, 8 for a second). */
+  readonly handlers = new Map<number, () => void>();
   private reqProd = 0;
   private rspCons = 0;
   static readonly RING_PAGE = 0;
@@ -84,12 +88,16 @@ export class TestFrontend {
       },
     };
     const events: BackendEvents = {
-      bind: (remote, onEvent) => (remote === 7 ? ((this.onEvent = onEvent), 1) : `port ${remote} is not unbound`),
+      bind: (remote, onEvent) => {
+        if ((remote !== 7 && remote !== 8) || this.handlers.has(remote)) return `port ${remote} is not unbound`;
+        this.handlers.set(remote, onEvent);
+        return remote - 6;
+      },
       notify: () => void this.notifications++,
-      unbind: () => void (this.onEvent = null),
+      unbind: (port) => void this.handlers.delete(port + 6),
     };
     this.backend = new BlkBackend({
-      xs: new XsClient(xenstored), frontendDomid: DOMID, backendPath: BE, frontendPath: FE, disk, grants, events,
+      xs: new XsClient(xenstored), backendPath: BE, frontendPath: FE, disk, grants, events,
       log: (l) => this.log.push(l), ...(opts.cdrom === undefined ? {} : { cdrom: opts.cdrom }),
     });
     // XEN_FRONT_RING_INIT: the events ask for the first response.
@@ -127,7 +135,7 @@ export class TestFrontend {
   /** Publishes the requests and signals the backend, then lets its I/O finish. */
   async push(prod = this.reqProd): Promise<void> {
     Atomics.store(this.idx(), 0, prod);
-    this.onEvent?.();
+    this.handlers.get(7)?.();
     await settle();
   }
 
@@ -161,7 +169,11 @@ export function rwRequest(op: number, id: number, sector: number, segs: readonly
   return b;
 }
 
-/** Lets promise chains and async I/O of the in-memory disk run to completion. */
+/**
+ * Lets the backend's work run to completion: the in-memory disk, the backend's request handling and
+ * xenstore's watch events are all promise chains (no timers, no host I/O), each a few links deep,
+ * so enough microtask turns run every one of them out.
+ */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 64; i++) await Promise.resolve();
 }

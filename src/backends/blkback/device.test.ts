@@ -92,6 +92,35 @@ test('an indirect request carries 16 segments', async () => {
   for (let i = 0; i < 16; i++) assert.equal(disk.bytes[(8 + i * 8) * 512], i + 1);
 });
 
+test('two queues: each ring is mapped, bound and answered on its own', async () => {
+  const disk = new MemDisk(MiB);
+  const f = new TestFrontend(disk);
+  const ring1 = 30;
+  f.grants.set(9, { page: ring1, writable: true });
+  const idx1 = new Int32Array(f.mem.buffer, ring1 * PAGE, 4);
+  idx1[1] = 1;
+  idx1[3] = 1;
+  f.backend.start();
+  await settle();
+  for (const [k, v] of [['multi-queue-num-queues', '2'], ['queue-0/ring-ref', '8'], ['queue-0/event-channel', '7'], ['queue-1/ring-ref', '9'], ['queue-1/event-channel', '8']]) {
+    f.xs.write(`${FE}/${k}`, v!);
+  }
+  f.xs.write(`${FE}/state`, '3');
+  await settle();
+  assert.equal(f.read(`${BE}/state`), '4');
+  assert.equal(f.mapped, 2, 'both rings are mapped');
+  grantData(f, 1);
+  f.mem.fill(0x44, PAGE, 2 * PAGE);
+  f.mem.set(rwRequest(BLKIF_OP.WRITE, 77, 16, [[100, 0, 7]]), ring1 * PAGE + 64);
+  Atomics.store(idx1, 0, 1);
+  f.handlers.get(8)!();
+  await settle();
+  assert.equal(Atomics.load(idx1, 2), 1, 'the answer is on the second ring');
+  assert.equal(new DataView(f.mem.buffer, ring1 * PAGE + 64).getBigUint64(0, true), 77n);
+  assert.equal(disk.bytes[16 * 512], 0x44);
+  assert.equal(f.responses().length, 0, 'nothing on the first ring');
+});
+
 test('a read-only disk and a cdrom refuse writes; info says so', async () => {
   for (const [disk, cdrom, info] of [[new MemDisk(MiB, true), false, VDISK.READONLY], [new MemDisk(MiB), true, VDISK.READONLY | VDISK.CDROM]] as const) {
     const f = new TestFrontend(disk, { cdrom });

@@ -26,7 +26,6 @@ import { BLKIF_REQUEST_BYTES, BLKIF_RESPONSE_BYTES, BLKIF_RSP, MAX_INDIRECT_SEGM
 export interface BlkBackendOptions {
   /** A Domain-0 xenstore connection of its own (the backend's watches go away with it). */
   readonly xs: XsClient;
-  readonly frontendDomid: number;
   /** `/local/domain/0/backend/vbd/<domid>/<devid>` (the toolstack created it in state 1). */
   readonly backendPath: string;
   /** `/local/domain/<domid>/device/vbd/<devid>`. */
@@ -61,7 +60,8 @@ export class BlkBackend {
   private readonly watchToken: string;
   /** Writes (and flushes) in flight, so a flush waits for those issued before it. */
   private readonly writesInFlight = new Set<Promise<unknown>>();
-  private onIdle: (() => void) | null = null;
+  /** disconnect() calls waiting for the queues' I/O to finish (a frontend close and a stop may overlap). */
+  private readonly idleWaiters: (() => void)[] = [];
   private closing: { resolve: () => void } | null = null;
   private stopped = false;
 
@@ -244,7 +244,7 @@ export class BlkBackend {
 
   /** Waits for the I/O in flight, then unbinds and unmaps every queue. */
   private async disconnect(): Promise<void> {
-    while (this.queues.some((q) => q.inFlight > 0)) await new Promise<void>((resolve) => { this.onIdle = resolve; });
+    while (this.queues.some((q) => q.inFlight > 0)) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     for (const q of this.queues.splice(0)) this.releaseQueue(q);
   }
 
@@ -279,11 +279,7 @@ export class BlkBackend {
       q.ring.putResponse(rsp);
       if (q.ring.pushResponses()) this.o.events.notify(q.port);
     }
-    if (q.inFlight === 0 && this.onIdle !== null) {
-      const idle = this.onIdle;
-      this.onIdle = null;
-      idle();
-    }
+    if (q.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Carries out one request; resolves to its response status. */
@@ -422,7 +418,7 @@ export class BlkBackend {
   }
 
   private switchState(s: number): void {
-    if (this.state === s && s !== XenbusState.InitWait) return;
+    if (this.state === s) return;
     this.state = s;
     try {
       this.o.xs.write(`${this.o.backendPath}/state`, String(s));

@@ -19,12 +19,6 @@ export function ringEntries(ringBytes: number, entryBytes: number): number {
   return fit <= 0 ? 0 : 2 ** Math.floor(Math.log2(fit));
 }
 
-/** The ring's state that is ours, not the guest's: what to save with the backend. */
-export interface BackRingState {
-  readonly reqCons: number;
-  readonly rspProdPvt: number;
-}
-
 export class BackRing {
   /** Entries in the ring (a power of two). */
   readonly size: number;
@@ -42,7 +36,6 @@ export class BackRing {
   constructor(
     private readonly page: () => Uint8Array,
     readonly entryBytes: number,
-    state?: BackRingState,
   ) {
     const p = page();
     if (p.byteOffset % 4 !== 0) throw new RangeError('A shared ring must be 4-byte aligned');
@@ -50,10 +43,6 @@ export class BackRing {
     if (this.size === 0) throw new RangeError(`A ${p.byteLength}-byte page holds no ${entryBytes}-byte ring entry`);
     this.seen = p;
     this.idxView = new Int32Array(p.buffer, p.byteOffset, 4);
-    if (state !== undefined) {
-      this.reqCons = state.reqCons >>> 0;
-      this.rspProdPvt = state.rspProdPvt >>> 0;
-    }
   }
 
   private get idx(): Int32Array {
@@ -65,18 +54,9 @@ export class BackRing {
     return this.idxView;
   }
 
-  get state(): BackRingState {
-    return { reqCons: this.reqCons, rspProdPvt: this.rspProdPvt };
-  }
-
   /** Why the ring stopped being served (a frontend broke the protocol), or null. */
   get broken(): string | null {
     return this.brokenReason;
-  }
-
-  /** Requests consumed but not yet answered. */
-  get outstanding(): number {
-    return (this.reqCons - this.rspProdPvt) >>> 0;
   }
 
   /**
@@ -107,7 +87,7 @@ export class BackRing {
   finalCheckForRequests(): boolean {
     if (this.brokenReason !== null) return false;
     Atomics.store(this.idx, REQ_EVENT, (this.reqCons + 1) | 0);
-    return ((Atomics.load(this.idx, REQ_PROD) >>> 0) !== this.reqCons);
+    return (Atomics.load(this.idx, REQ_PROD) >>> 0) !== this.reqCons;
   }
 
   /** Writes a response into the next response slot (not yet visible to the frontend: see push). */
