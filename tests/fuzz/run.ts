@@ -20,6 +20,7 @@ import { fuzzWire } from '../../src/xenstore/fuzz.js';
 import { fuzzEventChannelOps } from '../../src/hv/common/event/fuzz.js';
 import { fuzzGrantTableOps } from '../../src/hv/common/grant/fuzz.js';
 import { fuzzBlkback } from '../../src/backends/blkback/fuzz.js';
+import { fuzzNetback } from '../../src/backends/netback/fuzz.js';
 import { SEEDS } from './seeds.js';
 
 export interface Target {
@@ -47,6 +48,7 @@ export const TARGETS: readonly Target[] = [
   { name: 'evtchn', feeds: 'src/hv/common/event EVTCHNOP script', run: fuzzEventChannelOps, ciCount: 300, maxLen: 4 << 10 },
   { name: 'grant', feeds: 'src/hv/common/grant GNTTABOP script', run: fuzzGrantTableOps, ciCount: 300, maxLen: 4 << 10 },
   { name: 'blkif', feeds: 'src/backends/blkback ring requests, producer indices, frontend states', run: fuzzBlkback, ciCount: 300, maxLen: 4 << 10 },
+  { name: 'netif', feeds: 'src/backends/netback TX ring entries, producer indices, receive buffers, packets, frontend states', run: fuzzNetback, ciCount: 300, maxLen: 4 << 10 },
 ];
 
 /** Targets that fail on purpose, so the tests can check that the runner catches each kind of failure. */

@@ -222,7 +222,28 @@ export const SEEDS: Record<string, () => Uint8Array[]> = {
   evtchn: () => [Uint8Array.from({ length: 512 }, (_, i) => (i * 37 + 11) & 0xff), new Uint8Array(256)],
   grant: () => [Uint8Array.from({ length: 512 }, (_, i) => (i * 53 + 5) & 0xff), new Uint8Array(256).fill(0x82)],
   blkif: () => [blkifScript([0, 1, 3, 0, 6]), blkifScript([1, 5, 2, 200])],
+  netif: () => [netifScript(), Uint8Array.of(1, 0xc8, 0x81, 0x20, 0x10, 0x90, 0x05, 0x20, 0xd0, 0xf6, 0xf4)],
 };
+
+/** A netback fuzz script: receive buffers, a two-slot packet with a GSO extra, a packet for the guest. */
+function netifScript(): Uint8Array {
+  const entry = (gref: number, offset: number, flags: number, id: number, size: number): number[] => {
+    const b = new Uint8Array(12);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, gref, true);
+    dv.setUint16(4, offset, true);
+    dv.setUint16(6, flags, true);
+    dv.setUint16(8, id, true);
+    dv.setUint16(10, size, true);
+    return [...b];
+  };
+  const gso = [1, 0, 0xa8, 0x05, 1, 0, 0, 0, 0, 0, 0, 0];
+  return Uint8Array.from([
+    0, 0xd0,
+    0x01, ...entry(1000, 0, 0x0d, 1, 5000), 0x01, ...gso, 0x00, ...entry(1001, 0, 0, 2, 1000),
+    0x90, 0x10, 0x20,
+  ]);
+}
 
 /** A blkback fuzz script: a disk-kind byte, then for each op an action byte and a 112-byte request (2 segments, sector 8). */
 function blkifScript(ops: readonly number[]): Uint8Array {

@@ -5,7 +5,7 @@
  */
 import { BlockDiskError, type BlockDisk } from '../../host/common/block_disk.js';
 import { Xenstored, XsClient } from '../../xenstore/index.js';
-import type { BackendEvents, BackendGrants, GrantedPage } from '../host.js';
+import { FakeGuest } from '../_test_guest.js';
 import { RING_HEADER_BYTES } from '../ring/back_ring.js';
 import { BlkBackend } from './device.js';
 import { BLKIF_REQUEST_BYTES, BLKIF_RESPONSE_BYTES, REQ } from './regs.js';
@@ -13,7 +13,6 @@ import { BLKIF_REQUEST_BYTES, BLKIF_RESPONSE_BYTES, REQ } from './regs.js';
 export const DOMID = 3;
 export const FE = `/local/domain/${DOMID}/device/vbd/51712`;
 export const BE = `/local/domain/0/backend/vbd/${DOMID}/51712`;
-const PAGE = 4096;
 
 /** A disk in memory that counts flushes and can be told to fail. */
 export class MemDisk implements BlockDisk {
@@ -49,17 +48,12 @@ export class MemDisk implements BlockDisk {
 export interface Response { id: bigint; op: number; status: number }
 
 export class TestFrontend {
-  readonly mem = new Uint8Array(new SharedArrayBuffer(64 * PAGE));
-  /** ref → page index; refs the test did not grant are refused. */
-  readonly grants = new Map<number, { page: number; writable: boolean }>();
-  /** Grants mapped now (must drop to zero once requests are answered). */
-  mapped = 0;
-  notifications = 0;
+  readonly guest = new FakeGuest(64, [7, 8]);
+  readonly mem = this.guest.mem;
+  readonly grants = this.guest.grants;
   readonly xs: XsClient;
   readonly backend: BlkBackend;
   readonly log: string[] = [];
-  /** The backend's handlers by the frontend port they bound (7 for the first queue, 8 for a second). */
-  readonly handlers = new Map<number, () => void>();
   private reqProd = 0;
   private rspCons = 0;
   static readonly RING_PAGE = 0;
@@ -70,34 +64,9 @@ export class TestFrontend {
     this.xs = new XsClient(xenstored);
     this.xs.write(`${FE}/state`, '1');
     this.xs.write(`${BE}/state`, '1');
-    const grants: BackendGrants = {
-      map: (ref, writable) => {
-        const g = this.grants.get(ref);
-        if (g === undefined) return `bad gref ${ref}`;
-        if (writable && !g.writable) return `gref ${ref} is read-only`;
-        this.mapped++;
-        let released = false;
-        const page: GrantedPage = {
-          page: this.mem.subarray(g.page * PAGE, (g.page + 1) * PAGE),
-          release: () => {
-            if (!released) this.mapped--;
-            released = true;
-          },
-        };
-        return page;
-      },
-    };
-    const events: BackendEvents = {
-      bind: (remote, onEvent) => {
-        if ((remote !== 7 && remote !== 8) || this.handlers.has(remote)) return `port ${remote} is not unbound`;
-        this.handlers.set(remote, onEvent);
-        return remote - 6;
-      },
-      notify: () => void this.notifications++,
-      unbind: (port) => void this.handlers.delete(port + 6),
-    };
     this.backend = new BlkBackend({
-      xs: new XsClient(xenstored), backendPath: BE, frontendPath: FE, disk, grants, events,
+      xs: new XsClient(xenstored), backendPath: BE, frontendPath: FE, disk,
+      grants: this.guest.backendGrants, events: this.guest.backendEvents,
       log: (l) => this.log.push(l), ...(opts.cdrom === undefined ? {} : { cdrom: opts.cdrom }),
     });
     // XEN_FRONT_RING_INIT: the events ask for the first response.
@@ -105,6 +74,20 @@ export class TestFrontend {
     idx[1] = 1;
     idx[3] = 1;
     this.grants.set(TestFrontend.RING_REF, { page: TestFrontend.RING_PAGE, writable: true });
+  }
+
+  /** Grants mapped now (must drop to zero once requests are answered). */
+  get mapped(): number {
+    return this.guest.mapped;
+  }
+
+  get notifications(): number {
+    return this.guest.notifications;
+  }
+
+  /** The backend's handlers by the frontend port they bound (7 for the first queue, 8 for a second). */
+  get handlers(): Map<number, () => void> {
+    return this.guest.handlers;
   }
 
   idx(): Int32Array {

@@ -18,7 +18,8 @@ import type { BlockDisk } from '../../host/common/block_disk.js';
 import type { XsClient } from '../../xenstore/index.js';
 import type { BackendEvents, BackendGrants, BackendLog, GrantedPage } from '../host.js';
 import { BackRing } from '../ring/back_ring.js';
-import { XenbusState } from '../xenbus_state.js';
+import { followFrontend, XenbusState } from '../xenbus_state.js';
+import { readKey, readUint, reportFatal } from '../xenbus_keys.js';
 import { BlkbackMetrics } from './metrics.js';
 import { checkRange, decodeIndirectSegments, decodeRequest, transferBytes, type BlkRequest, type Segment } from './request.js';
 import { BLKIF_REQUEST_BYTES, BLKIF_RESPONSE_BYTES, BLKIF_RSP, MAX_INDIRECT_SEGMENTS, SECTOR_BYTES, VDISK } from './regs.js';
@@ -147,31 +148,16 @@ export class BlkBackend {
 
   private frontendChanged(): void {
     if (this.stopped) return;
-    const fe = this.readInt(`${this.o.frontendPath}/state`) ?? XenbusState.Unknown;
-    switch (fe) {
-      case XenbusState.Initialising:
-        if (this.state === XenbusState.Closed) this.switchState(XenbusState.InitWait);
-        break;
-      case XenbusState.Initialised:
-      case XenbusState.Connected:
-        // Two watch events can arrive after one change: connect once.
-        if (this.state === XenbusState.Connected || this.state === XenbusState.Closing) break;
-        this.connect();
-        break;
-      case XenbusState.Closing:
-        this.switchState(XenbusState.Closing);
-        break;
-      case XenbusState.Closed:
-      case XenbusState.Unknown:
-        void this.disconnect().then(() => {
-          if (this.stopped) return;
-          this.switchState(XenbusState.Closed);
-          this.closing?.resolve();
-        });
-        break;
-      default:
-        break;
-    }
+    followFrontend(this.readInt(`${this.o.frontendPath}/state`) ?? XenbusState.Unknown, {
+      backendState: this.state,
+      switchState: (st) => this.switchState(st),
+      connect: () => this.connect(),
+      closed: () => void this.disconnect().then(() => {
+        if (this.stopped) return;
+        this.switchState(XenbusState.Closed);
+        this.closing?.resolve();
+      }),
+    });
   }
 
   /** connect_ring + connect: map the rings the frontend granted, bind its channels, publish the disk. */
@@ -408,12 +394,7 @@ export class BlkBackend {
   /** xenbus_dev_fatal: the reason in Domain-0's error/ tree, and the device goes to Closing. */
   private fatal(reason: string): void {
     this.o.log(`blkback ${this.o.backendPath}: ${reason}`);
-    const rel = this.o.backendPath.replace(/^\/local\/domain\/0\//, '');
-    try {
-      this.o.xs.write(`/local/domain/0/error/${rel}/error`, `22 ${reason}`);
-    } catch {
-      // Reporting is best effort: the state change below is what the frontend acts on.
-    }
+    reportFatal(this.o.xs, this.o.backendPath, reason);
     this.switchState(XenbusState.Closing);
   }
 
@@ -428,19 +409,11 @@ export class BlkBackend {
   }
 
   private readString(path: string): string | undefined {
-    try {
-      return this.o.xs.read(path);
-    } catch {
-      return undefined;
-    }
+    return readKey(this.o.xs, path);
   }
 
-  /** A non-negative decimal integer key of the frontend's, or undefined when absent or malformed. */
   private readInt(path: string): number | undefined {
-    const s = this.readString(path);
-    if (s === undefined || !/^\d{1,10}$/.test(s)) return undefined;
-    const n = Number(s);
-    return n <= 0xffffffff ? n : undefined;
+    return readUint(this.o.xs, path);
   }
 }
 

@@ -43,6 +43,10 @@ export class BackRing {
     if (this.size === 0) throw new RangeError(`A ${p.byteLength}-byte page holds no ${entryBytes}-byte ring entry`);
     this.seen = p;
     this.idxView = new Int32Array(p.buffer, p.byteOffset, 4);
+    // BACK_RING_ATTACH, as Linux's backends connect: carry on from the responses already on the
+    // ring (zero on a fresh ring), so a frontend that reconnects with its ring as it was (after a
+    // kexec, or a backend restart) is served from where it stood.
+    this.rspProdPvt = this.reqCons = Atomics.load(this.idxView, RSP_PROD) >>> 0;
   }
 
   private get idx(): Int32Array {
@@ -78,6 +82,31 @@ export class BackRing {
     into.set(this.page().subarray(RING_HEADER_BYTES + slot, RING_HEADER_BYTES + slot + this.entryBytes));
     this.reqCons = (this.reqCons + 1) >>> 0;
     return true;
+  }
+
+  /**
+   * Requests published and not yet taken (RING_HAS_UNCONSUMED_REQUESTS). A count larger than the
+   * ring breaks it as takeRequest does, and reads as 0.
+   */
+  pending(): number {
+    if (this.brokenReason !== null) return 0;
+    const prod = Atomics.load(this.idx, REQ_PROD) >>> 0;
+    if (((prod - this.rspProdPvt) >>> 0) > this.size) {
+      this.brokenReason = `the frontend's request producer (${prod}) is more than ${this.size} requests ahead of our responses (${this.rspProdPvt})`;
+      return 0;
+    }
+    return (prod - this.reqCons) >>> 0;
+  }
+
+  /**
+   * Asks for an event when the frontend publishes its next request (netback's wait for receive
+   * buffers: req_event = req_prod + 1), then returns how many are pending, so buffers published
+   * during the re-arm are not missed.
+   */
+  armForNextRequest(): number {
+    if (this.brokenReason !== null) return 0;
+    Atomics.store(this.idx, REQ_EVENT, ((Atomics.load(this.idx, REQ_PROD) >>> 0) + 1) | 0);
+    return this.pending();
   }
 
   /**
