@@ -2,6 +2,7 @@
  * The `xenon` command table, in the manner of xl's xl_cmdtable.c: one entry per command with its
  * handler, a one-line summary and its usage. Commands live in their own files and register here.
  */
+import { BLOCK_COMMANDS } from './block.js';
 import { bootCommand } from './boot.js';
 import { createCommand } from './create.js';
 import { imageCommand } from './image.js';
@@ -20,7 +21,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, topCommand, runElfCommand, bootCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, ...BLOCK_COMMANDS, topCommand, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -4,6 +4,7 @@
  * status derived from what went wrong. `openapi.json` beside this file describes the same routes;
  * a test checks the two agree.
  */
+import type { XlBlockListRow } from '../toolstack/xl_format.js';
 
 /** A domain as `GET /domains` reports it. */
 export interface DomainSummary {
@@ -63,6 +64,9 @@ export const ROUTES = [
   { method: 'PUT', path: '/domains/{ref}/memory' },
   { method: 'PUT', path: '/domains/{ref}/sysrq' },
   { method: 'PUT', path: '/domains/{ref}/name' },
+  { method: 'GET', path: '/domains/{ref}/disks' },
+  { method: 'POST', path: '/domains/{ref}/disks' },
+  { method: 'DELETE', path: '/domains/{ref}/disks/{disk}' },
   { method: 'GET', path: '/dmesg' },
   { method: 'GET', path: '/info' },
   { method: 'GET', path: '/sched' },
@@ -119,6 +123,23 @@ export interface HostInfo {
   readonly xenScheduler: string;
   readonly xenPagesize: number;
   readonly xenCommandline: string;
+}
+
+/** A virtual disk as `GET /domains/{ref}/disks` reports it: a row of xl block-list (devid is the Vdev column, frontendId the handle). */
+export type DiskSummary = XlBlockListRow;
+
+/**
+ * `POST /domains/{ref}/disks` (xl block-attach): a disk specification in xl's syntax
+ * (xl-disk-configuration(5)), as one string or as block-attach's components, each scanned on its
+ * own. Its target must be an absolute path.
+ */
+export interface DiskAttachRequest {
+  readonly spec: string | readonly string[];
+}
+
+export interface DiskAttachResponse {
+  readonly vdev: string;
+  readonly devid: number;
 }
 
 /** The upgrade token of the console stream (GET /domains/{ref}/console with Connection: Upgrade). */

@@ -52,7 +52,7 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
   for (const d of c.disks) {
     if (d.target === undefined || d.format === 'empty') refuse(l, 'disk', `"${d.vdev}": empty drives are not supported yet`);
   }
-  if (c.nics.length > 0) refuse(l, 'vif', 'network interfaces are not supported yet (netback is not built)');
+  if (c.nics.length > 0 && c.type === 'hvm') refuse(l, 'vif', 'HVM domains cannot have NICs yet (the virt board has no virtio-net device)');
   if (c.vcpus > MAX_VCPUS) refuse(l, 'vcpus', `at most ${MAX_VCPUS} vCPUs are supported, not ${c.vcpus}`);
   if (c.kernel === undefined) refuse(l, 'kernel', 'a kernel is required');
   const soft = (a: DomainConfig['onCrash']) => (a === 'soft-reset' ? 'restart' : a);
@@ -69,5 +69,6 @@ export function domainSpecFrom(l: LoadedConfig): DomainSpec {
     ...(c.cpus === undefined ? {} : { cpus: c.cpus }), ...(c.cpusSoft === undefined ? {} : { cpusSoft: c.cpusSoft }),
     // Image paths relative to the file, as the kernel's are (xl would take them from its working directory).
     ...(c.disks.length === 0 ? {} : { disks: c.disks.map((spec) => ({ spec, image: resolveConfigPath(dir, spec.target!) })) }),
+    ...(c.nics.length === 0 ? {} : { nics: c.nics }),
   };
 }

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DaemonClient } from '../cli/client.js';
 import { arm64Image, CONSOLE_HI_THEN_WFI, WFI_LOOP } from '../hv/_test_arm64_image.js';
 import { startDaemon, type RunningDaemon } from '../main/daemon.js';
-import { ROUTES, type CreateResponse, type DomainSummary } from './api.js';
+import { ROUTES, type CreateResponse, type DiskAttachResponse, type DiskSummary, type DomainSummary } from './api.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let dir: string;
@@ -30,6 +31,23 @@ function cfg(name: string, code: readonly number[], extra = ''): string {
 
 async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
   await assert.rejects(p, (e: Error) => re.test(e.message));
+}
+
+/** The HTTP status and JSON error of a request (the client keeps only the message). */
+function statusOf(method: string, urlPath: string, body?: unknown): Promise<{ status: number; error?: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ socketPath: client.socketPath, path: urlPath, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, ...((res.statusCode ?? 0) >= 400 ? { error: (JSON.parse(text) as { error: string }).error } : {}) });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 describe('xenond API', () => {
@@ -124,6 +142,74 @@ describe('xenond API', () => {
     await client.request('PUT', '/domains/renamed/actions', { action: 'destroy' });
   });
 
+  test('block-attach, block-list and block-detach through the API, with JSON errors for bad requests that change nothing', async () => {
+    const r = await client.request<CreateResponse>('POST', '/domains', { configFile: cfg('dsk', WFI_LOOP), paused: true });
+    const image = path.join(dir, 'dsk-b.img');
+    fs.writeFileSync(image, new Uint8Array(1 << 20));
+    const added = await client.request<DiskAttachResponse>('POST', '/domains/dsk/disks', { spec: ['format=raw', 'vdev=xvdb', `target=${image}`] });
+    assert.deepEqual(added, { vdev: 'xvdb', devid: 51728 });
+    const be = `/local/domain/0/backend/vbd/${r.domid}/51728`;
+    const rows = await client.request<DiskSummary[]>('GET', '/domains/dsk/disks');
+    assert.deepEqual(rows.map((d) => [d.devid, d.frontendId, d.state, d.backendPath]), [[51728, r.domid, 1, be]]);
+    assert.equal(daemon.manager.xs.read(`${be}/params`), image);
+
+    const refusals: [string, string, unknown, number, RegExp][] = [
+      ['POST', '/domains/dsk/disks', { spec: `${image},raw,xvdb,rw` }, 409, /Disk "xvdb" \(device 51728\) is already attached/],
+      ['POST', '/domains/dsk/disks', { spec: 'dsk-c.img,raw,xvdc' }, 400, /target "dsk-c\.img" must be an absolute path/],
+      ['POST', '/domains/dsk/disks', { spec: `${path.join(dir, 'missing.img')},raw,xvdc` }, 400, /open on ".*missing\.img" failed/],
+      ['POST', '/domains/dsk/disks', { spec: `${image},vmdk,xvdc` }, 400, /unknown value for format near "vmdk"/],
+      ['POST', '/domains/dsk/disks', { spec: `${image},raw` }, 400, /no vdev specified/],
+      ['POST', '/domains/dsk/disks', { spec: 42 }, 400, /"spec" must be/],
+      ['POST', '/domains/dsk/disks', 'not json', 400, /"spec" must be|request body must be a JSON object/],
+      ['POST', '/domains/dsk/disks', { spec: `target=/${'x'.repeat(9000)},vdev=xvdc` }, 413, /"spec" is over 8192 characters/],
+      ['POST', '/domains/dsk/disks', { spec: `target=/${'x'.repeat(70 * 1024)}` }, 413, /Request body over 65536 bytes/],
+      ['POST', '/domains/nosuch/disks', { spec: `${image},raw,xvdc` }, 404, /Domain "nosuch" does not exist/],
+      ['POST', '/domains/0/disks', { spec: `${image},raw,xvdc` }, 400, /Cannot attach a disk to Domain-0/],
+      ['DELETE', '/domains/dsk/disks/xvdq', undefined, 404, /Domain \d+ has no disk "xvdq"/],
+      ['DELETE', '/domains/dsk/disks/notadisk', undefined, 400, /Invalid or unsupported virtual disk identifier "notadisk"/],
+      ['DELETE', '/domains/dsk/disks/xvdb?force=yes', undefined, 400, /"force" must be 0 or 1/],
+      ['DELETE', '/domains/dsk/disks/%zz', undefined, 400, /Malformed disk name/],
+      ['DELETE', '/domains/0/disks/xvdb', undefined, 400, /Domain-0/],
+      ['GET', '/domains/%zz/disks', undefined, 400, /Malformed domain/],
+      ['GET', '/domains/9999/disks', undefined, 404, /does not exist/],
+      ['PUT', '/domains/dsk/disks/xvdb', undefined, 404, /No such resource/],
+      ['GET', '/domains/dsk/disks/xvdb', undefined, 404, /No such resource/],
+    ];
+    for (const [method, url, body, status, re] of refusals) {
+      const got = await statusOf(method, url, body);
+      assert.equal(got.status, status, `${method} ${url}: ${got.error}`);
+      assert.match(got.error ?? '', re, `${method} ${url}`);
+    }
+    assert.deepEqual((await client.request<DiskSummary[]>('GET', '/domains/dsk/disks')).map((d) => d.devid), [51728], 'the refused requests changed nothing');
+    assert.deepEqual(await client.request('GET', '/domains/0/disks'), [], 'Domain-0 lists no disks, as xl block-list 0');
+
+    // A detach waits for the guest's frontend to close (played here through xenstore), then the entries go.
+    const detached = client.request('DELETE', '/domains/dsk/disks/51728');
+    for (let i = 0; i < 100 && daemon.manager.xs.read(`${be}/state`) !== '5'; i++) await new Promise((res) => setTimeout(res, 10));
+    daemon.manager.xs.write(`/local/domain/${r.domid}/device/vbd/51728/state`, '6');
+    await detached;
+    assert.deepEqual(await client.request('GET', '/domains/dsk/disks'), []);
+    // --force does not wait for a guest that never answers.
+    await client.request('POST', '/domains/dsk/disks', { spec: `${image},raw,xvdb,ro` });
+    await client.request('DELETE', '/domains/dsk/disks/xvdb?force=1');
+    assert.deepEqual(await client.request('GET', '/domains/dsk/disks'), []);
+    assert.throws(() => daemon.manager.xs.read(be));
+    await client.request('PUT', '/domains/dsk/actions', { action: 'destroy' });
+  });
+
+  test('an HVM domain has no Xen virtual disks to list, attach or detach', async () => {
+    await client.request('POST', '/domains', { configFile: cfg('board', WFI_LOOP, 'type = "hvm"\n'), paused: true });
+    assert.equal(daemon.manager.info(daemon.manager.domid('board')!)?.spec.type, 'hvm');
+    const image = path.join(dir, 'board.img');
+    fs.writeFileSync(image, new Uint8Array(4096));
+    for (const [method, url, body] of [['GET', '/domains/board/disks'], ['POST', '/domains/board/disks', { spec: `${image},raw,xvdb` }], ['DELETE', '/domains/board/disks/xvdb']] as const) {
+      const got = await statusOf(method, url, body);
+      assert.equal(got.status, 409, `${method} ${url}`);
+      assert.match(got.error ?? '', /is an HVM domain: it has no Xen virtual disks/);
+    }
+    await client.request('PUT', '/domains/board/actions', { action: 'destroy' });
+  });
+
   test('a client killed mid-request leaves the daemon serving, and a new client finds the domains still there', async () => {
     const r = await client.request<CreateResponse>('POST', '/domains', { configFile: cfg('survivor', WFI_LOOP) });
     await new Promise<void>((resolve) => {
@@ -150,7 +236,7 @@ describe('xenond API', () => {
     // undocumented one does not.
     await client.request('POST', '/domains', { configFile: cfg('routes', WFI_LOOP), paused: true });
     for (const r of ROUTES) {
-      const url = r.path.replace('{ref}', 'routes').replace('{vcpu}', '0');
+      const url = r.path.replace('{ref}', 'routes').replace('{vcpu}', '0').replace('{disk}', 'xvdb');
       const body = r.method === 'PUT' ? { action: 'pause' } : r.method === 'POST' ? {} : undefined;
       await client.request(r.method, url, body).catch((e: Error) => assert.doesNotMatch(e.message, /No such resource/, `${r.method} ${r.path}`));
     }

@@ -11,15 +11,18 @@ import * as os from 'node:os';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { XEN_MAJOR, XEN_MINOR } from '../abi/xen_version.js';
+import { BlockDiskError } from '../host/common/block_disk.js';
 import { XenonError } from '../lib/errors.js';
 import type { DomainManager } from '../toolstack/domain_manager.js';
 import { XEN_CAPABILITIES, XEN_EXTRAVERSION } from '../hv/common/hypercall/xen_version.js';
 import { RATELIMIT_NS, allPcpus } from '../hv/common/sched/credit2.js';
 import { parseCpuList } from '../toolstack/config/index.js';
 import {
-  CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary, type HostInfo, type SchedParamsBody,
-  type SchedulerSummary, type VcpuSummary,
+  CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DiskAttachResponse, type DiskSummary, type DomainAction, type DomainSummary,
+  type HostInfo, type SchedParamsBody, type SchedulerSummary, type VcpuSummary,
 } from './api.js';
+import { ApiError } from './api_error.js';
+import { parseDiskAttach, parseDiskDetach } from './disk_requests.js';
 import { domainSpecFrom, loadDomainConfig } from './domain_config_files.js';
 
 /** Largest request body taken (an xl.cfg path and overrides). */
@@ -31,13 +34,6 @@ const DOM0_WEIGHT = 256;
 const XENON_VERSION = '0.1.0';
 /** Console output buffered for one client, as the `console/limit` libxl writes (1 MiB). */
 const CONSOLE_BUFFER_LIMIT = 1024 * 1024;
-
-/** An API error with its HTTP status. */
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 export interface DaemonServerOptions {
   readonly manager: DomainManager;
@@ -122,7 +118,8 @@ export class DaemonServer {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       }
     } catch (e) {
-      const status = e instanceof ApiError ? e.status : e instanceof XenonError ? 400 : e instanceof RangeError ? 409 : 500;
+      // A disk image that cannot be opened is the request's fault (it names the image), as a bad config file is.
+      const status = e instanceof ApiError ? e.status : e instanceof XenonError || e instanceof BlockDiskError ? 400 : e instanceof RangeError ? 409 : 500;
       const message = e instanceof Error ? e.message : String(e);
       if (status === 500) this.o.log('error', 'request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack : message });
       if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
@@ -130,8 +127,14 @@ export class DaemonServer {
   }
 
   private domid(ref: string): number {
-    const id = /^\d+$/.test(ref) ? Number(ref) : this.m.domid(decodeURIComponent(ref));
-    if (id === undefined || (id !== 0 && this.m.info(id) === undefined)) throw new ApiError(404, `Domain "${decodeURIComponent(ref)}" does not exist`);
+    let name: string;
+    try {
+      name = decodeURIComponent(ref);
+    } catch {
+      throw new ApiError(400, `Malformed domain "${ref}" in the path (bad percent-encoding)`);
+    }
+    const id = /^\d+$/.test(ref) ? Number(ref) : this.m.domid(name);
+    if (id === undefined || (id !== 0 && this.m.info(id) === undefined)) throw new ApiError(404, `Domain "${name}" does not exist`);
     return id;
   }
 
@@ -191,6 +194,7 @@ export class DaemonServer {
       await this.act(domid, action as DomainAction);
       return { status: 204 };
     }
+    if (parts[2] === 'disks') return this.disks(req, domid, parts, url.searchParams);
     if (parts.length === 3 && parts[2] === 'console') throw new ApiError(426, 'The console needs an HTTP upgrade to "xenon-console"');
     if (parts.length === 3 && parts[2] === 'vcpus' && method === 'GET') return { status: 200, body: await this.vcpus(domid) };
     if (parts.length === 5 && parts[2] === 'vcpus' && parts[4] === 'affinity' && method === 'PUT') {
@@ -238,6 +242,33 @@ export class DaemonServer {
       return { status: 204 };
     }
     throw new ApiError(404, `No such resource "${method} ${url.pathname}"`);
+  }
+
+  /** xl block-list, block-attach and block-detach: `/domains/{ref}/disks[/{disk}]`. */
+  private async disks(req: http.IncomingMessage, domid: number, parts: readonly string[], query: URLSearchParams): Promise<{ status: number; body?: unknown }> {
+    const method = req.method ?? 'GET';
+    if (parts.length === 3 && method === 'GET') {
+      // Domain-0's disks are the host's own: xl block-list 0 lists none.
+      const body: DiskSummary[] = domid === 0 ? [] : this.m.blockList(domid);
+      return { status: 200, body };
+    }
+    if (parts.length === 3 && method === 'POST') {
+      if (domid === 0) throw new ApiError(400, 'Cannot attach a disk to Domain-0: its disks are the host\'s');
+      const disk = parseDiskAttach(parseJson<unknown>(await readBody(req)));
+      this.o.log('info', 'domain block-attach', { domid, vdev: disk.spec.vdev, image: disk.image });
+      await this.m.blockAttach(domid, disk);
+      const body: DiskAttachResponse = { vdev: disk.spec.vdev, devid: disk.spec.devid };
+      return { status: 201, body };
+    }
+    if (parts.length === 4 && method === 'DELETE') {
+      if (domid === 0) throw new ApiError(400, 'Cannot detach a disk from Domain-0: its disks are the host\'s');
+      const { devid, vdev, force } = parseDiskDetach(parts[3]!, query);
+      if (!this.m.blockList(domid).some((r) => r.devid === devid)) throw new ApiError(404, `Domain ${domid} has no disk "${vdev}" (device ${devid})`);
+      this.o.log('info', 'domain block-detach', { domid, devid, force });
+      await this.m.blockDetach(domid, devid, { force });
+      return { status: 204 };
+    }
+    throw new ApiError(404, `No such resource "${method} /${parts.join('/')}"`);
   }
 
   private async vcpus(domid: number): Promise<VcpuSummary[]> {

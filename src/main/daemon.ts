@@ -85,6 +85,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log('warn', 'domain did not power off in time: destroying it', { domid: d.domid, name: d.name });
       await manager.destroy(d.domid);
     }
+    await manager.networks.closeAll();
     stopping = true;
     manager.stop();
     await loop;

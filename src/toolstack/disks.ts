@@ -41,6 +41,8 @@ export function backendKindFor(spec: DiskSpec): VbdBackendKind {
 
 export class DomainDisks {
   private readonly attached = new Map<number, Attached>();
+  /** Device numbers being attached (their image is opening): a second attach of one is refused, not raced. */
+  private readonly attaching = new Set<number>();
 
   constructor(private readonly o: {
     readonly domid: number;
@@ -56,10 +58,18 @@ export class DomainDisks {
   async attach(d: DomainDisk): Promise<void> {
     const { domid } = this.o;
     if (d.spec.target === undefined || d.spec.format === 'empty') throw new RangeError(`Disk "${d.spec.vdev}": empty drives are not supported yet`);
-    if (this.attached.has(d.spec.devid)) throw new RangeError(`Disk "${d.spec.vdev}" (device ${d.spec.devid}) is already attached to domain ${domid}`);
+    if (this.attached.has(d.spec.devid) || this.attaching.has(d.spec.devid)) {
+      throw new RangeError(`Disk "${d.spec.vdev}" (device ${d.spec.devid}) is already attached to domain ${domid}`);
+    }
     const kind = backendKindFor(d.spec);
     const readOnly = !d.spec.readwrite || d.spec.isCdrom;
-    const image = await this.o.openDisk({ image: d.image, format: d.spec.format, readOnly, discard: d.spec.discard ?? true });
+    this.attaching.add(d.spec.devid);
+    let image: BlockDisk;
+    try {
+      image = await this.o.openDisk({ image: d.image, format: d.spec.format, readOnly, discard: d.spec.discard ?? true });
+    } finally {
+      this.attaching.delete(d.spec.devid);
+    }
     try {
       writeVbdEntries(this.o.xs, { domid, disk: d.spec, backendKind: kind, params: d.image });
     } catch (e) {
@@ -76,12 +86,17 @@ export class DomainDisks {
     this.attached.set(d.spec.devid, { kind, backend, xs });
   }
 
-  /** Hot-detach: the guest is asked to let go (at most 10 s), then the backend and entries go. */
-  async detach(devid: number): Promise<void> {
+  /**
+   * Hot-detach: the guest is asked to let go (at most 10 s), then the backend and entries go.
+   * `force` (xl block-detach --force, libxl_device_disk_destroy) does not ask: the backend stops
+   * at once and the entries go, for a guest that will not answer.
+   */
+  async detach(devid: number, opts: { readonly force?: boolean } = {}): Promise<void> {
     const a = this.attached.get(devid);
     if (a === undefined) throw new RangeError(`Domain ${this.o.domid} has no disk with device number ${devid}`);
     this.attached.delete(devid);
-    await a.backend.close(DETACH_TIMEOUT_MS, this.o.sleep);
+    if (opts.force === true) await a.backend.stop();
+    else await a.backend.close(DETACH_TIMEOUT_MS, this.o.sleep);
     a.xs.close();
     removeVbdEntries(this.o.xs, this.o.domid, devid, a.kind);
   }

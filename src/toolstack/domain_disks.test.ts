@@ -112,3 +112,35 @@ test('an HVM domain with a disk is refused', async () => {
   await assert.rejects(m.create(spec({ type: 'hvm', disks: [disk('/img/a.img,raw,xvda,rw', '/img/a.img')] })), /HVM domains cannot have disks yet/);
   assert.deepEqual(m.list(), []);
 });
+
+test('block-detach with force removes the disk at once, without waiting for a frontend that never answers', async () => {
+  const o = memOpener();
+  const m = manager(o.open);
+  const domid = await m.create(spec(), { paused: true });
+  await m.blockAttach(domid, disk('/img/b.img,raw,xvdb,rw', '/img/b.img'));
+  await settle();
+  // No frontend closes here: without force this would wait out the 10 s timeout.
+  await m.blockDetach(domid, 51728, { force: true });
+  assert.ok(o.disks.get('/img/b.img')!.closed);
+  assert.throws(() => m.xs.read(`/local/domain/0/backend/vbd/${domid}/51728`));
+  assert.throws(() => m.xs.read(`/local/domain/${domid}/device/vbd/51728`));
+  assert.deepEqual(m.blockList(domid), []);
+});
+
+test('two attaches of one vdev at once: the second is refused while the first image is still opening', async () => {
+  let release!: () => void;
+  const opened: MemDisk[] = [];
+  const m = manager(async (d) => {
+    await new Promise<void>((r) => (release = r));
+    const disk = new MemDisk(1 << 20, d.readOnly);
+    opened.push(disk);
+    return disk;
+  });
+  const domid = await m.create(spec(), { paused: true });
+  const first = m.blockAttach(domid, disk('/img/b.img,raw,xvdb,rw', '/img/b.img'));
+  await assert.rejects(m.blockAttach(domid, disk('/img/c.img,raw,xvdb,rw', '/img/c.img')), /already attached/);
+  release();
+  await first;
+  assert.equal(opened.length, 1, 'only the first image was opened');
+  assert.deepEqual(m.blockList(domid).map((r) => r.devid), [51728]);
+});

@@ -18,8 +18,11 @@ import { cpuListToSet, validateDomainName, type CpuList, type VcpuAffinity } fro
 import { uuidBytes, type DomainAction, type DomainSpec } from './domain_spec.js';
 import { sleepOnWord, type DomainEvents, type DomainLauncher, type DomainProxy } from './launcher.js';
 import { DomainDisks, type DomainDisk, type OpenDisk } from './disks.js';
+import { DomainNics } from './nics.js';
+import { Networks, type NetworkInfo, type OpenUplink } from './networks.js';
+import type { NicSpec } from './config/index.js';
 import { removeDomainEntries, writeDom0Entries, writeDomainEntries } from './xenstore_entries.js';
-import type { XlBlockListRow } from './xl_format.js';
+import type { XlBlockListRow, XlNetworkListRow } from './xl_format.js';
 
 export interface DomainManagerHost {
   readonly clock: HostClock;
@@ -37,6 +40,8 @@ export interface DomainManagerHost {
   readonly memoryMiB?: number;
   /** Opens disk images for blkback; without it, domains cannot have disks. */
   readonly openDisk?: OpenDisk;
+  /** The host's uplink for a bridge (passt, TAP); without it, virtual switches join only guests. */
+  readonly openUplink?: OpenUplink;
 }
 
 export type DomainEvent =
@@ -68,6 +73,8 @@ interface ManagedDomain {
   readonly dom0Ports: number[];
   /** A Xen domU's virtual disks; null for an HVM domain. */
   readonly disks: DomainDisks | null;
+  /** A Xen domU's virtual NICs; null for an HVM domain. */
+  readonly nics: DomainNics | null;
   state: DomainState;
   shutdownReason: ShutdownReason | null;
   handledShutdown: boolean;
@@ -104,6 +111,8 @@ export class DomainManager {
   readonly xs: XsClient;
   /** The host's pCPUs as the domains share them. */
   readonly sched: SchedBoard;
+  /** Domain-0's virtual switches, one per bridge name. */
+  readonly networks: Networks;
   private readonly domains = new Map<number, ManagedDomain>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();
   /** Domains whose state changed since the run loop last looked. */
@@ -116,6 +125,10 @@ export class DomainManager {
     this.xs = new XsClient(this.xenstored);
     this.sched = SchedBoard.create(host.nrPcpus ?? 1, MAX_DOMAINS);
     writeDom0Entries(this.xs, DOM0_MEMORY_KIB);
+    this.networks = new Networks({
+      nowMs: () => host.clock.monotonicNs() / 1e6, log: (line) => this.hv.log.info(line),
+      ...(host.openUplink === undefined ? {} : { openUplink: host.openUplink }),
+    });
     // As xl's monitor: VIRQ_DOM_EXC says some domain shut down; the loop then reaps it.
     this.hv.bindDomExc(() => {
       this.dirty = true;
@@ -172,7 +185,7 @@ export class DomainManager {
     const hard = this.affinityMasks(spec.cpus, spec.vcpus);
     const soft = this.affinityMasks(spec.cpusSoft, spec.vcpus);
     const slot = this.sched.addDomain(domid, { weight: spec.weight ?? DEFAULT_WEIGHT, cap: spec.cap ?? 0 }, hard.reduce((a, b) => a | b, 0), soft.reduce((a, b) => a | b, 0));
-    let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports' | 'disks'>;
+    let parts: Pick<ManagedDomain, 'control' | 'xen' | 'consoleInput' | 'dom0Ports' | 'disks' | 'nics'>;
     try {
       parts = spec.type === 'hvm' ? await this.launchHvm(domid, slot, spec, events, consoleOutput) : await this.launchXen(domid, slot, spec, events, consoleOutput);
     } catch (e) {
@@ -227,10 +240,13 @@ export class DomainManager {
     consolePort = this.hv.bindDom0(domid, b.consolePort, () => console.kick());
     const dom0Ports = [storePort, consolePort];
     const disks = this.domainDisks(domid);
+    const nics = this.domainNics(domid);
     try {
       for (const d of spec.disks ?? []) await disks.attach(d);
+      for (const n of spec.nics ?? []) await nics.attach(n);
     } catch (e) {
-      // Undo everything this domain got, so a bad disk leaves nothing behind.
+      // Undo everything this domain got, so a bad disk or NIC leaves nothing behind.
+      nics.stopAll();
       await disks.stopAll();
       for (const p of dom0Ports) this.hv.unbindDom0(p);
       this.xenstored.releaseDomain(domid);
@@ -239,12 +255,13 @@ export class DomainManager {
       for (const o of this.domains.values()) o.xen?.removePeer(domid);
       throw e;
     }
-    return { control: proxy, xen: proxy, consoleInput: (bytes: Uint8Array) => console.input(bytes), dom0Ports, disks };
+    return { control: proxy, xen: proxy, consoleInput: (bytes: Uint8Array) => console.input(bytes), dom0Ports, disks, nics };
   }
 
   /** An HVM domain (the emulated `virt` board): no Xen interfaces; its console is its serial port. */
   private async launchHvm(domid: number, slot: number, spec: DomainSpec, events: DomainEvents, consoleOutput: (b: Uint8Array) => void) {
     if ((spec.disks ?? []).length > 0) throw new RangeError(`Domain "${spec.name}": HVM domains cannot have disks yet (the virt board has no virtio-blk device)`);
+    if ((spec.nics ?? []).length > 0) throw new RangeError(`Domain "${spec.name}": HVM domains cannot have NICs yet (the virt board has no virtio-net device)`);
     const proxy = await this.host.launcher.launchHvm({
       domid, name: spec.name, sched: { board: this.sched.buffer, slot }, vcpus: spec.vcpus, memoryBytes: spec.memoryMiB * 1024 * 1024, gicVersion: spec.gicVersion,
       kernel: spec.kernel, rngSeed: this.host.randomBytes(32),
@@ -254,7 +271,7 @@ export class DomainManager {
       domid, name: spec.name, uuid: spec.uuid, vcpus: spec.vcpus, memoryKiB: spec.memoryMiB * 1024,
       maxMemoryKiB: spec.maxMemoryMiB * 1024, type: 'hvm', startTime: (this.host.clock.wallClockMs() / 1000).toFixed(2),
     });
-    return { control: proxy, xen: null, consoleInput: (bytes: Uint8Array) => proxy.consoleInput(bytes), dom0Ports: [], disks: null };
+    return { control: proxy, xen: null, consoleInput: (bytes: Uint8Array) => proxy.consoleInput(bytes), dom0Ports: [], disks: null, nics: null };
   }
 
   /**
@@ -386,6 +403,7 @@ export class DomainManager {
   async destroy(domid: number): Promise<void> {
     const m = this.mustGet(domid);
     this.domains.delete(domid);
+    m.nics?.stopAll();
     await m.disks?.stopAll();
     for (const p of m.dom0Ports) this.hv.unbindDom0(p);
     if (this.xenstored.isDomainIntroduced(domid)) this.xenstored.releaseDomain(domid);
@@ -421,12 +439,51 @@ export class DomainManager {
     m.spec = { ...m.spec, disks: [...(m.spec.disks ?? []), disk] };
   }
 
-  /** `xl block-detach`: the guest lets go of the disk, then it is removed. */
-  async blockDetach(domid: number, devid: number): Promise<void> {
+  /** `xl block-detach`: the guest lets go of the disk, then it is removed; `force` (--force) does not wait for the guest. */
+  async blockDetach(domid: number, devid: number, opts: { readonly force?: boolean } = {}): Promise<void> {
     const m = this.mustGet(domid);
     if (m.disks === null) throw new RangeError(`Domain ${domid} is an HVM domain: it has no Xen virtual disks`);
-    await m.disks.detach(devid);
+    await m.disks.detach(devid, opts);
     m.spec = { ...m.spec, disks: (m.spec.disks ?? []).filter((d) => d.spec.devid !== devid) };
+  }
+
+  private domainNics(domid: number): DomainNics {
+    return new DomainNics({
+      domid, hv: this.hv, xenstored: this.xenstored, xs: this.xs, networks: this.networks, log: (line) => this.hv.log.info(line),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  }
+
+  private mustGetNics(domid: number): { m: ManagedDomain; nics: DomainNics } {
+    const m = this.mustGet(domid);
+    if (m.nics === null) throw new RangeError(`Domain ${domid} is an HVM domain: it has no Xen virtual NICs`);
+    return { m, nics: m.nics };
+  }
+
+  /** `xl network-list`: the domain's virtual NICs as xenstore shows them. */
+  networkList(domid: number): XlNetworkListRow[] {
+    return this.mustGetNics(domid).nics.list();
+  }
+
+  /** `xl network-attach`: a new NIC on a running domain (the guest sees it hotplugged); kept for its restarts. */
+  async networkAttach(domid: number, nic: NicSpec): Promise<void> {
+    const { m, nics } = this.mustGetNics(domid);
+    await nics.attach(nic);
+    m.spec = { ...m.spec, nics: [...(m.spec.nics ?? []), nic] };
+  }
+
+  /** `xl network-detach`: by devid or MAC, the guest lets go of the NIC, then it is removed. */
+  async networkDetach(domid: number, devidOrMac: number | string): Promise<void> {
+    const { m, nics } = this.mustGetNics(domid);
+    const devid = typeof devidOrMac === 'number' ? devidOrMac : nics.devidOfMac(devidOrMac);
+    if (devid === undefined) throw new RangeError(`Domain ${domid} has no vif with MAC ${String(devidOrMac)}`);
+    await nics.detach(devid);
+    m.spec = { ...m.spec, nics: (m.spec.nics ?? []).filter((n) => n.devid !== devid) };
+  }
+
+  /** The virtual switches (bridges) with their port counts and uplinks. */
+  networkInfo(): NetworkInfo[] {
+    return this.networks.list();
   }
 
   /** Pauses a running domain; its state reads paused at once (its thread confirms it later). */

@@ -3,7 +3,7 @@
  * domain manager after parsing an xl.cfg and loading the kernel and ramdisk.
  */
 
-import type { VcpuAffinity } from './config/index.js';
+import type { NicSpec, VcpuAffinity } from './config/index.js';
 import type { DomainDisk } from './disks.js';
 
 /** What happens when a domain shuts down for a given reason (xl.cfg on_poweroff, on_reboot, ...). */
@@ -34,6 +34,8 @@ export interface DomainSpec {
   readonly cpusSoft?: VcpuAffinity;
   /** Virtual disks (xl.cfg `disk`), served by blkback; a Xen guest only. */
   readonly disks?: readonly DomainDisk[];
+  /** Virtual NICs (xl.cfg `vif`), served by netback on their bridges' switches; a Xen guest only. */
+  readonly nics?: readonly NicSpec[];
 }
 
 /** The 16 bytes of a canonical UUID string. */

@@ -20,7 +20,7 @@
  *   writes (`ring-ref`, `event-channel`, `protocol`, `feature-persistent`) the guest's.
  */
 import { XenonError } from '../lib/errors.js';
-import { XsError, type XsRequestOptions } from '../xenstore/index.js';
+import { backendDomid, cStrtoulAsInt, inTransaction, isErrno, readIfPresent, removeDeviceEntries, rmIfPresent, type DeviceReader, type DeviceStore } from './xs_device.js';
 import { vdevToDevid, type DiskFormat, type DiskSpec } from './config/index.js';
 import type { XlBlockListRow } from './xl_format.js';
 import { XenbusState } from '../backends/xenbus_state.js';
@@ -32,19 +32,10 @@ import { XenbusState } from '../backends/xenbus_state.js';
 export type VbdBackendKind = 'vbd' | 'qdisk';
 
 /** The xenstore requests the entries need: an in-process client acting as Domain-0 (XsClient). */
-export interface VbdStore {
-  read(path: string, opts?: XsRequestOptions): string;
-  write(path: string, value: string, opts?: XsRequestOptions): void;
-  mkdir(path: string, opts?: XsRequestOptions): void;
-  rm(path: string, opts?: XsRequestOptions): void;
-  directory(path: string, opts?: XsRequestOptions): string[];
-  setPerms(path: string, perms: readonly string[], opts?: XsRequestOptions): void;
-  transactionStart(): number;
-  transactionEnd(tx: number, commit: boolean): void;
-}
+export type VbdStore = DeviceStore;
 
 /** What `xl block-list` reads. */
-export type VbdReader = Pick<VbdStore, 'read' | 'directory'>;
+export type VbdReader = DeviceReader;
 
 export interface VbdEntriesOptions {
   readonly domid: number;
@@ -135,54 +126,6 @@ function frontendEntries(disk: DiskSpec): [string, string][] {
   ];
 }
 
-const isErrno = (e: unknown, errno: string): boolean => e instanceof XsError && e.errno === errno;
-
-/** xs_rm as libxl__xs_rm_checked uses it: a path that is already gone is fine. Returns whether it was there. */
-function rmIfPresent(xs: Pick<VbdStore, 'rm'>, path: string, opts: XsRequestOptions): boolean {
-  try {
-    xs.rm(path, opts);
-    return true;
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return false;
-    throw e;
-  }
-}
-
-/** xs_read that gives undefined for a missing node, as libxl__xs_read does. */
-function readIfPresent(xs: VbdReader, path: string, opts?: XsRequestOptions): string | undefined {
-  try {
-    return xs.read(path, opts);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return undefined;
-    throw e;
-  }
-}
-
-/**
- * How often a transaction is retried after xenstored reports a conflict (EAGAIN). libxl retries
- * without limit; a bound turns a writer that conflicts forever into an error instead of a hang.
- */
-const TRANSACTION_ATTEMPTS = 8;
-
-/** Runs `body` in one transaction, as libxl does, so a guest watching `device/` sees the device appear whole. */
-function inTransaction(xs: VbdStore, body: (opts: XsRequestOptions) => void): void {
-  for (let attempt = 1; ; attempt++) {
-    const tx = xs.transactionStart();
-    try {
-      body({ tx });
-    } catch (e) {
-      xs.transactionEnd(tx, false);
-      throw e;
-    }
-    try {
-      xs.transactionEnd(tx, true);
-      return;
-    } catch (e) {
-      if (!isErrno(e, 'EAGAIN') || attempt === TRANSACTION_ATTEMPTS) throw e;
-    }
-  }
-}
-
 /**
  * Writes the frontend directory `/local/domain/<domid>/device/vbd/<devid>` (owned by the domU,
  * readable by Domain-0), the backend directory `/local/domain/0/backend/<kind>/<domid>/<devid>`
@@ -227,47 +170,13 @@ export function writeVbdEntries(xs: VbdStore, o: VbdEntriesOptions): void {
 }
 
 /**
- * libxl__xs_path_cleanup: removes `path`, then each parent that is left empty (no value, no
- * children). Nothing is pruned when `path` was already gone.
- */
-function pathCleanup(xs: VbdStore, path: string, opts: XsRequestOptions): void {
-  if (!rmIfPresent(xs, path, opts)) return;
-  for (let dir = path.slice(0, path.lastIndexOf('/')); dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/'))) {
-    if (readIfPresent(xs, dir, opts) !== '' || xs.directory(dir, opts).length !== 0) return;
-    xs.rm(dir, opts);
-  }
-}
-
-/**
  * Removes device `devid` of `domid` (hot-detach, or one device at domain teardown) as
  * libxl__device_destroy does from Domain-0: its frontend, libxl and backend directories, and any
  * parent each leaves empty (`/local/domain/0/backend/vbd` goes with the last vbd). Parts already
  * gone are fine.
  */
 export function removeVbdEntries(xs: VbdStore, domid: number, devid: number, kind: VbdBackendKind): void {
-  const p = vbdPaths(domid, devid, kind);
-  inTransaction(xs, (opts) => {
-    pathCleanup(xs, p.frontend, opts);
-    pathCleanup(xs, p.libxl, opts);
-    pathCleanup(xs, p.backend, opts);
-  });
-}
-
-/** C's `(int)strtoul(text, NULL, 10)` on an LP64 host: what libxl makes of a number the guest wrote. */
-function cStrtoulAsInt(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]*)/.exec(text)!;
-  if (m[2] === '') return 0;
-  const ULONG_MAX = (1n << 64n) - 1n;
-  const magnitude = BigInt(m[2]!);
-  // Out of range gives ULONG_MAX whatever the sign; otherwise a minus sign negates modulo 2^64.
-  const value = magnitude > ULONG_MAX ? ULONG_MAX : m[1] === '-' ? (-magnitude) & ULONG_MAX : magnitude;
-  return Number(BigInt.asIntN(32, value));
-}
-
-/** libxl__backendpath_parse_domid: the domain a backend path lives in ("/local/domain/<id>/..."). */
-function backendDomid(path: string): number | undefined {
-  const m = /^\/local\/domain\/([0-9]+)\//.exec(path);
-  return m === null ? undefined : Number(m[1]);
+  removeDeviceEntries(xs, vbdPaths(domid, devid, kind));
 }
 
 /** The keys libxl__disk_from_xenstore cannot do without; `params` may be absent (an empty drive). */

@@ -150,3 +150,33 @@ export function formatBlockList(rows: readonly XlBlockListRow[]): string {
   for (const r of rows) out.push(line([r.devid, r.backendId, r.frontendId, r.state, r.eventChannel, r.ringRef, r.backendPath]));
   return `${out.join('\n')}\n`;
 }
+
+/** One row of `xl network-list` (libxl_device_nic and libxl_nicinfo). */
+export interface XlNetworkListRow {
+  /** The Idx column: the NIC's devid. */
+  readonly devid: number;
+  readonly backendId: number;
+  readonly mac: string;
+  /** The "handle" column: libxl_nicinfo's devid. */
+  readonly handle: number;
+  /** The frontend's XenbusState, event channel and ring references; -1 where the key is missing. */
+  readonly state: number;
+  readonly eventChannel: number;
+  readonly txRingRef: number;
+  readonly rxRingRef: number;
+  readonly backendPath: string;
+}
+
+/**
+ * `xl network-list`: xl_nic.c main_networklist's header ("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s
+ * %-30s") and rows ("%-3d %-2d " MAC "%6d %5d %6d %5d/%-11d %-30s").
+ */
+export function formatNetworkList(rows: readonly XlNetworkListRow[]): string {
+  const l = (v: string | number, w: number) => String(v).padEnd(w);
+  const r = (v: string | number, w: number) => String(v).padStart(w);
+  const out = [`${l('Idx', 3)} ${l('BE', 2)} ${l('Mac Addr.', 17)} ${l('handle', 6)} ${l('state', 5)} ${l('evt-ch', 6)} ${r('tx-', 5)}/${l('rx-ring-ref', 5)} ${l('BE-path', 30)}`];
+  for (const x of rows) {
+    out.push(`${l(x.devid, 3)} ${l(x.backendId, 2)} ${x.mac}${r(x.handle, 6)} ${r(x.state, 5)} ${r(x.eventChannel, 6)} ${r(x.txRingRef, 5)}/${l(x.rxRingRef, 11)} ${l(x.backendPath, 30)}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from './config_error.js';
-import { parseDiskSpec, type DiskSpec } from './disk_spec.js';
+import { formatDiskSpec, parseDiskSpec, type DiskSpec } from './disk_spec.js';
 
 const AT = { source: 'domU.cfg', line: 12, key: 'disk' };
 const base = { directIoSafe: false, isCdrom: false, removable: false, readwrite: true, format: 'raw' } as const;
 
-function expectDisk(spec: string, expected: DiskSpec): void {
-  assert.deepEqual(parseDiskSpec(spec, AT), expected, spec);
+function expectDisk(spec: string | readonly string[], expected: DiskSpec): void {
+  assert.deepEqual(parseDiskSpec(spec, AT), expected, JSON.stringify(spec));
 }
 
 test('parseDiskSpec() reads the first set of equivalent specs in xl-disk-configuration(5)', () => {
@@ -82,4 +82,34 @@ test('parseDiskSpec() refuses bad specs with libxlu messages, located at the dis
       return true;
     }, spec);
   }
+});
+
+test('parseDiskSpec() scans block-attach\'s components one after the other into one disk, as xlu_disk_parse does', () => {
+  // target= takes the rest of its own component only; positionals continue across components.
+  expectDisk(['target=/a,b.img', 'vdev=xvdb', 'access=ro'], { ...base, target: '/a,b.img', vdev: 'xvdb', devid: 51728, readwrite: false });
+  expectDisk(['/a.img', 'qcow2', 'xvdc'], { ...base, target: '/a.img', vdev: 'xvdc', devid: 51744, format: 'qcow2' });
+  assert.deepEqual(parseDiskSpec(['/a.img,raw', 'xvda,rw'], AT), parseDiskSpec('/a.img,raw,xvda,rw', AT));
+  assert.throws(() => parseDiskSpec(['/a.img,,xvda', 'vdev=xvdb'], AT), /vdev respecified near "xvdb" in disk specification "vdev=xvdb"/);
+  assert.throws(() => parseDiskSpec([], AT), /no vdev specified/);
+});
+
+test('formatDiskSpec() writes a spec that parseDiskSpec() reads back to the same disk', () => {
+  for (const spec of [
+    '/dev/vg/guest-volume,,hda',
+    '/root/image.iso,,hdc,cdrom',
+    ',hdc:cdrom,r',
+    'vdev=xvdb, format=qcow2, access=ro, backendtype=qdisk, backend=dd, script=block-iscsi, specification=virtio, direct-io-safe, no-discard, untrusted, grant_usage=1, target=iqn.x,lun=1,',
+    '/a.img,,xvda,discard,trusted,devtype=disk,grant_usage=0',
+    'colo,colo-host=h,colo-port=9000,colo-export=e,active-disk=/a,hidden-disk=/h,/a.img,,xvda',
+    'no-colo,vdev=xvde,target=/a b/c,d,,',
+    'qcow:/a.img,xvda,w',
+    'iscsi:iqn.2001,xvda,w',
+    'phy:/dev/sdb,xvdb,r',
+    'd0p1,,xvdq',
+  ]) {
+    const d = parseDiskSpec(spec, AT);
+    assert.deepEqual(parseDiskSpec(formatDiskSpec(d), AT), d, spec);
+  }
+  assert.equal(formatDiskSpec(parseDiskSpec('/a.img,,xvdb', AT)), 'format=raw,vdev=xvdb,access=rw,target=/a.img,');
+  assert.throws(() => formatDiskSpec({ ...parseDiskSpec('/a.img,,xvdb', AT), target: '/a\nb' }), /line break/);
 });

@@ -5,6 +5,7 @@
  * does: at each position the longest match wins, trailing context counting towards its length, and the
  * earlier rule wins a tie.
  */
+import { XenonError } from '../../lib/errors.js';
 import { ConfigError, quote, type ConfigLocation } from './config_error.js';
 import { vdevToDevid } from './vdev.js';
 
@@ -112,8 +113,10 @@ class Scan {
   readonly d: Draft = { readwrite: true, directIoSafe: false };
   hadDeprecatedPrefix = false;
   private accessSet = false;
+  /** The component being scanned (xlu_disk_parse's dpc->spec): messages quote it. */
+  spec = '';
 
-  constructor(private readonly spec: string, private readonly at: ConfigLocation) {}
+  constructor(private readonly at: ConfigLocation) {}
 
   /** xlu__disk_err: the message libxlu prints, located at the setting. */
   fail(near: string | undefined, message: string): never {
@@ -214,12 +217,17 @@ function scan(s: Scan, spec: string): void {
 }
 
 /**
- * Parse one disk specification string. `at` locates the `disk` setting for messages. Checks what xlu_disk_parse
- * checks (a vdev, and a target unless the drive is a removable cdrom) and that libxl can number the vdev.
+ * Parse one disk specification: a string, as an xl.cfg `disk` entry holds it, or the components `xl block-attach`
+ * takes after the domain, scanned one after the other into the same disk as xlu_disk_parse does (so `target=` takes
+ * the rest of its own component only). `at` locates the setting for messages. Checks what xlu_disk_parse checks (a
+ * vdev, and a target unless the drive is a removable cdrom) and that libxl can number the vdev.
  */
-export function parseDiskSpec(spec: string, at: ConfigLocation): DiskSpec {
-  const s: Scan = new Scan(spec, at);
-  scan(s, spec);
+export function parseDiskSpec(spec: string | readonly string[], at: ConfigLocation): DiskSpec {
+  const s: Scan = new Scan(at);
+  for (const component of typeof spec === 'string' ? [spec] : spec) {
+    s.spec = component;
+    scan(s, component);
+  }
   const d = s.d;
   const format = d.format ?? 'raw';
   const isCdrom = d.isCdrom ?? false;
@@ -241,4 +249,26 @@ export function parseDiskSpec(spec: string, at: ConfigLocation): DiskSpec {
     isCdrom,
     removable: isCdrom,
   };
+}
+
+const flag = (on: boolean | undefined, yes: string, no: string): string[] => (on === undefined ? [] : [on ? yes : no]);
+const keyed = (key: string, value: string | number | undefined): string[] => (value === undefined ? [] : [`${key}=${value}`]);
+
+/**
+ * The disk as one specification in keyword form (xl-disk-configuration(5)), which parseDiskSpec() reads back to the
+ * same DiskSpec: how a client passes on a disk whose target it rewrote (a relative image path made absolute).
+ * `target=` comes last because it takes the rest of the spec; the comma after it is the one that parsing strips, so
+ * a target that ends in a comma survives. A target with a line break cannot be written this way (libxlu's scanner
+ * stops at one) and is refused.
+ */
+export function formatDiskSpec(d: DiskSpec): string {
+  if (d.target?.includes('\n')) throw new XenonError('CONFIG', `Cannot write disk "${d.vdev}" as a specification: its target ${quote(d.target)} has a line break`);
+  return [
+    `format=${d.format}`, `vdev=${d.vdev}`, `access=${d.readwrite ? 'rw' : 'ro'}`, ...(d.isCdrom ? ['devtype=cdrom'] : []),
+    ...keyed('backendtype', d.backendType), ...keyed('backend', d.backendDomain), ...keyed('specification', d.specification),
+    ...keyed('script', d.script), ...(d.directIoSafe ? ['direct-io-safe'] : []), ...flag(d.discard, 'discard', 'no-discard'),
+    ...flag(d.colo, 'colo', 'no-colo'), ...keyed('colo-host', d.coloHost), ...keyed('colo-port', d.coloPort), ...keyed('colo-export', d.coloExport),
+    ...keyed('active-disk', d.activeDisk), ...keyed('hidden-disk', d.hiddenDisk), ...flag(d.trusted, 'trusted', 'untrusted'),
+    ...flag(d.grantUsage, 'grant_usage=1', 'grant_usage=0'), ...(d.target === undefined ? [] : [`target=${d.target},`]),
+  ].join(',');
 }

@@ -8,7 +8,7 @@ export {
   parseDomainConfig, toDomainConfig, validateDomainName, parseUuid, generateUuid, resolveConfigPath,
   type DomainConfig, type DomainConfigOptions, type DomainConfigResult, type DomainType, type GicVersion, type ShutdownAction, type VcpuAffinity,
 } from './domain_config.js';
-export { parseDiskSpec, type DiskSpec, type DiskFormat, type DiskBackendType, type DiskSpecification } from './disk_spec.js';
+export { parseDiskSpec, formatDiskSpec, type DiskSpec, type DiskFormat, type DiskBackendType, type DiskSpecification } from './disk_spec.js';
 export { parseNicSpec, parseMac, generateMac, type NicSpec, type ParseNicOptions, type RandomBytes } from './nic_spec.js';
 export { parseCpuList, cpuListToSet, type CpuList, type CpuListTerm, type HostCpuTopology } from './cpu_list.js';
 export { vdevToDevid } from './vdev.js';
