@@ -11,6 +11,7 @@ import { defaultXenstoredSocketPath, serveXenstoredSocket } from '../host/node/x
 import { DomainManager } from '../toolstack/domain_manager.js';
 import { xenstoredStreamService } from '../xenstore/index.js';
 import { nodeDomainHost } from './node_domain_host.js';
+import type { PasstOptions } from '../host/node/passt/index.js';
 
 /** How long domUs get to power off when the daemon stops, before they are destroyed. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -27,6 +28,8 @@ export interface DaemonOptions {
   readonly consoleLogDir?: string;
   /** Serve xenstored's socket too (at its default path, or this one). */
   readonly xenstoredSocket?: string | false;
+  /** Bridges given a passt uplink (`xenon daemon --net BRIDGE=passt,...`). */
+  readonly uplinks?: Readonly<Record<string, PasstOptions>>;
 }
 
 export interface RunningDaemon {
@@ -43,7 +46,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) => {
     fs.writeSync(logFd, `${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields })}\n`);
   };
-  const manager = new DomainManager(nodeDomainHost(o.consoleLogDir === undefined ? {} : { consoleLogDir: o.consoleLogDir }));
+  const manager = new DomainManager(nodeDomainHost({
+    ...(o.consoleLogDir === undefined ? {} : { consoleLogDir: o.consoleLogDir }),
+    ...(o.uplinks === undefined ? {} : { uplinks: o.uplinks }),
+  }));
   manager.hv.log.sink = (line) => log('info', line, { subsystem: 'xen' });
   manager.onEvent((e) => log('info', `domain ${e.kind}`, { ...e }));
   const startedAtMs = Date.now();

@@ -2,7 +2,8 @@
  * The domain manager's host services on Node: the clock, a worker thread per domain, sleeping on
  * the event loop, random bytes,
  * per-domain console logs in xenconsoled's layout (guest-NAME.log) under a log directory, and disk
- * images (raw natively, other formats through qemu-storage-daemon).
+ * images (raw natively, other formats through qemu-storage-daemon), and a passt uplink for the
+ * bridges configured with one.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -12,11 +13,19 @@ import type { DomainManagerHost } from '../toolstack/domain_manager.js';
 import { nodeHostClock } from '../host/node/clock.js';
 import { NodeIdleWaiter } from '../host/node/console.js';
 import { nodeDiskOpener } from '../host/node/open_disk.js';
+import { startPasst, type PasstOptions } from '../host/node/passt/index.js';
+import { LINK_MTU } from '../backends/net/link_port.js';
 import { defaultConsoleLogDir, defaultRunDir } from './paths.js';
 import { WorkerLauncher } from './worker_launcher.js';
 import { MAX_PCPUS } from '../hv/common/sched/credit2.js';
 
-export function nodeDomainHost(opts: { consoleLogDir?: string } = {}): DomainManagerHost {
+export interface NodeDomainHostOptions {
+  readonly consoleLogDir?: string;
+  /** Bridges with a passt uplink (user-mode NAT, DHCP, DNS, port forwards), by bridge name. */
+  readonly uplinks?: Readonly<Record<string, PasstOptions>>;
+}
+
+export function nodeDomainHost(opts: NodeDomainHostOptions = {}): DomainManagerHost {
   const waiter = new NodeIdleWaiter();
   const dir = opts.consoleLogDir ?? defaultConsoleLogDir();
   return {
@@ -29,6 +38,11 @@ export function nodeDomainHost(opts: { consoleLogDir?: string } = {}): DomainMan
     wake: () => waiter.wake(),
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
     openDisk: nodeDiskOpener(defaultRunDir()),
+    // The guests' MTU: passt would offer 65520, which their netfront (MTU 1500) cannot take whole.
+    openUplink: async (bridge) => {
+      const o = opts.uplinks?.[bridge];
+      return o === undefined ? null : startPasst({ mtu: LINK_MTU, ...o });
+    },
     consoleLog: (name) => {
       fs.mkdirSync(dir, { recursive: true });
       const fd = fs.openSync(path.join(dir, `guest-${name}.log`), 'a');

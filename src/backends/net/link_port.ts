@@ -8,7 +8,7 @@ import { finishOffloads } from './offload.js';
 import { plainPacket, type Packet } from './packet.js';
 import type { SwitchAttachment, SwitchPort, VirtualSwitch } from './switch.js';
 
-/** The IP MTU of host links (passt's and a TAP device's default). */
+/** The IP MTU of host links: the guests' (netfront's default, the MTU Xenon has passt offer by DHCP, a TAP device's). */
 export const LINK_MTU = 1500;
 
 export class LinkPort implements SwitchPort {
