@@ -183,11 +183,28 @@ export const debugCommand: Command = {
 };
 
 export const daemonCommand: Command = {
-  name: 'daemon', summary: 'Run the toolstack daemon in the foreground (other commands start it on demand)', usage: 'xenon daemon', help: '',
-  handler: async () => {
+  name: 'daemon', summary: 'Run the toolstack daemon in the foreground (other commands start it on demand)', usage: 'xenon daemon [--net SPEC]...',
+  help: `Networks: each bridge a vif names is a virtual switch joining the guests on it. A bridge can
+also have an uplink to the host through passt (user-mode NAT, DHCP, DNS, port forwards), set in
+the daemon's configuration file ($XENON_CONFIG, /etc/xenon/xenond.conf as root, else
+~/.config/xenon/xenond.conf) as  network = [ "bridge=xenbr0, uplink=passt, tcp=8080:80" ]
+or with --net SPEC (replacing the file's entry for that bridge). SPEC items: bridge=NAME,
+uplink=passt|none, tcp=[ADDR/]HOSTPORT:GUESTPORT and udp=... (repeatable), address=, prefix=,
+gateway=, dns= (repeatable, or none), map-gateway-to-host=0|1.
+`,
+  handler: async (args) => {
+    let net: string[];
+    try {
+      const p = parseArgs({ args: [...args], options: { net: { type: 'string', multiple: true } }, allowPositionals: false });
+      net = p.values.net ?? [];
+    } catch (e) {
+      throw new XenonError('USAGE', 'Bad arguments to daemon; usage: xenon daemon [--net SPEC]...', { cause: e });
+    }
     const { startDaemon } = await import('../main/daemon.js');
-    const { defaultDaemonLogPath, defaultDaemonSocketPath } = await import('../main/paths.js');
-    const d = await startDaemon({ socketPath: defaultDaemonSocketPath(), logPath: defaultDaemonLogPath() });
+    const { defaultDaemonConfigPath, defaultDaemonLogPath, defaultDaemonSocketPath } = await import('../main/paths.js');
+    const { readDaemonUplinks } = await import('../main/daemon_config.js');
+    const uplinks = readDaemonUplinks(defaultDaemonConfigPath(), net);
+    const d = await startDaemon({ socketPath: defaultDaemonSocketPath(), logPath: defaultDaemonLogPath(), uplinks });
     const stop = () => void d.stop();
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

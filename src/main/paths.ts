@@ -38,3 +38,12 @@ export function defaultDaemonLogPath(): string {
 export function defaultRunDir(): string {
   return path.dirname(defaultDaemonSocketPath());
 }
+
+/** The daemon's configuration file: $XENON_CONFIG, else /etc/xenon/xenond.conf as root, else under the user's config directory. */
+export function defaultDaemonConfigPath(): string {
+  const env = process.env['XENON_CONFIG'];
+  if (env !== undefined && env !== '') return env;
+  if (isRoot()) return '/etc/xenon/xenond.conf';
+  const config = process.env['XDG_CONFIG_HOME'] ?? path.join(os.homedir(), '.config');
+  return path.join(config, 'xenon', 'xenond.conf');
+}
