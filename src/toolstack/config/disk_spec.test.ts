@@ -113,3 +113,12 @@ test('formatDiskSpec() writes a spec that parseDiskSpec() reads back to the same
   assert.equal(formatDiskSpec(parseDiskSpec('/a.img,,xvdb', AT)), 'format=raw,vdev=xvdb,access=rw,target=/a.img,');
   assert.throws(() => formatDiskSpec({ ...parseDiskSpec('/a.img,,xvdb', AT), target: '/a\nb' }), /line break/);
 });
+
+test('a disk specification longer than 8192 characters is refused before scanning (the scan is quadratic)', () => {
+  const at = { source: 'big.cfg', line: 3, key: 'disk' };
+  const t0 = performance.now();
+  assert.throws(() => parseDiskSpec('raw:'.repeat(250_000), at), /big\.cfg:3: "disk": disk specification of 1000000 characters \(at most 8192\)/);
+  assert.throws(() => parseDiskSpec(['vdev=xvda', `target=/${'x'.repeat(8190)}`], at), /at most 8192/);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(parseDiskSpec(`vdev=xvda,target=/${'x'.repeat(4000)}`, at).target!.length, 4001);
+});

@@ -106,6 +106,9 @@ const RULES: readonly Rule[] = [
   rule('[^=,]*,|[^=,]+,?', (s, t) => s.positional(strip(t))),
 ];
 
+/** The longest disk specification read: twice Linux's PATH_MAX, room for a target and every key. */
+export const MAX_DISK_SPEC_CHARS = 8192;
+
 /** Anything else: flex's `.`, whose `<LEXERR>.*` continuation reports the rest of the line as one error. */
 const LEXERR = /[^\n]*/y;
 
@@ -224,7 +227,12 @@ function scan(s: Scan, spec: string): void {
  */
 export function parseDiskSpec(spec: string | readonly string[], at: ConfigLocation): DiskSpec {
   const s: Scan = new Scan(at);
-  for (const component of typeof spec === 'string' ? [spec] : spec) {
+  const components = typeof spec === 'string' ? [spec] : spec;
+  const length = components.reduce((n, c) => n + c.length, 0);
+  // The scanner, like flex's, looks to the end of the line for trailing context at each token:
+  // time quadratic in the length. No real spec comes near the bound (a path is at most PATH_MAX).
+  if (length > MAX_DISK_SPEC_CHARS) throw new ConfigError(at, `disk specification of ${length} characters (at most ${MAX_DISK_SPEC_CHARS})`);
+  for (const component of components) {
     s.spec = component;
     scan(s, component);
   }
