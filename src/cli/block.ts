@@ -9,6 +9,7 @@ import { formatDiskSpec, parseDiskSpec } from '../toolstack/config/index.js';
 import { formatBlockList } from '../toolstack/xl_format.js';
 import { connectDaemon } from './client.js';
 import type { Command } from './cmdtable.js';
+import { printDeviceLists } from './device_list.js';
 import { domainPath, parse } from './vmcontrol.js';
 
 const ATTACH_USAGE = 'xenon block-attach DOMAIN DISK-SPEC-COMPONENT...';
@@ -50,21 +51,7 @@ export const blockListCommand: Command = {
   handler: async (args) => {
     const p = parse('block-list', LIST_USAGE, args);
     if (p.positionals.length === 0) throw new XenonError('USAGE', `block-list takes one or more domains; usage: ${LIST_USAGE}`);
-    const client = await connectDaemon();
-    const rows: DiskSummary[] = [];
-    let status = 0;
-    for (const ref of p.positionals) {
-      try {
-        rows.push(...await client.request<DiskSummary[]>('GET', `${domainPath(ref)}/disks`));
-      } catch (e) {
-        // As xl does, the other domains are still listed.
-        if (!(e instanceof XenonError)) throw e;
-        process.stderr.write(`xenon: ${e.message}\n`);
-        status = e.exitStatus;
-      }
-    }
-    process.stdout.write(formatBlockList(rows));
-    return status;
+    return printDeviceLists<DiskSummary>(p.positionals, { resource: 'disks', format: formatBlockList });
   },
 };
 

@@ -6,6 +6,7 @@ import { BLOCK_COMMANDS } from './block.js';
 import { bootCommand } from './boot.js';
 import { createCommand } from './create.js';
 import { imageCommand } from './image.js';
+import { NETWORK_COMMANDS } from './network.js';
 import { runElfCommand } from './run_elf.js';
 import { SCHED_COMMANDS } from './sched.js';
 import { topCommand } from './top.js';
@@ -21,7 +22,7 @@ export interface Command {
   readonly help: string;
 }
 
-export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, ...BLOCK_COMMANDS, topCommand, runElfCommand, bootCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [startCommand, createCommand, ...VMCONTROL_COMMANDS, ...SCHED_COMMANDS, ...BLOCK_COMMANDS, ...NETWORK_COMMANDS, topCommand, runElfCommand, bootCommand, imageCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

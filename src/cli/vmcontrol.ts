@@ -185,12 +185,14 @@ export const debugCommand: Command = {
 export const daemonCommand: Command = {
   name: 'daemon', summary: 'Run the toolstack daemon in the foreground (other commands start it on demand)', usage: 'xenon daemon [--net SPEC]...',
   help: `Networks: each bridge a vif names is a virtual switch joining the guests on it. A bridge can
-also have an uplink to the host through passt (user-mode NAT, DHCP, DNS, port forwards), set in
+also have an uplink to the host: passt (user-mode NAT, DHCP, DNS, port forwards), or as root a
+TAP device for the host's own bridging or routing (made through socat). Uplinks are set in
 the daemon's configuration file ($XENON_CONFIG, /etc/xenon/xenond.conf as root, else
 ~/.config/xenon/xenond.conf) as  network = [ "bridge=xenbr0, uplink=passt, tcp=8080:80" ]
 or with --net SPEC (replacing the file's entry for that bridge). SPEC items: bridge=NAME,
-uplink=passt|none, tcp=[ADDR/]HOSTPORT:GUESTPORT and udp=... (repeatable), address=, prefix=,
-gateway=, dns= (repeatable, or none), map-gateway-to-host=0|1.
+uplink=passt|tap|none, tap=DEVICE (default xenon-BRIDGE), and for passt tcp=[ADDR/]HOSTPORT:GUESTPORT
+and udp=... (repeatable), address=, prefix=, gateway=, dns= (repeatable, or none),
+map-gateway-to-host=0|1.
 `,
   handler: async (args) => {
     let net: string[];

@@ -4,7 +4,7 @@
  * status derived from what went wrong. `openapi.json` beside this file describes the same routes;
  * a test checks the two agree.
  */
-import type { XlBlockListRow } from '../toolstack/xl_format.js';
+import type { XlBlockListRow, XlNetworkListRow } from '../toolstack/xl_format.js';
 
 /** A domain as `GET /domains` reports it. */
 export interface DomainSummary {
@@ -67,6 +67,9 @@ export const ROUTES = [
   { method: 'GET', path: '/domains/{ref}/disks' },
   { method: 'POST', path: '/domains/{ref}/disks' },
   { method: 'DELETE', path: '/domains/{ref}/disks/{disk}' },
+  { method: 'GET', path: '/domains/{ref}/nics' },
+  { method: 'POST', path: '/domains/{ref}/nics' },
+  { method: 'DELETE', path: '/domains/{ref}/nics/{nic}' },
   { method: 'GET', path: '/dmesg' },
   { method: 'GET', path: '/info' },
   { method: 'GET', path: '/sched' },
@@ -140,6 +143,26 @@ export interface DiskAttachRequest {
 export interface DiskAttachResponse {
   readonly vdev: string;
   readonly devid: number;
+}
+
+/** A virtual NIC as `GET /domains/{ref}/nics` reports it: a row of xl network-list. */
+export type NicSummary = XlNetworkListRow;
+
+/**
+ * `POST /domains/{ref}/nics` (xl network-attach): a vif specification in xl's syntax
+ * (xl-network-configuration(5)), as one string or as network-attach's components (an empty list
+ * takes every default). Without `devid=` the NIC gets the next free devid, without `mac=` a
+ * random MAC in Xen's OUI.
+ */
+export interface NicAttachRequest {
+  readonly spec: string | readonly string[];
+}
+
+export interface NicAttachResponse {
+  readonly devid: number;
+  readonly mac: string;
+  /** What xl would print and carry on from (keys it ignores). */
+  readonly warnings: readonly string[];
 }
 
 /** The upgrade token of the console stream (GET /domains/{ref}/console with Connection: Upgrade). */

@@ -5,17 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from './api_error.js';
-import { MAX_SPEC_CHARS, MAX_SPEC_COMPONENTS, parseDiskAttach, parseDiskDetach } from './disk_requests.js';
-
-function refused(f: () => unknown, re: RegExp, status = 400): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof Error, String(e));
-    assert.equal(e instanceof ApiError ? e.status : 400, status, e.message);
-    assert.match(e.message, re);
-    return true;
-  });
-}
+import { refused } from './_test_refused.js';
+import { MAX_SPEC_CHARS, MAX_SPEC_COMPONENTS } from './device_requests.js';
+import { parseDiskAttach, parseDiskDetach } from './disk_requests.js';
 
 test('parseDiskAttach() takes an xl disk spec string, or block-attach\'s components each scanned on its own', () => {
   const one = parseDiskAttach({ spec: 'format=raw,vdev=xvdb,access=ro,target=/img/a,b.img' });

@@ -6,7 +6,9 @@
  *
  * A spec is `key=value` items separated by commas:
  *   bridge=NAME            the bridge (xl.cfg's vif `bridge=`); required
- *   uplink=passt|none      user-mode NAT, DHCP and DNS through passt, or no uplink (the default)
+ *   uplink=passt|tap|none  user-mode NAT, DHCP and DNS through passt; a TAP device (root only,
+ *                          for the host's own bridge or routing); or no uplink (the default)
+ *   tap=NAME               the TAP device's name (default xenon-BRIDGE, cut to 15 characters)
  *   tcp=[ADDR/]HOST:GUEST  forward a host TCP port to the guest (repeatable); udp= likewise
  *   address=A, prefix=N, gateway=G   the IPv4 address, prefix and router passt offers by DHCP
  *   dns=A                  a DNS server offered (repeatable); dns=none offers none
@@ -15,11 +17,14 @@
 import { ConfigError, parseXlCfg, type ConfigLocation } from '../toolstack/config/index.js';
 import type { PasstOptions, PasstPortForward } from '../host/node/passt/index.js';
 
+/** How a bridge reaches the host: passt's user-mode network, or a TAP device (as root). */
+export type Uplink = { readonly kind: 'passt'; readonly passt: PasstOptions } | { readonly kind: 'tap'; readonly device: string };
+
 /** One bridge's uplink as configured. */
 export interface BridgeUplink {
   readonly bridge: string;
   /** Null: the bridge joins guests only. */
-  readonly passt: PasstOptions | null;
+  readonly uplink: Uplink | null;
 }
 
 /** Bridge names as Linux allows network interface names (IFNAMSIZ 16, no slash or space). */
@@ -35,7 +40,8 @@ export function parseNetworkSpec(spec: string, at: ConfigLocation): BridgeUplink
     throw new ConfigError(at, `${problem} in network specification ${quote(spec)}`);
   };
   let bridge: string | undefined;
-  let uplink: 'passt' | 'none' = 'none';
+  let uplink: 'passt' | 'tap' | 'none' = 'none';
+  let tap: string | undefined;
   const forwards: PasstPortForward[] = [];
   const dns: string[] = [];
   let noDns = false;
@@ -53,8 +59,12 @@ export function parseNetworkSpec(spec: string, at: ConfigLocation): BridgeUplink
         bridge = value;
         break;
       case 'uplink':
-        if (value !== 'passt' && value !== 'none') fail(`uplink ${quote(value)} is not "passt" or "none"`);
-        uplink = value as 'passt' | 'none';
+        if (value !== 'passt' && value !== 'tap' && value !== 'none') fail(`uplink ${quote(value)} is not "passt", "tap" or "none"`);
+        uplink = value as 'passt' | 'tap' | 'none';
+        break;
+      case 'tap':
+        if (!BRIDGE_NAME.test(value)) fail(`invalid TAP device name ${quote(value)}`);
+        tap = value;
         break;
       case 'tcp':
       case 'udp': {
@@ -85,12 +95,12 @@ export function parseNetworkSpec(spec: string, at: ConfigLocation): BridgeUplink
     }
   }
   if (bridge === undefined) return fail('no bridge=');
-  if (uplink === 'none') {
-    if (forwards.length > 0 || dns.length > 0 || Object.keys(o).length > 0) fail('port forwards and addresses need uplink=passt');
-    return { bridge, passt: null };
-  }
+  if (uplink !== 'passt' && (forwards.length > 0 || dns.length > 0 || noDns || Object.keys(o).length > 0)) fail('port forwards and addresses need uplink=passt');
+  if (uplink !== 'tap' && tap !== undefined) fail('tap= needs uplink=tap');
+  if (uplink === 'none') return { bridge, uplink: null };
+  if (uplink === 'tap') return { bridge, uplink: { kind: 'tap', device: tap ?? `xenon-${bridge}`.slice(0, 15) } };
   if (noDns && dns.length > 0) fail('dns=none with other dns= servers');
-  return { bridge, passt: { ...o, forwards, ...(noDns ? { dns: [] } : dns.length > 0 ? { dns } : {}) } };
+  return { bridge, uplink: { kind: 'passt', passt: { ...o, forwards, ...(noDns ? { dns: [] } : dns.length > 0 ? { dns } : {}) } } };
 }
 
 /** The daemon's configuration file (xl.cfg syntax); only `network` is read today. Unknown keys are errors. */
@@ -108,12 +118,12 @@ export function parseDaemonConfig(text: string, source: string): BridgeUplink[] 
   return out;
 }
 
-/** The passt uplinks by bridge: the file's, then the command line's (a later spec for a bridge replaces an earlier one). */
-export function uplinksByBridge(specs: readonly BridgeUplink[]): Record<string, PasstOptions> {
-  const by: Record<string, PasstOptions> = {};
+/** The uplinks by bridge: the file's, then the command line's (a later spec for a bridge replaces an earlier one). */
+export function uplinksByBridge(specs: readonly BridgeUplink[]): Map<string, Uplink> {
+  const by = new Map<string, Uplink>();
   for (const s of specs) {
-    if (s.passt === null) delete by[s.bridge];
-    else by[s.bridge] = s.passt;
+    if (s.uplink === null) by.delete(s.bridge);
+    else by.set(s.bridge, s.uplink);
   }
   return by;
 }

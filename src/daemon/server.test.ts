@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DaemonClient } from '../cli/client.js';
 import { arm64Image, CONSOLE_HI_THEN_WFI, WFI_LOOP } from '../hv/_test_arm64_image.js';
 import { startDaemon, type RunningDaemon } from '../main/daemon.js';
-import { ROUTES, type CreateResponse, type DiskAttachResponse, type DiskSummary, type DomainSummary } from './api.js';
+import { ROUTES, type CreateResponse, type DiskAttachResponse, type DiskSummary, type DomainSummary, type NicAttachResponse, type NicSummary } from './api.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let dir: string;
@@ -48,6 +48,17 @@ function statusOf(method: string, urlPath: string, body?: unknown): Promise<{ st
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A request the daemon must refuse: method, path, body, the HTTP status and the error's pattern. */
+type Refusal = [string, string, unknown, number, RegExp];
+
+async function assertRefusals(refusals: readonly Refusal[]): Promise<void> {
+  for (const [method, url, body, status, re] of refusals) {
+    const got = await statusOf(method, url, body);
+    assert.equal(got.status, status, `${method} ${url}: ${got.error}`);
+    assert.match(got.error ?? '', re, `${method} ${url}`);
+  }
 }
 
 describe('xenond API', () => {
@@ -153,7 +164,7 @@ describe('xenond API', () => {
     assert.deepEqual(rows.map((d) => [d.devid, d.frontendId, d.state, d.backendPath]), [[51728, r.domid, 1, be]]);
     assert.equal(daemon.manager.xs.read(`${be}/params`), image);
 
-    const refusals: [string, string, unknown, number, RegExp][] = [
+    const refusals: Refusal[] = [
       ['POST', '/domains/dsk/disks', { spec: `${image},raw,xvdb,rw` }, 409, /Disk "xvdb" \(device 51728\) is already attached/],
       ['POST', '/domains/dsk/disks', { spec: 'dsk-c.img,raw,xvdc' }, 400, /target "dsk-c\.img" must be an absolute path/],
       ['POST', '/domains/dsk/disks', { spec: `${path.join(dir, 'missing.img')},raw,xvdc` }, 400, /open on ".*missing\.img" failed/],
@@ -175,11 +186,7 @@ describe('xenond API', () => {
       ['PUT', '/domains/dsk/disks/xvdb', undefined, 404, /No such resource/],
       ['GET', '/domains/dsk/disks/xvdb', undefined, 404, /No such resource/],
     ];
-    for (const [method, url, body, status, re] of refusals) {
-      const got = await statusOf(method, url, body);
-      assert.equal(got.status, status, `${method} ${url}: ${got.error}`);
-      assert.match(got.error ?? '', re, `${method} ${url}`);
-    }
+    await assertRefusals(refusals);
     assert.deepEqual((await client.request<DiskSummary[]>('GET', '/domains/dsk/disks')).map((d) => d.devid), [51728], 'the refused requests changed nothing');
     assert.deepEqual(await client.request('GET', '/domains/0/disks'), [], 'Domain-0 lists no disks, as xl block-list 0');
 
@@ -197,7 +204,70 @@ describe('xenond API', () => {
     await client.request('PUT', '/domains/dsk/actions', { action: 'destroy' });
   });
 
-  test('an HVM domain has no Xen virtual disks to list, attach or detach', async () => {
+  test('network-attach, network-list and network-detach through the API, with JSON errors for bad requests that change nothing', async () => {
+    const r = await client.request<CreateResponse>('POST', '/domains', { configFile: cfg('net', WFI_LOOP), paused: true });
+    const xs = daemon.manager.xs;
+    const first = await client.request<NicAttachResponse>('POST', '/domains/net/nics', { spec: ['bridge=xenbr0', 'mac=00:16:3E:00:00:AA'] });
+    assert.deepEqual(first, { devid: 0, mac: '00:16:3e:00:00:aa', warnings: [] });
+    // No devid: the next one after the highest (libxl__device_nextid); no MAC: a random one in Xen's OUI.
+    await client.request('POST', '/domains/net/nics', { spec: 'devid=5,mac=00:16:3e:00:00:bb' });
+    const next = await client.request<NicAttachResponse>('POST', '/domains/net/nics', { spec: ['loose'] });
+    assert.equal(next.devid, 6);
+    assert.match(next.mac, /^00:16:3e:[0-7][0-9a-f]:[0-9a-f]{2}:[0-9a-f]{2}$/);
+    assert.deepEqual(next.warnings, ['spec: "vif": unrecognized argument "loose" ignored']);
+    const be = `/local/domain/0/backend/vif/${r.domid}/0`;
+    assert.equal(xs.read(`${be}/mac`), '00:16:3e:00:00:aa');
+    assert.equal(xs.read(`${be}/hotplug-status`), 'connected');
+    const rows = await client.request<NicSummary[]>('GET', '/domains/net/nics');
+    assert.deepEqual(rows.map((n) => [n.devid, n.mac, n.handle, n.state, n.backendPath]), [
+      [0, '00:16:3e:00:00:aa', 0, 1, be], [5, '00:16:3e:00:00:bb', 5, 1, `/local/domain/0/backend/vif/${r.domid}/5`], [6, next.mac, 6, 1, `/local/domain/0/backend/vif/${r.domid}/6`],
+    ]);
+
+    const refusals: Refusal[] = [
+      ['POST', '/domains/net/nics', { spec: 'devid=0' }, 409, /vif 0 is already attached/],
+      ['POST', '/domains/net/nics', { spec: 'mac=00:16:3e:00:00' }, 400, /^spec: invalid MAC address "00:16:3e:00:00" in vif specification/],
+      ['POST', '/domains/net/nics', { spec: ['devid=-1'] }, 400, /invalid devid "-1"/],
+      ['POST', '/domains/net/nics', { spec: 'type=ioemu' }, 400, /Cannot attach vif 7 to domain \d+: type "ioemu" is an emulated NIC/],
+      ['POST', '/domains/net/nics', { spec: 'model=e1000' }, 400, /emulated NIC for HVM guests/],
+      ['POST', '/domains/net/nics', { spec: 'script=vif-nat' }, 400, /Xenon runs no hotplug scripts/],
+      ['POST', '/domains/net/nics', { spec: 'backend=driverdom' }, 400, /backends run in Domain-0 only/],
+      ['POST', '/domains/net/nics', { spec: 'rate=10Mb/s' }, 400, /rate limiting is not supported/],
+      ['POST', '/domains/net/nics', { spec: 42 }, 400, /"spec" must be a vif specification/],
+      ['POST', '/domains/net/nics', {}, 400, /"spec" must be a vif specification/],
+      ['POST', '/domains/net/nics', 'not json', 400, /request body must be a JSON object/],
+      ['POST', '/domains/net/nics', { spec: `vifname=${'x'.repeat(9000)}` }, 413, /"spec" is over 8192 characters/],
+      ['POST', '/domains/net/nics', { spec: `bridge=${'x'.repeat(70 * 1024)}` }, 413, /Request body over 65536 bytes/],
+      ['POST', '/domains/nosuch/nics', { spec: [] }, 404, /Domain "nosuch" does not exist/],
+      ['POST', '/domains/0/nics', { spec: [] }, 400, /Cannot attach a NIC to Domain-0/],
+      ['DELETE', '/domains/net/nics/3', undefined, 404, /Domain \d+ has no NIC "3"/],
+      ['DELETE', '/domains/net/nics/00:16:3e:00:00:cc', undefined, 404, /has no NIC "00:16:3e:00:00:cc"/],
+      ['DELETE', '/domains/net/nics/00:16:3e:00:00:zz', undefined, 400, /Invalid MAC address "00:16:3e:00:00:zz"/],
+      ['DELETE', '/domains/net/nics/eth0', undefined, 400, /Invalid NIC "eth0"/],
+      ['DELETE', '/domains/net/nics/%zz', undefined, 400, /Malformed NIC name/],
+      ['DELETE', '/domains/0/nics/0', undefined, 400, /Cannot detach a NIC from Domain-0/],
+      ['GET', '/domains/9999/nics', undefined, 404, /does not exist/],
+      ['PUT', '/domains/net/nics/0', undefined, 404, /No such resource/],
+      ['GET', '/domains/net/nics/0', undefined, 404, /No such resource/],
+    ];
+    await assertRefusals(refusals);
+    assert.deepEqual((await client.request<NicSummary[]>('GET', '/domains/net/nics')).map((n) => n.devid), [0, 5, 6], 'the refused requests changed nothing');
+    assert.deepEqual(await client.request('GET', '/domains/0/nics'), [], 'Domain-0 lists no NICs, as xl network-list 0');
+
+    // A detach (here by MAC, percent-encoded as a client sends it) waits for the guest's frontend to close, played through xenstore.
+    const detached = client.request('DELETE', `/domains/net/nics/${encodeURIComponent('00:16:3E:00:00:AA')}`);
+    for (let i = 0; i < 100 && xs.read(`${be}/state`) !== '5'; i++) await new Promise((res) => setTimeout(res, 10));
+    xs.write(`/local/domain/${r.domid}/device/vif/0/state`, '6');
+    await detached;
+    assert.throws(() => xs.read(be));
+    const gone = client.request('DELETE', '/domains/net/nics/5');
+    for (let i = 0; i < 100 && xs.read(`/local/domain/0/backend/vif/${r.domid}/5/state`) !== '5'; i++) await new Promise((res) => setTimeout(res, 10));
+    xs.write(`/local/domain/${r.domid}/device/vif/5/state`, '6');
+    await gone;
+    assert.deepEqual((await client.request<NicSummary[]>('GET', '/domains/net/nics')).map((n) => n.devid), [6]);
+    await client.request('PUT', '/domains/net/actions', { action: 'destroy' });
+  });
+
+  test('an HVM domain has no Xen virtual disks or NICs to list, attach or detach', async () => {
     await client.request('POST', '/domains', { configFile: cfg('board', WFI_LOOP, 'type = "hvm"\n'), paused: true });
     assert.equal(daemon.manager.info(daemon.manager.domid('board')!)?.spec.type, 'hvm');
     const image = path.join(dir, 'board.img');
@@ -206,6 +276,11 @@ describe('xenond API', () => {
       const got = await statusOf(method, url, body);
       assert.equal(got.status, 409, `${method} ${url}`);
       assert.match(got.error ?? '', /is an HVM domain: it has no Xen virtual disks/);
+    }
+    for (const [method, url, body] of [['GET', '/domains/board/nics'], ['POST', '/domains/board/nics', { spec: ['bridge=xenbr0'] }], ['DELETE', '/domains/board/nics/0']] as const) {
+      const got = await statusOf(method, url, body);
+      assert.equal(got.status, 409, `${method} ${url}`);
+      assert.match(got.error ?? '', /is an HVM domain: it has no Xen virtual NICs/);
     }
     await client.request('PUT', '/domains/board/actions', { action: 'destroy' });
   });
@@ -236,7 +311,7 @@ describe('xenond API', () => {
     // undocumented one does not.
     await client.request('POST', '/domains', { configFile: cfg('routes', WFI_LOOP), paused: true });
     for (const r of ROUTES) {
-      const url = r.path.replace('{ref}', 'routes').replace('{vcpu}', '0').replace('{disk}', 'xvdb');
+      const url = r.path.replace('{ref}', 'routes').replace('{vcpu}', '0').replace('{disk}', 'xvdb').replace('{nic}', '0');
       const body = r.method === 'PUT' ? { action: 'pause' } : r.method === 'POST' ? {} : undefined;
       await client.request(r.method, url, body).catch((e: Error) => assert.doesNotMatch(e.message, /No such resource/, `${r.method} ${r.path}`));
     }

@@ -18,11 +18,11 @@ import { XEN_CAPABILITIES, XEN_EXTRAVERSION } from '../hv/common/hypercall/xen_v
 import { RATELIMIT_NS, allPcpus } from '../hv/common/sched/credit2.js';
 import { parseCpuList } from '../toolstack/config/index.js';
 import {
-  CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DiskAttachResponse, type DiskSummary, type DomainAction, type DomainSummary,
+  CONSOLE_UPGRADE, DOMAIN_ACTIONS, type CreateRequest, type CreateResponse, type DomainAction, type DomainSummary,
   type HostInfo, type SchedParamsBody, type SchedulerSummary, type VcpuSummary,
 } from './api.js';
 import { ApiError } from './api_error.js';
-import { parseDiskAttach, parseDiskDetach } from './disk_requests.js';
+import { diskResource, nicResource, routeDevice, type DaemonLog, type DeviceResource } from './device_routes.js';
 import { domainSpecFrom, loadDomainConfig } from './domain_config_files.js';
 
 /** Largest request body taken (an xl.cfg path and overrides). */
@@ -38,7 +38,7 @@ const CONSOLE_BUFFER_LIMIT = 1024 * 1024;
 export interface DaemonServerOptions {
   readonly manager: DomainManager;
   readonly socketPath: string;
-  readonly log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  readonly log: DaemonLog;
   readonly startedAtMs: number;
   readonly cpuTimeS: () => number;
 }
@@ -68,9 +68,12 @@ function parseJson<T>(text: string): T {
 export class DaemonServer {
   private readonly server: http.Server;
   private readonly m: DomainManager;
+  /** The devices of `/domains/{ref}/{resource}`: disks (xl block-*) and NICs (xl network-*). */
+  private readonly devices: readonly DeviceResource[];
 
   constructor(private readonly o: DaemonServerOptions) {
     this.m = o.manager;
+    this.devices = [diskResource(o.manager, o.log), nicResource(o.manager, o.log)];
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req, socket) => this.console(req, socket));
     this.server.on('clientError', (_e, socket) => socket.destroy());
@@ -194,7 +197,8 @@ export class DaemonServer {
       await this.act(domid, action as DomainAction);
       return { status: 204 };
     }
-    if (parts[2] === 'disks') return this.disks(req, domid, parts, url.searchParams);
+    const device = this.devices.find((r) => r.resource === parts[2]);
+    if (device !== undefined) return routeDevice(device, { method, domid, parts, query: url.searchParams, body: async () => parseJson<unknown>(await readBody(req)) });
     if (parts.length === 3 && parts[2] === 'console') throw new ApiError(426, 'The console needs an HTTP upgrade to "xenon-console"');
     if (parts.length === 3 && parts[2] === 'vcpus' && method === 'GET') return { status: 200, body: await this.vcpus(domid) };
     if (parts.length === 5 && parts[2] === 'vcpus' && parts[4] === 'affinity' && method === 'PUT') {
@@ -242,33 +246,6 @@ export class DaemonServer {
       return { status: 204 };
     }
     throw new ApiError(404, `No such resource "${method} ${url.pathname}"`);
-  }
-
-  /** xl block-list, block-attach and block-detach: `/domains/{ref}/disks[/{disk}]`. */
-  private async disks(req: http.IncomingMessage, domid: number, parts: readonly string[], query: URLSearchParams): Promise<{ status: number; body?: unknown }> {
-    const method = req.method ?? 'GET';
-    if (parts.length === 3 && method === 'GET') {
-      // Domain-0's disks are the host's own: xl block-list 0 lists none.
-      const body: DiskSummary[] = domid === 0 ? [] : this.m.blockList(domid);
-      return { status: 200, body };
-    }
-    if (parts.length === 3 && method === 'POST') {
-      if (domid === 0) throw new ApiError(400, 'Cannot attach a disk to Domain-0: its disks are the host\'s');
-      const disk = parseDiskAttach(parseJson<unknown>(await readBody(req)));
-      this.o.log('info', 'domain block-attach', { domid, vdev: disk.spec.vdev, image: disk.image });
-      await this.m.blockAttach(domid, disk);
-      const body: DiskAttachResponse = { vdev: disk.spec.vdev, devid: disk.spec.devid };
-      return { status: 201, body };
-    }
-    if (parts.length === 4 && method === 'DELETE') {
-      if (domid === 0) throw new ApiError(400, 'Cannot detach a disk from Domain-0: its disks are the host\'s');
-      const { devid, vdev, force } = parseDiskDetach(parts[3]!, query);
-      if (!this.m.blockList(domid).some((r) => r.devid === devid)) throw new ApiError(404, `Domain ${domid} has no disk "${vdev}" (device ${devid})`);
-      this.o.log('info', 'domain block-detach', { domid, devid, force });
-      await this.m.blockDetach(domid, devid, { force });
-      return { status: 204 };
-    }
-    throw new ApiError(404, `No such resource "${method} /${parts.join('/')}"`);
   }
 
   private async vcpus(domid: number): Promise<VcpuSummary[]> {

@@ -11,7 +11,7 @@ import { defaultXenstoredSocketPath, serveXenstoredSocket } from '../host/node/x
 import { DomainManager } from '../toolstack/domain_manager.js';
 import { xenstoredStreamService } from '../xenstore/index.js';
 import { nodeDomainHost } from './node_domain_host.js';
-import type { PasstOptions } from '../host/node/passt/index.js';
+import type { Uplink } from '../daemon/network_config.js';
 
 /** How long domUs get to power off when the daemon stops, before they are destroyed. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -28,8 +28,8 @@ export interface DaemonOptions {
   readonly consoleLogDir?: string;
   /** Serve xenstored's socket too (at its default path, or this one). */
   readonly xenstoredSocket?: string | false;
-  /** Bridges given a passt uplink (`xenon daemon --net BRIDGE=passt,...`). */
-  readonly uplinks?: Readonly<Record<string, PasstOptions>>;
+  /** Bridges given an uplink to the host (`xenon daemon --net bridge=B,uplink=passt|tap,...`). */
+  readonly uplinks?: ReadonlyMap<string, Uplink>;
 }
 
 export interface RunningDaemon {

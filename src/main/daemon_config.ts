@@ -3,14 +3,13 @@
  * configuration, as for xl.conf), then `--net` specs from its command line.
  */
 import * as fs from 'node:fs';
-import type { PasstOptions } from '../host/node/passt/index.js';
-import { parseDaemonConfig, parseNetworkSpec, uplinksByBridge } from '../daemon/network_config.js';
+import { parseDaemonConfig, parseNetworkSpec, uplinksByBridge, type Uplink } from '../daemon/network_config.js';
 import { readBoundedFile } from '../host/node/bounded_file.js';
 
 /** A configuration file larger than this is a mistake, not a configuration. */
 const MAX_CONFIG_BYTES = 1 << 20;
 
-export function readDaemonUplinks(configPath: string, netArgs: readonly string[]): Record<string, PasstOptions> {
+export function readDaemonUplinks(configPath: string, netArgs: readonly string[]): ReadonlyMap<string, Uplink> {
   const fromFile = fs.existsSync(configPath)
     ? parseDaemonConfig(new TextDecoder().decode(readBoundedFile(configPath, 'daemon configuration', MAX_CONFIG_BYTES)), configPath)
     : [];

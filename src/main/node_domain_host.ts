@@ -2,8 +2,8 @@
  * The domain manager's host services on Node: the clock, a worker thread per domain, sleeping on
  * the event loop, random bytes,
  * per-domain console logs in xenconsoled's layout (guest-NAME.log) under a log directory, and disk
- * images (raw natively, other formats through qemu-storage-daemon), and a passt uplink for the
- * bridges configured with one.
+ * images (raw natively, other formats through qemu-storage-daemon), and an uplink (passt, or a TAP
+ * device) for the bridges configured with one.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,7 +13,9 @@ import type { DomainManagerHost } from '../toolstack/domain_manager.js';
 import { nodeHostClock } from '../host/node/clock.js';
 import { NodeIdleWaiter } from '../host/node/console.js';
 import { nodeDiskOpener } from '../host/node/open_disk.js';
-import { startPasst, type PasstOptions } from '../host/node/passt/index.js';
+import { startPasst } from '../host/node/passt/index.js';
+import { openTap } from '../host/node/tap/tap_link.js';
+import type { Uplink } from '../daemon/network_config.js';
 import { LINK_MTU } from '../backends/net/link_port.js';
 import { defaultConsoleLogDir, defaultRunDir } from './paths.js';
 import { WorkerLauncher } from './worker_launcher.js';
@@ -21,8 +23,8 @@ import { MAX_PCPUS } from '../hv/common/sched/credit2.js';
 
 export interface NodeDomainHostOptions {
   readonly consoleLogDir?: string;
-  /** Bridges with a passt uplink (user-mode NAT, DHCP, DNS, port forwards), by bridge name. */
-  readonly uplinks?: Readonly<Record<string, PasstOptions>>;
+  /** Bridges with an uplink (passt's user-mode NAT, or a TAP device as root), by bridge name. */
+  readonly uplinks?: ReadonlyMap<string, Uplink>;
 }
 
 export function nodeDomainHost(opts: NodeDomainHostOptions = {}): DomainManagerHost {
@@ -40,8 +42,9 @@ export function nodeDomainHost(opts: NodeDomainHostOptions = {}): DomainManagerH
     openDisk: nodeDiskOpener(defaultRunDir()),
     // The guests' MTU: passt would offer 65520, which their netfront (MTU 1500) cannot take whole.
     openUplink: async (bridge) => {
-      const o = opts.uplinks?.[bridge];
-      return o === undefined ? null : startPasst({ mtu: LINK_MTU, ...o });
+      const u = opts.uplinks?.get(bridge);
+      if (u === undefined) return null;
+      return u.kind === 'tap' ? openTap({ device: u.device }) : startPasst({ mtu: LINK_MTU, ...u.passt });
     },
     consoleLog: (name) => {
       fs.mkdirSync(dir, { recursive: true });

@@ -40,3 +40,20 @@ export function backendEvents(hv: Hypervisor, frontendDomid: number): BackendEve
     unbind: (port) => hv.unbindDom0(port),
   };
 }
+
+/**
+ * Runs a backend's `close` with a deadline `ms` away (libxl's LIBXL_DESTROY_TIMEOUT for a guest
+ * that never lets go), and clears the timer once it is done, so a finished detach leaves nothing
+ * pending behind it.
+ */
+export async function closeWithin(ms: number, close: (deadline: Promise<void>) => Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await close(deadline);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -8,7 +8,7 @@ import type { BlockDisk } from '../host/common/block_disk.js';
 import type { Hypervisor } from '../hv/hypervisor.js';
 import type { Xenstored } from '../xenstore/index.js';
 import { XsClient } from '../xenstore/index.js';
-import { backendEvents, backendGrants } from './backend_glue.js';
+import { backendEvents, backendGrants, closeWithin } from './backend_glue.js';
 import type { DiskFormat, DiskSpec } from './config/index.js';
 import { readVbdList, removeVbdEntries, vbdPaths, writeVbdEntries, type VbdBackendKind } from './vbd_entries.js';
 import type { XlBlockListRow } from './xl_format.js';
@@ -51,7 +51,6 @@ export class DomainDisks {
     readonly xs: XsClient;
     readonly openDisk: OpenDisk;
     readonly log: (line: string) => void;
-    readonly sleep: (ms: number) => Promise<void>;
   }) {}
 
   /** Opens the image, writes the entries and starts the backend; the guest sees a new disk. */
@@ -96,7 +95,7 @@ export class DomainDisks {
     if (a === undefined) throw new RangeError(`Domain ${this.o.domid} has no disk with device number ${devid}`);
     this.attached.delete(devid);
     if (opts.force === true) await a.backend.stop();
-    else await a.backend.close(DETACH_TIMEOUT_MS, this.o.sleep);
+    else await closeWithin(DETACH_TIMEOUT_MS, (deadline) => a.backend.close(deadline));
     a.xs.close();
     removeVbdEntries(this.o.xs, this.o.domid, devid, a.kind);
   }

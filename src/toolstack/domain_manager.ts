@@ -420,7 +420,6 @@ export class DomainManager {
     const openDisk: OpenDisk = this.host.openDisk ?? (() => Promise.reject(new RangeError('This host cannot open disk images')));
     return new DomainDisks({
       domid, hv: this.hv, xenstored: this.xenstored, xs: this.xs, openDisk, log: (line) => this.hv.log.info(line),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
   }
 
@@ -450,7 +449,6 @@ export class DomainManager {
   private domainNics(domid: number): DomainNics {
     return new DomainNics({
       domid, hv: this.hv, xenstored: this.xenstored, xs: this.xs, networks: this.networks, log: (line) => this.hv.log.info(line),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
   }
 

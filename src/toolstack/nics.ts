@@ -8,7 +8,7 @@ import type { SwitchAttachment } from '../backends/net/switch.js';
 import type { Hypervisor } from '../hv/hypervisor.js';
 import type { Xenstored } from '../xenstore/index.js';
 import { XsClient } from '../xenstore/index.js';
-import { backendEvents, backendGrants } from './backend_glue.js';
+import { backendEvents, backendGrants, closeWithin } from './backend_glue.js';
 import type { NicSpec } from './config/index.js';
 import type { Networks } from './networks.js';
 import { readVifList, removeVifEntries, vifPaths, writeVifEntries } from './vif_entries.js';
@@ -34,7 +34,6 @@ export class DomainNics {
     readonly xs: XsClient;
     readonly networks: Networks;
     readonly log: (line: string) => void;
-    readonly sleep: (ms: number) => Promise<void>;
   }) {}
 
   /** Writes the entries, starts netback and joins the vif to its switch; the guest sees a new NIC. */
@@ -76,7 +75,7 @@ export class DomainNics {
     if (a === undefined) throw new RangeError(`Domain ${this.o.domid} has no vif with device number ${devid}`);
     this.attached.delete(devid);
     a.port.detach();
-    await a.backend.close(DETACH_TIMEOUT_MS, this.o.sleep);
+    await closeWithin(DETACH_TIMEOUT_MS, (deadline) => a.backend.close(deadline));
     a.xs.close();
     removeVifEntries(this.o.xs, this.o.domid, devid);
   }

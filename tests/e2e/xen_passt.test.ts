@@ -4,7 +4,6 @@
  * the gateway address, which this bridge maps to the host), and a configured port forward from the
  * host reaches an HTTP server in the guest. Checksums on both ends must match.
  */
-import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,14 +11,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureGuestImages } from '../../src/images/index.js';
-import { nodeHostClock } from '../../src/host/node/clock.js';
-import { NodeIdleWaiter } from '../../src/host/node/console.js';
 import { startPasst } from '../../src/host/node/passt/index.js';
 import { LINK_MTU } from '../../src/backends/net/link_port.js';
-import { WorkerLauncher } from '../../src/main/worker_launcher.js';
 import { parseNicSpec } from '../../src/toolstack/config/index.js';
-import { DomainManager } from '../../src/toolstack/domain_manager.js';
 import { DOMU_INIT_PROLOGUE } from '../harness/guest_init.js';
+import { testManager } from '../harness/domu_manager.js';
 import { assertCleanGuestLog } from '../harness/guest_log.js';
 import { firstMissing, missingCommands, skipUnlessAvailable } from '../harness/prereq.js';
 import { missingGuestImages } from '../harness/tools.js';
@@ -88,12 +84,7 @@ describe('Debian domU with a passt uplink', bootOpts, () => {
     const probe = createServer();
     const forwardPort = await listen(probe);
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const waiter = new NodeIdleWaiter();
-    let log = '';
-    const m = new DomainManager({
-      clock: nodeHostClock, launcher: new WorkerLauncher(), wait: (ms) => waiter.wait(ms), wake: () => waiter.wake(),
-      randomBytes: (n) => new Uint8Array(n), nrPcpus: availableParallelism(),
-      consoleLog: () => (bytes) => { log += Buffer.from(bytes).toString('latin1'); },
+    const { m, output } = testManager({
       openUplink: async (bridge) => (bridge !== 'natbr' ? null : startPasst({
         mtu: LINK_MTU, mapGatewayToHost: true, forwards: [{ proto: 'tcp', hostAddress: '127.0.0.1', hostPort: forwardPort, guestPort: 8080 }],
       })),
@@ -107,7 +98,8 @@ describe('Debian domU with a passt uplink', bootOpts, () => {
         nics: [parseNicSpec('mac=00:16:3e:00:00:31,bridge=natbr', { index: 0, at: { source: 'test', key: 'vif', line: 1 }, random: () => new Uint8Array(3) }).nic],
       });
       const t0 = Date.now();
-      await m.run(() => log.includes('XENON-PASST-READY') || Date.now() - t0 > TIMEOUT_MS);
+      await m.run(() => output('natty').includes('XENON-PASST-READY') || Date.now() - t0 > TIMEOUT_MS);
+      const log = output('natty');
       assert.ok(log.includes('XENON-PASST-READY'), `the guest did not get ready; console:\n${log.slice(-4000)}`);
       for (const line of log.split('\n')) if (/dhcp-bound|udhcpc-rc|wget-rc/.test(line)) t.diagnostic(line.trim());
       assert.match(log, /udhcpc-rc=0/);

@@ -8,19 +8,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureGuestImages } from '../../src/images/index.js';
 import { DOMU_INIT_PROLOGUE } from '../harness/guest_init.js';
 import { assertCleanGuestLog } from '../harness/guest_log.js';
 import { skipUnlessAvailable } from '../harness/prereq.js';
 import { missingGuestImages } from '../harness/tools.js';
+import { startXlSession } from '../harness/xl_session.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const MiB = 1 << 20;
 /** Each wait's bound; the whole test takes about 30 s on two cores. */
 const TIMEOUT_MS = 120_000;
@@ -45,42 +42,24 @@ const opts = skipUnlessAvailable(missingGuestImages());
 describe('xl block-attach, block-list and block-detach over the daemon', opts, () => {
   test('a disk hot-attached to a running Debian domU is found and written by its blkfront, listed, and seen to go on detach', async () => {
     const img = await ensureGuestImages({ initScript: INIT, withModules: true, log: () => undefined });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenon-block-'));
-    const env = { ...process.env, XENON_SOCKET: path.join(dir, 'xenond.sock'), XENON_LOG_DIR: path.join(dir, 'log'), XENSTORED_PATH: path.join(dir, 'xenstored.sock') };
-    const xenon = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { env, cwd: dir, encoding: 'utf8', timeout: TIMEOUT_MS });
-    const daemon = spawn(process.execPath, [MAIN, 'daemon'], { env, stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => daemon.on('exit', (code) => resolve(code)));
-    const log = path.join(dir, 'log', 'console', 'guest-blk.log');
-    const consoleText = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
-    const waitFor = async (marker: string, what: string) => {
-      const t0 = Date.now();
-      while (!consoleText().includes(marker)) {
-        assert.ok(Date.now() - t0 < TIMEOUT_MS, `${what}; console:\n${consoleText().slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
+    const s = await startXlSession({ prefix: 'xenon-block-', timeoutMs: TIMEOUT_MS });
+    const { xenon } = s;
     try {
-      fs.writeFileSync(path.join(dir, 'blk.cfg'), [
-        'name = "blk"', 'type = "pvh"', 'memory = 192', 'vcpus = 1', `kernel = "${img.kernelImage}"`, `ramdisk = "${img.initramfs}"`,
-        'extra = "console=hvc0 rdinit=/init cryptomgr.notests"', '',
-      ].join('\n'));
-      fs.writeFileSync(path.join(dir, 'hot.img'), new Uint8Array(16 * MiB));
-      for (let i = 0; i < 100 && !fs.existsSync(env.XENON_SOCKET); i++) await new Promise((r) => setTimeout(r, 100));
-      const created = xenon('create', 'blk.cfg');
-      assert.equal(created.status, 0, created.stderr);
-      await waitFor('XENON-BLOCK-READY', 'the guest did not load its drivers');
+      fs.writeFileSync(path.join(s.dir, 'hot.img'), new Uint8Array(16 * MiB));
+      s.createDomU('blk', img);
+      await s.waitFor('blk', 'XENON-BLOCK-READY', 'the guest did not load its drivers');
       const domid = xenon('domid', 'blk').stdout.trim();
       assert.equal(xenon('block-list', 'blk').stdout, `${HEADER}\n`, 'no disks before the attach');
 
       // xl's syntax: the spec's components as separate arguments, the image relative to this directory.
       const attached = xenon('block-attach', 'blk', 'format=raw', 'vdev=xvdb', 'access=rw', 'target=hot.img');
       assert.equal(attached.status, 0, attached.stderr);
-      await waitFor('XENON-BLOCK-WROTE', 'the guest did not find and write the hot-attached disk');
-      const text = consoleText();
+      await s.waitFor('blk', 'XENON-BLOCK-WROTE', 'the guest did not find and write the hot-attached disk');
+      const text = s.consoleText('blk');
       assert.match(text, /xvdb-sectors=32768 ro=0/);
       assert.match(text, /write-rc=0/);
       const written = /written=([0-9a-f]{64})/.exec(text)?.[1];
-      const image = fs.readFileSync(path.join(dir, 'hot.img'));
+      const image = fs.readFileSync(path.join(s.dir, 'hot.img'));
       assert.equal(createHash('sha256').update(image.subarray(MiB, MiB + 64 * 1024)).digest('hex'), written, 'the guest\'s synced bytes are in the image');
 
       const listed = xenon('block-list', 'blk');
@@ -92,19 +71,17 @@ describe('xl block-attach, block-list and block-detach over the daemon', opts, (
 
       const detached = xenon('block-detach', 'blk', 'xvdb');
       assert.equal(detached.status, 0, detached.stderr);
-      await waitFor('XENON-BLOCK-GONE', 'the guest did not see the disk go');
+      await s.waitFor('blk', 'XENON-BLOCK-GONE', 'the guest did not see the disk go');
       assert.equal(xenon('block-list', 'blk').stdout, `${HEADER}\n`, 'block-list no longer shows the disk');
       const again = xenon('block-detach', 'blk', 'xvdb');
       assert.equal(again.status, 1);
       assert.match(again.stderr, /has no disk "xvdb"/);
-      assertCleanGuestLog(consoleText(), 'domU console');
+      assertCleanGuestLog(s.consoleText('blk'), 'domU console');
 
       assert.equal(xenon('destroy', 'blk').status, 0);
-      daemon.kill('SIGTERM');
-      assert.equal(await exited, 0, 'the daemon exits cleanly on SIGTERM');
+      assert.equal(await s.stop(), 0, 'the daemon exits cleanly on SIGTERM');
     } finally {
-      daemon.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
+      s.dispose();
     }
   });
 });

@@ -220,7 +220,7 @@ test('the frontend closing and coming back reconnects; close() detaches once the
   f.xs.write(`${FE}/state`, '3');
   await settle();
   assert.equal(f.read(`${BE}/state`), '4');
-  const closing = f.backend.close(5000, (ms) => new Promise((r) => setTimeout(r, ms)));
+  const closing = f.backend.close(new Promise<void>(() => undefined));
   await settle();
   assert.equal(f.read(`${BE}/online`), '0');
   assert.equal(f.read(`${BE}/state`), '5');

@@ -99,15 +99,15 @@ export class BlkBackend {
 
   /**
    * Hot-detach (libxl's device removal): switches to Closing, waits for the frontend to close
-   * (at most `timeoutMs`), drains the I/O in flight, and closes. The toolstack removes the
+   * (or `deadline`), drains the I/O in flight, and closes. The toolstack removes the
    * xenstore directories afterwards.
    */
-  async close(timeoutMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  async close(deadline: Promise<void>): Promise<void> {
     if (this.stopped) return;
     const closed = new Promise<void>((resolve) => { this.closing = { resolve }; });
     this.o.xs.write(`${this.o.backendPath}/online`, '0');
     this.switchState(XenbusState.Closing);
-    await Promise.race([closed, sleep(timeoutMs)]);
+    await Promise.race([closed, deadline]);
     await this.disconnect();
     this.switchState(XenbusState.Closed);
     await this.stop();

@@ -206,7 +206,7 @@ test('a receive buffer the guest cannot grant reaches it as an error, and the ne
 test('hot-detach: Closing with online=0, then Closed once the frontend closed', async () => {
   const f = new TestNetfront();
   await f.connect();
-  const closed = f.backend.close(5000, () => new Promise(() => undefined));
+  const closed = f.backend.close(new Promise(() => undefined));
   assert.equal(f.read(`${BE}/online`), '0');
   assert.equal(f.read(`${BE}/state`), '5');
   await f.setState(6);

@@ -112,13 +112,13 @@ export class NetBackend implements SwitchPort {
     xs.watch(`${this.o.frontendPath}/state`, this.watchToken, () => this.frontendChanged());
   }
 
-  /** Hot-detach: Closing, wait for the frontend to close (at most `timeoutMs`), then Closed and stop. */
-  async close(timeoutMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  /** Hot-detach: Closing, wait for the frontend to close (or `deadline`), then Closed and stop. */
+  async close(deadline: Promise<void>): Promise<void> {
     if (this.stopped) return;
     const closed = new Promise<void>((resolve) => { this.closing = resolve; });
     this.o.xs.write(`${this.o.backendPath}/online`, '0');
     this.switchState(XenbusState.Closing);
-    await Promise.race([closed, sleep(timeoutMs)]);
+    await Promise.race([closed, deadline]);
     this.disconnect();
     this.switchState(XenbusState.Closed);
     this.stop();

@@ -79,7 +79,7 @@ export function parseNicSpec(spec: string, options: ParseNicOptions): { nic: Nic
   }
   return {
     nic: { ...nic, devid: nic.devid ?? options.index, mac: nic.mac ?? generateMac(options.random), bridge: nic.bridge ?? 'xenbr0' },
-    warnings: warnings.map((w) => `${options.at.source}:${options.at.line ?? 0}: "vif": ${w}`),
+    warnings: warnings.map((w) => `${options.at.source}${options.at.line === undefined ? '' : `:${options.at.line}`}: "vif": ${w}`),
   };
 }
 
