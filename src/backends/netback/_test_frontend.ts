@@ -32,7 +32,7 @@ export interface RxPacket { frame: Uint8Array; flags: number; gso: { type: numbe
 export interface TxOptions { csumBlank?: boolean; gso?: { type: number; mss: number }; slotBytes?: number }
 
 export class TestNetfront {
-  readonly guest = new FakeGuest(RX_BUF_PAGE + RX_BUF_PAGES, [TX_PORT, RX_PORT, 7]);
+  readonly guest = new FakeGuest(RX_BUF_PAGE + RX_BUF_PAGES, [TX_PORT, RX_PORT, 7, 8, 9]);
   readonly xs: XsClient;
   readonly backend: NetBackend;
   readonly log: string[] = [];

@@ -214,3 +214,29 @@ test('hot-detach: Closing with online=0, then Closed once the frontend closed', 
   assert.equal(f.read(`${BE}/state`), '6');
   assert.equal(f.guest.mapped, 0);
 });
+
+test('two queues: each has its rings and channels, and packets flow on the second', async () => {
+  const f = new TestNetfront();
+  // Queue 1's rings on pages 2 and 3 (refs 3 and 4), its channels on ports 8 and 9; ring events armed.
+  f.guest.grants.set(3, { page: 2, writable: true });
+  f.guest.grants.set(4, { page: 3, writable: true });
+  for (const p of [2, 3]) f.idx(p).set([0, 1, 0, 1]);
+  const keys: Record<string, string> = {
+    'multi-queue-num-queues': '2', 'tx-ring-ref': '', 'rx-ring-ref': '', 'event-channel-tx': '', 'event-channel-rx': '',
+    'queue-0/tx-ring-ref': '1', 'queue-0/rx-ring-ref': '2', 'queue-0/event-channel-tx': '5', 'queue-0/event-channel-rx': '6',
+    'queue-1/tx-ring-ref': '3', 'queue-1/rx-ring-ref': '4', 'queue-1/event-channel-tx': '8', 'queue-1/event-channel-rx': '9',
+  };
+  await f.connect(keys);
+  assert.equal(f.read(`${BE}/state`), '4');
+  assert.equal(f.backend.queueCount, 2);
+  assert.equal(f.guest.mapped, 4, 'four rings are mapped');
+  f.guest.mem.set(rawFrame(MAC_B, MAC_A, 100, 0x42), 8 * 4096);
+  f.guest.mem.set(TestNetfront.txRequest(1000, 0, 0, 9, 114), 2 * 4096 + 64);
+  Atomics.store(f.idx(2), 0, 1);
+  f.guest.signal(8);
+  assert.equal(f.transmitted.length, 1);
+  assert.equal(f.transmitted[0]!.frame[50], 0x42);
+  assert.equal(new DataView(f.guest.mem.buffer, 2 * 4096 + 64).getUint16(0, true), 9, 'answered on queue 1');
+  assert.equal(Atomics.load(f.idx(2), 2), 1);
+  assert.ok((f.guest.notified.get(8) ?? 0) >= 1);
+});
