@@ -63,7 +63,11 @@ export class VbdError extends XenonError {
  * libxl__device_disk_string_of_format: the qdisk backend's `params` prefix. Raw images (and an
  * empty drive) go through QEMU's "aio" driver.
  */
-const QDISK_FORMAT: Readonly<Record<DiskFormat, string>> = { raw: 'aio', empty: 'aio', qcow: 'qcow', qcow2: 'qcow2', vhd: 'vhd', qed: 'qed' };
+const QDISK_FORMAT: Readonly<Record<DiskFormat, string>> = {
+  raw: 'aio', empty: 'aio', qcow: 'qcow', qcow2: 'qcow2', vhd: 'vhd', qed: 'qed',
+  // Xenon's extensions (no libxl name): QEMU's driver names.
+  vmdk: 'vmdk', vdi: 'vdi', vhdx: 'vhdx',
+};
 
 /** libxl_device.c: the frontend, backend and libxl directories of device `devid`. */
 export function vbdPaths(domid: number, devid: number, kind: VbdBackendKind): { frontend: string; backend: string; libxl: string } {

@@ -63,7 +63,7 @@ test('parseDiskSpec() refuses bad specs with libxlu messages, located at the dis
     ['/a.img', 'no vdev specified'],
     ['vdev=xvda', 'no target specified (and device not removable)'],
     ['/a.img,,xvda,rx', 'unknown value for access near "rx"'],
-    ['/a.img,vmdk,xvda', 'unknown value for format near "vmdk"'],
+    ['/a.img,vpc,xvda', 'unknown value for format near "vpc"'],
     ['format=raw,format=qcow2,/a.img,,xvda', 'format respecified near "qcow2"'],
     ['/a.img,,xvda,vdev=xvdb', 'vdev respecified near "xvdb"'],
     ['/a.img,,xvda,w,extra', 'too many positional parameters near "extra"'],
@@ -121,4 +121,10 @@ test('a disk specification longer than 8192 characters is refused before scannin
   assert.throws(() => parseDiskSpec(['vdev=xvda', `target=/${'x'.repeat(8190)}`], at), /at most 8192/);
   assert.ok(performance.now() - t0 < 1000);
   assert.equal(parseDiskSpec(`vdev=xvda,target=/${'x'.repeat(4000)}`, at).target!.length, 4001);
+});
+
+test("vmdk, vdi and vhdx images (QEMU's formats beyond xl's) are accepted, and unknown formats still refused", () => {
+  const at = { source: 'd.cfg', line: 1, key: 'disk' };
+  for (const f of ['vmdk', 'vdi', 'vhdx'] as const) assert.equal(parseDiskSpec(`format=${f},vdev=xvda,target=/img/a.${f}`, at).format, f);
+  assert.throws(() => parseDiskSpec('format=vpc,vdev=xvda,target=/a', at), /unknown value for format near "vpc"/);
 });

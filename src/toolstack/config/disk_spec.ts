@@ -9,8 +9,12 @@ import { XenonError } from '../../lib/errors.js';
 import { ConfigError, quote, type ConfigLocation } from './config_error.js';
 import { vdevToDevid } from './vdev.js';
 
-/** Image formats (libxl_types.idl libxl_disk_format). */
-export type DiskFormat = 'raw' | 'qcow' | 'qcow2' | 'vhd' | 'empty' | 'qed';
+/**
+ * Image formats: libxl_types.idl's libxl_disk_format, and three that xl does not know but QEMU's
+ * block layer (which serves every non-raw image here) does: VMware's vmdk, VirtualBox's vdi and
+ * Hyper-V's vhdx, so images from those hypervisors run without a conversion.
+ */
+export type DiskFormat = 'raw' | 'qcow' | 'qcow2' | 'vhd' | 'empty' | 'qed' | 'vmdk' | 'vdi' | 'vhdx';
 /** Backend implementations (libxl_disk_backend); absent means libxl chooses. */
 export type DiskBackendType = 'phy' | 'tap' | 'qdisk' | 'standalone';
 /** Device protocols (libxl_disk_specification). */
@@ -64,7 +68,7 @@ const strip = (t: string): string => (t.endsWith(',') ? t.slice(0, -1) : t);
 /** FROMEQUALS: what follows the first `=`. */
 const fromEquals = (t: string): string => strip(t).slice(t.indexOf('=') + 1);
 
-const FORMATS: readonly string[] = ['raw', 'qcow', 'qcow2', 'vhd', 'empty', 'qed'];
+const FORMATS: readonly string[] = ['raw', 'qcow', 'qcow2', 'vhd', 'empty', 'qed', 'vmdk', 'vdi', 'vhdx'];
 const BACKENDS: readonly string[] = ['phy', 'tap', 'qdisk', 'standalone'];
 
 /** libxlu_disk_l.l's rules, in its order. */

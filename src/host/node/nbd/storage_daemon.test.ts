@@ -197,3 +197,22 @@ test('startStorageDaemon() reports the daemon\'s own message for a wrong format 
     assert.deepEqual(readdirSync(runDir), [], 'no socket is left behind');
   });
 });
+
+test('vmdk, vdi and vhdx images are served through the daemon: writes land in the image, as qemu-img reads it back', QEMU, async () => {
+  for (const format of ['vmdk', 'vdi', 'vhdx'] as const) {
+    await withDir(async (dir) => {
+      const image = join(dir, `disk.${format}`);
+      qemuImg('create', '-q', '-f', format, image, '4M');
+      const qsd = await startStorageDaemon({ image, format, readOnly: false, discard: false, runDir: join(dir, 'run') });
+      assert.equal(qsd.disk.sizeBytes, 4 * MiB, format);
+      const guest = new Uint8Array(new SharedArrayBuffer(64 * 1024)).fill(0x5c);
+      await qsd.disk.write(2 * MiB, guest);
+      await qsd.disk.flush();
+      await qsd.stop();
+      assert.match(qemuImg('info', image), new RegExp(`file format: ${format}`));
+      const flat = join(dir, 'flat.raw');
+      qemuImg('convert', '-O', 'raw', image, flat);
+      assert.ok(readFileSync(flat).equals(Buffer.alloc(4 * MiB).fill(0x5c, 2 * MiB, 2 * MiB + 64 * 1024)), `${format}: the image holds the write`);
+    });
+  }
+});
