@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,12 +21,32 @@ export function fakeImage(size = 8192): Uint8Array {
   return b;
 }
 
-/** A fake static busybox: a 64-bit little-endian ELF header for EM_AARCH64 (183). */
+/** The fake busybox's applets (sorted as busybox sorts them) and the directories its tables give them. */
+export const FAKE_APPLETS: readonly (readonly [string, string])[] = [
+  ['[', 'usr/bin'], ['[[', 'usr/bin'], ['arping', 'usr/sbin'], ['cat', 'bin'], ['init', 'sbin'],
+  ['linuxrc', ''], ['ls', 'bin'], ['mount', 'bin'], ['sh', 'bin'],
+];
+
+/** Busybox's generated tables for `applets`: applet_install_loc (a nibble each) and applet_names. */
+export function busyboxTables(applets: readonly (readonly [string, string])[]): { installLoc: Uint8Array; names: Uint8Array } {
+  const dirs = ['', 'bin', 'sbin', 'usr/bin', 'usr/sbin'];
+  const installLoc = new Uint8Array((applets.length + 1) >> 1);
+  applets.forEach(([, dir], i) => { installLoc[i >> 1]! |= dirs.indexOf(dir) << ((i & 1) * 4); });
+  return { installLoc, names: new TextEncoder().encode(`${applets.map(([n]) => `${n}\0`).join('')}\0`) };
+}
+
+/**
+ * A fake static busybox: a 64-bit little-endian ELF header for EM_AARCH64 (183), then busybox's
+ * applet tables for FAKE_APPLETS with filler between them, as .rodata holds them.
+ */
 export function fakeBusybox(): Uint8Array {
-  const b = new Uint8Array(256).fill(0x5a);
+  const { installLoc, names } = busyboxTables(FAKE_APPLETS);
+  const b = new Uint8Array(256 + installLoc.length + 40 + names.length + 16).fill(0x5a);
   b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
   b[18] = 183;
   b[19] = 0;
+  b.set(installLoc, 256);
+  b.set(names, 256 + installLoc.length + 40);
   return b;
 }
 
@@ -75,16 +95,38 @@ export function fakeModuleTree(): Record<string, Uint8Array> {
     [`${dir}/kernel/drivers/net/net_failover.ko`]: fakeModule('net_failover', 'failover'),
     [`${dir}/kernel/net/core/failover.ko`]: fakeModule('failover', ''),
     [`${dir}/kernel/drivers/unrelated.ko`]: fakeModule('unrelated', ''),
+    [`${dir}/kernel/fs/ext4/ext4.ko`]: fakeModule('ext4', 'mbcache,jbd2,crc16'),
+    [`${dir}/kernel/fs/jbd2/jbd2.ko`]: fakeModule('jbd2', ''),
+    [`${dir}/kernel/fs/mbcache.ko`]: fakeModule('mbcache', ''),
+    [`${dir}/kernel/lib/crc16.ko`]: fakeModule('crc16', ''),
+    [`${dir}/kernel/crypto/crc32c_generic.ko`]: fakeModule('crc32c_generic', ''),
     [`${dir}/modules.builtin`]: new TextEncoder().encode('kernel/drivers/virtio/virtio_ring.ko\nkernel/drivers/virtio/virtio.ko\n'),
   };
 }
+
+const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** The fake base-files: a few of the real package's files, its os-release link and postinst templates. */
+export const FAKE_BASE_FILES: Record<string, Uint8Array | DebSymlink> = {
+  'etc/debian_version': enc('12.99\n'),
+  'usr/lib/os-release': enc('PRETTY_NAME="Debian GNU/Linux 12 (test)"\n'),
+  'etc/os-release': { symlink: '../usr/lib/os-release' },
+  'usr/share/base-files/profile': enc('export PATH=/sbin:/bin\n'),
+  'usr/share/base-files/dot.profile': enc('# ~/.profile\n'),
+  'usr/share/base-files/motd': enc('test motd\n'),
+};
 
 export function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-/** Build a .deb with dpkg-deb from `files` (path → bytes). */
-export function buildDeb(name: string, version: string, files: Record<string, Uint8Array>, compression: 'xz' | 'gzip'): Uint8Array {
+/** A symbolic link in a fake package. */
+export interface DebSymlink {
+  readonly symlink: string;
+}
+
+/** Build a .deb with dpkg-deb from `files` (path → bytes, 0755; or a symlink's target). */
+export function buildDeb(name: string, version: string, files: Record<string, Uint8Array | DebSymlink>, compression: 'xz' | 'gzip'): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'xenon-deb-'));
   try {
     const root = join(dir, 'root');
@@ -95,7 +137,8 @@ export function buildDeb(name: string, version: string, files: Record<string, Ui
     );
     for (const [path, data] of Object.entries(files)) {
       mkdirSync(join(root, path, '..'), { recursive: true });
-      writeFileSync(join(root, path), data, { mode: 0o755 });
+      if (data instanceof Uint8Array) writeFileSync(join(root, path), data, { mode: 0o755 });
+      else symlinkSync(data.symlink, join(root, path));
     }
     const out = join(dir, 'out.deb');
     execFileSync('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', root, out], { stdio: 'ignore' });
@@ -169,6 +212,8 @@ export async function startArchive(opts: { compression: 'xz' | 'gzip'; faults?: 
     ['linux-image-arm64', '6.1.999-1', buildDeb('linux-image-arm64', '6.1.999-1', {}, opts.compression), `${KPKG} (= 6.1.999-1)`],
     [KPKG, '6.1.999-1', buildDeb(KPKG, '6.1.999-1', { [`boot/vmlinuz-${KVER}`]: gzipSync(image), ...fakeModuleTree() }, opts.compression), 'kmod'],
     ['busybox-static', '1:1.35.0-4', buildDeb('busybox-static', '1:1.35.0-4', { 'bin/busybox': busybox }, opts.compression), ''],
+    ['base-files', '12.99', buildDeb('base-files', '12.99', FAKE_BASE_FILES, opts.compression), ''],
+    ['netbase', '6.99', buildDeb('netbase', '6.99', { 'etc/services': enc('tcp 1/tcp\n'), 'etc/protocols': enc('ip 0 IP\n') }, opts.compression), ''],
   ];
   const files = new Map<string, Uint8Array>();
   const paras = debs.map(([name, version, deb, depends]) => {

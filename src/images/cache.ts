@@ -41,9 +41,13 @@ export interface ImageManifest {
     readonly vmlinuz: ManifestFile;
     readonly busybox: ManifestFile;
     readonly initramfs: ManifestFile;
+    /** The initramfs that mounts a root filesystem from a disk (`ROOT_INIT`), with its modules. */
+    readonly rootInitramfs?: ManifestFile;
   };
-  /** Kernel modules kept from the kernel package (virtio and Xen front ends), in load order. */
+  /** Kernel modules kept from the kernel package (virtio and Xen front ends, ext4), in load order. */
   readonly modules?: readonly ManifestFile[];
+  /** The module names the pull asked for (dependencies come with them); a cache made for other names is pulled again. */
+  readonly moduleRoots?: readonly string[];
 }
 
 export const MANIFEST = 'images/manifest.json';

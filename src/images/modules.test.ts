@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectModules, moduleDepends, moduleNameOf, readModinfo } from './modules.js';
+import { collectModules, moduleDepends, moduleNameOf, readModinfo, selectModules } from './modules.js';
 import type { TarFile, TarHeader } from './tar.js';
 import { fakeModule, fakeModuleTree } from './_test_archive.js';
 
@@ -25,7 +25,7 @@ test('collectModules() follows depends= across passes and returns load order', a
   const extract = async (want: (h: TarHeader) => boolean): Promise<TarFile[]> => {
     passes++;
     return Object.entries(tree)
-      .map(([path, data]) => ({ path, type: '0', mode: 0o644, size: data.length, linkName: '', data }))
+      .map(([path, data]) => ({ path, type: '0', mode: 0o644, uid: 0, gid: 0, size: data.length, linkName: '', data }))
       .filter((f) => want(f));
   };
   const r = await collectModules(['virtio_blk', 'virtio-net', 'virtio_mmio', 'nonexistent'], extract);
@@ -37,4 +37,12 @@ test('collectModules() follows depends= across passes and returns load order', a
   assert.ok(before('failover', 'net_failover') && before('net_failover', 'virtio_net'));
   assert.deepEqual(r.missing, ['nonexistent']);
   assert.ok(r.builtin.has('virtio_ring'));
+});
+
+test('selectModules() picks the roots and their dependencies out of the cached modules, in load order', () => {
+  const cached = Object.entries(fakeModuleTree()).filter(([p]) => p.endsWith('.ko')).map(([path, data]) => ({ path, data }));
+  const picked = selectModules(['ext4', 'virtio-net', 'not_there'], cached).map((m) => m.path.replace(/.*\//, ''));
+  assert.deepEqual(new Set(picked), new Set(['ext4.ko', 'jbd2.ko', 'mbcache.ko', 'crc16.ko', 'virtio_net.ko', 'net_failover.ko', 'failover.ko']));
+  assert.ok(picked.indexOf('jbd2.ko') < picked.indexOf('ext4.ko') && picked.indexOf('failover.ko') < picked.indexOf('net_failover.ko'));
+  assert.deepEqual(selectModules([], cached), []);
 });

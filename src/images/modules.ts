@@ -23,6 +23,20 @@ export const DEFAULT_MODULES = [
   'xen_netfront',
 ] as const;
 
+/**
+ * Modules a root filesystem on ext4 needs besides a block front end. ext4's own dependencies
+ * (jbd2, mbcache, crc16) come from its .modinfo; crc32c_generic does not: ext4 and jbd2 ask the
+ * crypto API for "crc32c" at mount time (metadata_csum), which finds it only once it is loaded,
+ * so it is named here.
+ */
+export const ROOTFS_MODULES = ['crc32c_generic', 'ext4'] as const;
+
+/** What the root-on-disk initramfs loads: the Xen block front end and ext4 (with dependencies). */
+export const ROOT_BOOT_MODULES = ['xen_blkfront', ...ROOTFS_MODULES] as const;
+
+/** Every module `xenon image pull` keeps from the kernel package. */
+export const CACHED_MODULES = [...DEFAULT_MODULES, ...ROOTFS_MODULES] as const;
+
 /** Module names compare with "-" and "_" equivalent, as in the kernel (module_name normalisation). */
 export function normalizeModuleName(name: string): string {
   return name.replace(/-/g, '_');
@@ -116,6 +130,27 @@ export async function collectModules(
   }
   const missing = [...wanted].filter((n) => !found.has(n) && !builtin?.has(n));
   return { modules: loadOrder(found), builtin: builtin ?? new Set(), missing };
+}
+
+/**
+ * The modules of `roots` and their dependencies (read from each file's .modinfo) out of
+ * `available`, in load order. Names found in neither are left out (builtins).
+ */
+export function selectModules<T extends { readonly path: string; readonly data: Uint8Array }>(
+  roots: readonly string[],
+  available: readonly T[],
+): T[] {
+  const byName = new Map(available.map((m) => [moduleNameOf(m.path), m]));
+  const found = new Map<string, ModuleFile>();
+  const pending = roots.map(normalizeModuleName);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const m = byName.get(name);
+    if (m === undefined || found.has(name)) continue;
+    const depends = moduleDepends(m.data);
+    found.set(name, { name, path: m.path, data: m.data, depends });
+    pending.push(...depends);
+  }
+  return loadOrder(found).map((m) => byName.get(m.name)!);
 }
 
 /** Topological order: every module after the modules it depends on. */

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XenonError } from '../lib/errors.js';
 import { DEFAULT_INIT } from './initramfs.js';
+import { ROOT_INIT } from './root_init.js';
 import { DEBIAN_KEYRING, ensureGuestImages, pullGuestImages, type PullOptions } from './pull.js';
-import { KPKG, KVER, makeTestSigner, startArchive, type ArchiveFaults } from './_test_archive.js';
+import { KPKG, KVER, makeTestSigner, sha256, startArchive, type ArchiveFaults } from './_test_archive.js';
 import { missingCommands, skipUnlessAvailable } from '../../tests/harness/prereq.js';
 
 const MISSING_TOOLS = missingCommands('dpkg-deb', 'xz');
@@ -81,7 +82,16 @@ test('pullGuestImages() fetches, verifies and caches kernel, busybox and initram
     assert.ok(log.some((l) => /WITHOUT signature verification \(--allow-unsigned\)/.test(l)));
     // Default modules and their dependencies (via .modinfo), in load order; absent ones are logged.
     const mods = (m.modules ?? []).map((f) => f.path.replace(/.*\//, ''));
-    assert.deepEqual(mods, ['deep_helper.ko', 'blk-helper.ko', 'failover.ko', 'net_failover.ko', 'virtio_blk.ko', 'virtio_mmio.ko', 'virtio_net.ko']);
+    assert.deepEqual(mods, [
+      'deep_helper.ko', 'blk-helper.ko', 'crc16.ko', 'crc32c_generic.ko', 'mbcache.ko', 'jbd2.ko', 'ext4.ko',
+      'failover.ko', 'net_failover.ko', 'virtio_blk.ko', 'virtio_mmio.ko', 'virtio_net.ko',
+    ]);
+    // The root initramfs: ROOT_INIT and only the modules a root on a Xen disk needs, in load order.
+    const root = readFileSync(images.rootInitramfs).toString('latin1');
+    assert.equal(images.rootInitramfs, join(cacheDir, 'images/initramfs-root.cpio'));
+    assert.ok(root.includes(ROOT_INIT));
+    const order = /lib\/modules\/xenon\.order\0+([^\0]*)/.exec(root)?.[1]?.trim().split('\n').map((l) => l.replace(/.*\//, ''));
+    assert.deepEqual(order, ['crc16.ko', 'crc32c_generic.ko', 'mbcache.ko', 'jbd2.ko', 'ext4.ko']);
     assert.ok(log.some((l) => /modules not found in .*: virtio_console, virtio_rng, xen_blkfront, xen_netfront/.test(l)));
     assert.ok(progress.some((l) => / 100% /.test(l)), 'progress reaches 100%');
     assert.ok(!existsSync(join(cacheDir, 'images', `${KPKG}_6.1.999-1`, `${KPKG}_6.1.999-1_arm64.deb`)), '.deb removed');
@@ -98,6 +108,38 @@ test('pullGuestImages() fetches, verifies and caches kernel, busybox and initram
     const healed = await pullGuestImages({ ...opts, mirror: a.url });
     assert.equal(healed.fromCache, false);
     assert.deepEqual(new Uint8Array(readFileSync(healed.kernelImage)), a.image);
+  });
+});
+
+test('pullGuestImages() pulls again over a cache made for other modules or without the root initramfs', SKIP, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const q = quiet(cacheDir);
+    const images = await pullGuestImages({ ...q.opts, mirror: a.url });
+    const path = join(cacheDir, 'images/manifest.json');
+    writeFileSync(path, JSON.stringify({ ...images.manifest, moduleRoots: undefined }));
+    assert.equal((await pullGuestImages({ ...q.opts, mirror: a.url })).fromCache, false, 'no moduleRoots: an older pull');
+    writeFileSync(path, JSON.stringify({ ...images.manifest, files: { ...images.manifest.files, rootInitramfs: undefined } }));
+    assert.equal((await pullGuestImages({ ...q.opts, mirror: a.url })).fromCache, false, 'no root initramfs');
+    assert.equal((await pullGuestImages({ ...q.opts, mirror: a.url })).fromCache, true);
+  });
+});
+
+test('pullGuestImages() rebuilds initramfs archives an older version made, without a download', SKIP, async () => {
+  await withArchive('xz', {}, async (a, cacheDir) => {
+    const q = quiet(cacheDir);
+    const images = await pullGuestImages({ ...q.opts, mirror: a.url });
+    // As an older /init would have left it: intact by its manifest, but not what this version builds.
+    const old = new TextEncoder().encode('an older root initramfs');
+    writeFileSync(images.rootInitramfs, old);
+    const files = { ...images.manifest.files, rootInitramfs: { ...images.manifest.files.rootInitramfs!, sha256: sha256(old), size: old.length } };
+    writeFileSync(join(cacheDir, 'images/manifest.json'), JSON.stringify({ ...images.manifest, files }));
+    const before = a.requests.length;
+    const again = await pullGuestImages({ ...q.opts, mirror: a.url });
+    assert.equal(again.fromCache, true);
+    assert.equal(a.requests.length, before, 'nothing fetched');
+    assert.ok(readFileSync(again.rootInitramfs).toString('latin1').includes(ROOT_INIT));
+    assert.deepEqual(again.manifest.files.rootInitramfs, images.manifest.files.rootInitramfs);
+    assert.ok(q.log.some((l) => /rebuilt the initramfs archives/.test(l)), q.log.join('\n'));
   });
 });
 
@@ -162,6 +204,7 @@ test('ensureGuestImages() builds an initramfs with the given /init', SKIP, async
     const cpio2 = readFileSync(withMods.initramfs).toString('latin1');
     assert.ok(cpio2.includes(DEFAULT_INIT));
     assert.ok(cpio2.includes(`lib/modules/${KVER}/kernel/drivers/virtio/virtio_mmio.ko\0`));
+    assert.ok(!cpio2.includes('ext4.ko'), 'the device modules only: ext4 is for the root initramfs');
     assert.ok(cpio2.includes(`/lib/modules/${KVER}/kernel/net/core/failover.ko\n/lib/modules/${KVER}/kernel/drivers/net/net_failover.ko\n`));
   });
 });

@@ -22,7 +22,8 @@ import {
   type ManifestPackage,
 } from './cache.js';
 import { extractDeb } from './deb.js';
-import { collectModules, DEFAULT_MODULES, type ModuleFile } from './modules.js';
+import { CACHED_MODULES, collectModules, DEFAULT_MODULES, ROOT_BOOT_MODULES, selectModules, type ModuleFile } from './modules.js';
+import { buildRootInitramfs } from './root_init.js';
 import type { TarFile, TarHeader } from './tar.js';
 import { imageFetchError } from './errors.js';
 import { downloadFile } from './http.js';
@@ -36,6 +37,8 @@ const KERNEL_META = 'linux-image-arm64';
 const BUSYBOX = 'busybox-static';
 const ARCH = 'arm64';
 const EM_AARCH64 = 183;
+/** Where the root-on-disk initramfs is cached (a fixed name, so an xl.cfg can point at it). */
+const ROOT_INITRAMFS = 'images/initramfs-root.cpio';
 
 /** Options for `pullGuestImages` and `ensureGuestImages`. */
 export interface PullOptions {
@@ -66,6 +69,8 @@ export interface PullOptions {
 export interface GuestImages {
   readonly kernelImage: string;
   readonly initramfs: string;
+  /** The initramfs that boots a root filesystem on a disk (`root=` on the kernel command line). */
+  readonly rootInitramfs: string;
   readonly busybox: string;
   readonly kernelVersion: string;
   readonly manifest: ImageManifest;
@@ -84,6 +89,21 @@ function resolveArchive(opts: PullOptions): ArchiveChoice {
     return { mirror: opts.mirror.replace(/\/+$/, ''), suite: codename, origin: '--mirror' };
   }
   return chooseArchive(readAptSources(opts.etcApt), codename);
+}
+
+/**
+ * The archive `opts` name (else apt's sources for the suite), its Release signature and package
+ * index verified: what every download of this module goes through.
+ */
+export async function openConfiguredArchive(opts: PullOptions, log: (line: string) => void): Promise<Archive> {
+  const choice = resolveArchive(opts);
+  const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;
+  log(`Archive: ${choice.mirror} suite ${choice.suite} (from ${choice.origin})`);
+  return openArchive({
+    mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log,
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.allowUnsigned === true ? { allowUnsigned: true } : {}),
+  });
 }
 
 /** Download a package's .deb into the cache (verified), hand its bytes to `use`, then delete it. */
@@ -113,7 +133,7 @@ async function withDeb<T>(
 
 const isVmlinuz = (h: TarHeader): boolean => h.type === '0' && /^boot\/vmlinuz-/.test(h.path);
 
-/** One kernel package: its vmlinuz (if any) and the default modules with their dependencies. */
+/** One kernel package: its vmlinuz (if any) and the cached modules with their dependencies. */
 async function extractKernel(
   extract: (want: (h: TarHeader) => boolean) => Promise<TarFile[]>,
 ): Promise<{ vmlinuz?: TarFile; modules: ModuleFile[]; missing: string[] }> {
@@ -124,7 +144,7 @@ async function extractKernel(
     vmlinuz ??= files.find(isVmlinuz);
     return files;
   };
-  const { modules, missing } = await collectModules(DEFAULT_MODULES, withVmlinuz);
+  const { modules, missing } = await collectModules(CACHED_MODULES, withVmlinuz);
   return { ...(vmlinuz ? { vmlinuz } : {}), modules, missing };
 }
 
@@ -156,25 +176,20 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const sink = opts.progress ?? process.stderr;
   const cached = opts.refresh ? undefined : await readManifest(cacheDir);
-  if (cached && (!opts.suite || opts.suite === cached.suite) && (await manifestIntact(cacheDir, cached))) {
+  if (cached && (!opts.suite || opts.suite === cached.suite) && cacheCurrent(cached) && (await manifestIntact(cacheDir, cached))) {
     log(`Cache: "${join(cacheDir, 'images')}" is valid (kernel ${cached.kernelVersion}, ${cached.suite}); nothing to fetch`);
-    return toImages(cacheDir, cached, true);
+    return toImages(cacheDir, await refreshInitramfs(cacheDir, cached, log), true);
   }
 
   // Before any download: an unwritable or misplaced cache fails now, not after megabytes arrive.
   await mkdir(join(cacheDir, 'images'), { recursive: true });
   await access(join(cacheDir, 'images'), constants.W_OK);
   for (const left of await removeLeftoverDownloads(cacheDir)) log(`Cache: removed "${left}", left by an interrupted pull`);
-  const choice = resolveArchive(opts);
-  const keyring = opts.keyring ?? choice.keyring ?? DEBIAN_KEYRING;
-  log(`Archive: ${choice.mirror} suite ${choice.suite} (from ${choice.origin})`);
+  const archive = await openConfiguredArchive(opts, log);
   const idle = opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {};
-  const archive = await openArchive({
-    mirror: choice.mirror, suite: choice.suite, arch: ARCH, keyring, log, ...idle, ...(opts.allowUnsigned === true ? { allowUnsigned: true } : {}),
-  });
 
   const meta = archive.lookup(KERNEL_META);
-  if (!meta) throw imageFetchError(`Cannot find "${KERNEL_META}" in ${choice.suite}/main/binary-${ARCH}`);
+  if (!meta) throw imageFetchError(`Cannot find "${KERNEL_META}" in ${archive.suite}/main/binary-${ARCH}`);
   const candidates = kernelCandidates(archive, meta);
   if (candidates.length === 0) throw imageFetchError(`Cannot resolve "${KERNEL_META}" (Depends: "${meta.depends}") to a kernel package`);
 
@@ -195,7 +210,7 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   const image = kernelImageFromVmlinuz(kernel.vmlinuz, kernel.path);
 
   const bb = archive.lookup(BUSYBOX);
-  if (!bb) throw imageFetchError(`Cannot find "${BUSYBOX}" in ${choice.suite}/main/binary-${ARCH}`);
+  if (!bb) throw imageFetchError(`Cannot find "${BUSYBOX}" in ${archive.suite}/main/binary-${ARCH}`);
   log(`Busybox: ${bb.name} ${bb.version} (${bb.size} bytes)`);
   const bbFiles = await withDeb(archive, bb, ctx, (extract) => extract((h) => h.type === '0' && h.path === 'bin/busybox'));
   const busybox = bbFiles[0]?.data;
@@ -218,8 +233,9 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
       // Signed arm64 kernels ship the Image itself as vmlinuz: keep one copy then.
       vmlinuz: image === kernel.vmlinuz ? kernelImage : await storeFile(cacheDir, `${kdir}/${basename(kernel.path)}`, kernel.vmlinuz),
       busybox: await storeFile(cacheDir, `${pkgDir(bb)}/busybox`, busybox, 0o755),
-      initramfs: await storeFile(cacheDir, 'images/initramfs.cpio', buildInitramfs({ busybox })),
+      ...(await storeInitramfs(cacheDir, buildInitramfsPair(busybox, kernel.modules))),
     },
+    moduleRoots: [...CACHED_MODULES],
   };
   const modules: ManifestFile[] = [];
   for (const m of kernel.modules) modules.push(await storeFile(cacheDir, `${kdir}/${m.path}`, m.data));
@@ -231,10 +247,42 @@ export async function pullGuestImages(opts: PullOptions = {}): Promise<GuestImag
   return toImages(cacheDir, { ...manifest, modules }, false);
 }
 
+/** The default and the root-on-disk initramfs, built from busybox and the kernel's modules. */
+function buildInitramfsPair(busybox: Uint8Array, modules: readonly { path: string; data: Uint8Array }[]): { initramfs: Uint8Array; root: Uint8Array } {
+  return { initramfs: buildInitramfs({ busybox }), root: buildRootInitramfs(busybox, selectModules(ROOT_BOOT_MODULES, modules)) };
+}
+
+async function storeInitramfs(cacheDir: string, built: { initramfs: Uint8Array; root: Uint8Array }): Promise<{ initramfs: ManifestFile; rootInitramfs: ManifestFile }> {
+  return { initramfs: await storeFile(cacheDir, 'images/initramfs.cpio', built.initramfs), rootInitramfs: await storeFile(cacheDir, ROOT_INITRAMFS, built.root) };
+}
+
+/**
+ * The cached initramfs archives as this version of Xenon builds them: a valid cache made by
+ * another version (an older /init) has them rebuilt from its busybox and modules, no download.
+ */
+async function refreshInitramfs(cacheDir: string, m: ImageManifest, log: (line: string) => void): Promise<ImageManifest> {
+  const want = buildInitramfsPair(await readFile(join(cacheDir, m.files.busybox.path)), await readCachedModules(cacheDir, m));
+  if (sha256(want.initramfs) === m.files.initramfs.sha256 && sha256(want.root) === m.files.rootInitramfs?.sha256) return m;
+  const updated: ImageManifest = { ...m, files: { ...m.files, ...(await storeInitramfs(cacheDir, want)) } };
+  await writeManifest(cacheDir, updated);
+  log('Cache: rebuilt the initramfs archives for this version of Xenon');
+  return updated;
+}
+
+/**
+ * True when a manifest was made by a pull that kept the modules this one keeps and built the root
+ * initramfs (caches from before ext4 was kept have neither, and are pulled again).
+ */
+function cacheCurrent(m: ImageManifest): boolean {
+  const roots = m.moduleRoots ?? [];
+  return m.files.rootInitramfs !== undefined && roots.length === CACHED_MODULES.length && CACHED_MODULES.every((n) => roots.includes(n));
+}
+
 function toImages(cacheDir: string, m: ImageManifest, fromCache: boolean): GuestImages {
   return {
     kernelImage: join(cacheDir, m.files.kernelImage.path),
     initramfs: join(cacheDir, m.files.initramfs.path),
+    rootInitramfs: join(cacheDir, (m.files.rootInitramfs ?? m.files.initramfs).path),
     busybox: join(cacheDir, m.files.busybox.path),
     kernelVersion: m.kernelVersion,
     manifest: m,
@@ -242,10 +290,17 @@ function toImages(cacheDir: string, m: ImageManifest, fromCache: boolean): Guest
   };
 }
 
+/** The cached kernel modules at their package paths ("lib/modules/<version>/kernel/..."), in load order. */
+export async function readCachedModules(cacheDir: string, m: ImageManifest): Promise<{ path: string; data: Uint8Array }[]> {
+  const kdir = `${dirname(m.files.kernelImage.path)}/`;
+  return Promise.all((m.modules ?? []).map(async (f) => ({ path: f.path.slice(kdir.length), data: await readFile(join(cacheDir, f.path)) })));
+}
+
 /**
  * What `npm start` calls: the cached images (pulling them first if needed). With `initScript`,
  * `withModules` and/or `extraFiles`, the initramfs is rebuilt from the cached busybox with that
- * /init, the kernel modules and those files (see `buildInitramfs`), cached as
+ * /init, the virtio and Xen front-end modules (`DEFAULT_MODULES`, with their dependencies) and
+ * those files (see `buildInitramfs`), cached as
  * `images/initramfs-<sha256 prefix>.cpio`; the hash is over the whole archive, so it covers the
  * extra files' paths, modes and contents.
  */
@@ -257,12 +312,7 @@ export async function ensureGuestImages(
   if (opts.initScript === undefined && !opts.withModules && extraFiles.length === 0) return images;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const busybox = await readFile(images.busybox);
-  const kdir = `${dirname(images.manifest.files.kernelImage.path)}/`;
-  const modules = opts.withModules
-    ? await Promise.all(
-        (images.manifest.modules ?? []).map(async (m) => ({ path: m.path.slice(kdir.length), data: await readFile(join(cacheDir, m.path)) })),
-      )
-    : [];
+  const modules = opts.withModules ? selectModules(DEFAULT_MODULES, await readCachedModules(cacheDir, images.manifest)) : [];
   const cpio = buildInitramfs({ busybox, modules, extraFiles, ...(opts.initScript !== undefined ? { initScript: opts.initScript } : {}) });
   const path = join(cacheDir, `images/initramfs-${sha256(cpio).slice(0, 16)}.cpio`);
   if (!existsSync(path) || sha256(await readFile(path)) !== sha256(cpio)) await writeFileAtomic(path, cpio);

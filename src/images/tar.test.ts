@@ -79,3 +79,19 @@ test('readTar() rejects member paths with ".." segments', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('readTar() reads owners from the ustar fields, and pax records over them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xenon-tar-'));
+  try {
+    writeFileSync(join(dir, 'f'), 'x');
+    for (const [format, uid] of [['ustar', 1234], ['pax', 3000000]] as const) {
+      const tar = execFileSync('tar', [`--format=${format}`, `--owner=:${uid}`, '--group=:50', '-C', dir, '-cf', '-', 'f']);
+      const [f] = await readTar(pieces(tar, 512), () => true, 't.tar');
+      assert.deepEqual([f?.uid, f?.gid], [uid, 50], format);
+    }
+    const bad = execFileSync('tar', ['--format=pax', '--pax-option=uid:=abc', '-C', dir, '-cf', '-', 'f']);
+    await assert.rejects(readTar(pieces(bad, 512), () => true, 'b.tar'), (e: unknown) => e instanceof XenonError && /bad tar member uid/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,9 @@ export interface TarHeader {
   /** '0' regular, '2' symlink, '5' directory, '1' hard link, ... */
   readonly type: string;
   readonly mode: number;
+  /** Owner and group ids (root's 0 in Debian's packages, with a few exceptions such as /var/local's group staff). */
+  readonly uid: number;
+  readonly gid: number;
   readonly size: number;
   readonly linkName: string;
 }
@@ -57,6 +60,13 @@ function paxRecords(data: Uint8Array): Map<string, string> {
     if (m) out.set(m[1]!, m[2]!);
   }
   return out;
+}
+
+/** A member's uid or gid: pax's record when present, else the ustar field; a value that is not an id is malformed. */
+function ownerId(pax: Map<string, string>, key: 'uid' | 'gid', header: Uint8Array, off: number, what: string): number {
+  const v = pax.has(key) ? Number(pax.get(key)) : num(header, off, 8);
+  if (!Number.isSafeInteger(v) || v < 0 || v > 0xffffffff) throw imageFetchError(`Cannot read "${what}": bad tar member ${key}`);
+  return v;
 }
 
 /** Accumulates stream chunks and hands out exact byte counts. */
@@ -149,6 +159,8 @@ export async function readTar(
         path: rawPath.replace(/^(\.\/)+/, '').replace(/\/$/, ''),
         type,
         mode: num(header, 100, 8) & 0o7777,
+        uid: ownerId(pax, 'uid', header, 108, what),
+        gid: ownerId(pax, 'gid', header, 116, what),
         size: type === '0' || type === '7' ? size : 0,
         linkName: longLink ?? pax.get('linkpath') ?? str(header, 157, 100),
       };

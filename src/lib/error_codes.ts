@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   BAD_EXECUTABLE: { exitStatus: 4, summary: 'An executable or kernel image is malformed or unsupported' },
   GUEST_FAILED: { exitStatus: 5, summary: 'The guest stopped in a way that cannot continue' },
   IMAGE_FETCH: { exitStatus: 6, summary: 'Guest images could not be fetched or verified' },
+  IMAGE_BUILD: { exitStatus: 10, summary: 'A guest disk image could not be built (a host tool failed or is missing, or the output is in the way)' },
   DECODE_TABLE: { exitStatus: 70, summary: 'The instruction decode table is inconsistent' },
   XENSTORE: { exitStatus: 7, summary: 'A xenstore request, connection or saved store was refused' },
   CONFIG: { exitStatus: 1, summary: 'A domain configuration is invalid' },
