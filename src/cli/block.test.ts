@@ -35,9 +35,9 @@ test('xenon block-*: bad arguments and a bad spec are one-line errors before the
   const noSpec = xenon('block-attach', 'guest');
   assert.equal(noSpec.status, 2);
   assert.match(noSpec.stderr, /^xenon: block-attach takes a domain and a disk specification; usage: xenon block-attach DOMAIN DISK-SPEC-COMPONENT\.\.\.\n$/);
-  const badSpec = xenon('block-attach', 'guest', 'disk.img', 'vmdk', 'xvdb');
+  const badSpec = xenon('block-attach', 'guest', 'disk.img', 'vpc', 'xvdb');
   assert.equal(badSpec.status, 1);
-  assert.equal(badSpec.stderr, 'xenon: command line: unknown value for format near "vmdk" in disk specification "vmdk"\n');
+  assert.equal(badSpec.stderr, 'xenon: command line: unknown value for format near "vpc" in disk specification "vpc"\n');
   assert.equal(xenon('block-list').status, 2);
   assert.equal(xenon('block-detach', 'guest').status, 2);
   assert.equal(xenon('block-detach', '--bogus', 'guest', 'xvdb').status, 2);

@@ -31,7 +31,7 @@ test('parseDiskAttach() refuses bodies of the wrong shape', () => {
 
 test('parseDiskAttach() refuses bad specs with libxlu\'s messages, and relative or empty images', () => {
   refused(() => parseDiskAttach({ spec: '/a.img' }), /^spec: no vdev specified in disk specification "\/a\.img"$/);
-  refused(() => parseDiskAttach({ spec: '/a.img,vmdk,xvdb' }), /unknown value for format near "vmdk"/);
+  refused(() => parseDiskAttach({ spec: '/a.img,vpc,xvdb' }), /unknown value for format near "vpc"/);
   refused(() => parseDiskAttach({ spec: '/a.img,,xvd' }), /invalid or unsupported virtual disk identifier/);
   refused(() => parseDiskAttach({ spec: ['/a.img,,xvdb', 'vdev=xvdc'] }), /vdev respecified/);
   refused(() => parseDiskAttach({ spec: 'x'.repeat(MAX_SPEC_CHARS - 1) }), /no vdev specified/);

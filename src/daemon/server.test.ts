@@ -168,7 +168,7 @@ describe('xenond API', () => {
       ['POST', '/domains/dsk/disks', { spec: `${image},raw,xvdb,rw` }, 409, /Disk "xvdb" \(device 51728\) is already attached/],
       ['POST', '/domains/dsk/disks', { spec: 'dsk-c.img,raw,xvdc' }, 400, /target "dsk-c\.img" must be an absolute path/],
       ['POST', '/domains/dsk/disks', { spec: `${path.join(dir, 'missing.img')},raw,xvdc` }, 400, /open on ".*missing\.img" failed/],
-      ['POST', '/domains/dsk/disks', { spec: `${image},vmdk,xvdc` }, 400, /unknown value for format near "vmdk"/],
+      ['POST', '/domains/dsk/disks', { spec: `${image},vpc,xvdc` }, 400, /unknown value for format near "vpc"/],
       ['POST', '/domains/dsk/disks', { spec: `${image},raw` }, 400, /no vdev specified/],
       ['POST', '/domains/dsk/disks', { spec: 42 }, 400, /"spec" must be/],
       ['POST', '/domains/dsk/disks', 'not json', 400, /"spec" must be|request body must be a JSON object/],
