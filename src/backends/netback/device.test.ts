@@ -240,3 +240,29 @@ test('two queues: each has its rings and channels, and packets flow on the secon
   assert.equal(Atomics.load(f.idx(2), 2), 1);
   assert.ok((f.guest.notified.get(8) ?? 0) >= 1);
 });
+
+test('hostile: one guest breaking its ring leaves its neighbour on the switch working', async () => {
+  const xenstored = new Xenstored();
+  const bad = new TestNetfront(xenstored);
+  const good = new TestNetfront(xenstored, { frontendPath: '/local/domain/5/device/vif/0', backendPath: '/local/domain/0/backend/vif/5/0', name: 'vif5.0' });
+  const peer = new TestNetfront(xenstored, { frontendPath: '/local/domain/6/device/vif/0', backendPath: '/local/domain/0/backend/vif/6/0', name: 'vif6.0' });
+  const sw = new VirtualSwitch('xenbr0', () => 0);
+  for (const f of [bad, good, peer]) {
+    const att = sw.attach(f.backend);
+    f.backend.onTransmit = (p) => att.input(p);
+    await f.connect();
+    f.postRx(8);
+  }
+  bad.send(rawFrame(0xffffffffffff, MAC_A, 60));
+  bad.putTx(TestNetfront.txRequest(1000, 4000, 0, 1, 200));
+  bad.pushTx();
+  assert.equal(bad.read(`${BE}/state`), '5', 'the hostile vif is closed');
+  good.send(rawFrame(0x00163e000006, MAC_B, 80, 0x33));
+  peer.received();
+  peer.send(rawFrame(MAC_B, 0x00163e000006, 90, 0x44));
+  const got = good.received().filter((p) => p.frame.length === 104);
+  assert.equal(got.length, 1, 'the neighbour still receives');
+  assert.equal(got[0]!.frame[60], 0x44);
+  assert.equal(good.read('/local/domain/0/backend/vif/5/0/state'), '4');
+  assert.equal(bad.guest.mapped, 0);
+});
