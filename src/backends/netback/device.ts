@@ -18,7 +18,7 @@ import { finishOffloads } from '../net/offload.js';
 import type { Packet } from '../net/packet.js';
 import type { SwitchPort } from '../net/switch.js';
 import { BackRing } from '../ring/back_ring.js';
-import { readFlag, readKey, readUint, reportFatal } from '../xenbus_keys.js';
+import { readFlag, readUint, reportFatal } from '../xenbus_keys.js';
 import { followFrontend, XenbusState } from '../xenbus_state.js';
 import { NetbackMetrics } from './metrics.js';
 import {
@@ -448,11 +448,6 @@ export class NetBackend implements SwitchPort {
     } catch (e) {
       this.o.log(`netback ${this.o.name}: cannot write state ${s}: ${(e as Error).message}`);
     }
-  }
-
-  /** The guest's MAC as the toolstack configured it (the backend's `mac` key). */
-  get mac(): string | undefined {
-    return readKey(this.o.xs, `${this.o.backendPath}/mac`);
   }
 }
 
