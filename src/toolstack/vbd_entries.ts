@@ -20,7 +20,7 @@
  *   writes (`ring-ref`, `event-channel`, `protocol`, `feature-persistent`) the guest's.
  */
 import { XenonError } from '../lib/errors.js';
-import { backendDomid, cStrtoulAsInt, inTransaction, isErrno, readIfPresent, removeDeviceEntries, rmIfPresent, type DeviceReader, type DeviceStore } from './xs_device.js';
+import { backendDomid, cStrtoulAsInt, inTransaction, listDevices, readIfPresent, removeDeviceEntries, rmIfPresent, type DeviceReader, type DeviceStore } from './xs_device.js';
 import { vdevToDevid, type DiskFormat, type DiskSpec } from './config/index.js';
 import type { XlBlockListRow } from './xl_format.js';
 import { XenbusState } from '../backends/xenbus_state.js';
@@ -198,13 +198,7 @@ const REQUIRED_KEYS = ['type', 'dev', 'removable', 'mode', 'device-type'] as con
  */
 export function readVbdList(xs: VbdReader, domid: number): XlBlockListRow[] {
   const dir = `/libxl/${domid}/device/vbd`;
-  let ids: string[];
-  try {
-    ids = xs.directory(dir);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return [];
-    throw e;
-  }
+  const ids = listDevices(xs, dir);
   const vdevs: string[] = [];
   for (const id of ids) {
     const backend = readIfPresent(xs, `${dir}/${id}/backend`);

@@ -17,7 +17,7 @@
 import { XenonError } from '../lib/errors.js';
 import { XenbusState } from '../backends/xenbus_state.js';
 import type { NicSpec } from './config/index.js';
-import { backendDomid, cStrtoulAsInt, inTransaction, isErrno, readIfPresent, removeDeviceEntries, rmIfPresent, type DeviceReader, type DeviceStore } from './xs_device.js';
+import { backendDomid, cStrtoulAsInt, inTransaction, listDevices, readIfPresent, removeDeviceEntries, rmIfPresent, type DeviceReader, type DeviceStore } from './xs_device.js';
 import type { XlNetworkListRow } from './xl_format.js';
 
 /** libxl__device_nic_setdefault: the MTU when the vif spec gives none. */
@@ -128,13 +128,7 @@ export function removeVifEntries(xs: DeviceStore, domid: number, devid: number):
  */
 export function readVifList(xs: DeviceReader, domid: number): XlNetworkListRow[] {
   const dir = `/libxl/${domid}/device/vif`;
-  let ids: string[];
-  try {
-    ids = xs.directory(dir);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return [];
-    throw e;
-  }
+  const ids = listDevices(xs, dir);
   const rows: XlNetworkListRow[] = [];
   for (const id of ids) {
     if (!/^\d+$/.test(id)) continue;

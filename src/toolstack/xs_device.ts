@@ -109,3 +109,13 @@ export function removeDeviceEntries(xs: DeviceStore, p: { readonly frontend: str
     pathCleanup(xs, p.backend, opts);
   });
 }
+
+/** The device numbers under libxl's `dir` (libxl__device_list): none when the directory is absent. */
+export function listDevices(xs: DeviceReader, dir: string): string[] {
+  try {
+    return xs.directory(dir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
+  }
+}

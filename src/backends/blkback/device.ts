@@ -17,6 +17,7 @@
 import type { BlockDisk } from '../../host/common/block_disk.js';
 import type { XsClient } from '../../xenstore/index.js';
 import type { BackendEvents, BackendGrants, BackendLog, GrantedPage } from '../host.js';
+import { connectAll, queueDirs } from '../queues.js';
 import { BackRing } from '../ring/back_ring.js';
 import { followFrontend, XenbusState } from '../xenbus_state.js';
 import { readKey, readUint, reportFatal } from '../xenbus_keys.js';
@@ -169,16 +170,9 @@ export class BlkBackend {
     const maxQueues = this.o.maxQueues ?? DEFAULT_MAX_QUEUES;
     const nrQueues = this.readInt(`${fe}/multi-queue-num-queues`) ?? 1;
     if (nrQueues < 1 || nrQueues > maxQueues) return this.fatal(`Frontend asked for ${nrQueues} queues (1 to ${maxQueues} offered)`);
-    const dirs = nrQueues === 1 && this.readString(`${fe}/ring-ref`) !== undefined ? [fe] : Array.from({ length: nrQueues }, (_, i) => `${fe}/queue-${i}`);
-    const queues: Queue[] = [];
-    for (const dir of dirs) {
-      const q = this.connectQueue(dir);
-      if (typeof q === 'string') {
-        for (const done of queues) this.releaseQueue(done);
-        return this.fatal(q);
-      }
-      queues.push(q);
-    }
+    const dirs = queueDirs(fe, nrQueues, nrQueues === 1 && this.readString(`${fe}/ring-ref`) !== undefined);
+    const queues = connectAll(dirs, (dir) => this.connectQueue(dir), (q) => this.releaseQueue(q));
+    if (typeof queues === 'string') return this.fatal(queues);
     this.queues = queues;
     let info = 0;
     if (this.o.cdrom === true) info |= VDISK.CDROM;

@@ -6,8 +6,7 @@
  * checked against the bytes present; a frame that does not parse is passed on untouched (a real
  * NIC would send it as it is too) and the receiver's own checks see it.
  */
-import { ETH_HEADER_BYTES } from '../netback/regs.js';
-import type { Packet } from './packet.js';
+import { ETH_HEADER_BYTES, type Packet } from './packet.js';
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;

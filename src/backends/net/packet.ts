@@ -5,6 +5,9 @@
  * (offload.ts) only where the receiver cannot take them as they are.
  */
 
+/** An Ethernet header: destination and source MACs and the EtherType. */
+export const ETH_HEADER_BYTES = 14;
+
 export type GsoType = 'tcpv4' | 'tcpv6';
 
 export interface Packet {

@@ -5,8 +5,7 @@
  * destinations are flooded to every other port. Learned addresses age out (the bridge's 300 s) and
  * the table is bounded, so a guest sending from random MACs cannot grow Domain-0's memory.
  */
-import { destinationMac, isGroupMac, sourceMac, type Packet } from './packet.js';
-import { ETH_HEADER_BYTES } from '../netback/regs.js';
+import { destinationMac, ETH_HEADER_BYTES, isGroupMac, sourceMac, type Packet } from './packet.js';
 
 /** Something attached to a switch port: a netback vif, or a host link. */
 export interface SwitchPort {

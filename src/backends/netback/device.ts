@@ -17,6 +17,7 @@ import type { BackendEvents, BackendGrants, BackendLog, GrantedPage } from '../h
 import { finishOffloads } from '../net/offload.js';
 import type { Packet } from '../net/packet.js';
 import type { SwitchPort } from '../net/switch.js';
+import { connectAll, queueDirs } from '../queues.js';
 import { BackRing } from '../ring/back_ring.js';
 import { readFlag, readUint, reportFatal } from '../xenbus_keys.js';
 import { followFrontend, XenbusState } from '../xenbus_state.js';
@@ -191,16 +192,9 @@ export class NetBackend implements SwitchPort {
     };
     const mtu = readUint(xs, `${fe}/mtu`);
     this.mtu = mtu !== undefined && mtu >= 68 && mtu <= 65535 ? mtu : DEFAULT_MTU;
-    const dirs = nrQueues === 1 ? [fe] : Array.from({ length: nrQueues }, (_, i) => `${fe}/queue-${i}`);
-    const queues: Queue[] = [];
-    for (const dir of dirs) {
-      const q = this.connectQueue(dir);
-      if (typeof q === 'string') {
-        for (const done of queues) this.releaseQueue(done);
-        return this.fatal(q);
-      }
-      queues.push(q);
-    }
+    const dirs = queueDirs(fe, nrQueues, nrQueues === 1);
+    const queues = connectAll(dirs, (dir) => this.connectQueue(dir), (q) => this.releaseQueue(q));
+    if (typeof queues === 'string') return this.fatal(queues);
     this.queues = queues;
     this.switchState(XenbusState.Connected);
     this.o.log(`netback ${this.o.name}: connected, ${queues.length} queue(s), sg ${this.features.sg ? 'on' : 'off'}, gso ${this.features.gsoTcpv4 ? 'on' : 'off'}`);

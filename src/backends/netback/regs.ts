@@ -38,4 +38,3 @@ export const MAX_TX_PACKET_BYTES = 0xffff;
 export const MAX_TX_SLOTS = 18;
 /** Linux netback's fatal_skb_slots: more than this many slots in one packet is a broken frontend. */
 export const FATAL_TX_SLOTS = 20;
-export const ETH_HEADER_BYTES = 14;

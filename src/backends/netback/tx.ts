@@ -7,10 +7,10 @@
  * xenvif_fatal_tx_err).
  */
 import {
-  EXTRA, EXTRA_FLAG_MORE, EXTRA_TYPE, EXTRA_TYPE_MAX, ETH_HEADER_BYTES, FATAL_TX_SLOTS, GSO_TYPE,
+  EXTRA, EXTRA_FLAG_MORE, EXTRA_TYPE, EXTRA_TYPE_MAX, FATAL_TX_SLOTS, GSO_TYPE,
   MAX_TX_SLOTS, NETTXF, PAGE_BYTES, TXREQ, TX_ENTRY_BYTES,
 } from './regs.js';
-import type { GsoType } from '../net/packet.js';
+import { ETH_HEADER_BYTES, type GsoType } from '../net/packet.js';
 
 export interface TxSlot {
   readonly gref: number;
