@@ -22,8 +22,8 @@ export interface Block {
 
 /** What the code cache needs from each vCPU sharing it. */
 export interface CodeCacheClient {
-  /** Drops cached write mappings so stores to a newly marked code page take the slow path. */
-  dropWriteMappings(): void;
+  /** Drops cached write mappings of RAM page `page`, newly marked as code, so stores to it take the slow path. */
+  dropWriteMappings(page: number): void;
 }
 
 export class CodeCache {
@@ -53,7 +53,7 @@ export class CodeCache {
     list.push(b);
     if (this.codePage[page] === 0) {
       this.codePage[page] = 1;
-      for (const c of this.clients) c.dropWriteMappings();
+      for (const c of this.clients) c.dropWriteMappings(page);
     }
   }
 

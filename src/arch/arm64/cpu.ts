@@ -25,13 +25,19 @@ import { hostCounter } from './sysreg/counter.js';
 import { resetSysregs, sysregKey } from './sysreg/table.js';
 import type { GenericTimer } from './generic_timer.js';
 import { Stage1Mmu, type Stage2 } from './mmu/mmu.js';
+import type { Stage1Regs } from './mmu/stage1.js';
+import { InnerShareable, type TlbiScope } from './mmu/inner_shareable.js';
 import {
   enterException, exceptionReturn, PSTATE_EL1H_MASKED, PSTATE_EL_SHIFT, PSTATE_I, SLOT_SCTLR, SLOT_SP_EL0,
   SLOT_SP_EL1, SLOT_PAR, SLOT_TCR, SLOT_TTBR0, SLOT_TTBR1, usesSpEl0, VECTOR_IRQ, VECTOR_SYNC,
 } from './exception.js';
 
 const MAX_BLOCK_INSNS = 64;
+/** Entries in the jump cache, a direct-mapped front of the code cache indexed by RAM offset. */
 const JUMP_CACHE_SIZE = 4096;
+/** TCR_EL1.A1 (bit 22): the ASID comes from TTBR1_EL1; TCR_EL1.AS (bit 36): it has 16 bits. */
+const TCR_A1 = 1 << 22;
+const TCR_HI_AS = 1 << (36 - 32);
 
 /** Internal exit: an IRQ may be deliverable (system mode only; never returned to the caller). */
 const EXIT_IRQ_CHECK: VcpuExit = Object.freeze({ kind: 'budget' });
@@ -63,6 +69,8 @@ export interface SystemOptions {
   readonly icc?: readonly ExtraSysreg[];
   /** The hypervisor's stage 2, between the stage-1 walk and RAM (next issue). */
   readonly stage2?: Stage2;
+  /** The vCPUs that broadcast TLB maintenance reaches (this machine's); this vCPU alone by default. */
+  readonly shareable?: InnerShareable;
 }
 
 export interface CpuOptions {
@@ -126,23 +134,25 @@ export class Cpu extends MemoryAccessor {
   exclusiveHi2 = 0;
 
   private pendingExit: VcpuExit | null = null;
-  // Jump cache: one set per regime (EL0, EL1), like the TLB, since permissions differ.
-  private readonly jcVa = new Float64Array(2 * JUMP_CACHE_SIZE).fill(NaN);
-  private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(2 * JUMP_CACHE_SIZE);
-  private jcBase = 0;
+  /**
+   * Jump cache, by RAM offset: blocks are physical, and the fetch TLB, probed before it, checks the
+   * mapping and the permission to execute, so no TLB maintenance concerns it.
+   */
+  private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(JUMP_CACHE_SIZE);
+  private readonly shareable: InnerShareable;
 
   constructor(opts: CpuOptions) {
     const s = opts.state ?? new CpuState();
     const sys = opts.system;
     let translator = opts.translator;
     if (sys !== undefined) {
-      const r = s.sys;
-      const regs = () => ({ sctlr: r[SLOT_SCTLR]!, tcr: r[SLOT_TCR]!, ttbr0: r[SLOT_TTBR0]!, ttbr1: r[SLOT_TTBR1]! });
-      translator = new Stage1Mmu(opts.bus, regs, sys.stage2 ?? null);
+      translator = new Stage1Mmu(opts.bus, stage1Regs(s.sys), sys.stage2 ?? null);
     }
     if (translator === undefined) throw new TypeError('Cpu: a translator is required in user mode');
     super(opts.bus, translator, opts.code ?? new CodeCache(opts.bus.ram.byteLength));
     this.busCpu = opts.cpuIndex ?? 0;
+    this.shareable = sys?.shareable ?? new InnerShareable();
+    this.shareable.join(this.busCpu, this);
     this.state = s;
     this.x32 = s.x32;
     this.xi32 = s.xi32;
@@ -167,6 +177,7 @@ export class Cpu extends MemoryAccessor {
       s.pstate = PSTATE_EL1H_MASKED;
     }
     this.syncEl();
+    this.syncAsid();
   }
 
   // ---- system mode: PSTATE, exceptions, interrupts ----
@@ -192,7 +203,33 @@ export class Cpu extends MemoryAccessor {
   syncEl(): void {
     const el = (this.state.pstate >>> PSTATE_EL_SHIFT) & 3;
     this.setTranslationEl(el);
-    this.jcBase = el === 0 ? 0 : JUMP_CACHE_SIZE;
+  }
+
+  /** Re-derives the current ASID from TCR_EL1 and the TTBR it names (after a write to one of them). */
+  syncAsid(): void {
+    const w = this.sys32;
+    const tcrLo = w[SLOT_TCR * 2]!;
+    const ttbrHi = w[((tcrLo & TCR_A1) !== 0 ? SLOT_TTBR1 : SLOT_TTBR0) * 2 + 1]!;
+    this.setAsid((ttbrHi >>> 16) & ((w[SLOT_TCR * 2 + 1]! & TCR_HI_AS) !== 0 ? 0xffff : 0xff));
+  }
+
+  /**
+   * TLBI: `operand` is X[t] as halves. By VA, it holds VA[55:12] in bits 43..0 (sign-extended from
+   * VA bit 55, as addresses are kept); by ASID, the ASID in bits 63..48. The Inner Shareable forms
+   * reach every vCPU of this machine.
+   */
+  tlbInvalidate(scope: TlbiScope, lo: number, hi: number, broadcast: boolean): void {
+    const va = ((hi << 20) >> 20) * 2 ** 44 + lo * 4096;
+    const asid = hi >>> 16;
+    if (broadcast) this.shareable.invalidate(scope, va, asid);
+    else this.tlbInvalidateLocal(scope, va, asid);
+  }
+
+  /** One vCPU's part of a TLBI (the `InnerShareable` calls it on each member). */
+  tlbInvalidateLocal(scope: TlbiScope, va: number, asid: number): void {
+    if (scope === 'all') this.tlbFlushAll();
+    else if (scope === 'va') this.tlbFlushVa(va);
+    else this.tlbFlushAsid(asid);
   }
 
   /** Sets the level of the IRQ input (from the interrupt controller). */
@@ -404,30 +441,15 @@ export class Cpu extends MemoryAccessor {
     this.code.flush();
   }
 
-  /** Flushes the TLB together with the jump cache that depends on the virtual-to-physical mapping. */
-  override tlbFlushAll(): void {
-    super.tlbFlushAll();
-    this.jcVa.fill(NaN);
-  }
-
-  override tlbFlushPage(va: number): void {
-    super.tlbFlushPage(va);
-    this.jcVa.fill(NaN);
-  }
-
   private lookupBlock(pc: number): Block {
-    const j = this.jcBase + ((pc >>> 2) & (JUMP_CACHE_SIZE - 1));
-    const cached = this.jcBlock[j];
-    if (this.jcVa[j] === pc && cached !== undefined && cached.valid) return cached;
-    if ((pc & 3) !== 0) {
-      this.pc = pc;
-      this.raise(makeEsr(EC.PC_ALIGN, 0), pc);
-    }
     this.pc = pc;
+    if ((pc & 3) !== 0) this.raise(makeEsr(EC.PC_ALIGN, 0), pc);
     const off = this.fetchOffset(pc);
+    const j = (off >>> 2) & (JUMP_CACHE_SIZE - 1);
+    const cached = this.jcBlock[j];
+    if (cached !== undefined && cached.off === off && cached.valid) return cached;
     let b = this.code.get(off);
     if (b === undefined) b = this.translateBlock(off);
-    this.jcVa[j] = pc;
     this.jcBlock[j] = b;
     return b;
   }
@@ -448,6 +470,20 @@ export class Cpu extends MemoryAccessor {
     this.code.add(b);
     return b;
   }
+}
+
+/** The stage-1 walk's live view of the translation registers, as 32-bit halves of the sysreg storage. */
+function stage1Regs(sys: BigUint64Array): Stage1Regs {
+  const w = new Uint32Array(sys.buffer, sys.byteOffset, sys.length * 2);
+  return {
+    get tcrLo() { return w[SLOT_TCR * 2]!; },
+    get tcrHi() { return w[SLOT_TCR * 2 + 1]!; },
+    get ttbr0Lo() { return w[SLOT_TTBR0 * 2]!; },
+    get ttbr0Hi() { return w[SLOT_TTBR0 * 2 + 1]!; },
+    get ttbr1Lo() { return w[SLOT_TTBR1 * 2]!; },
+    get ttbr1Hi() { return w[SLOT_TTBR1 * 2 + 1]!; },
+    get sctlrLo() { return w[SLOT_SCTLR * 2]!; },
+  };
 }
 
 function sysregKeyOf(r: ExtraSysreg): number {

@@ -59,7 +59,7 @@ test('loads and stores hit RAM through the TLB, and a flushed page is walked aga
   const before = walks();
   cpu.read8(0x4fff);
   assert.equal(walks(), before, 'a hit needs no walk');
-  cpu.tlbFlushPage(0x4000);
+  cpu.tlbFlushVa(0x4000);
   cpu.read8(0x4fff);
   assert.equal(walks(), before + 1);
 });

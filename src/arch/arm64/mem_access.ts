@@ -4,20 +4,36 @@
  *
  * Virtual addresses are plain numbers holding the sign-extended 64-bit value, which a double represents
  * exactly for every canonical address. The TLB maps a virtual page to "offset in the RAM buffer minus
- * page base", so a hit costs a compare and an add. Misses, device accesses, page-crossing accesses and
- * writes to pages holding translated code take the slow path.
+ * page base", so a hit costs a compare or two and an add. Misses, device accesses, page-crossing
+ * accesses and writes to pages holding translated code take the slow path.
+ *
+ * Entries are tagged as the architecture's are, so TLB maintenance drops only what it names: a tag is
+ * the page base plus a key in the low 12 bits, 0 for a global entry and otherwise the slot (1..4095)
+ * of the ASID it was walked under. ASIDs get slots as they become current; when the slots run out,
+ * the whole TLB goes and numbering starts again. A TLBI by VA clears that page's entry in every set;
+ * an entry taken from a block or a contiguous run stands for the whole region, so the region is
+ * remembered and a TLBI anywhere in it flushes everything (rare: Linux maps nearly all at page size).
+ * There is no VMID tag: a vCPU only ever runs one domain, and the hypervisor flushes its vCPUs' TLBs
+ * when it unmaps a page of that domain's stage 2.
  */
-import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { Access, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
 import { FSC } from './exit.js';
 import type { CodeCache, CodeCacheClient } from './code_cache.js';
 
-const TLB_BITS = 8;
+const TLB_BITS = 10;
 const TLB_SIZE = 1 << TLB_BITS;
 const TLB_MASK = TLB_SIZE - 1;
 /** Regimes with their own TLB sets: 0 = EL0, 1 = EL1 (and above). */
 const REGIMES = 2;
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
+
+/** ASID slots 1..MAX_ASID_SLOT fit in a tag's low 12 bits (0 marks a global entry). */
+const MAX_ASID_SLOT = PAGE_SIZE - 1;
+/** What a translator without tables maps: global pages. */
+const FLAT: MappingInfo = { global: true, spanLog2: 12 };
+/** Remembered block regions beyond this many flush the TLB (bounds the set; Linux stays far below). */
+const MAX_REMEMBERED_REGIONS = 4096;
 
 /** The first address of the page after the one holding `va`. */
 function nextPage(va: number): number {
@@ -42,6 +58,18 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   private readonly wAdd = new Float64Array(TLB_SIZE * REGIMES);
   private readonly xTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
   private readonly xAdd = new Float64Array(TLB_SIZE * REGIMES);
+  /** The key of entries walked now that are not global: the current ASID's slot. */
+  private asidKey = 1;
+  private currentAsid = 0;
+  private readonly asidSlots = new Map<number, number>();
+  /** What the translator reports about each translation it makes. */
+  private readonly mapping: MappingInfo;
+  /**
+   * Regions larger than a page that TLB entries were taken from since the last full flush, by log2
+   * of their size: each a set of `Math.floor(va / 2 ** log2)`.
+   */
+  private readonly regions = new Map<number, Set<number>>();
+  private regionCount = 0;
   /** Offset of the current regime's TLB set; set from the exception level. */
   protected tlbBase = 0;
   /** This CPU's index on the bus, passed with every device access. */
@@ -61,6 +89,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.ramSize = bus.ram.byteLength;
     this.code = code;
     this.codePage = code.codePage;
+    this.mapping = translator.last ?? FLAT;
+    this.asidSlots.set(0, 1);
     code.attach(this);
   }
 
@@ -73,35 +103,98 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Raises a data or instruction abort for `va`; never returns. */
   protected abstract abort(va: number, access: Access, fsc: number, stage2?: TranslationFault['stage2']): never;
 
-  /** Drops every TLB entry (TLBI ALL*, translation regime changes). */
+  /** Drops every TLB entry (TLBI VMALLE1, translation control changes, the hypervisor's unmaps). */
   tlbFlushAll(): void {
     this.rTag.fill(NaN);
     this.wTag.fill(NaN);
     this.xTag.fill(NaN);
+    this.regions.clear();
+    this.regionCount = 0;
+    this.asidSlots.clear();
+    this.asidSlots.set(this.currentAsid, 1);
+    this.asidKey = 1;
   }
 
-  /** Drops the entries for the page holding `va` in every regime (TLBI by VA). */
-  tlbFlushPage(va: number): void {
+  /** Drops every entry that translates `va`, whatever its ASID (TLBI VAE1, VAAE1, VALE1, VAALE1). */
+  tlbFlushVa(va: number): void {
+    if (this.regionCount > 0) {
+      for (const [log2, set] of this.regions) {
+        if (set.has(Math.floor(va / 2 ** log2))) {
+          this.tlbFlushAll();
+          return;
+        }
+      }
+    }
     const pageBase = va - (va & PAGE_MASK);
     for (let r = 0; r < REGIMES; r++) {
       const i = r * TLB_SIZE + ((va >>> 12) & TLB_MASK);
-      if (this.rTag[i] === pageBase) this.rTag[i] = NaN;
-      if (this.wTag[i] === pageBase) this.wTag[i] = NaN;
-      if (this.xTag[i] === pageBase) this.xTag[i] = NaN;
+      if (this.rTag[i]! - (this.rTag[i]! & PAGE_MASK) === pageBase) this.rTag[i] = NaN;
+      if (this.wTag[i]! - (this.wTag[i]! & PAGE_MASK) === pageBase) this.wTag[i] = NaN;
+      if (this.xTag[i]! - (this.xTag[i]! & PAGE_MASK) === pageBase) this.xTag[i] = NaN;
     }
+  }
+
+  /** Drops the non-global entries of `asid` (TLBI ASIDE1); global entries stay. */
+  tlbFlushAsid(asid: number): void {
+    const key = this.asidSlots.get(asid);
+    if (key === undefined) return;
+    for (const tags of [this.rTag, this.wTag, this.xTag]) {
+      for (let i = 0; i < tags.length; i++) if ((tags[i]! & PAGE_MASK) === key) tags[i] = NaN;
+    }
+  }
+
+  /** Makes `asid` current: its non-global entries hit from now on, other ASIDs' miss. */
+  protected setAsid(asid: number): void {
+    if (asid === this.currentAsid) return;
+    this.currentAsid = asid;
+    let key = this.asidSlots.get(asid);
+    if (key === undefined) {
+      key = this.asidSlots.size + 1;
+      if (key > MAX_ASID_SLOT) {
+        this.tlbFlushAll();
+        return;
+      }
+      this.asidSlots.set(asid, key);
+    }
+    this.asidKey = key;
+  }
+
+  /** The tag for a new entry of the page at `pageBase`, after the translation that filled it. */
+  private newTag(pageBase: number, va: number): number {
+    const m = this.mapping;
+    if (m.spanLog2 > 12) this.rememberRegion(va, m.spanLog2);
+    return m.global ? pageBase : pageBase + this.asidKey;
+  }
+
+  private rememberRegion(va: number, log2: number): void {
+    if (this.regionCount >= MAX_REMEMBERED_REGIONS) this.tlbFlushAll();
+    let set = this.regions.get(log2);
+    if (set === undefined) this.regions.set(log2, (set = new Set()));
+    const region = Math.floor(va / 2 ** log2);
+    if (!set.has(region)) {
+      set.add(region);
+      this.regionCount++;
+    }
+  }
+
+  /** Whether entry `i` of `tags` maps the page of `va`: a global entry, or one of the current ASID. */
+  private hit(tags: Float64Array, i: number, va: number): boolean {
+    const t = tags[i]!;
+    const pageBase = va - (va & PAGE_MASK);
+    return t === pageBase || t === pageBase + this.asidKey;
   }
 
   // ---- loads ----
 
   read8(va: number): number {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK)) return this.ramU8[va + this.rAdd[i]!]!;
+    if (this.hit(this.rTag, i, va)) return this.ramU8[va + this.rAdd[i]!]!;
     return this.slowRead(va, 1);
   }
 
   read16(va: number): number {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK)) {
+    if (this.hit(this.rTag, i, va)) {
       const off = va + this.rAdd[i]!;
       if ((off & 1) === 0) return this.ramU16[off >>> 1]!;
       if ((va & PAGE_MASK) <= PAGE_SIZE - 2) return this.ramDv.getUint16(off, true);
@@ -111,7 +204,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   read32(va: number): number {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] === va - (va & PAGE_MASK)) {
+    if (this.hit(this.rTag, i, va)) {
       const off = va + this.rAdd[i]!;
       if ((off & 3) === 0) return this.ramU32[off >>> 2]!;
       if ((va & PAGE_MASK) <= PAGE_SIZE - 4) return this.ramDv.getUint32(off, true);
@@ -123,7 +216,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   read64(va: number, dst: Uint32Array, di: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
     // Word alignment does not keep an 8-byte access inside the page: test the page end first.
-    if (this.rTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
+    if (this.hit(this.rTag, i, va) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
       const off = va + this.rAdd[i]!;
       if ((off & 3) === 0) {
         dst[di] = this.ramU32[off >>> 2]!;
@@ -145,13 +238,13 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   write8(va: number, value: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK)) this.ramU8[va + this.wAdd[i]!] = value;
+    if (this.hit(this.wTag, i, va)) this.ramU8[va + this.wAdd[i]!] = value;
     else this.slowWrite(va, 1, value);
   }
 
   write16(va: number, value: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK)) {
+    if (this.hit(this.wTag, i, va)) {
       const off = va + this.wAdd[i]!;
       if ((off & 1) === 0) {
         this.ramU16[off >>> 1] = value;
@@ -167,7 +260,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   write32(va: number, value: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK)) {
+    if (this.hit(this.wTag, i, va)) {
       const off = va + this.wAdd[i]!;
       if ((off & 3) === 0) {
         this.ramU32[off >>> 2] = value;
@@ -184,7 +277,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Stores src[si] (low half) and src[si + 1] (high half) as one 64-bit value. */
   write64(va: number, src: Uint32Array, si: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
+    if (this.hit(this.wTag, i, va) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
       const off = va + this.wAdd[i]!;
       if ((off & 3) === 0) {
         this.ramU32[off >>> 2] = src[si]!;
@@ -209,31 +302,37 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Checks that a write to `va` would succeed, filling the TLB; raises the abort otherwise. */
   probeWrite(va: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.wTag[i] !== va - (va & PAGE_MASK)) this.translateFor(va, Access.WRITE);
+    if (!this.hit(this.wTag, i, va)) this.translateFor(va, Access.WRITE);
   }
 
   /** Checks that a read of `va` would succeed; raises the abort otherwise. */
   probeRead(va: number): void {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.rTag[i] !== va - (va & PAGE_MASK)) this.translateFor(va, Access.READ);
+    if (!this.hit(this.rTag, i, va)) this.translateFor(va, Access.READ);
   }
 
   /** RAM offset of the instruction at `va`, filling the fetch TLB; raises an instruction abort if it cannot be fetched. */
   protected fetchOffset(va: number): number {
     const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.xTag[i] === va - (va & PAGE_MASK)) return va + this.xAdd[i]!;
+    if (this.hit(this.xTag, i, va)) return va + this.xAdd[i]!;
     const pa = this.translateFor(va, Access.EXEC);
     const off = pa - this.bus.ramBase;
     // Executing from a device is not supported: report it as an external abort on fetch.
     if (off < 0 || off >= this.ramSize) this.abort(va, Access.EXEC, FSC.SYNC_EXTERNAL);
-    this.xTag[i] = va - (va & PAGE_MASK);
-    this.xAdd[i] = off - (va & PAGE_MASK) - this.xTag[i]!;
+    const pageBase = va - (va & PAGE_MASK);
+    this.xTag[i] = this.newTag(pageBase, va);
+    this.xAdd[i] = off - (va & PAGE_MASK) - pageBase;
     return off;
   }
 
-  /** The code cache marked a new code page: cached write mappings to it would bypass the check (rare: once per new code page). */
-  dropWriteMappings(): void {
-    this.wTag.fill(NaN);
+  /** The code cache marked RAM page `page` as code: cached write mappings to it would bypass the check. */
+  dropWriteMappings(page: number): void {
+    const pageOff = page * PAGE_SIZE;
+    const tags = this.wTag;
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i]!;
+      if (t - (t & PAGE_MASK) + this.wAdd[i]! === pageOff) tags[i] = NaN;
+    }
   }
 
   private translateFor(va: number, access: Access): number {
@@ -256,8 +355,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     const off = pa - this.bus.ramBase;
     if (off >= 0 && off < this.ramSize) {
       const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-      this.rTag[i] = va - (va & PAGE_MASK);
-      this.rAdd[i] = off - (va & PAGE_MASK) - this.rTag[i]!;
+      const pageBase = va - (va & PAGE_MASK);
+      this.rTag[i] = this.newTag(pageBase, va);
+      this.rAdd[i] = off - (va & PAGE_MASK) - pageBase;
       const u8 = this.ramU8;
       let v = 0;
       for (let k = size - 1; k >= 0; k--) v = v * 256 + u8[off + k]!;
@@ -281,8 +381,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
       const page = Math.floor(off / PAGE_SIZE);
       if (this.codePage[page] === 1) this.code.storeToCodePage(page);
       const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-      this.wTag[i] = va - (va & PAGE_MASK);
-      this.wAdd[i] = off - (va & PAGE_MASK) - this.wTag[i]!;
+      const pageBase = va - (va & PAGE_MASK);
+      this.wTag[i] = this.newTag(pageBase, va);
+      this.wAdd[i] = off - (va & PAGE_MASK) - pageBase;
       const u8 = this.ramU8;
       for (let k = 0; k < size; k++) u8[off + k] = (value >>> (8 * k)) & 0xff;
       return;

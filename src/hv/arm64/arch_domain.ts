@@ -9,6 +9,7 @@
  * sleep when every vCPU waits.
  */
 import { CodeCache } from '../../arch/arm64/code_cache.js';
+import { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
 import { FSC, type VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import { Access } from '../../arch/arm64/mmu/translator.js';
@@ -93,6 +94,7 @@ export class ArmDomain implements DomainArch {
     this.mapGic();
 
     const code = new CodeCache(d.mem.buffer.byteLength);
+    const shareable = new InnerShareable();
     const mem = d.mem;
     const stage2 = (ipa: number, access: Access) => mem.translate(ipa, access === Access.WRITE) ?? { fsc: FSC.TRANSLATION_L0 };
     const gic = this.gic;
@@ -102,7 +104,7 @@ export class ArmDomain implements DomainArch {
         irq: { virt: (l) => gic.setLevel(GUEST_TIMER_VIRT_PPI, l, i), phys: (l) => gic.setLevel(GUEST_TIMER_PHYS_NS_PPI, l, i) },
       });
       const icc = gic instanceof GicV3 ? { icc: iccExtraSysregs(gic.cpuInterface(i)) } : {};
-      this.vcpus.push(new ArmVcpu({ index: i, affinity: vcpuAffinity(i), bus: this.bus, stage2, timer, code, ...icc }));
+      this.vcpus.push(new ArmVcpu({ index: i, affinity: vcpuAffinity(i), bus: this.bus, stage2, timer, code, shareable, ...icc }));
     }
     // A changed p2m entry must not survive in any vCPU's TLB.
     mem.onUnmap = () => {

@@ -4,6 +4,7 @@
  * builds a fresh Cpu in the reset state Xen gives a vCPU (EL1h, DAIF masked, MMU off).
  */
 import type { CodeCache } from '../../arch/arm64/code_cache.js';
+import type { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
 import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
 import type { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import type { Stage2 } from '../../arch/arm64/mmu/mmu.js';
@@ -18,6 +19,8 @@ export interface ArmVcpuOptions {
   readonly stage2: Stage2;
   readonly timer: GenericTimer;
   readonly code: CodeCache;
+  /** The domain's vCPUs, for broadcast TLB maintenance. */
+  readonly shareable: InnerShareable;
   readonly icc?: readonly ExtraSysreg[];
 }
 
@@ -50,7 +53,7 @@ export class ArmVcpu {
     const o = this.opts;
     const cpu = new Cpu({
       bus: o.bus, code: o.code, cpuIndex: o.index,
-      system: { mpidr: o.affinity, timer: o.timer, stage2: o.stage2, ...(o.icc === undefined ? {} : { icc: o.icc }) },
+      system: { mpidr: o.affinity, timer: o.timer, stage2: o.stage2, shareable: o.shareable, ...(o.icc === undefined ? {} : { icc: o.icc }) },
     });
     cpu.setIrq(this.irq);
     return cpu;

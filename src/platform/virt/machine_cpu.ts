@@ -4,6 +4,7 @@
  * MMU off); translated code is shared by all vCPUs of the machine.
  */
 import { CodeCache } from '../../arch/arm64/code_cache.js';
+import { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
 import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
 import type { VcpuExit } from '../../arch/arm64/exit.js';
 import { iccExtraSysregs } from '../gic/gicv3.js';
@@ -16,14 +17,14 @@ class CpuVcpu implements VirtVcpu {
   private retired = 0;
   private readonly icc: ExtraSysreg[] | undefined;
 
-  constructor(private readonly opts: VcpuFactoryOptions, private readonly code: CodeCache) {
+  constructor(private readonly opts: VcpuFactoryOptions, private readonly code: CodeCache, private readonly shareable: InnerShareable) {
     this.icc = opts.icc === undefined ? undefined : iccExtraSysregs(opts.icc);
     this.cpu = this.build();
   }
 
   private build(): Cpu {
     const o = this.opts;
-    const system = { mpidr: o.index, timer: o.timer, ...(this.icc === undefined ? {} : { icc: this.icc }) };
+    const system = { mpidr: o.index, timer: o.timer, shareable: this.shareable, ...(this.icc === undefined ? {} : { icc: this.icc }) };
     const cpu = new Cpu({ bus: o.bus, system, code: this.code, cpuIndex: o.index });
     cpu.setIrq(this.irq);
     return cpu;
@@ -71,11 +72,12 @@ class CpuVcpu implements VirtVcpu {
   }
 }
 
-/** A factory of real vCPUs sharing one code cache over `ramBytes` of RAM. */
+/** A factory of real vCPUs sharing one code cache over `ramBytes` of RAM, and broadcast TLB maintenance. */
 export function cpuVcpuFactory(): VcpuFactory {
   let code: CodeCache | null = null;
+  const shareable = new InnerShareable();
   return (opts) => {
     code ??= new CodeCache(opts.bus.ram.byteLength);
-    return new CpuVcpu(opts, code);
+    return new CpuVcpu(opts, code, shareable);
   };
 }

@@ -111,11 +111,17 @@ const SYS: Factory = (f) => {
         c.addressTranslate(xAddress(c.x32, t), write, el);
       };
     }
-    case 'tlbi':
+    case 'tlbi-all':
+    case 'tlbi-va':
+    case 'tlbi-asid': {
+      const scope = info.kind === 'tlbi-all' ? 'all' : info.kind === 'tlbi-va' ? 'va' : 'asid';
+      // CRm 3 encodes the Inner Shareable forms (TLBI ...IS), which reach every vCPU.
+      const broadcast = f.crm === 3;
       return (c) => {
         if (currentEl(c) === 0) c.undefined();
-        c.tlbFlushAll();
+        c.tlbInvalidate(scope, c.x32[t * 2]!, c.x32[t * 2 + 1]!, broadcast);
       };
+    }
     default:
       return (c) => {
         if (el1 && currentEl(c) === 0) c.undefined();

@@ -7,10 +7,12 @@
  * A stage-2 fault comes back with the IPA and whether the walk itself faulted (S1PTW), so the CPU
  * can exit to the hypervisor with a data or instruction abort syndrome as EL2 would see it.
  */
-import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './translator.js';
+import { Access, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './translator.js';
 import { checkStage1Access, isStage1Fault, stage1Fsc, walkStage1, type Stage1Regs } from './stage1.js';
 
-const SCTLR_M = 1n;
+const SCTLR_M = 1;
+/** A contiguous run is 16 entries with the 4 KiB granule (D8.6.1). */
+const CONTIGUOUS_LOG2 = 4;
 /** Physical addresses beyond 48 bits do not exist on this machine (ID_AA64MMFR0.PARange <= 48 bits). */
 const PA_LIMIT = 2 ** 48;
 /** FSC of a translation fault at level 0 (an address out of the input range with the MMU off). */
@@ -22,43 +24,50 @@ const FSC_TRANSLATION_L0 = 0x04;
 export type Stage2 = (ipa: number, access: Access) => number | TranslationFault;
 
 export class Stage1Mmu implements AddressTranslator {
-  private readonly regs: () => Stage1Regs;
-  private readonly ram: BigUint64Array;
+  readonly last: MappingInfo = { global: true, spanLog2: 12 };
+  private readonly regs: Stage1Regs;
+  private readonly ram: Uint32Array;
   private readonly ramBase: number;
   private readonly ramSize: number;
   private readonly stage2: Stage2 | null;
   /** The IPA of a descriptor read that stage 2 refused during the current walk, or null. */
   private walkFaultIpa: number | null = null;
 
-  constructor(bus: PhysicalBus, regs: () => Stage1Regs, stage2: Stage2 | null = null) {
+  /** `regs` is read at every walk: a live view of the translation registers. */
+  constructor(bus: PhysicalBus, regs: Stage1Regs, stage2: Stage2 | null = null) {
     this.regs = regs;
-    this.ram = new BigUint64Array(bus.ram, 0, bus.ram.byteLength >>> 3);
+    this.ram = new Uint32Array(bus.ram, 0, Math.floor(bus.ram.byteLength / 4));
     this.ramBase = bus.ramBase;
     this.ramSize = bus.ram.byteLength;
     this.stage2 = stage2;
   }
 
-  /** A 64-bit descriptor from RAM; null when the address is outside RAM or misaligned (external abort on the walk). */
-  private readonly readDesc = (ipa: number): bigint | null => {
+  /** A 64-bit descriptor from RAM; false when the address is outside RAM or misaligned (external abort on the walk). */
+  private readonly readDesc = (ipa: number, out: Uint32Array): boolean => {
     let pa = ipa;
     if (this.stage2 !== null) {
       const r = this.stage2(ipa, Access.READ);
       if (typeof r !== 'number') {
         this.walkFaultIpa = ipa;
-        return null;
+        return false;
       }
       pa = r;
     }
     const off = pa - this.ramBase;
-    if (off < 0 || off + 8 > this.ramSize || (off & 7) !== 0) return null;
-    return this.ram[off / 8]!;
+    if (off < 0 || off + 8 > this.ramSize || (off & 7) !== 0) return false;
+    out[0] = this.ram[off / 4]!;
+    out[1] = this.ram[off / 4 + 1]!;
+    return true;
   };
 
   translate(va: number, access: Access, el: number): number | TranslationFault {
-    const regs = this.regs();
-    if ((regs.sctlr & SCTLR_M) === 0n) {
+    const regs = this.regs;
+    const last = this.last;
+    if ((regs.sctlrLo & SCTLR_M) === 0) {
       // MMU off: flat, and addresses beyond the physical range fault.
       if (va < 0 || va >= PA_LIMIT) return { fsc: FSC_ADDRESS_SIZE_L0 };
+      last.global = true;
+      last.spanLog2 = 12;
       return this.stage2 === null ? va : this.second(va, access);
     }
     this.walkFaultIpa = null;
@@ -67,6 +76,8 @@ export class Stage1Mmu implements AddressTranslator {
     if (isStage1Fault(m)) return { fsc: stage1Fsc(m) };
     const denied = checkStage1Access(m, access, el);
     if (denied !== null) return { fsc: stage1Fsc(denied) };
+    last.global = !m.nG;
+    last.spanLog2 = m.contiguous ? m.sizeLog2 + CONTIGUOUS_LOG2 : m.sizeLog2;
     return this.stage2 === null ? m.pa : this.second(m.pa, access);
   }
 

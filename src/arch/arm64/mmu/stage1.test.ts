@@ -6,7 +6,12 @@ import { Access } from './translator.js';
 /** A physical memory of 1 MiB holding page tables built by the test. */
 function tables() {
   const mem = new DataView(new ArrayBuffer(1 << 20));
-  const read = (pa: number): bigint | null => (pa + 8 <= mem.byteLength ? mem.getBigUint64(pa, true) : null);
+  const read = (pa: number, out: Uint32Array): boolean => {
+    if (pa + 8 > mem.byteLength) return false;
+    out[0] = mem.getUint32(pa, true);
+    out[1] = mem.getUint32(pa + 4, true);
+    return true;
+  };
   const put = (table: number, index: number, desc: bigint): void => mem.setBigUint64(table + index * 8, desc, true);
   return { read, put };
 }
@@ -18,8 +23,22 @@ const BLOCK = 1n;
 // TCR: T0SZ = T1SZ = 16, TG0 = 4K (0), TG1 = 4K (0b10), IPS = 40 bits, A1 = 0, AS = 1.
 const TCR = 16n | (16n << 16n) | (2n << 30n) | (2n << 32n) | (1n << 36n);
 
-function regs(over: Partial<Stage1Regs> = {}): Stage1Regs {
-  return { tcr: TCR, ttbr0: 0x1000n | (5n << 48n), ttbr1: 0x8000n, sctlr: 1n, ...over };
+interface Regs64 {
+  readonly tcr: bigint;
+  readonly ttbr0: bigint;
+  readonly ttbr1: bigint;
+  readonly sctlr: bigint;
+}
+
+const lo = (v: bigint): number => Number(BigInt.asUintN(32, v));
+const hi = (v: bigint): number => Number(BigInt.asUintN(32, v >> 32n));
+
+function regs(over: Partial<Regs64> = {}): Stage1Regs {
+  const r = { tcr: TCR, ttbr0: 0x1000n | (5n << 48n), ttbr1: 0x8000n, sctlr: 1n, ...over };
+  return {
+    tcrLo: lo(r.tcr), tcrHi: hi(r.tcr), ttbr0Lo: lo(r.ttbr0), ttbr0Hi: hi(r.ttbr0),
+    ttbr1Lo: lo(r.ttbr1), ttbr1Hi: hi(r.ttbr1), sctlrLo: lo(r.sctlr),
+  };
 }
 
 test('walkStage1() resolves a 4-level page walk through TTBR0 with the ASID', () => {

@@ -9,16 +9,24 @@
  */
 import { Access } from './translator.js';
 
-/** The registers that control a stage 1 walk, as raw 64-bit values. */
+/** The registers that control a stage 1 walk, each 64-bit register as its two 32-bit halves. */
 export interface Stage1Regs {
-  readonly tcr: bigint;
-  readonly ttbr0: bigint;
-  readonly ttbr1: bigint;
-  readonly sctlr: bigint;
+  readonly tcrLo: number;
+  readonly tcrHi: number;
+  readonly ttbr0Lo: number;
+  readonly ttbr0Hi: number;
+  readonly ttbr1Lo: number;
+  readonly ttbr1Hi: number;
+  /** SCTLR_EL1 bits 31..0 (M, WXN). */
+  readonly sctlrLo: number;
 }
 
-/** Reads a 64-bit little-endian descriptor at a physical address; null when nothing is there. */
-export type DescriptorReader = (pa: number) => bigint | null;
+/**
+ * Reads the 64-bit little-endian descriptor at a physical address into `out` (bits 31..0 in out[0],
+ * 63..32 in out[1]); false when nothing is there. Halves, because BigInt made the walk the boot's
+ * hottest code.
+ */
+export type DescriptorReader = (pa: number, out: Uint32Array) => boolean;
 
 export interface Stage1Mapping {
   /** Physical address of `va`. */
@@ -31,6 +39,8 @@ export interface Stage1Mapping {
   readonly el0Exec: boolean;
   readonly el1Write: boolean;
   readonly el1Exec: boolean;
+  /** The descriptor's Contiguous hint: one of 16 adjacent entries that a TLB may cache as one. */
+  readonly contiguous: boolean;
   /** Not global: the entry belongs to `asid`. */
   readonly nG: boolean;
   readonly asid: number;
@@ -59,101 +69,88 @@ export function stage1Fsc(f: Stage1Fault): number {
 /** IPS/PARange encodings to physical address widths. */
 const PA_BITS = [32, 36, 40, 42, 44, 48, 52, 52];
 
-/**
- * A 64-bit register or descriptor as two 32-bit halves, so fields are extracted with number
- * operations (BigInt shifts made the walk the boot's hottest code).
- */
-interface Split {
-  readonly lo: number;
-  readonly hi: number;
+/** Bit `n` (0..31) of a 32-bit half. */
+function bit(word: number, n: number): number {
+  return (word >>> n) & 1;
 }
 
-function split(v: bigint): Split {
-  return { lo: Number(BigInt.asUintN(32, v)), hi: Number(BigInt.asUintN(32, v >> 32n)) };
+/** Bits 47..12 of a descriptor or TTBR given as halves: an address, exact in a double. */
+function outputAddress(lo: number, hi: number): number {
+  return (hi & 0xffff) * 0x1_0000_0000 + ((lo & 0xffff_f000) >>> 0);
 }
 
-/** Bits lo..lo+width-1 of `v`; a field never straddles bit 32 here, and width <= 16. */
-function bits(v: Split, lo: number, width: number): number {
-  const word = lo >= 32 ? v.hi : v.lo;
-  return (word >>> (lo & 31)) & ((1 << width) - 1);
-}
-
-/** Bits 47..12 of a descriptor or TTBR as a number (an address, exact in a double). */
-function outputAddress(desc: Split): number {
-  return (desc.hi & 0xffff) * 0x1_0000_0000 + ((desc.lo & 0xffff_f000) >>> 0);
-}
+/** Scratch for the descriptor being examined (the walk is synchronous and never re-entered). */
+const desc = new Uint32Array(2);
 
 /** Walks the tables for `va`. Permissions are returned, not checked: see `checkStage1Access`. */
 export function walkStage1(va: number, regs: Stage1Regs, read: DescriptorReader): Stage1Mapping | Stage1Fault {
   const upper = va < 0;
-  const tcr = split(regs.tcr);
-  const tsz = bits(tcr, upper ? 16 : 0, 6);
-  const epd = bits(tcr, upper ? 23 : 7, 1);
-  const tg = bits(tcr, upper ? 30 : 14, 2);
+  const tcrLo = regs.tcrLo;
+  const tcrHi = regs.tcrHi;
+  const tsz = (tcrLo >>> (upper ? 16 : 0)) & 0x3f;
+  const epd = bit(tcrLo, upper ? 23 : 7);
+  const tg = (tcrLo >>> (upper ? 30 : 14)) & 3;
   // 4 KiB granule only: TG0 = 0b00, TG1 = 0b10 (other granules are not advertised in ID_AA64MMFR0).
   if (epd === 1 || tg !== (upper ? 2 : 0)) return { fault: 'translation', level: 0 };
   const inputBits = 64 - Math.min(Math.max(tsz, 16), 39);
   const limit = 2 ** inputBits;
   if (upper ? va < -limit : va >= limit) return { fault: 'translation', level: 0 };
-  const ttbr = split(upper ? regs.ttbr1 : regs.ttbr0);
-  const asidFromTtbr1 = bits(tcr, 22, 1) === 1;
-  const asid16 = bits(tcr, 36, 1) === 1;
-  const asidReg = split(asidFromTtbr1 ? regs.ttbr1 : regs.ttbr0);
-  const asid = bits(asidReg, 48, asid16 ? 16 : 8);
-  const paBits = PA_BITS[bits(tcr, 32, 3)]!;
+  // TCR.A1 (bit 22) picks the register holding the ASID, TCR.AS (bit 36) its width.
+  const asidHi = bit(tcrLo, 22) === 1 ? regs.ttbr1Hi : regs.ttbr0Hi;
+  const asid = (asidHi >>> 16) & (bit(tcrHi, 4) === 1 ? 0xffff : 0xff);
+  const paBits = PA_BITS[tcrHi & 7]!;
   const paLimit = 2 ** Math.min(paBits, 48);
 
   let level = 4 - Math.ceil((inputBits - 12) / 9);
-  let table = outputAddress(ttbr);
+  let table = upper ? outputAddress(regs.ttbr1Lo, regs.ttbr1Hi) : outputAddress(regs.ttbr0Lo, regs.ttbr0Hi);
   // Hierarchical controls accumulated from table descriptors (APTable, UXNTable, PXNTable).
   let noEl0 = false;
   let readOnly = false;
   let uxn = false;
   let pxn = false;
-  const offsetInRegion = (shift: number): number => {
-    const m = 2 ** shift;
-    return ((va % m) + m) % m;
-  };
   for (;;) {
     const shift = 12 + 9 * (3 - level);
-    const index = Math.floor(va / 2 ** shift) & 511;
-    const raw = read(table + index * 8);
-    if (raw === null) return { fault: 'walkExternal', level };
-    const desc = split(raw);
-    const type = desc.lo & 3;
+    const region = 2 ** shift;
+    const index = Math.floor(va / region) & 511;
+    if (!read(table + index * 8, desc)) return { fault: 'walkExternal', level };
+    const lo = desc[0]!;
+    const hi = desc[1]!;
+    const type = lo & 3;
     if ((type & 1) === 0) return { fault: 'translation', level };
     if (type === 3 && level < 3) {
-      table = outputAddress(desc);
+      table = outputAddress(lo, hi);
       if (table >= paLimit) return { fault: 'addressSize', level };
-      noEl0 ||= bits(desc, 61, 1) === 1;
-      readOnly ||= bits(desc, 62, 1) === 1;
-      uxn ||= bits(desc, 60, 1) === 1;
-      pxn ||= bits(desc, 59, 1) === 1;
+      noEl0 ||= bit(hi, 61 - 32) === 1;
+      readOnly ||= bit(hi, 62 - 32) === 1;
+      uxn ||= bit(hi, 60 - 32) === 1;
+      pxn ||= bit(hi, 59 - 32) === 1;
       level++;
       continue;
     }
     // A block at level 0 (4 KiB granule) or a "block" encoding at level 3 is invalid.
     if (type === 1 && (level === 0 || level === 3)) return { fault: 'translation', level };
-    const base = outputAddress(desc) - (outputAddress(desc) % 2 ** shift);
+    const out = outputAddress(lo, hi);
+    const base = out - (out % region);
     if (base >= paLimit) return { fault: 'addressSize', level };
-    if (bits(desc, 10, 1) === 0) return { fault: 'accessFlag', level };
-    const ap = bits(desc, 6, 2);
+    if (bit(lo, 10) === 0) return { fault: 'accessFlag', level };
+    const ap = (lo >>> 6) & 3;
     const el0Access = (ap & 1) === 1 && !noEl0;
     const ro = (ap & 2) === 2 || readOnly;
     const el0Write = el0Access && !ro;
-    const wxn = (Number(BigInt.asUintN(32, regs.sctlr)) & (1 << 19)) !== 0;
-    const el0Exec = !(uxn || bits(desc, 54, 1) === 1) && !(wxn && el0Write);
+    const wxn = bit(regs.sctlrLo, 19) === 1;
+    const el0Exec = !(uxn || bit(hi, 54 - 32) === 1) && !(wxn && el0Write);
     // An EL0-writable location is never executable at EL1 (D8.5 "Instruction fetches from EL0-writable memory").
-    const el1Exec = !(pxn || bits(desc, 53, 1) === 1) && !el0Write && !(wxn && !ro);
+    const el1Exec = !(pxn || bit(hi, 53 - 32) === 1) && !el0Write && !(wxn && !ro);
     return {
-      pa: base + offsetInRegion(shift),
+      pa: base + (((va % region) + region) % region),
       sizeLog2: shift,
       el0Read: el0Access,
       el0Write,
       el0Exec,
       el1Write: !ro,
       el1Exec,
-      nG: bits(desc, 11, 1) === 1,
+      contiguous: bit(hi, 52 - 32) === 1,
+      nG: bit(lo, 11) === 1,
       asid,
     };
   }

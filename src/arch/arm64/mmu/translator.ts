@@ -20,7 +20,23 @@ export interface TranslationFault {
   readonly stage2?: { readonly ipa: number; readonly s1ptw: boolean };
 }
 
+/**
+ * What a translator with tables found for its last successful `translate`, for the TLB's
+ * bookkeeping. The translator owns the object and updates it in place.
+ */
+export interface MappingInfo {
+  /** False for a non-global entry, which belongs to the ASID current when it was walked. */
+  global: boolean;
+  /**
+   * log2 of the region that one TLB entry for this translation stands for: 12 for a page, more for a
+   * block or a contiguous run, where a TLBI by VA anywhere in the region must drop it.
+   */
+  spanLog2: number;
+}
+
 export interface AddressTranslator {
+  /** Set by translators with tables; a translator without one maps global pages only. */
+  readonly last?: MappingInfo;
   /**
    * Translates `va` (a sign-extended canonical address) for an access at exception level `el`.
    * Returns the physical address, or a fault.

@@ -23,13 +23,30 @@ function id(name: string, op0: number, op1: number, crn: number, crm: number, op
   return r(name, op0, op1, crn, crm, op2, { writable: false, reset: value });
 }
 
-/** Storage whose writes change translation: the whole TLB goes (no ASID tagging). */
+/**
+ * Translation control whose writes change how every address translates (SCTLR_EL1, TCR_EL1): the
+ * whole TLB goes, and the ASID is re-derived (TCR_EL1.A1 and .AS say where it lives).
+ */
 function translationReg(name: string, crn: number, crm: number, op2: number, reset = 0n): SysregInfo {
   return r(name, 3, 0, crn, crm, op2, {
     reset,
     write: (c, v, slot) => {
       c.state.sys[slot!] = v;
       c.tlbFlushAll();
+      c.syncAsid();
+    },
+  });
+}
+
+/**
+ * TTBR0_EL1 and TTBR1_EL1: a new table base does not invalidate cached entries (the architecture
+ * leaves that to TLBI), and a new ASID only changes which non-global entries hit.
+ */
+function ttbr(name: string, op2: number): SysregInfo {
+  return r(name, 3, 0, 2, 0, op2, {
+    write: (c, v, slot) => {
+      c.state.sys[slot!] = v;
+      c.syncAsid();
     },
   });
 }
@@ -117,8 +134,8 @@ export const EL1_SYSREGS: readonly SysregInfo[] = [
   r('ACTLR_EL1', 3, 0, 1, 0, 1),
   // CPACR_EL1: stored; FPEN is not enforced (FP/SIMD never traps).
   r('CPACR_EL1', 3, 0, 1, 0, 2),
-  translationReg('TTBR0_EL1', 2, 0, 0),
-  translationReg('TTBR1_EL1', 2, 0, 1),
+  ttbr('TTBR0_EL1', 0),
+  ttbr('TTBR1_EL1', 1),
   translationReg('TCR_EL1', 2, 0, 2),
   r('AFSR0_EL1', 3, 0, 5, 1, 0),
   r('AFSR1_EL1', 3, 0, 5, 1, 1),

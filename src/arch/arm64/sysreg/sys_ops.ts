@@ -14,8 +14,10 @@ export type SysOpKind =
    * on them, and the differential tests follow QEMU; hardware may report a translation fault.
    */
   | 'nop'
-  /** TLB invalidation: drop the whole software TLB (correct for every TLBI, if not minimal). */
-  | 'tlbi'
+  /** TLB invalidation of everything (VMALLE1), by VA (VAE1, VAAE1, VALE1, VAALE1) or by ASID (ASIDE1). */
+  | 'tlbi-all'
+  | 'tlbi-va'
+  | 'tlbi-asid'
   /** AT S1E{0,1}{R,W}: stage-1 translation of X[t] into PAR_EL1 (system mode). */
   | 'at';
 
@@ -49,18 +51,18 @@ export const SYS_OPS: readonly SysOpInfo[] = [
   op('AT S1E1W', 0, 7, 8, 1, false, 'at'),
   op('AT S1E0R', 0, 7, 8, 2, false, 'at'),
   op('AT S1E0W', 0, 7, 8, 3, false, 'at'),
-  op('TLBI VMALLE1IS', 0, 8, 3, 0, false, 'tlbi'),
-  op('TLBI VAE1IS', 0, 8, 3, 1, false, 'tlbi'),
-  op('TLBI ASIDE1IS', 0, 8, 3, 2, false, 'tlbi'),
-  op('TLBI VAAE1IS', 0, 8, 3, 3, false, 'tlbi'),
-  op('TLBI VALE1IS', 0, 8, 3, 5, false, 'tlbi'),
-  op('TLBI VAALE1IS', 0, 8, 3, 7, false, 'tlbi'),
-  op('TLBI VMALLE1', 0, 8, 7, 0, false, 'tlbi'),
-  op('TLBI VAE1', 0, 8, 7, 1, false, 'tlbi'),
-  op('TLBI ASIDE1', 0, 8, 7, 2, false, 'tlbi'),
-  op('TLBI VAAE1', 0, 8, 7, 3, false, 'tlbi'),
-  op('TLBI VALE1', 0, 8, 7, 5, false, 'tlbi'),
-  op('TLBI VAALE1', 0, 8, 7, 7, false, 'tlbi'),
+  op('TLBI VMALLE1IS', 0, 8, 3, 0, false, 'tlbi-all'),
+  op('TLBI VAE1IS', 0, 8, 3, 1, false, 'tlbi-va'),
+  op('TLBI ASIDE1IS', 0, 8, 3, 2, false, 'tlbi-asid'),
+  op('TLBI VAAE1IS', 0, 8, 3, 3, false, 'tlbi-va'),
+  op('TLBI VALE1IS', 0, 8, 3, 5, false, 'tlbi-va'),
+  op('TLBI VAALE1IS', 0, 8, 3, 7, false, 'tlbi-va'),
+  op('TLBI VMALLE1', 0, 8, 7, 0, false, 'tlbi-all'),
+  op('TLBI VAE1', 0, 8, 7, 1, false, 'tlbi-va'),
+  op('TLBI ASIDE1', 0, 8, 7, 2, false, 'tlbi-asid'),
+  op('TLBI VAAE1', 0, 8, 7, 3, false, 'tlbi-va'),
+  op('TLBI VALE1', 0, 8, 7, 5, false, 'tlbi-va'),
+  op('TLBI VAALE1', 0, 8, 7, 7, false, 'tlbi-va'),
 ];
 
 /** Key of a SYS encoding: op1:CRn:CRm:op2 as in the instruction's bits 18..5. */
