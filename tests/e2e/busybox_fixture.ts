@@ -27,5 +27,7 @@ export function makeBusyboxFixture(): string {
   for (const f of ['tree/a/b/one.txt', 'tree/a/b/two.c', 'tree/a/c/three.txt', 'tree/d/four.txt', 'tree/five.txt']) {
     writeFileSync(path.join(dir, f), `${f}\n`.repeat(1 + (rnd() % 5)));
   }
+  // Enough names that the host's directory order (ext4 lists by hash) differs from sorted order.
+  for (let i = 0; i < 16; i++) writeFileSync(path.join(dir, `tree/d/n${i}.txt`), `${i}\n`);
   return dir;
 }

@@ -78,13 +78,29 @@ function direntType(d: fs.Dirent): number {
   return 0;
 }
 
+/**
+ * The entries of a host directory in the order the host's getdents returns them, as qemu-user passes
+ * them on (readdirSync sorts them by name; a Dir reads them as they come). Node leaves out "." and
+ * "..", which the guest gets first: only there can its order differ from QEMU's (`ls -f`).
+ */
+function readDirInHostOrder(dirPath: string): fs.Dirent[] {
+  const dir = fs.opendirSync(dirPath);
+  try {
+    const list: fs.Dirent[] = [];
+    for (let d = dir.readSync(); d !== null; d = dir.readSync()) list.push(d);
+    return list;
+  } finally {
+    dir.closeSync();
+  }
+}
+
 function getdents64(_k: Kernel, t: Thread): SysResult {
   const f = t.proc.fds.get(i32(t, 0));
   if (f === undefined) return -E.BADF;
   if (!(f instanceof HostFile)) return -E.NOTDIR;
   if (f.dirents === null) {
     try {
-      const list = fs.readdirSync(f.path, { withFileTypes: true });
+      const list = readDirInHostOrder(f.path);
       const ino = (p: string): number => Number(fs.lstatSync(p, { bigint: true }).ino & 0x1f_ffff_ffff_ffffn);
       f.dirents = [
         { name: '.', type: 4, ino: ino(f.path) },
