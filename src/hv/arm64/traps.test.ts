@@ -28,9 +28,15 @@ function runtime(kernel: Uint8Array): { rt: DomainRuntime; log: string[] } {
   return { rt, log };
 }
 
+/** Image offset of the vector table the first test installs (VBAR_EL1 must be 2 KiB aligned). */
+const VECTORS = 0x800;
+
 test('a store to an unmapped IPA exits as a stage-2 data abort with the instruction syndrome, and is injected as Xen does', () => {
-  // mov x4, #0x10000000; mov w3, #0x55; str w3, [x4]; b .
-  const { rt, log } = runtime(image([0xd2a20004, 0x52800aa3, 0xb9000083, 0x14000000]));
+  // adr x5, vectors; msr vbar_el1, x5; isb; mov x4, #0x10000000; mov w3, #0x55; str w3, [x4]; b .
+  const code = [0x10003e05, 0xd518c005, 0xd5033fdf, 0xd2a20004, 0x52800aa3, 0xb9000083, 0x14000000];
+  // The current-EL synchronous vector (VBAR + 0x200): b .
+  const words = [...code, ...new Array<number>((VECTORS + 0x200 - 64) / 4 - code.length).fill(0xd503201f), 0x14000000];
+  const { rt, log } = runtime(image(words));
   rt.arch.runRound();
   const line = log.find((l) => l.includes('stage-2 abort'));
   assert.ok(line !== undefined, `no stage-2 abort was logged: ${log.join('\n')}`);
@@ -39,6 +45,17 @@ test('a store to an unmapped IPA exits as a stage-2 data abort with the instruct
   assert.match(line, new RegExp(`IPA 0x10000000 \\(ESR_EL2 0x${makeEsr(EC.DABT_LOWER, iss).toString(16)}\\)`));
   assert.ok((rt.counters().exits.find(([k]) => k === 'stage2')?.[1] ?? 0) >= 1);
   assert.equal(rt.d.state, 'running', 'an abort the guest takes is not a crash');
+  assert.equal(rt.arch.vcpus[0]!.cpu.state.pc % 0x1000, (VECTORS + 0x200) % 0x1000, 'the guest is in its vector');
+});
+
+test('a stage-2 abort at the exception vector it is injected into crashes the domain instead of spinning', () => {
+  // mov x4, #0x10000000; msr vbar_el1, x4; isb; str w3, [x4]; b .  (VBAR on an IPA with nothing behind it)
+  const { rt, log } = runtime(image([0xd2a20004, 0xd518c004, 0xd5033fdf, 0xb9000083, 0x14000000]));
+  rt.arch.runRound();
+  assert.equal(rt.d.state, 'shutdown');
+  assert.equal(rt.d.shutdownReason, 'crash');
+  assert.ok(log.some((l) => l.includes('vector at 0x10000200 aborts at stage 2 again: domain crashed')), log.join('\n'));
+  assert.ok((rt.counters().exits.find(([k]) => k === 'stage2')?.[1] ?? 0) <= 2, 'one abort injected, one found looping');
 });
 
 test('an HVC with an immediate other than 0 or 0xEA1 becomes an undefined-instruction exception in the guest', () => {

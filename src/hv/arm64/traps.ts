@@ -73,6 +73,9 @@ export function smcccTrap(h: TrapHost): TrapHandler {
 /**
  * A stage-2 abort nothing emulates: Xen injects a data or instruction abort with an empty ISS into
  * the guest at the faulting address (traps.c do_trap_stage2_abort_guest, inject_abt64_exception).
+ * When the abort was at the very vector it is injected into, nothing the guest can do will change
+ * the next try: the domain is crashed, as the CPU reports such a loop for its own exceptions,
+ * instead of spinning its vCPU at full speed.
  */
 export function stage2AbortTrap(h: TrapHost): TrapHandler {
   return (v, exit) => {
@@ -83,7 +86,12 @@ export function stage2AbortTrap(h: TrapHost): TrapHandler {
     const fromEl0 = ((cpu.state.pstate >>> 2) & 3) === 0;
     const ec = isData ? (fromEl0 ? EC.DABT_LOWER : EC.DABT_CUR) : (fromEl0 ? EC.IABT_LOWER : EC.IABT_CUR);
     h.d.log.guest(h.d.domid, `vcpu ${v.index}: stage-2 abort at IPA 0x${exit.ipa.toString(16)} (ESR_EL2 0x${exit.esr.toString(16)}), injected`);
+    const at = cpu.state.pc;
     cpu.injectException(makeEsr(ec, 0), exit.far);
+    if (cpu.state.pc === at) {
+      h.d.log.guest(h.d.domid, `vcpu ${v.index}: its exception vector at 0x${BigInt.asUintN(64, BigInt(at)).toString(16)} aborts at stage 2 again: domain crashed`);
+      h.shutdown('crash');
+    }
     return true;
   };
 }
