@@ -1,4 +1,7 @@
 import { MAX_MAPPED_PAGES } from './address_space.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XenonError } from '../lib/errors.js';
@@ -131,6 +134,35 @@ test('madvise(MADV_DONTNEED) zeroes anonymous memory', () => {
   copyToGuest(t.proc.as, a, Uint8Array.of(9));
   assert.equal(call(k, t, 233, a, 4096, 4), 0);
   assert.equal(copyFromGuest(t.proc.as, a, 1)![0], 0);
+});
+
+test('msync, mlock and munlock check their range and flags as Linux does', () => {
+  const { k, t } = boot();
+  const a = call(k, t, 222, 0, 8192, 3, 0x22, -1, 0) as number;
+  for (const nr of [228, 229]) {
+    assert.equal(call(k, t, nr, a + 100, 8000), 0, 'a mapped range, rounded out to pages');
+    assert.equal(call(k, t, nr, a, 3 * 4096), -E.NOMEM, 'a range running past the mapping');
+  }
+  assert.equal(call(k, t, 227, a, 8192, 4), 0, 'MS_SYNC');
+  assert.equal(call(k, t, 227, a + 1, 4096, 4), -E.INVAL, 'unaligned address');
+  assert.equal(call(k, t, 227, a, 4096, 1 | 4), -E.INVAL, 'MS_ASYNC with MS_SYNC');
+  assert.equal(call(k, t, 227, a, 4096, 8), -E.INVAL, 'an unknown flag');
+  assert.equal(call(k, t, 227, a, 3 * 4096, 1), -E.NOMEM, 'a range running past the mapping');
+});
+
+test('a writable MAP_SHARED file mapping is refused with ENODEV instead of losing its stores; a read-only one is a copy', () => {
+  const { k, t } = boot();
+  const dir = mkdtempSync(path.join(tmpdir(), 'xenon-mmap-'));
+  const file = path.join(dir, 'f');
+  writeFileSync(file, 'shared bytes');
+  const buf = call(k, t, 222, 0, 4096, 3, 0x22, -1, 0) as number;
+  copyToGuest(t.proc.as, buf, new TextEncoder().encode(`${file}\0`));
+  const fd = call(k, t, 56, -100, buf, 2, 0) as number; // openat(AT_FDCWD, file, O_RDWR)
+  assert.ok(fd >= 0, `openat: ${fd}`);
+  assert.equal(call(k, t, 222, 0, 4096, 3, 1, fd, 0), -E.NODEV, 'MAP_SHARED with PROT_WRITE');
+  const ro = call(k, t, 222, 0, 4096, 1, 1, fd, 0) as number;
+  assert.equal(new TextDecoder().decode(copyFromGuest(t.proc.as, ro, 12)!), 'shared bytes');
+  rmSync(dir, { recursive: true });
 });
 
 test('a read from an empty pipe blocks until a writer writes', () => {

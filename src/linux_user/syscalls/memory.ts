@@ -1,4 +1,12 @@
-/** Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise (mm/mmap.c, mm/mremap.c, mm/madvise.c). */
+/**
+ * Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock, munlock (mm/mmap.c,
+ * mm/mremap.c, mm/madvise.c, mm/msync.c, mm/mlock.c).
+ *
+ * A file mapping is a copy of the file taken at mmap time: guest RAM is one buffer and Node cannot map
+ * a host file into it. So a writable MAP_SHARED file mapping, whose stores the file would have to see,
+ * is refused with ENODEV (what Linux returns for a file that cannot be mapped) rather than accepted
+ * and its stores lost.
+ */
 import * as fs from 'node:fs';
 import { PAGE_SIZE } from '../frames.js';
 import { USER_VA_END, type AddressSpace } from '../address_space.js';
@@ -18,6 +26,10 @@ const MREMAP_FIXED = 2;
 const MADV_DONTNEED = 4;
 const MADV_FREE = 8;
 const PROT_ALL = 7;
+const PROT_WRITE = 2;
+const MS_ASYNC = 1;
+const MS_INVALIDATE = 2;
+const MS_SYNC = 4;
 
 function pagesFor(len: number): number {
   return Math.ceil(len / PAGE_SIZE);
@@ -68,6 +80,7 @@ export function doMmap(_k: Kernel, t: Thread): SysResult {
     if (f === undefined) return -E.BADF;
     if (f.hostFd < 0) return -E.ACCES;
     if ((f.flags & 3) === 1) return -E.ACCES;
+    if (type === MAP_SHARED && (prot & PROT_WRITE) !== 0) return -E.NODEV;
     hostFd = f.hostFd;
   }
   let vpn: number;
@@ -166,6 +179,36 @@ function madvise(_k: Kernel, t: Thread): SysResult {
   return 0;
 }
 
+/** The pages of [addr, addr + len), rounded out to pages; ENOMEM if any is unmapped (mlock, munlock, msync). */
+function checkMapped(t: Thread, addr: number, len: number): SysResult {
+  const first = Math.floor(addr / PAGE_SIZE);
+  const end = pagesFor(addr + len);
+  for (let p = first; p < end; p++) if (!t.proc.as.isMapped(p)) return -E.NOMEM;
+  return 0;
+}
+
+/**
+ * msync: every mapping is anonymous memory or a private copy (see the file comment), so there is
+ * nothing to write back; the arguments and the range are checked as Linux checks them.
+ */
+function msync(_k: Kernel, t: Thread): SysResult {
+  const addr = u64(t, 0);
+  const len = u64(t, 1);
+  const flags = i32(t, 2);
+  if (!aligned(addr) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) !== 0) return -E.INVAL;
+  if ((flags & MS_ASYNC) !== 0 && (flags & MS_SYNC) !== 0) return -E.INVAL;
+  if (!inUserRange(addr, len)) return -E.NOMEM;
+  return checkMapped(t, addr, len);
+}
+
+/** mlock and munlock: guest pages never leave host memory, so a mapped range is already locked. */
+function mlock(_k: Kernel, t: Thread): SysResult {
+  const addr = u64(t, 0);
+  const len = u64(t, 1);
+  if (!inUserRange(addr, len)) return -E.NOMEM;
+  return checkMapped(t, addr, len);
+}
+
 /** brk: the break moves within [brkStart, next mapping); failure returns the old break, as Linux does. */
 function brk(_k: Kernel, t: Thread): SysResult {
   const as = t.proc.as;
@@ -190,8 +233,7 @@ export const MEMORY_SYSCALLS: readonly SyscallDef[] = [
   def(226, 'mprotect', 3, mprotect),
   def(216, 'mremap', 5, mremap),
   def(233, 'madvise', 3, madvise),
-  def(227, 'msync', 3, () => 0),
-  def(228, 'mlock', 2, () => 0),
-  def(229, 'munlock', 2, () => 0),
-
+  def(227, 'msync', 3, msync),
+  def(228, 'mlock', 2, mlock),
+  def(229, 'munlock', 2, mlock),
 ];
