@@ -7,11 +7,12 @@ import { XenonError } from '../lib/errors.js';
 import { placeKernel } from '../platform/boot/kernel_image.js';
 import type { MachineResult, VirtMachine } from '../platform/virt/machine.js';
 import type { Command } from './cmdtable.js';
+import { setCompileAfterRuns } from '../arch/arm64/block_fn.js';
 
 /** The virt board's RAM bank below 4 GiB of guest physical addresses. */
 const MAX_MEMORY_MIB = 3072;
 const USAGE = 'xenon boot --kernel FILE [--initrd FILE] [--append STR] [--memory MiB] [--vcpus N] [--gic 2|3] '
-  + '[--dtb-out FILE] [--on-reset exit|reboot] [--trace] [--stats]';
+  + '[--dtb-out FILE] [--on-reset exit|reboot] [--trace] [--stats] [--no-jit]';
 
 /** arm64-platform.md §15: the console, reboot on panic (which we turn into an exit), no crypto self-tests. */
 export const DEFAULT_APPEND = 'console=ttyAMA0 panic=-1 cryptomgr.notests';
@@ -27,6 +28,8 @@ export interface BootArgs {
   readonly onReset: 'exit' | 'reboot';
   readonly trace: boolean;
   readonly stats: boolean;
+  /** Interpret every block (no compiled blocks). */
+  readonly noJit: boolean;
 }
 
 function usage(message: string): XenonError {
@@ -47,12 +50,14 @@ export function parseBootArgs(args: readonly string[]): BootArgs {
   const values = new Map<string, string>();
   let trace = false;
   let stats = false;
+  let noJit = false;
   const valued = new Set(['--kernel', '--initrd', '--append', '--memory', '--vcpus', '--gic', '--dtb-out', '--on-reset']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--trace' || a === '--stats') {
+    if (a === '--trace' || a === '--stats' || a === '--no-jit') {
       if (a === '--trace') trace = true;
-      else stats = true;
+      else if (a === '--stats') stats = true;
+      else noJit = true;
       continue;
     }
     const eq = a.indexOf('=');
@@ -82,6 +87,7 @@ export function parseBootArgs(args: readonly string[]): BootArgs {
     onReset,
     trace,
     stats,
+    noJit,
   };
 }
 
@@ -139,6 +145,7 @@ async function bootOnce(a: BootArgs, kernel: Uint8Array, initrd: Uint8Array | un
 
 async function boot(args: readonly string[]): Promise<number> {
   const a = parseBootArgs(args);
+  if (a.noJit) setCompileAfterRuns(Infinity);
   const kernel = loadKernel(a.kernel, a.memoryMiB);
   const initrd = a.initrd === undefined ? undefined : readInput(a.initrd, 'initrd', a.memoryMiB);
   for (;;) {
@@ -181,6 +188,7 @@ export const bootCommand: Command = {
     '  --on-reset exit|reboot  what a guest reset (or a panic with panic=N) does: exit with status 8 (default) or boot again',
     '  --trace              log firmware calls and vCPU power changes on stderr',
     '  --stats              print the instructions retired and the rate at the end',
+    '  --no-jit             interpret every block instead of compiling the hot ones',
     'On a terminal, press Ctrl-] then q to quit; Ctrl-] twice sends one Ctrl-] to the guest.',
   ].join('\n'),
 };

@@ -1,10 +1,13 @@
 /**
- * Runs cases on both sides and compares them: the core shared by fuzz_cli.ts and the tests.
+ * Runs cases on both sides and compares them: the core shared by fuzz_cli.ts and the tests. Ours
+ * runs each case twice, interpreted and with every block compiled before its first run
+ * (`block_fn.ts`), and both must match QEMU; a difference of the compiled tier names it.
  */
 import { compareOutcomes, type FieldDiff } from './compare.js';
 import type { Outcome, TestCase } from './layout.js';
 import { runQemu } from './qemu.js';
 import { OurMachine } from './run_ours.js';
+import { HOT_BLOCK_RUNS, setCompileAfterRuns } from '../../src/arch/arm64/block_fn.js';
 
 export interface CaseResult {
   readonly tc: TestCase;
@@ -18,19 +21,30 @@ let machine: OurMachine | null = null;
 
 export function runBoth(cases: readonly TestCase[]): CaseResult[] {
   const qemu = runQemu(cases);
-  machine ??= new OurMachine();
-  const m = machine;
-  return cases.map((tc, i) => {
-    const q = qemu[i]!;
-    let ours: Outcome;
-    try {
-      ours = m.run(tc);
-    } catch (e) {
-      // A handler bug (a JS exception escaping the CPU) is a mismatch like any other.
-      machine = new OurMachine();
-      const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      return { tc, ours: null, qemu: q, diffs: [{ field: 'exception', ours: msg, qemu: '-' }] };
-    }
-    return { tc, ours, qemu: q, diffs: compareOutcomes(tc, ours, q) };
-  });
+  try {
+    return cases.map((tc, i) => {
+      const q = qemu[i]!;
+      const interpreted = runOurs(tc, q, Infinity);
+      if (interpreted.diffs.length > 0) return interpreted;
+      const compiled = runOurs(tc, q, 0);
+      return { ...compiled, diffs: compiled.diffs.map((d) => ({ ...d, field: `${d.field} (compiled block)` })) };
+    });
+  } finally {
+    setCompileAfterRuns(HOT_BLOCK_RUNS);
+  }
+}
+
+function runOurs(tc: TestCase, q: Outcome, compileAfterRuns: number): CaseResult {
+  setCompileAfterRuns(compileAfterRuns);
+  const m = (machine ??= new OurMachine());
+  let ours: Outcome;
+  try {
+    ours = m.run(tc);
+  } catch (e) {
+    // A handler bug (a JS exception escaping the CPU) is a mismatch like any other.
+    machine = new OurMachine();
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    return { tc, ours: null, qemu: q, diffs: [{ field: 'exception', ours: msg, qemu: '-' }] };
+  }
+  return { tc, ours, qemu: q, diffs: compareOutcomes(tc, ours, q) };
 }

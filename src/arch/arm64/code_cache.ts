@@ -7,6 +7,7 @@
  * `storeToCodePage` and drops the stale blocks, whichever vCPU stores.
  */
 import type { Exec } from './interp/group.js';
+import type { BlockFn } from './block_fn.js';
 
 export const PAGE_SHIFT = 12;
 
@@ -14,10 +15,16 @@ export interface Block {
   /** RAM offset of the first instruction. */
   readonly off: number;
   readonly ops: Exec[];
+  /** Per op: it only computes on registers (`InsnGroup.registerOnly`). */
+  readonly registerOnly: readonly boolean[];
   /** True when the last op is a block-ending instruction that sets `npc` itself. */
   readonly setsNpc: boolean;
   /** Cleared when a store to its page discards it; vCPUs check it before and while running it. */
   valid: boolean;
+  /** Times the interpreter ran it, until it is compiled. */
+  runs: number;
+  /** The block as one function (`block_fn.ts`), once it is hot; null until then. */
+  fn: BlockFn | null;
 }
 
 /** What the code cache needs from each vCPU sharing it. */

@@ -21,6 +21,7 @@ import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
 import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
+import { compileAfterRuns, compileBlock } from './block_fn.js';
 import { hostCounter } from './sysreg/counter.js';
 import { resetSysregs, sysregKey } from './sysreg/table.js';
 import type { GenericTimer } from './generic_timer.js';
@@ -361,10 +362,16 @@ export class Cpu extends MemoryAccessor {
         const ops = b.ops;
         const n = ops.length;
         let i = 0;
-        // A store may invalidate the running block (self-modifying code): stop after that instruction.
-        for (; i < n && b.valid; i++) {
-          this.pc = pc + i * 4;
-          ops[i]!(this);
+        let fn = b.fn;
+        if (fn === null && ++b.runs > compileAfterRuns) fn = b.fn = compileBlock(b);
+        if (fn !== null) {
+          i = fn(this, pc);
+        } else {
+          // A store may invalidate the running block (self-modifying code): stop after that instruction.
+          for (; i < n && b.valid; i++) {
+            this.pc = pc + i * 4;
+            ops[i]!(this);
+          }
         }
         this.icount += i;
         pc = i === n && b.setsNpc ? this.npc : pc + i * 4;
@@ -456,17 +463,19 @@ export class Cpu extends MemoryAccessor {
 
   private translateBlock(off: number): Block {
     const ops: Exec[] = [];
+    const registerOnly: boolean[] = [];
     let setsNpc = false;
     const pageEnd = off - (off % PAGE_SIZE) + PAGE_SIZE;
     for (let o = off; o < pageEnd && ops.length < MAX_BLOCK_INSNS; o += 4) {
       const t = translateInsn(this.ramU32[o >>> 2]!);
       ops.push(t.exec);
+      registerOnly.push(t.registerOnly);
       if (t.endsBlock) {
         setsNpc = true;
         break;
       }
     }
-    const b: Block = { off, ops, setsNpc, valid: true };
+    const b: Block = { off, ops, registerOnly, setsNpc, valid: true, runs: 0, fn: null };
     this.code.add(b);
     return b;
   }

@@ -115,4 +115,6 @@ export const DP_IMM: InsnGroup = {
     EXTR,
   },
   endsBlock: new Set(),
+  // All but ADR and ADRP, which read the PC.
+  registerOnly: new Set(['ADD_i', 'ADDS_i', 'SUB_i', 'SUBS_i', 'MOVN', 'MOVZ', 'MOVK', 'AND_i', 'ORR_i', 'EOR_i', 'ANDS_i', 'SBFM', 'BFM', 'UBFM', 'EXTR']),
 };

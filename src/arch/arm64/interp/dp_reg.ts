@@ -7,6 +7,7 @@ import { MISC_HANDLERS } from './dp_reg_misc.js';
 
 export const DP_REG: InsnGroup = {
   name: 'dp_reg',
+  registerOnly: 'all',
   patterns: DP_REG_PATTERNS,
   handlers: { ...LOGICAL_REG_HANDLERS, ...ADD_SUB_REG_HANDLERS, ...COND_HANDLERS, ...MISC_HANDLERS },
   endsBlock: new Set(),

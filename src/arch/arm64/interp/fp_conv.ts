@@ -162,6 +162,7 @@ const FMOV_gen: Factory = (f) => {
 
 export const FP_CONV: InsnGroup = {
   name: 'fp_conv',
+  registerOnly: 'all',
   patterns: FP_CONV_PATTERNS,
   handlers: {
     SCVTF_fix: intToFp(false, true),

@@ -236,6 +236,7 @@ const handlers: Record<string, Factory> = {
 
 export const FP_SCALAR: InsnGroup = {
   name: 'fp_scalar',
+  registerOnly: 'all',
   patterns: FP_SCALAR_PATTERNS,
   handlers,
   endsBlock: new Set(),

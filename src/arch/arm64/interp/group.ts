@@ -22,4 +22,10 @@ export interface InsnGroup {
    * branches, exception generators, and system instructions that change how later code is fetched or run.
    */
   readonly endsBlock: ReadonlySet<string>;
+  /**
+   * Patterns whose closures only compute on registers: they never read `c.pc`, never raise an
+   * exception and never touch memory, so a compiled block (`block_fn.ts`) runs them without storing
+   * the PC or re-checking that the block is still valid. `'all'` for groups where every pattern is so.
+   */
+  readonly registerOnly?: ReadonlySet<string> | 'all';
 }

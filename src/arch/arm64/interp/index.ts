@@ -27,6 +27,7 @@ export const GROUPS: readonly InsnGroup[] = [DP_IMM, DP_REG, BRANCH, SYSTEM, LDS
 interface Handler {
   readonly factory: Factory;
   readonly endsBlock: boolean;
+  readonly registerOnly: boolean;
   readonly name: string;
 }
 
@@ -35,7 +36,10 @@ export const DECODER = new Decoder<Handler>(
     joinPatterns(
       g.patterns,
       Object.fromEntries(
-        Object.entries(g.handlers).map(([name, factory]) => [name, { factory, endsBlock: g.endsBlock.has(name), name }]),
+        Object.entries(g.handlers).map(([name, factory]) => [
+          name,
+          { factory, endsBlock: g.endsBlock.has(name), registerOnly: g.registerOnly === 'all' || (g.registerOnly?.has(name) ?? false), name },
+        ]),
       ),
       g.name,
     ),
@@ -45,11 +49,13 @@ export const DECODER = new Decoder<Handler>(
 export interface TranslatedInsn {
   readonly exec: Exec;
   readonly endsBlock: boolean;
+  /** Only computes on registers (see `InsnGroup.registerOnly`). */
+  readonly registerOnly: boolean;
   /** Pattern name, or "UNDEFINED". */
   readonly name: string;
 }
 
-const UNDEFINED: TranslatedInsn = { exec: (c) => c.undefined(), endsBlock: false, name: 'UNDEFINED' };
+const UNDEFINED: TranslatedInsn = { exec: (c) => c.undefined(), endsBlock: false, registerOnly: false, name: 'UNDEFINED' };
 
 /** Closures depend only on the instruction word (never on its address), so translations are shared. */
 const cache = new Map<number, TranslatedInsn>();
@@ -60,7 +66,8 @@ export function translateInsn(insn: number): TranslatedInsn {
     t =
       DECODER.decode(insn, (cand, f) => {
         const exec = cand.handler.factory(f, insn);
-        return exec === null ? null : { exec, endsBlock: cand.handler.endsBlock, name: cand.handler.name };
+        const h = cand.handler;
+        return exec === null ? null : { exec, endsBlock: h.endsBlock, registerOnly: h.registerOnly, name: h.name };
       }) ?? UNDEFINED;
     cache.set(insn, t);
   }

@@ -81,6 +81,7 @@ for (const [n] of FPPAIR) {
 
 export const SIMD_FP: InsnGroup = {
   name: 'simd_fp',
+  registerOnly: 'all',
   patterns: SIMD_FP_PATTERNS,
   handlers,
   endsBlock: new Set(),

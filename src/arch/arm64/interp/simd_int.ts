@@ -289,6 +289,7 @@ function handlers(): Record<string, Factory> {
 
 export const SIMD_INT: InsnGroup = {
   name: 'simd_int',
+  registerOnly: 'all',
   patterns: SIMD_INT_PATTERNS,
   handlers: handlers(),
   endsBlock: new Set(),

@@ -187,6 +187,7 @@ function handlers(): Record<string, Factory> {
 
 export const SIMD_INT_SHIFT: InsnGroup = {
   name: 'simd_int_shift',
+  registerOnly: 'all',
   patterns: SIMD_INT_SHIFT_PATTERNS,
   handlers: handlers(),
   endsBlock: new Set(),

@@ -215,6 +215,7 @@ const NOT_v: Factory = (f) => {
 /** The AdvSIMD modified-immediate, logical, REV/CNT/NOT/RBIT and integer across-lanes group. */
 export const SIMD_MOV: InsnGroup = {
   name: 'simd_mov',
+  registerOnly: 'all',
   patterns: SIMD_MOV_PATTERNS,
   handlers: {
     MODIMM_v,

@@ -218,6 +218,7 @@ function tableLookup(extend: boolean): Factory {
 /** The AdvSIMD copy, table lookup and permute group. */
 export const SIMD_PERM: InsnGroup = {
   name: 'simd_perm',
+  registerOnly: 'all',
   patterns: SIMD_PERM_PATTERNS,
   handlers: {
     DUP_elt, DUP_gen, INS_gen, SMOV, UMOV, INS_elt, DUP_scalar, EXT,

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { flatMachine } from '../../../tests/harness/flat_machine.js';
+import { compileBlock, HOT_BLOCK_RUNS, setCompileAfterRuns } from './block_fn.js';
+import { EC, ecOf } from './exit.js';
+import { translateInsn } from './interp/index.js';
+
+/** Runs `body` with every block compiled before its first run, then restores the default. */
+function compiledFirst(body: () => void): void {
+  setCompileAfterRuns(0);
+  try {
+    body();
+  } finally {
+    setCompileAfterRuns(HOT_BLOCK_RUNS);
+  }
+}
+
+test('a compiled block stores the PC only before instructions that read it or may fault', () => {
+  const words = [0x91000421, 0x10000040, 0xb9400022, 0xd4000001]; // add x1, x1, #1; adr x0, .+8; ldr w2, [x1]; svc #0
+  const t = words.map((w) => translateInsn(w));
+  assert.deepEqual(t.map((x) => x.registerOnly), [true, false, false, false]);
+  const fn = compileBlock({ ops: t.map((x) => x.exec), registerOnly: t.map((x) => x.registerOnly), valid: true });
+  assert.notEqual(fn, null);
+  const src = String(fn);
+  assert.doesNotMatch(src, /c\.pc = pc \+ 0;/, 'the ADD runs without a PC store');
+  assert.match(src, /c\.pc = pc \+ 4;/, 'ADR reads the PC');
+  assert.match(src, /c\.pc = pc \+ 8;/, 'a load may fault');
+});
+
+test('compiled blocks: a counted loop retires the same instructions as interpreted', () => {
+  for (const threshold of [Infinity, 0]) {
+    setCompileAfterRuns(threshold);
+    try {
+      const m = flatMachine();
+      m.load([0xd2800140, 0xd2800001, 0x91000421, 0xf1000400, 0x54ffffc1, 0xd4000021]);
+      assert.equal(m.run().kind, 'svc');
+      assert.equal(m.cpu.state.getX(1), 10n);
+      assert.equal(m.cpu.icount, 2 + 3 * 10 + 1, `threshold ${threshold}`);
+    } finally {
+      setCompileAfterRuns(HOT_BLOCK_RUNS);
+    }
+  }
+});
+
+test('compiled blocks: a fault in the middle reports its own PC and counts only the instructions before it', () => {
+  compiledFirst(() => {
+    const m = flatMachine();
+    // movz x0, #5; add x0, x0, #1; movz x1, #0x8000, lsl #16 (outside RAM); ldr x2, [x1]; movz x0, #9; svc #0
+    m.load([0xd28000a0, 0x91000400, 0xd2b00001, 0xf9400022, 0xd2800120, 0xd4000001]);
+    const exit = m.run();
+    assert.equal(exit.kind, 'exception');
+    assert.equal(exit.kind === 'exception' && ecOf(exit.esr), EC.DABT_LOWER);
+    assert.equal(m.cpu.state.pc, 0x100c, 'PC on the load');
+    assert.equal(m.cpu.icount, 3);
+    assert.equal(m.cpu.state.getX(0), 6n, 'the instructions after the fault did not run');
+  });
+});
+
+test('compiled blocks: a store into the running block takes effect on the next instruction', () => {
+  compiledFirst(() => {
+    const m = flatMachine();
+    const patched = 0xd28000e0; // movz x0, #7
+    m.load([
+      0xd2820201, // movz x1, #0x1010
+      0x52800002 | ((patched & 0xffff) << 5),
+      0x72a00002 | (((patched >>> 16) & 0xffff) << 5),
+      0xb9000022, // str w2, [x1] (overwrites the next word)
+      0xd2800020, // movz x0, #1 (replaced before it runs)
+      0xd4000001,
+    ]);
+    m.run();
+    assert.equal(m.cpu.state.getX(0), 7n);
+  });
+});
+
+test('setCompileAfterRuns() refuses a value that is not a count', () => {
+  assert.throws(() => setCompileAfterRuns(-1), RangeError);
+  assert.throws(() => setCompileAfterRuns(NaN), RangeError);
+});

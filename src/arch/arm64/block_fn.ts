@@ -1,0 +1,60 @@
+/**
+ * Tier two of the interpreter: a block that has run often enough becomes one JavaScript function
+ * that calls its instructions' closures in a row. Each call site then sees a single target, so V8
+ * inlines the closures into the block's function and optimises across them, and the run loop's
+ * per-instruction dispatch (loading the next closure, the indirect call, the loop test) goes away.
+ * The function keeps the interpreter's contract: PC is stored before each instruction that reads it
+ * or may fault (so a fault reports it precisely), and the block's validity is checked after each
+ * one that may store (so a store into the running block stops it after that instruction). The rest,
+ * which only compute on registers (`InsnGroup.registerOnly`), run with neither.
+ *
+ * Built with the Function constructor from a fixed template: the source holds only numbers and
+ * parameter names, never guest data. Where code generation is not allowed (a browser page whose
+ * Content Security Policy forbids it), `compileBlock` returns null and the block stays interpreted.
+ */
+import type { Cpu } from './cpu.js';
+import type { Exec } from './interp/group.js';
+
+/** Runs the block at virtual address `pc`; returns how many of its instructions retired. */
+export type BlockFn = (c: Cpu, pc: number) => number;
+
+/** What a compiled block needs of the block it runs. */
+export interface CompilableBlock {
+  readonly ops: readonly Exec[];
+  readonly registerOnly: readonly boolean[];
+  readonly valid: boolean;
+}
+
+/** Interpreted runs after which a block is compiled: cold code stays interpreted, where compiling costs more than it saves. */
+export const HOT_BLOCK_RUNS = 32;
+
+/**
+ * The threshold in force (read by the run loop): HOT_BLOCK_RUNS by default, 0 to compile every block
+ * before its first run (the differential tests' compiled mode), Infinity for the interpreter alone.
+ */
+export let compileAfterRuns = HOT_BLOCK_RUNS;
+
+/** Sets the threshold for every CPU of this thread (`--no-jit` sets Infinity). */
+export function setCompileAfterRuns(runs: number): void {
+  if (!(runs >= 0)) throw new RangeError(`compileAfterRuns: ${runs} is not a count of runs`);
+  compileAfterRuns = runs;
+}
+
+export function compileBlock(b: CompilableBlock): BlockFn | null {
+  const n = b.ops.length;
+  const names = b.ops.map((_, k) => `o${k}`);
+  let body = '';
+  for (let k = 0; k < n; k++) {
+    if (b.registerOnly[k] === true) body += `o${k}(c);\n`;
+    else body += `c.pc = pc + ${k * 4}; o${k}(c);${k < n - 1 ? ` if (!b.valid) return ${k + 1};` : ''}\n`;
+  }
+  body += `return ${n};`;
+  try {
+    const make = new Function('b', ...names, `return function block(c, pc) {\n${body}\n};`) as (b: CompilableBlock, ...ops: Exec[]) => BlockFn;
+    return make(b, ...b.ops);
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    compileAfterRuns = Infinity;
+    return null;
+  }
+}
