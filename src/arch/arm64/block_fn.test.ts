@@ -19,7 +19,7 @@ test('a compiled block stores the PC only before instructions that read it or ma
   const words = [0x91000421, 0x10000040, 0xb9400022, 0xd4000001]; // add x1, x1, #1; adr x0, .+8; ldr w2, [x1]; svc #0
   const t = words.map((w) => translateInsn(w));
   assert.deepEqual(t.map((x) => x.registerOnly), [true, false, false, false]);
-  const fn = compileBlock({ ops: t.map((x) => x.exec), registerOnly: t.map((x) => x.registerOnly), valid: true });
+  const fn = compileBlock({ ops: t.map((x) => x.exec), registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true });
   assert.notEqual(fn, null);
   const src = String(fn);
   assert.doesNotMatch(src, /c\.pc = pc \+ 0;/, 'the ADD runs without a PC store');
@@ -70,6 +70,24 @@ test('compiled blocks: a store into the running block takes effect on the next i
     ]);
     m.run();
     assert.equal(m.cpu.state.getX(0), 7n);
+  });
+});
+
+test('compiled blocks: a block branching to itself loops in place and still stops at the budget and at an exit', () => {
+  compiledFirst(() => {
+    const m = flatMachine();
+    m.load([0x14000000]); // b .
+    assert.equal(m.run(1000).kind, 'budget');
+    assert.equal(m.cpu.icount, 1000, 'one instruction per iteration, stopped exactly at the budget');
+    assert.equal(m.cpu.state.pc, 0x1000);
+    // A loop of 4 with an SVC after 5 rounds: cbz x3 leaves it.
+    // movz x3, #5; 1: sub x3, x3, #1; add x4, x4, #2; cbnz x3, 1b; svc #0
+    m.load([0xd28000a3, 0xd1000463, 0x91000884, 0xb5ffffc3, 0xd4000001]);
+    m.cpu.state.setX(4, 0n);
+    const before = m.cpu.icount;
+    assert.equal(m.run().kind, 'svc');
+    assert.equal(m.cpu.state.getX(4), 10n);
+    assert.equal(m.cpu.icount - before, 1 + 3 * 5 + 1);
   });
 });
 

@@ -8,6 +8,11 @@
  * one that may store (so a store into the running block stops it after that instruction). The rest,
  * which only compute on registers (`InsnGroup.registerOnly`), run with neither.
  *
+ * A block whose branch goes back to its own start (a tight loop: memset, memcpy, a checksum round)
+ * loops inside its function while the CPU lets it (`Cpu.mayLoop`: budget left, no exit pending, the
+ * fetch translation unchanged), so V8 optimises the loop in place and the run loop is not entered
+ * per iteration.
+ *
  * Built with the Function constructor from a fixed template: the source holds only numbers and
  * parameter names, never guest data. Where code generation is not allowed (a browser page whose
  * Content Security Policy forbids it), `compileBlock` returns null and the block stays interpreted.
@@ -15,13 +20,19 @@
 import type { Cpu } from './cpu.js';
 import type { Exec } from './interp/group.js';
 
-/** Runs the block at virtual address `pc`; returns how many of its instructions retired. */
-export type BlockFn = (c: Cpu, pc: number) => number;
+/**
+ * Runs the block at virtual address `pc` (again while it loops to itself and the CPU allows, up to
+ * `stop` retired instructions), adds the instructions it retired to `c.icount` and returns the PC of
+ * the next instruction to run.
+ */
+export type BlockFn = (c: Cpu, pc: number, stop: number) => number;
 
 /** What a compiled block needs of the block it runs. */
 export interface CompilableBlock {
   readonly ops: readonly Exec[];
   readonly registerOnly: readonly boolean[];
+  /** Its last op is block-ending and sets `c.npc`. */
+  readonly setsNpc: boolean;
   readonly valid: boolean;
 }
 
@@ -45,12 +56,19 @@ export function compileBlock(b: CompilableBlock): BlockFn | null {
   const names = b.ops.map((_, k) => `o${k}`);
   let body = '';
   for (let k = 0; k < n; k++) {
-    if (b.registerOnly[k] === true) body += `o${k}(c);\n`;
-    else body += `c.pc = pc + ${k * 4}; o${k}(c);${k < n - 1 ? ` if (!b.valid) return ${k + 1};` : ''}\n`;
+    if (b.registerOnly[k] === true) {
+      body += `o${k}(c);\n`;
+    } else {
+      body += `c.pc = pc + ${k * 4}; o${k}(c);`;
+      // A store into this block stops it after that instruction, as in the interpreter.
+      body += k < n - 1 ? ` if (!b.valid) { c.icount += ${k + 1}; return pc + ${(k + 1) * 4}; }\n` : '\n';
+    }
   }
-  body += `return ${n};`;
+  body += `c.icount += ${n};\n`;
+  body += b.setsNpc ? 'if (c.npc !== pc || !b.valid || !c.mayLoop(stop, epoch)) return c.npc;\n' : `return pc + ${n * 4};\n`;
+  const fn = b.setsNpc ? `const epoch = c.fetchEpoch;\nfor (;;) {\n${body}}` : body;
   try {
-    const make = new Function('b', ...names, `return function block(c, pc) {\n${body}\n};`) as (b: CompilableBlock, ...ops: Exec[]) => BlockFn;
+    const make = new Function('b', ...names, `return function block(c, pc, stop) {\n${fn}\n};`) as (b: CompilableBlock, ...ops: Exec[]) => BlockFn;
     return make(b, ...b.ops);
   } catch (e) {
     if (!(e instanceof EvalError)) throw e;

@@ -361,20 +361,20 @@ export class Cpu extends MemoryAccessor {
         const b = this.lookupBlock(pc);
         const ops = b.ops;
         const n = ops.length;
-        let i = 0;
         let fn = b.fn;
         if (fn === null && ++b.runs > compileAfterRuns) fn = b.fn = compileBlock(b);
         if (fn !== null) {
-          i = fn(this, pc);
+          pc = fn(this, pc, stop);
         } else {
+          let i = 0;
           // A store may invalidate the running block (self-modifying code): stop after that instruction.
           for (; i < n && b.valid; i++) {
             this.pc = pc + i * 4;
             ops[i]!(this);
           }
+          this.icount += i;
+          pc = i === n && b.setsNpc ? this.npc : pc + i * 4;
         }
-        this.icount += i;
-        pc = i === n && b.setsNpc ? this.npc : pc + i * 4;
         if (this.pendingExit !== null) {
           exit = this.pendingExit;
           this.pendingExit = null;
@@ -392,6 +392,14 @@ export class Cpu extends MemoryAccessor {
     s.pc = pc;
     s.nzcv = this.nzcv;
     return exit;
+  }
+
+  /**
+   * Whether a compiled block that branched back to itself may run again without returning to the
+   * run loop: budget left, no exit or IRQ check pending, and fetches still translate as at `epoch`.
+   */
+  mayLoop(stop: number, epoch: number): boolean {
+    return this.icount < stop && this.pendingExit === null && this.fetchEpoch === epoch;
   }
 
   // ---- exceptions ----

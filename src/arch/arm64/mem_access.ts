@@ -72,6 +72,11 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   private regionCount = 0;
   /** Offset of the current regime's TLB set; set from the exception level. */
   protected tlbBase = 0;
+  /**
+   * Changes whenever an instruction fetch might translate differently (TLB maintenance, a new ASID,
+   * another exception level), so compiled code looping in place knows to go back through the TLB.
+   */
+  fetchEpoch = 0;
   /** This CPU's index on the bus, passed with every device access. */
   protected busCpu = 0;
   /** Exception level the access checks are made for (loads/stores use it, LDTR/STTR override it). */
@@ -96,6 +101,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Selects the TLB set and the access checks of exception level `el` (system mode: on every EL change). */
   protected setTranslationEl(el: number): void {
+    if (el !== this.el) this.fetchEpoch++;
     this.el = el;
     this.tlbBase = el === 0 ? 0 : TLB_SIZE;
   }
@@ -105,6 +111,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Drops every TLB entry (TLBI VMALLE1, translation control changes, the hypervisor's unmaps). */
   tlbFlushAll(): void {
+    this.fetchEpoch++;
     this.rTag.fill(NaN);
     this.wTag.fill(NaN);
     this.xTag.fill(NaN);
@@ -117,6 +124,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Drops every entry that translates `va`, whatever its ASID (TLBI VAE1, VAAE1, VALE1, VAALE1). */
   tlbFlushVa(va: number): void {
+    this.fetchEpoch++;
     if (this.regionCount > 0) {
       for (const [log2, set] of this.regions) {
         if (set.has(Math.floor(va / 2 ** log2))) {
@@ -136,6 +144,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Drops the non-global entries of `asid` (TLBI ASIDE1); global entries stay. */
   tlbFlushAsid(asid: number): void {
+    this.fetchEpoch++;
     const key = this.asidSlots.get(asid);
     if (key === undefined) return;
     for (const tags of [this.rTag, this.wTag, this.xTag]) {
@@ -146,6 +155,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Makes `asid` current: its non-global entries hit from now on, other ASIDs' miss. */
   protected setAsid(asid: number): void {
     if (asid === this.currentAsid) return;
+    this.fetchEpoch++;
     this.currentAsid = asid;
     let key = this.asidSlots.get(asid);
     if (key === undefined) {
