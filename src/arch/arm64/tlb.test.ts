@@ -5,7 +5,7 @@ import { CodeCache } from './code_cache.js';
 import { GenericTimer } from './generic_timer.js';
 import { InnerShareable } from './mmu/inner_shareable.js';
 import type { PhysicalBus } from './mmu/translator.js';
-import { SLOT_SCTLR, SLOT_TCR, SLOT_TTBR0 } from './exception.js';
+import { SLOT_SCTLR, SLOT_TCR, SLOT_TTBR0, SLOT_TTBR1 } from './exception.js';
 
 // The software TLB keeps what the architecture lets a TLB keep, and drops what TLB maintenance
 // names. Each test caches translations, rewrites the tables behind the CPU's back (no TLBI), and
@@ -115,6 +115,32 @@ test('non-global entries are tagged with their ASID: a switch hides them, switch
   assert.equal(load(cpu, VA_PAGE + 0x5000), 0xa5, 'and kept the global one');
   m.setTtbr0(cpu, L1_B, 2);
   assert.equal(load(cpu, VA_PAGE), 0xa1, 'ASID 2\'s entry is untouched by TLBI ASIDE1 of ASID 1');
+});
+
+test('with TCR_EL1.A1 the ASID comes from TTBR1_EL1, as Linux sets it, and TCR_EL1.AS = 0 keeps 8 bits of it', () => {
+  const m = machine();
+  const [cpu] = m.cpus as [Cpu];
+  m.put(L3_A, 0, page(DATA[0]!));
+  m.put(L3_A, 1, page(DATA[4]!));
+  m.put(L3_B, 0, page(DATA[1]!));
+  m.mmuOn(cpu, L1_A, 0);
+  /** What Linux's cpu_do_switch_mm writes: the ASID into TTBR1, the tables into TTBR0. */
+  const switchMm = (l1: number, asid: number): void => {
+    cpu.state.sys[SLOT_TTBR1] = BigInt(asid) << 48n;
+    cpu.syncAsid();
+    cpu.state.sys[SLOT_TTBR0] = BigInt(l1);
+    cpu.syncAsid();
+  };
+  cpu.state.sys[SLOT_TCR] = (TCR | (1n << 22n)) & ~(1n << 36n);
+  cpu.tlbFlushAll();
+  switchMm(L1_A, 7);
+  assert.equal(load(cpu, VA_PAGE), 0xa0);
+  assert.equal(load(cpu, VA_PAGE + 0x1000), 0xa4);
+  switchMm(L1_B, 8);
+  assert.equal(load(cpu, VA_PAGE), 0xa1, 'the new ASID does not hit the old entry');
+  m.put(L3_A, 1, page(DATA[2]!));
+  switchMm(L1_A, 0x107);
+  assert.equal(load(cpu, VA_PAGE + 0x1000), 0xa4, 'ASID 0x107 is ASID 7 with 8-bit ASIDs, and its entry survived');
 });
 
 test('more ASIDs than tag slots: the TLB starts again and every ASID still sees its own tables', () => {
