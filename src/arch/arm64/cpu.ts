@@ -359,13 +359,13 @@ export class Cpu extends MemoryAccessor {
       while (this.icount < stop) {
         blockPc = pc;
         const b = this.lookupBlock(pc);
-        const ops = b.ops;
-        const n = ops.length;
         let fn = b.fn;
         if (fn === null && ++b.runs > compileAfterRuns) fn = b.fn = compileBlock(b);
         if (fn !== null) {
           pc = fn(this, pc, stop);
         } else {
+          const ops = b.ops;
+          const n = ops.length;
           let i = 0;
           // A store may invalidate the running block (self-modifying code): stop after that instruction.
           for (; i < n && b.valid; i++) {
