@@ -13,11 +13,11 @@ const fails = (fn: () => unknown, code: string, re: RegExp): void =>
 
 test('parseBootArgs() takes every option in both spellings and fills in the defaults', () => {
   assert.deepEqual(parseBootArgs(['--kernel', 'K']), {
-    kernel: 'K', append: DEFAULT_APPEND, memoryMiB: 512, vcpus: 1, gicVersion: 2, onReset: 'exit', trace: false, stats: false, noJit: false,
+    kernel: 'K', append: DEFAULT_APPEND, memoryMiB: 512, vcpus: 1, gicVersion: 2, onReset: 'exit', trace: false, stats: false, jit: 'wasm',
   });
   assert.deepEqual(
     parseBootArgs(['--kernel=K', '--initrd', 'I', '--append=a b', '--memory', '256', '--vcpus=4', '--gic', '3', '--dtb-out', 'D', '--on-reset=reboot', '--trace', '--stats']),
-    { kernel: 'K', initrd: 'I', append: 'a b', memoryMiB: 256, vcpus: 4, gicVersion: 3, dtbOut: 'D', onReset: 'reboot', trace: true, stats: true, noJit: false },
+    { kernel: 'K', initrd: 'I', append: 'a b', memoryMiB: 256, vcpus: 4, gicVersion: 3, dtbOut: 'D', onReset: 'reboot', trace: true, stats: true, jit: 'wasm' },
   );
 });
 

@@ -7,12 +7,12 @@ import { XenonError } from '../lib/errors.js';
 import { placeKernel } from '../platform/boot/kernel_image.js';
 import type { MachineResult, VirtMachine } from '../platform/virt/machine.js';
 import type { Command } from './cmdtable.js';
-import { setCompileAfterRuns } from '../arch/arm64/block_fn.js';
+import { applyJitMode, jitHelp, jitStatsLine, parseJitMode, type JitMode } from './jit_option.js';
 
 /** The virt board's RAM bank below 4 GiB of guest physical addresses. */
 const MAX_MEMORY_MIB = 3072;
 const USAGE = 'xenon boot --kernel FILE [--initrd FILE] [--append STR] [--memory MiB] [--vcpus N] [--gic 2|3] '
-  + '[--dtb-out FILE] [--on-reset exit|reboot] [--trace] [--stats] [--no-jit]';
+  + '[--dtb-out FILE] [--on-reset exit|reboot] [--trace] [--stats] [--jit wasm|js|off] [--no-jit]';
 
 /** arm64-platform.md §15: the console, reboot on panic (which we turn into an exit), no crypto self-tests. */
 export const DEFAULT_APPEND = 'console=ttyAMA0 panic=-1 cryptomgr.notests';
@@ -29,7 +29,7 @@ export interface BootArgs {
   readonly trace: boolean;
   readonly stats: boolean;
   /** Interpret every block (no compiled blocks). */
-  readonly noJit: boolean;
+  readonly jit: JitMode;
 }
 
 function usage(message: string): XenonError {
@@ -50,14 +50,14 @@ export function parseBootArgs(args: readonly string[]): BootArgs {
   const values = new Map<string, string>();
   let trace = false;
   let stats = false;
-  let noJit = false;
-  const valued = new Set(['--kernel', '--initrd', '--append', '--memory', '--vcpus', '--gic', '--dtb-out', '--on-reset']);
+  let jit: JitMode = 'wasm';
+  const valued = new Set(['--kernel', '--initrd', '--append', '--memory', '--vcpus', '--gic', '--dtb-out', '--on-reset', '--jit']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--trace' || a === '--stats' || a === '--no-jit') {
       if (a === '--trace') trace = true;
       else if (a === '--stats') stats = true;
-      else noJit = true;
+      else jit = 'off';
       continue;
     }
     const eq = a.indexOf('=');
@@ -87,7 +87,7 @@ export function parseBootArgs(args: readonly string[]): BootArgs {
     onReset,
     trace,
     stats,
-    noJit,
+    jit: values.has('--jit') ? parseJitMode(values.get('--jit')!) : jit,
   };
 }
 
@@ -135,7 +135,7 @@ async function bootOnce(a: BootArgs, kernel: Uint8Array, initrd: Uint8Array | un
     if (a.stats) {
       const s = (performance.now() - t0) / 1000;
       const n = machine.instructionsRetired();
-      process.stderr.write(`\r\nxenon: ${n} guest instructions in ${s.toFixed(2)} s (${(n / s / 1e6).toFixed(1)} M/s)\n`);
+      process.stderr.write(`\r\nxenon: ${n} guest instructions in ${s.toFixed(2)} s (${(n / s / 1e6).toFixed(1)} M/s)\n${jitStatsLine()}\n`);
     }
     return result;
   } finally {
@@ -145,7 +145,7 @@ async function bootOnce(a: BootArgs, kernel: Uint8Array, initrd: Uint8Array | un
 
 async function boot(args: readonly string[]): Promise<number> {
   const a = parseBootArgs(args);
-  if (a.noJit) setCompileAfterRuns(Infinity);
+  applyJitMode(a.jit);
   const kernel = loadKernel(a.kernel, a.memoryMiB);
   const initrd = a.initrd === undefined ? undefined : readInput(a.initrd, 'initrd', a.memoryMiB);
   for (;;) {
@@ -188,7 +188,7 @@ export const bootCommand: Command = {
     '  --on-reset exit|reboot  what a guest reset (or a panic with panic=N) does: exit with status 8 (default) or boot again',
     '  --trace              log firmware calls and vCPU power changes on stderr',
     '  --stats              print the instructions retired and the rate at the end',
-    '  --no-jit             interpret every block instead of compiling the hot ones',
+    ...jitHelp(20),
     'On a terminal, press Ctrl-] then q to quit; Ctrl-] twice sends one Ctrl-] to the guest.',
   ].join('\n'),
 };

@@ -5,9 +5,9 @@ import { parseRunElfArgs } from './run_elf.js';
 
 test('parseRunElfArgs() stops at the executable: later options belong to the guest', () => {
   assert.deepEqual(parseRunElfArgs(['--trace', '--memory', '64', '--stats', 'prog', '--trace', '-x']), {
-    trace: true, stats: true, noJit: false, memoryMiB: 64, exe: 'prog', argv: ['prog', '--trace', '-x'],
+    trace: true, stats: true, jit: 'wasm', memoryMiB: 64, exe: 'prog', argv: ['prog', '--trace', '-x'],
   });
-  assert.deepEqual(parseRunElfArgs(['--memory=32', '--', '-odd-name']), { trace: false, stats: false, noJit: false, memoryMiB: 32, exe: '-odd-name', argv: ['-odd-name'] });
+  assert.deepEqual(parseRunElfArgs(['--memory=32', '--', '-odd-name']), { trace: false, stats: false, jit: 'wasm', memoryMiB: 32, exe: '-odd-name', argv: ['-odd-name'] });
   assert.equal(parseRunElfArgs(['p']).memoryMiB, 1024);
 });
 

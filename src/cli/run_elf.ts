@@ -4,17 +4,17 @@ import { XenonError } from '../lib/errors.js';
 import { BadExecutableError } from '../lib/elf.js';
 import { runStaticElf } from '../linux_user/run.js';
 import type { Command } from './cmdtable.js';
-import { setCompileAfterRuns } from '../arch/arm64/block_fn.js';
+import { applyJitMode, jitHelp, jitStatsLine, parseJitMode, type JitMode } from './jit_option.js';
 
 /** The largest RAM the CPU's memory path addresses (its 16- and 32-bit views need fewer than 2^32 bytes). */
 const MAX_MEMORY_MIB = 4095;
-const USAGE = 'xenon run-elf [--trace] [--stats] [--no-jit] [--memory MiB] <static-arm64-elf> [args...]';
+const USAGE = 'xenon run-elf [--trace] [--stats] [--jit wasm|js|off] [--no-jit] [--memory MiB] <static-arm64-elf> [args...]';
 
 interface RunElfArgs {
   readonly trace: boolean;
   readonly stats: boolean;
   /** Interpret every block (no compiled blocks). */
-  readonly noJit: boolean;
+  readonly jit: JitMode;
   readonly memoryMiB: number;
   readonly exe: string;
   readonly argv: readonly string[];
@@ -24,7 +24,7 @@ interface RunElfArgs {
 export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
   let trace = false;
   let stats = false;
-  let noJit = false;
+  let jit: JitMode = 'wasm';
   let memoryMiB = 1024;
   let i = 0;
   for (; i < args.length; i++) {
@@ -36,7 +36,8 @@ export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
     if (!a.startsWith('-') || a === '-') break;
     if (a === '--trace') trace = true;
     else if (a === '--stats') stats = true;
-    else if (a === '--no-jit') noJit = true;
+    else if (a === '--no-jit') jit = 'off';
+    else if (a === '--jit' || a.startsWith('--jit=')) jit = parseJitMode((a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i]) ?? '');
     else if (a === '--memory' || a.startsWith('--memory=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
       // Decimal digits only ("0x100" is not 256 here); the CPU's RAM views stop below 4 GiB.
@@ -49,17 +50,18 @@ export function parseRunElfArgs(args: readonly string[]): RunElfArgs {
   }
   const exe = args[i];
   if (exe === undefined) throw new XenonError('USAGE', `Missing the executable; usage: ${USAGE}`);
-  return { trace, stats, noJit, memoryMiB, exe, argv: args.slice(i) };
+  return { trace, stats, jit, memoryMiB, exe, argv: args.slice(i) };
 }
 
 function runElf(args: readonly string[]): number {
   const a = parseRunElfArgs(args);
   if (!fs.existsSync(a.exe)) throw new XenonError('FILE_NOT_FOUND', `Cannot run "${a.exe}": no such file`);
-  if (a.noJit) setCompileAfterRuns(Infinity);
+  applyJitMode(a.jit);
   const envp = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
   let result;
   try {
     result = runStaticElf({ exe: a.exe, argv: a.argv, envp, memoryBytes: a.memoryMiB * 1024 * 1024, trace: a.trace, stats: a.stats });
+    if (a.stats) process.stderr.write(`${jitStatsLine()}\n`);
   } catch (e) {
     if (e instanceof BadExecutableError) throw new XenonError(e.code, `Cannot run "${a.exe}": ${e.reason}`, { cause: e });
     throw e;
@@ -77,7 +79,7 @@ export const runElfCommand: Command = {
     'status through. A program killed by a signal kills xenon with the same signal.',
     '  --trace        print each system call, signal and fault on stderr',
     '  --stats        print the guest instruction count and rate on stderr at the end',
-    '  --no-jit       interpret every block instead of compiling the hot ones',
+    ...jitHelp(14),
     '  --memory MiB   guest RAM shared by all guest processes (default 1024)',
   ].join('\n'),
 };

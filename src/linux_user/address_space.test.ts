@@ -11,7 +11,7 @@ const TOP = 0x10_0000_0000;
 
 function space(frames = 64): { as: AddressSpace; fa: FrameAllocator; flushes: () => number } {
   const ram = new ArrayBuffer(frames * PAGE_SIZE);
-  const fa = new FrameAllocator(ram, new CodeCache(ram.byteLength));
+  const fa = new FrameAllocator(ram, ram.byteLength, new CodeCache(ram.byteLength));
   const as = new AddressSpace(fa, TOP);
   let n = 0;
   as.attach({ tlbFlushAll: () => n++ });
@@ -106,7 +106,7 @@ test('findFree() allocates top-down below the mmap base, skips mappings, and hon
 
 test('findFree() returns -1 when nothing fits', () => {
   const ram = new ArrayBuffer(16 * PAGE_SIZE);
-  const as = new AddressSpace(new FrameAllocator(ram, new CodeCache(ram.byteLength)), MMAP_MIN_ADDR + 3 * PAGE_SIZE);
+  const as = new AddressSpace(new FrameAllocator(ram, ram.byteLength, new CodeCache(ram.byteLength)), MMAP_MIN_ADDR + 3 * PAGE_SIZE);
   assert.equal(as.findFree(3), MMAP_MIN_ADDR / PAGE_SIZE);
   assert.equal(as.findFree(4), -1);
 });
@@ -153,7 +153,7 @@ test('guest writes through the kernel discard translated code built from that pa
   const { as, fa } = space();
   as.map(0xa0, 1, PROT_READ | PROT_WRITE | PROT_EXEC);
   const off = as.translate(0xa0000, Access.EXEC, 0) as number;
-  fa.code.add({ off, ops: [], registerOnly: [], setsNpc: false, valid: true, runs: 0, fn: null });
+  fa.code.add({ off, ops: [], insns: [], registerOnly: [], setsNpc: false, valid: true, runs: 0, fn: null, wasm: null });
   const block = fa.code.get(off)!;
   copyToGuest(as, 0xa0000, Uint8Array.of(0));
   assert.equal(block.valid, false);

@@ -7,7 +7,7 @@ import type { CodeCache } from '../arch/arm64/code_cache.js';
 export const PAGE_SIZE = 4096;
 
 export class FrameAllocator {
-  readonly ram: ArrayBuffer;
+  readonly ram: ArrayBuffer | SharedArrayBuffer;
   readonly ramU8: Uint8Array;
   readonly frameCount: number;
   /** Shared with every vCPU on this RAM; told when a frame holding translated code is reused. */
@@ -16,10 +16,11 @@ export class FrameAllocator {
   private readonly freeList: Int32Array;
   private freeTop = 0;
 
-  constructor(ram: ArrayBuffer, code: CodeCache) {
+  /** `ramBytes` of `ram`, from its start, are guest RAM (the rest may hold JIT areas). */
+  constructor(ram: ArrayBuffer | SharedArrayBuffer, ramBytes: number, code: CodeCache) {
     this.ram = ram;
-    this.ramU8 = new Uint8Array(ram);
-    this.frameCount = Math.floor(ram.byteLength / PAGE_SIZE);
+    this.ramU8 = new Uint8Array(ram, 0, ramBytes);
+    this.frameCount = Math.floor(ramBytes / PAGE_SIZE);
     this.freeList = new Int32Array(this.frameCount);
     this.code = code;
   }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { CodeCache } from '../arch/arm64/code_cache.js';
+import { allocateJitMemory, jitAreaOffset, type JitMemory } from '../arch/arm64/jit/guest_memory.js';
 import { EC, ecOf, FSC, type VcpuExit } from '../arch/arm64/exit.js';
 import type { PhysicalBus } from '../arch/arm64/mmu/translator.js';
 import { Access } from '../arch/arm64/mmu/translator.js';
@@ -52,6 +53,9 @@ export function hostSleep(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(ms, 2 ** 31 - 1));
 }
 
+/** Threads whose vCPUs get a JIT area (busybox and its children rarely run more at once). */
+const JIT_VCPUS = 64;
+
 export class Kernel {
   readonly frames: FrameAllocator;
   readonly code: CodeCache;
@@ -65,22 +69,37 @@ export class Kernel {
   init: Process | null = null;
   /** Guest instructions retired by every thread of every process (for --stats). */
   retired = 0;
+  private readonly jit: JitMemory | null;
+  /** JIT areas handed to vCPUs so far (each vCPU keeps its own; idle ones are reused with it). */
+  private jitAreasUsed = 0;
   /** vCPUs of exited threads, for reuse. */
   private readonly idleVcpus: VcpuSlot[] = [];
   private nextId = process.pid > 1 ? process.pid : 1000;
   private result: GuestExit | null = null;
 
   constructor(o: KernelOptions) {
-    const ram = new ArrayBuffer(o.memoryBytes);
-    this.code = new CodeCache(ram.byteLength);
-    this.frames = new FrameAllocator(ram, this.code);
-    this.bus = { ram, ramBase: 0, mmioRead: () => null, mmioWrite: () => false };
+    // RAM as a WebAssembly.Memory's, with areas for the first threads' vCPUs after it, so their hot
+    // code compiles to WebAssembly; threads beyond those run at the JS tier.
+    this.jit = allocateJitMemory(o.memoryBytes, JIT_VCPUS);
+    const ram = this.jit === null ? new ArrayBuffer(o.memoryBytes) : this.jit.memory.buffer;
+    this.code = new CodeCache(o.memoryBytes);
+    this.frames = new FrameAllocator(ram, o.memoryBytes, this.code);
+    this.bus = {
+      ram, ramBase: 0, ramSize: o.memoryBytes, ...(this.jit === null ? {} : { jit: this.jit }),
+      mmioRead: () => null, mmioWrite: () => false,
+    };
     this.trace = o.trace ?? false;
     this.traceSink = o.traceSink ?? ((line) => fs.writeSync(2, line + '\n'));
   }
 
   log(line: string): void {
     this.traceSink(line);
+  }
+
+  /** The JIT area for a new vCPU, or undefined once all are taken. */
+  takeJitArea(): number | undefined {
+    if (this.jit === null) return undefined;
+    return jitAreaOffset(this.jit, this.jitAreasUsed++) ?? undefined;
   }
 
   allocId(): number {
@@ -103,7 +122,7 @@ export class Kernel {
     for (let fd = 0; fd < 3; fd++) fds.install(new HostFile(fd, `/dev/fd/${fd}`, fd === 0 ? 0 : 1, false), false, fd);
     const p = new Process({ pid, parent: null, as, ownsAs: true, fds, cwd: process.cwd(), exe: path.resolve(exe) });
     p.umask = hostUmask();
-    const t = new Thread({ tid: pid, proc: p, bus: this.bus, code: this.code });
+    const t = new Thread({ tid: pid, proc: p, bus: this.bus, code: this.code, kernel: this });
     const image = loadSegments(as, elf);
     const sp = buildStack(as, { argv, envp, execfn: exe, image, phnum: elf.phnum, uid: hostId('uid'), gid: hostId('gid') });
     t.cpu.state.setX(31, BigInt(sp));
@@ -389,7 +408,7 @@ export class Kernel {
   /** Starts a copy of `t` as a new thread (clone with CLONE_THREAD), in `proc`. */
   cloneThread(t: Thread, proc: Process): Thread {
     const reuse = this.idleVcpus.pop();
-    const child = new Thread({ tid: this.allocId(), proc, bus: this.bus, code: this.code, from: t.cpu.state, ...(reuse ? { reuse } : {}) });
+    const child = new Thread({ tid: this.allocId(), proc, bus: this.bus, code: this.code, kernel: this, from: t.cpu.state, ...(reuse ? { reuse } : {}) });
     child.sigmask = t.sigmask;
     return child;
   }

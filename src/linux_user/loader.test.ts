@@ -10,7 +10,7 @@ import { code, makeElf } from './_test_elf.js';
 
 function space(): AddressSpace {
   const ram = new ArrayBuffer(256 * PAGE_SIZE);
-  return new AddressSpace(new FrameAllocator(ram, new CodeCache(ram.byteLength)), MMAP_TOP);
+  return new AddressSpace(new FrameAllocator(ram, ram.byteLength, new CodeCache(ram.byteLength)), MMAP_TOP);
 }
 
 const IMAGE = makeElf({

@@ -2,7 +2,7 @@
 import { Cpu } from '../arch/arm64/cpu.js';
 import type { CodeCache } from '../arch/arm64/code_cache.js';
 import type { Access, AddressTranslator, PhysicalBus, TranslationFault } from '../arch/arm64/mmu/translator.js';
-import { CpuState } from '../arch/arm64/state.js';
+import { CpuState, STATE_LAYOUT } from '../arch/arm64/state.js';
 import { resetSysregs, SYSREGS } from '../arch/arm64/sysreg/table.js';
 import type { AddressSpace } from './address_space.js';
 import type { Blocked, FdTable } from './files.js';
@@ -50,14 +50,14 @@ export class Thread {
   pending: SigInfo[] = [];
 
   /** A thread on a recycled vCPU (`reuse`) or a new one; its state is reset, or copied from `from`. */
-  constructor(o: { tid: number; proc: Process; bus: PhysicalBus; code: CodeCache; reuse?: VcpuSlot; from?: CpuState }) {
+  constructor(o: { tid: number; proc: Process; bus: PhysicalBus; code: CodeCache; kernel: { takeJitArea(): number | undefined }; reuse?: VcpuSlot; from?: CpuState }) {
     this.tid = o.tid;
     this.proc = o.proc;
     let slot = o.reuse;
     if (slot === undefined) {
       const mmu = new ThreadTranslator(o.proc.as);
-      const s = new CpuState();
-      slot = { cpu: new Cpu({ bus: o.bus, translator: mmu, code: o.code, state: s }), mmu };
+      const jitArea = o.kernel.takeJitArea();
+      slot = { cpu: new Cpu({ bus: o.bus, translator: mmu, code: o.code, ...(jitArea === undefined ? {} : { jitArea }) }), mmu };
     } else {
       slot.mmu.as = o.proc.as;
       slot.cpu.tlbFlushAll();
@@ -68,7 +68,7 @@ export class Thread {
     const st = this.cpu.state;
     if (o.from !== undefined) st.restore(o.from.save());
     else {
-      st.restore(new Uint8Array(st.buffer.byteLength));
+      st.restore(new Uint8Array(STATE_LAYOUT.size));
       resetSysregs(st.sys);
     }
     this.icountBase = this.cpu.icount;

@@ -3,6 +3,7 @@
  * (crosvm's Bus: devices see offsets from their own base, and regions never overlap).
  */
 import type { PhysicalBus } from '../arch/arm64/mmu/translator.js';
+import type { JitMemory } from '../arch/arm64/jit/guest_memory.js';
 
 /**
  * A memory-mapped device. Offsets are relative to its base; accesses are 1, 2 or 4 bytes; `cpu` is
@@ -23,10 +24,23 @@ interface Region {
 export class MmioBus implements PhysicalBus {
   readonly ram: ArrayBuffer | SharedArrayBuffer;
   readonly ramBase: number;
+  readonly ramSize: number;
+  readonly jit?: JitMemory;
   private readonly regions: Region[] = [];
 
-  constructor(ram: ArrayBuffer | SharedArrayBuffer, ramBase: number) {
-    this.ram = ram;
+  /**
+   * RAM at `ramBase`: `ram` itself, or the first `ramSize` bytes of `jit.memory`'s buffer (the rest
+   * holds the vCPUs' JIT areas).
+   */
+  constructor(ram: ArrayBuffer | SharedArrayBuffer | { jit: JitMemory; ramSize: number }, ramBase: number) {
+    if ('jit' in ram) {
+      this.ram = ram.jit.memory.buffer;
+      this.ramSize = ram.ramSize;
+      this.jit = ram.jit;
+    } else {
+      this.ram = ram;
+      this.ramSize = ram.byteLength;
+    }
     this.ramBase = ramBase;
   }
 
@@ -34,7 +48,7 @@ export class MmioBus implements PhysicalBus {
   map(base: number, size: number, device: MmioDevice): void {
     const end = base + size;
     const clash = this.regions.find((r) => base < r.base + r.size && r.base < end);
-    if (clash !== undefined || (base < this.ramBase + this.ram.byteLength && this.ramBase < end)) {
+    if (clash !== undefined || (base < this.ramBase + this.ramSize && this.ramBase < end)) {
       throw new RangeError(`Device "${device.name}" at ${base.toString(16)} overlaps ${clash?.device.name ?? 'RAM'}`);
     }
     this.regions.push({ base, size, device });

@@ -4,6 +4,7 @@
  * onto the signals Linux would deliver, so outcomes compare field by field.
  */
 import { Cpu } from '../../src/arch/arm64/cpu.js';
+import { allocateJitMemory, jitAreaOffset } from '../../src/arch/arm64/jit/guest_memory.js';
 import { EC, FSC, ecOf, type VcpuExit } from '../../src/arch/arm64/exit.js';
 import { Access, type AddressTranslator, type PhysicalBus } from '../../src/arch/arm64/mmu/translator.js';
 import {
@@ -28,13 +29,15 @@ const BUDGET = 100_000;
 const u64 = (n: number): bigint => BigInt.asUintN(64, BigInt(n));
 
 export class OurMachine {
-  private readonly ram = new ArrayBuffer(CODE_SIZE + DATA_SIZE);
-  private readonly u8 = new Uint8Array(this.ram);
+  // Guest memory with one vCPU area after it, so the WebAssembly tier runs here too.
+  private readonly jit = allocateJitMemory(CODE_SIZE + DATA_SIZE, 1)!;
+  private readonly ram = this.jit.memory.buffer;
+  private readonly u8 = new Uint8Array(this.ram, 0, CODE_SIZE + DATA_SIZE);
   private readonly initial = new Uint8Array(DATA_SIZE);
   readonly cpu: Cpu;
 
   constructor() {
-    const bus: PhysicalBus = { ram: this.ram, ramBase: 0, mmioRead: () => null, mmioWrite: () => false };
+    const bus: PhysicalBus = { ram: this.ram, ramBase: 0, ramSize: CODE_SIZE + DATA_SIZE, jit: this.jit, mmioRead: () => null, mmioWrite: () => false };
     const translator: AddressTranslator = {
       translate: (va, access) => {
         if (va >= CODE_BASE && va < CODE_BASE + CODE_SIZE) return va - CODE_BASE + CODE_OFF;
@@ -42,10 +45,14 @@ export class OurMachine {
         return { fsc: va >= DATA_BASE && va < DATA_BASE + DATA_SIZE ? FSC.PERMISSION_L0 + 3 : FSC.TRANSLATION_L0 + 3 };
       },
     };
-    this.cpu = new Cpu({ bus, translator });
+    this.cpu = new Cpu({ bus, translator, jitArea: jitAreaOffset(this.jit, 0)! });
   }
 
-  run(tc: TestCase): Outcome {
+  /**
+   * Runs `tc` from its initial state. With `keepTlb`, the TLB keeps what an earlier run filled (the
+   * mappings never change), so compiled loads and stores take their inline hit path.
+   */
+  run(tc: TestCase, keepTlb = false): Outcome {
     const { cpu, u8 } = this;
     const s = cpu.state;
     const dv = new DataView(this.ram);
@@ -55,7 +62,7 @@ export class OurMachine {
     fillData(tc.state.dataSeed, this.initial);
     u8.set(this.initial, DATA_OFF);
     cpu.flushCode();
-    cpu.tlbFlushAll();
+    if (!keepTlb) cpu.tlbFlushAll();
     cpu.exclusiveAddr = -1;
     for (let i = 0; i < 32; i++) s.x64[i] = tc.state.x[i]!;
     s.x64[32] = 0n;

@@ -1,13 +1,15 @@
 /**
  * Runs cases on both sides and compares them: the core shared by fuzz_cli.ts and the tests. Ours
- * runs each case twice, interpreted and with every block compiled before its first run
- * (`block_fn.ts`), and both must match QEMU; a difference of the compiled tier names it.
+ * runs each case three times, interpreted, with every block compiled to JavaScript before its first
+ * run (`block_fn.ts`), and with every block compiled to WebAssembly (`jit/compile.ts`) after a first run has filled
+ * the TLB (so loads and stores take the inline path); all must
+ * match QEMU, and a difference of a compiled tier names it.
  */
 import { compareOutcomes, type FieldDiff } from './compare.js';
 import type { Outcome, TestCase } from './layout.js';
 import { runQemu } from './qemu.js';
 import { OurMachine } from './run_ours.js';
-import { HOT_BLOCK_RUNS, setCompileAfterRuns } from '../../src/arch/arm64/block_fn.js';
+import { HOT_BLOCK_RUNS, setCompileAfterRuns, setJitTier } from '../../src/arch/arm64/block_fn.js';
 
 export interface CaseResult {
   readonly tc: TestCase;
@@ -24,22 +26,28 @@ export function runBoth(cases: readonly TestCase[]): CaseResult[] {
   try {
     return cases.map((tc, i) => {
       const q = qemu[i]!;
-      const interpreted = runOurs(tc, q, Infinity);
+      const interpreted = runOurs(tc, q, Infinity, 'js');
       if (interpreted.diffs.length > 0) return interpreted;
-      const compiled = runOurs(tc, q, 0);
-      return { ...compiled, diffs: compiled.diffs.map((d) => ({ ...d, field: `${d.field} (compiled block)` })) };
+      const compiled = runOurs(tc, q, 0, 'js');
+      if (compiled.diffs.length > 0) return { ...compiled, diffs: compiled.diffs.map((d) => ({ ...d, field: `${d.field} (compiled block)` })) };
+      const wasm = runOurs(tc, q, 0, 'wasm', true);
+      return { ...wasm, diffs: wasm.diffs.map((d) => ({ ...d, field: `${d.field} (WebAssembly block)` })) };
     });
   } finally {
     setCompileAfterRuns(HOT_BLOCK_RUNS);
+    setJitTier('wasm');
   }
 }
 
-function runOurs(tc: TestCase, q: Outcome, compileAfterRuns: number): CaseResult {
+/** `warmTlb`: run the case once first, so the run compared finds its pages in the TLB (inline accesses). */
+function runOurs(tc: TestCase, q: Outcome, compileAfterRuns: number, tier: 'js' | 'wasm', warmTlb = false): CaseResult {
   setCompileAfterRuns(compileAfterRuns);
+  setJitTier(tier);
   const m = (machine ??= new OurMachine());
   let ours: Outcome;
   try {
-    ours = m.run(tc);
+    if (warmTlb) m.run(tc);
+    ours = m.run(tc, warmTlb);
   } catch (e) {
     // A handler bug (a JS exception escaping the CPU) is a mismatch like any other.
     machine = new OurMachine();

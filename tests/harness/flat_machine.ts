@@ -3,6 +3,7 @@
  * executable, no devices. Assemble instruction words in, run, inspect state.
  */
 import { Cpu } from '../../src/arch/arm64/cpu.js';
+import { allocateJitMemory, jitAreaOffset } from '../../src/arch/arm64/jit/guest_memory.js';
 import type { AddressTranslator, PhysicalBus } from '../../src/arch/arm64/mmu/translator.js';
 import { FSC, type VcpuExit } from '../../src/arch/arm64/exit.js';
 
@@ -15,19 +16,24 @@ export interface FlatMachine {
   run(budget?: number): VcpuExit;
 }
 
-export function flatMachine(ramBytes = 1 << 20): FlatMachine {
-  const ram = new ArrayBuffer(ramBytes);
+/** `jit`: RAM in a WebAssembly.Memory with a JIT area for the CPU, so hot blocks compile to wasm. */
+export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean } = {}): FlatMachine {
+  const jit = opts.jit === true ? allocateJitMemory(ramBytes, 1) : null;
+  if (opts.jit === true && jit === null) throw new Error('This engine has no shared WebAssembly.Memory');
+  const ram = jit === null ? new ArrayBuffer(ramBytes) : jit.memory.buffer;
   const bus: PhysicalBus = {
     ram,
     ramBase: 0,
+    ramSize: ramBytes,
+    ...(jit === null ? {} : { jit }),
     mmioRead: () => null,
     mmioWrite: () => false,
   };
   const translator: AddressTranslator = {
     translate: (va) => (va >= 0 && va < ramBytes ? va : { fsc: FSC.TRANSLATION_L0 }),
   };
-  const cpu = new Cpu({ bus, translator });
-  const u8 = new Uint8Array(ram);
+  const cpu = new Cpu({ bus, translator, ...(jit === null ? {} : { jitArea: jitAreaOffset(jit, 0)! }) });
+  const u8 = new Uint8Array(ram, 0, ramBytes);
   return {
     cpu,
     ram: u8,

@@ -1,17 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flatMachine } from '../../../tests/harness/flat_machine.js';
-import { compileBlock, HOT_BLOCK_RUNS, setCompileAfterRuns } from './block_fn.js';
+import { compileBlock, HOT_BLOCK_RUNS, setCompileAfterRuns, setJitTier } from './block_fn.js';
 import { EC, ecOf } from './exit.js';
 import { translateInsn } from './interp/index.js';
 
-/** Runs `body` with every block compiled before its first run, then restores the default. */
-function compiledFirst(body: () => void): void {
+/**
+ * Runs `body` with every block compiled before its first run, once to JavaScript and once to
+ * WebAssembly (`jit`: the machine to build has a JIT area), then restores the defaults.
+ */
+function compiledFirst(body: (jit: boolean) => void): void {
   setCompileAfterRuns(0);
   try {
-    body();
+    setJitTier('js');
+    body(false);
+    setJitTier('wasm');
+    body(true);
   } finally {
     setCompileAfterRuns(HOT_BLOCK_RUNS);
+    setJitTier('wasm');
   }
 }
 
@@ -28,10 +35,10 @@ test('a compiled block stores the PC only before instructions that read it or ma
 });
 
 test('compiled blocks: a counted loop retires the same instructions as interpreted', () => {
-  for (const threshold of [Infinity, 0]) {
+  for (const [threshold, jit] of [[Infinity, false], [0, false], [0, true]] as const) {
     setCompileAfterRuns(threshold);
     try {
-      const m = flatMachine();
+      const m = flatMachine(undefined, { jit });
       m.load([0xd2800140, 0xd2800001, 0x91000421, 0xf1000400, 0x54ffffc1, 0xd4000021]);
       assert.equal(m.run().kind, 'svc');
       assert.equal(m.cpu.state.getX(1), 10n);
@@ -43,8 +50,8 @@ test('compiled blocks: a counted loop retires the same instructions as interpret
 });
 
 test('compiled blocks: a fault in the middle reports its own PC and counts only the instructions before it', () => {
-  compiledFirst(() => {
-    const m = flatMachine();
+  compiledFirst((jit) => {
+    const m = flatMachine(undefined, { jit });
     // movz x0, #5; add x0, x0, #1; movz x1, #0x8000, lsl #16 (outside RAM); ldr x2, [x1]; movz x0, #9; svc #0
     m.load([0xd28000a0, 0x91000400, 0xd2b00001, 0xf9400022, 0xd2800120, 0xd4000001]);
     const exit = m.run();
@@ -57,8 +64,8 @@ test('compiled blocks: a fault in the middle reports its own PC and counts only 
 });
 
 test('compiled blocks: a store into the running block takes effect on the next instruction', () => {
-  compiledFirst(() => {
-    const m = flatMachine();
+  compiledFirst((jit) => {
+    const m = flatMachine(undefined, { jit });
     const patched = 0xd28000e0; // movz x0, #7
     m.load([
       0xd2820201, // movz x1, #0x1010
@@ -74,8 +81,8 @@ test('compiled blocks: a store into the running block takes effect on the next i
 });
 
 test('compiled blocks: a block branching to itself loops in place and still stops at the budget and at an exit', () => {
-  compiledFirst(() => {
-    const m = flatMachine();
+  compiledFirst((jit) => {
+    const m = flatMachine(undefined, { jit });
     m.load([0x14000000]); // b .
     assert.equal(m.run(1000).kind, 'budget');
     assert.equal(m.cpu.icount, 1000, 'one instruction per iteration, stopped exactly at the budget');

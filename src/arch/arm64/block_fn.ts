@@ -57,6 +57,17 @@ export function setCompileAfterRuns(runs: number): void {
   compileAfterRuns = runs;
 }
 
+/**
+ * Which tier hot blocks go to on vCPUs that have a JIT area: 'wasm' (`jit/compile.ts`, the default)
+ * or 'js' (this file's functions, as vCPUs without an area always do).
+ */
+export let jitTier: 'wasm' | 'js' = 'wasm';
+
+/** Sets the tier for every CPU of this thread (`--jit=js`, the differential tests' modes). */
+export function setJitTier(tier: 'wasm' | 'js'): void {
+  jitTier = tier;
+}
+
 export function compileBlock(b: CompilableBlock): BlockFn | null {
   const n = b.ops.length;
   const names = b.ops.map((_, k) => `o${k}`);

@@ -15,6 +15,8 @@ export interface Block {
   /** RAM offset of the first instruction. */
   readonly off: number;
   readonly ops: Exec[];
+  /** The instruction words the ops were translated from (what the WebAssembly tier compiles). */
+  readonly insns: readonly number[];
   /** Per op: it only computes on registers (`InsnGroup.registerOnly`). */
   readonly registerOnly: readonly boolean[];
   /** True when the last op is a block-ending instruction that sets `npc` itself. */
@@ -25,6 +27,8 @@ export interface Block {
   runs: number;
   /** The block as one function (`block_fn.ts`), once it is hot; null until then. */
   fn: BlockFn | null;
+  /** The block compiled to WebAssembly (`jit/compile.ts`), for vCPUs with a JIT area; null until then. */
+  wasm: BlockFn | null;
 }
 
 /** What the code cache needs from each vCPU sharing it. */

@@ -13,7 +13,8 @@
  * reported to the board. IRQs are noticed at block boundaries: `setIrq`, and instructions that
  * unmask (MSR DAIFClr/DAIF, ERET), leave a marker that ends the running block.
  */
-import { Access, type AddressTranslator, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { Access, guestRamBytes, type AddressTranslator, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { CPU_AREA } from './jit/guest_memory.js';
 import { loadStoreSyndrome } from './syndrome.js';
 import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
@@ -21,7 +22,8 @@ import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
 import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
-import { compileAfterRuns, compileBlock } from './block_fn.js';
+import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
+import { compileWasmBlock } from './jit/compile.js';
 import { hostCounter } from './sysreg/counter.js';
 import { resetSysregs, sysregKey } from './sysreg/table.js';
 import type { GenericTimer } from './generic_timer.js';
@@ -87,6 +89,12 @@ export interface CpuOptions {
   readonly counter?: () => bigint;
   /** This vCPU's index, given to the bus with each device access (default 0). */
   readonly cpuIndex?: number;
+  /**
+   * Byte offset of this vCPU's area in guest memory (`bus.jit`, `jit/guest_memory.ts`): its state and
+   * TLB go there, and hot blocks are compiled to WebAssembly. Without one, or with `state`, the vCPU
+   * stops at compiled JavaScript blocks.
+   */
+  readonly jitArea?: number;
 }
 
 export class Cpu extends MemoryAccessor {
@@ -141,17 +149,21 @@ export class Cpu extends MemoryAccessor {
    */
   private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(JUMP_CACHE_SIZE);
   private readonly shareable: InnerShareable;
+  /** Guest memory as a WebAssembly.Memory, when this vCPU has a JIT area there; else null. */
+  private readonly wasmMemory: WebAssembly.Memory | null;
 
   constructor(opts: CpuOptions) {
-    const s = opts.state ?? new CpuState();
+    const jitArea = opts.state === undefined ? opts.jitArea ?? null : null;
+    const s = opts.state ?? (jitArea === null ? new CpuState() : new CpuState(opts.bus.ram, jitArea + CPU_AREA.state));
     const sys = opts.system;
     let translator = opts.translator;
     if (sys !== undefined) {
       translator = new Stage1Mmu(opts.bus, stage1Regs(s.sys), sys.stage2 ?? null);
     }
     if (translator === undefined) throw new TypeError('Cpu: a translator is required in user mode');
-    super(opts.bus, translator, opts.code ?? new CodeCache(opts.bus.ram.byteLength));
+    super(opts.bus, translator, opts.code ?? new CodeCache(guestRamBytes(opts.bus)), jitArea);
     this.busCpu = opts.cpuIndex ?? 0;
+    this.wasmMemory = jitArea === null ? null : opts.bus.jit!.memory;
     this.shareable = sys?.shareable ?? new InnerShareable();
     this.shareable.join(this.busCpu, this);
     this.state = s;
@@ -359,8 +371,8 @@ export class Cpu extends MemoryAccessor {
       while (this.icount < stop) {
         blockPc = pc;
         const b = this.lookupBlock(pc);
-        let fn = b.fn;
-        if (fn === null && ++b.runs > compileAfterRuns) fn = b.fn = compileBlock(b);
+        let fn = this.wasmMemory !== null && jitTier === 'wasm' ? b.wasm : b.fn;
+        if (fn === null && ++b.runs > compileAfterRuns) fn = this.compile(b);
         if (fn !== null) {
           pc = fn(this, pc, stop);
         } else {
@@ -400,6 +412,17 @@ export class Cpu extends MemoryAccessor {
    */
   mayLoop(stop: number, epoch: number): boolean {
     return this.icount < stop && this.pendingExit === null && this.fetchEpoch === epoch;
+  }
+
+  /** `fetchEpoch` when the running WebAssembly block was entered. */
+  jitEpoch = 0;
+
+  /**
+   * Whether a WebAssembly block may go on after an instruction it had the interpreter run: no exit
+   * is pending and fetches translate as when it began (else it returns, and the run loop takes over).
+   */
+  jitMayContinue(): boolean {
+    return this.pendingExit === null && this.fetchEpoch === this.jitEpoch;
   }
 
   // ---- exceptions ----
@@ -456,6 +479,12 @@ export class Cpu extends MemoryAccessor {
     this.code.flush();
   }
 
+  /** Compiles a hot block to this vCPU's tier: WebAssembly where it can, else JavaScript. */
+  private compile(b: Block): BlockFn | null {
+    if (this.wasmMemory !== null && jitTier === 'wasm') return (b.wasm = compileWasmBlock(b, this.wasmMemory) ?? b.fn ?? (b.fn = compileBlock(b)));
+    return (b.fn = compileBlock(b));
+  }
+
   private lookupBlock(pc: number): Block {
     this.pc = pc;
     if ((pc & 3) !== 0) this.raise(makeEsr(EC.PC_ALIGN, 0), pc);
@@ -471,19 +500,22 @@ export class Cpu extends MemoryAccessor {
 
   private translateBlock(off: number): Block {
     const ops: Exec[] = [];
+    const insns: number[] = [];
     const registerOnly: boolean[] = [];
     let setsNpc = false;
     const pageEnd = off - (off % PAGE_SIZE) + PAGE_SIZE;
     for (let o = off; o < pageEnd && ops.length < MAX_BLOCK_INSNS; o += 4) {
-      const t = translateInsn(this.ramU32[o >>> 2]!);
+      const insn = this.ramU32[o >>> 2]!;
+      const t = translateInsn(insn);
       ops.push(t.exec);
+      insns.push(insn);
       registerOnly.push(t.registerOnly);
       if (t.endsBlock) {
         setsNpc = true;
         break;
       }
     }
-    const b: Block = { off, ops, registerOnly, setsNpc, valid: true, runs: 0, fn: null };
+    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, runs: 0, fn: null, wasm: null };
     this.code.add(b);
     return b;
   }

@@ -16,15 +16,16 @@
  * There is no VMID tag: a vCPU only ever runs one domain, and the hypervisor flushes its vCPUs' TLBs
  * when it unmaps a page of that domain's stage 2.
  */
-import { Access, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { Access, guestRamBytes, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
+import { CPU_AREA, JIT_VARS, TLB_ARRAY_ENTRIES } from './jit/guest_memory.js';
 import { FSC } from './exit.js';
 import type { CodeCache, CodeCacheClient } from './code_cache.js';
 
-const TLB_BITS = 10;
-const TLB_SIZE = 1 << TLB_BITS;
-const TLB_MASK = TLB_SIZE - 1;
 /** Regimes with their own TLB sets: 0 = EL0, 1 = EL1 (and above). */
 const REGIMES = 2;
+/** Entries per set (a power of two: 1024). */
+export const TLB_SIZE = TLB_ARRAY_ENTRIES / REGIMES;
+const TLB_MASK = TLB_SIZE - 1;
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
 
@@ -52,14 +53,16 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   protected readonly code: CodeCache;
   private readonly codePage: Uint8Array;
 
-  private readonly rTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
-  private readonly rAdd = new Float64Array(TLB_SIZE * REGIMES);
-  private readonly wTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
-  private readonly wAdd = new Float64Array(TLB_SIZE * REGIMES);
-  private readonly xTag = new Float64Array(TLB_SIZE * REGIMES).fill(NaN);
-  private readonly xAdd = new Float64Array(TLB_SIZE * REGIMES);
+  // Per access kind, the tags and addends of both sets: in this vCPU's JIT area of guest memory
+  // when it has one (compiled code probes them inline), else on their own.
+  private readonly rTag: Float64Array;
+  private readonly rAdd: Float64Array;
+  private readonly wTag: Float64Array;
+  private readonly wAdd: Float64Array;
+  private readonly xTag: Float64Array;
+  private readonly xAdd: Float64Array;
   /** The key of entries walked now that are not global: the current ASID's slot. */
-  private asidKey = 1;
+  asidKey = 1;
   private currentAsid = 0;
   private readonly asidSlots = new Map<number, number>();
   /** What the translator reports about each translation it makes. */
@@ -71,7 +74,12 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   private readonly regions = new Map<number, Set<number>>();
   private regionCount = 0;
   /** Offset of the current regime's TLB set; set from the exception level. */
-  protected tlbBase = 0;
+  tlbBase = 0;
+  /** Byte offset in guest memory of this vCPU's JIT area (state and TLB arrays), or null. */
+  readonly jitArea: number | null;
+  /** The area's `JIT_VARS`: [asidKey, TLB set offset] and the retired count. */
+  private readonly jitVars: Float64Array | null;
+  private readonly jitRetiredWord: Uint32Array | null;
   /**
    * Changes whenever an instruction fetch might translate differently (TLB maintenance, a new ASID,
    * another exception level), so compiled code looping in place knows to go back through the TLB.
@@ -82,21 +90,49 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Exception level the access checks are made for (loads/stores use it, LDTR/STTR override it). */
   protected el = 0;
 
-  constructor(bus: PhysicalBus, translator: AddressTranslator, code: CodeCache) {
+  /** `jitArea`: where this vCPU's TLB arrays go in `bus.ram` (which must then be a `JitMemory`'s). */
+  constructor(bus: PhysicalBus, translator: AddressTranslator, code: CodeCache, jitArea: number | null = null) {
     this.bus = bus;
     this.translator = translator;
+    const ramSize = guestRamBytes(bus);
     // Offsets into RAM are computed with 32-bit shifts (`off >>> 2`): 4 GiB or more would wrap.
-    if (bus.ram.byteLength >= 2 ** 32) throw new RangeError(`The CPU addresses less than 4 GiB of RAM, not ${bus.ram.byteLength} bytes`);
-    this.ramU8 = new Uint8Array(bus.ram);
-    this.ramU16 = new Uint16Array(bus.ram, 0, bus.ram.byteLength >>> 1);
-    this.ramU32 = new Uint32Array(bus.ram, 0, bus.ram.byteLength >>> 2);
-    this.ramDv = new DataView(bus.ram);
-    this.ramSize = bus.ram.byteLength;
+    if (ramSize >= 2 ** 32) throw new RangeError(`The CPU addresses less than 4 GiB of RAM, not ${ramSize} bytes`);
+    this.ramU8 = new Uint8Array(bus.ram, 0, ramSize);
+    this.ramU16 = new Uint16Array(bus.ram, 0, ramSize >>> 1);
+    this.ramU32 = new Uint32Array(bus.ram, 0, ramSize >>> 2);
+    this.ramDv = new DataView(bus.ram, 0, ramSize);
+    this.ramSize = ramSize;
+    if (jitArea !== null && (bus.jit === undefined || jitArea < ramSize || jitArea + CPU_AREA.size > bus.ram.byteLength)) {
+      throw new RangeError(`JIT area at ${jitArea} is not one of the vCPU areas after guest RAM`);
+    }
+    this.jitArea = jitArea;
+    this.jitVars = jitArea === null ? null : new Float64Array(bus.ram, jitArea + JIT_VARS.asidKey, 2);
+    this.jitRetiredWord = jitArea === null ? null : new Uint32Array(bus.ram, jitArea + JIT_VARS.retired, 1);
+    const n = TLB_SIZE * REGIMES;
+    const array = (at: number) => (jitArea === null ? new Float64Array(n) : new Float64Array(bus.ram, jitArea + at, n));
+    this.rTag = array(CPU_AREA.rTag).fill(NaN);
+    this.rAdd = array(CPU_AREA.rAdd);
+    this.wTag = array(CPU_AREA.wTag).fill(NaN);
+    this.wAdd = array(CPU_AREA.wAdd);
+    this.xTag = array(CPU_AREA.xTag).fill(NaN);
+    this.xAdd = array(CPU_AREA.xAdd);
     this.code = code;
     this.codePage = code.codePage;
     this.mapping = translator.last ?? FLAT;
     this.asidSlots.set(0, 1);
     code.attach(this);
+  }
+
+  /** Hands compiled code the TLB key and set it probes with (before it runs, after each interpreted step). */
+  syncJitVars(): void {
+    const v = this.jitVars!;
+    v[0] = this.asidKey;
+    v[1] = this.tlbBase * 8;
+  }
+
+  /** Instructions the compiled block that just returned retired. */
+  jitRetired(): number {
+    return this.jitRetiredWord![0]!;
   }
 
   /** Selects the TLB set and the access checks of exception level `el` (system mode: on every EL change). */

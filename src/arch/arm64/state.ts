@@ -25,6 +25,7 @@ export const STATE_LAYOUT = {
   pstate: 300, // u32: EL, SPSel, DAIF and the rest of PSTATE, PSR layout
   fpcr: 304, // u32
   fpsr: 308, // u32
+  jit: 312, // 24 bytes the JS side and compiled code pass values through (jit/emitter.ts)
   v: 512, // 32 * 16: SIMD&FP registers
   sys: 1024, // u64 system registers, indexed by the sysreg table
   size: 4096,
@@ -33,7 +34,9 @@ export const STATE_LAYOUT = {
 export const SYSREG_SLOTS = (STATE_LAYOUT.size - STATE_LAYOUT.sys) / 8;
 
 export class CpuState {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
+  /** The whole state as bytes. */
+  private readonly bytes: Uint8Array;
   /** X registers as 32-bit halves. */
   readonly x32: Uint32Array;
   /** X registers as signed 32-bit halves (for sign tests and address arithmetic). */
@@ -53,23 +56,29 @@ export class CpuState {
   /** System registers, indexed by `SysregInfo.slot`. */
   readonly sys: BigUint64Array;
 
-  constructor(buffer: ArrayBuffer = new ArrayBuffer(STATE_LAYOUT.size)) {
-    if (buffer.byteLength !== STATE_LAYOUT.size) {
-      throw new RangeError(`CPU state must be ${STATE_LAYOUT.size} bytes, got ${buffer.byteLength}`);
+  /** Where the state starts in `buffer` (a vCPU's JIT area inside guest memory, or 0). */
+  readonly byteOffset: number;
+
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(STATE_LAYOUT.size), byteOffset = 0) {
+    if (byteOffset % 8 !== 0 || byteOffset < 0 || byteOffset + STATE_LAYOUT.size > buffer.byteLength) {
+      throw new RangeError(`CPU state needs ${STATE_LAYOUT.size} bytes at an 8-byte aligned offset, not offset ${byteOffset} of ${buffer.byteLength}`);
     }
+    const o = byteOffset;
     this.buffer = buffer;
-    this.x32 = new Uint32Array(buffer, STATE_LAYOUT.x, X_SLOTS * 2);
-    this.xi32 = new Int32Array(buffer, STATE_LAYOUT.x, X_SLOTS * 2);
-    this.x64 = new BigUint64Array(buffer, STATE_LAYOUT.x, X_SLOTS);
-    this.v8 = new Uint8Array(buffer, STATE_LAYOUT.v, 512);
-    this.v16 = new Uint16Array(buffer, STATE_LAYOUT.v, 256);
-    this.v32 = new Uint32Array(buffer, STATE_LAYOUT.v, 128);
-    this.v64 = new BigUint64Array(buffer, STATE_LAYOUT.v, 64);
-    this.vf32 = new Float32Array(buffer, STATE_LAYOUT.v, 128);
-    this.vf64 = new Float64Array(buffer, STATE_LAYOUT.v, 64);
-    this.f64 = new Float64Array(buffer, 0, STATE_LAYOUT.size / 8);
-    this.u32 = new Uint32Array(buffer, 0, STATE_LAYOUT.size / 4);
-    this.sys = new BigUint64Array(buffer, STATE_LAYOUT.sys, SYSREG_SLOTS);
+    this.byteOffset = o;
+    this.x32 = new Uint32Array(buffer, o + STATE_LAYOUT.x, X_SLOTS * 2);
+    this.xi32 = new Int32Array(buffer, o + STATE_LAYOUT.x, X_SLOTS * 2);
+    this.x64 = new BigUint64Array(buffer, o + STATE_LAYOUT.x, X_SLOTS);
+    this.v8 = new Uint8Array(buffer, o + STATE_LAYOUT.v, 512);
+    this.v16 = new Uint16Array(buffer, o + STATE_LAYOUT.v, 256);
+    this.v32 = new Uint32Array(buffer, o + STATE_LAYOUT.v, 128);
+    this.v64 = new BigUint64Array(buffer, o + STATE_LAYOUT.v, 64);
+    this.vf32 = new Float32Array(buffer, o + STATE_LAYOUT.v, 128);
+    this.vf64 = new Float64Array(buffer, o + STATE_LAYOUT.v, 64);
+    this.f64 = new Float64Array(buffer, o, STATE_LAYOUT.size / 8);
+    this.u32 = new Uint32Array(buffer, o, STATE_LAYOUT.size / 4);
+    this.bytes = new Uint8Array(buffer, o, STATE_LAYOUT.size);
+    this.sys = new BigUint64Array(buffer, o + STATE_LAYOUT.sys, SYSREG_SLOTS);
   }
 
   get pc(): number {
@@ -113,12 +122,12 @@ export class CpuState {
 
   /** Copies the whole state out as bytes (save/restore, migration, differential tests). */
   save(): Uint8Array {
-    return new Uint8Array(this.buffer.slice(0));
+    return this.bytes.slice();
   }
   restore(bytes: Uint8Array): void {
     if (bytes.byteLength !== STATE_LAYOUT.size) {
       throw new RangeError(`Saved CPU state must be ${STATE_LAYOUT.size} bytes, got ${bytes.byteLength}`);
     }
-    new Uint8Array(this.buffer).set(bytes);
+    this.bytes.set(bytes);
   }
 }

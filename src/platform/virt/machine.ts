@@ -12,6 +12,7 @@
  */
 import type { VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
+import { allocateJitMemory } from '../../arch/arm64/jit/guest_memory.js';
 import { planBootLayout, type BootLayout } from '../boot/kernel_image.js';
 import { MmioBus } from '../bus.js';
 import { GicV2 } from '../gic/gicv2.js';
@@ -86,8 +87,10 @@ export class VirtMachine {
     this.cfg = cfg;
     this.slice = cfg.sliceInsns ?? DEFAULT_SLICE_INSNS;
     const ramBytes = cfg.memoryMiB * 1024 * 1024;
-    // Shared, so the domain can run on a worker thread while its owner reads it (snapshots, debugging).
-    this.bus = new MmioBus(new SharedArrayBuffer(ramBytes), VIRT.RAM.base);
+    // Shared, so the domain can run on a worker thread while its owner reads it (snapshots, debugging);
+    // a WebAssembly.Memory's with an area per vCPU after RAM, so hot code can be compiled to wasm.
+    const jit = allocateJitMemory(ramBytes, cfg.vcpus);
+    this.bus = new MmioBus(jit === null ? new SharedArrayBuffer(ramBytes) : { jit, ramSize: ramBytes }, VIRT.RAM.base);
     this.clock = new GuestClock(cfg.hostClock);
 
     // The DTB's size does not depend on where the initrd goes, so plan with a placeholder range.
@@ -147,7 +150,7 @@ export class VirtMachine {
   }
 
   private loadImages(): void {
-    const ram = new Uint8Array(this.bus.ram);
+    const ram = new Uint8Array(this.bus.ram, 0, this.bus.ramSize);
     const at = (pa: number) => pa - VIRT.RAM.base;
     for (const seg of this.layout.kernel.segments) {
       ram.set(seg.bytes, at(seg.pa));
@@ -206,7 +209,7 @@ export class VirtMachine {
     current: 0,
     cpuIndexOf: (mpidr) => (mpidr >= 0 && mpidr < this.slots.length ? mpidr : -1),
     cpuState: (i): AffinityState => (this.slots[i]!.power === 'on' ? 'on' : 'off'),
-    isEntryAddressValid: (pa) => pa % 4 === 0 && pa >= VIRT.RAM.base && pa < VIRT.RAM.base + this.bus.ram.byteLength,
+    isEntryAddressValid: (pa) => pa % 4 === 0 && pa >= VIRT.RAM.base && pa < VIRT.RAM.base + this.bus.ramSize,
     startCpu: (i, entryPa, contextId) => {
       const s = this.slots[i]!;
       this.trace(`psci: CPU_ON vcpu ${i} at 0x${entryPa.toString(16)} context 0x${contextId.toString(16)}`);

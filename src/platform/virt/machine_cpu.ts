@@ -4,6 +4,8 @@
  * MMU off); translated code is shared by all vCPUs of the machine.
  */
 import { CodeCache } from '../../arch/arm64/code_cache.js';
+import { jitAreaOffset } from '../../arch/arm64/jit/guest_memory.js';
+import { guestRamBytes } from '../../arch/arm64/mmu/translator.js';
 import { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
 import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
 import type { VcpuExit } from '../../arch/arm64/exit.js';
@@ -25,7 +27,8 @@ class CpuVcpu implements VirtVcpu {
   private build(): Cpu {
     const o = this.opts;
     const system = { mpidr: o.index, timer: o.timer, shareable: this.shareable, ...(this.icc === undefined ? {} : { icc: this.icc }) };
-    const cpu = new Cpu({ bus: o.bus, system, code: this.code, cpuIndex: o.index });
+    const jitArea = o.bus.jit === undefined ? null : jitAreaOffset(o.bus.jit, o.index);
+    const cpu = new Cpu({ bus: o.bus, system, code: this.code, cpuIndex: o.index, ...(jitArea === null ? {} : { jitArea }) });
     cpu.setIrq(this.irq);
     return cpu;
   }
@@ -77,7 +80,7 @@ export function cpuVcpuFactory(): VcpuFactory {
   let code: CodeCache | null = null;
   const shareable = new InnerShareable();
   return (opts) => {
-    code ??= new CodeCache(opts.bus.ram.byteLength);
+    code ??= new CodeCache(guestRamBytes(opts.bus));
     return new CpuVcpu(opts, code, shareable);
   };
 }

@@ -4,6 +4,7 @@
  */
 import { Decoder, joinPatterns } from '../decode/decoder.js';
 import type { Exec, Factory, InsnGroup } from './group.js';
+import type { Fields } from '../decode/pattern.js';
 import { BRANCH } from './branch.js';
 import { DP_IMM } from './dp_imm.js';
 import { DP_REG } from './dp_reg.js';
@@ -72,4 +73,12 @@ export function translateInsn(insn: number): TranslatedInsn {
     cache.set(insn, t);
   }
   return t;
+}
+
+/**
+ * The pattern and fields the interpreter translates `insn` by (the first pattern whose factory accepts
+ * it), or null for UNDEFINED: what the JIT's emitters, keyed by the same names, compile from.
+ */
+export function decodeInsn(insn: number): { readonly name: string; readonly fields: Fields } | null {
+  return DECODER.decode(insn, (cand, f) => (cand.handler.factory(f, insn) === null ? null : { name: cand.handler.name, fields: f }));
 }

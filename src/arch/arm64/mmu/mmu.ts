@@ -7,7 +7,7 @@
  * A stage-2 fault comes back with the IPA and whether the walk itself faulted (S1PTW), so the CPU
  * can exit to the hypervisor with a data or instruction abort syndrome as EL2 would see it.
  */
-import { Access, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './translator.js';
+import { Access, guestRamBytes, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './translator.js';
 import { checkStage1Access, isStage1Fault, stage1Fsc, walkStage1, type Stage1Regs } from './stage1.js';
 
 const SCTLR_M = 1;
@@ -36,9 +36,9 @@ export class Stage1Mmu implements AddressTranslator {
   /** `regs` is read at every walk: a live view of the translation registers. */
   constructor(bus: PhysicalBus, regs: Stage1Regs, stage2: Stage2 | null = null) {
     this.regs = regs;
-    this.ram = new Uint32Array(bus.ram, 0, Math.floor(bus.ram.byteLength / 4));
+    this.ramSize = guestRamBytes(bus);
+    this.ram = new Uint32Array(bus.ram, 0, Math.floor(this.ramSize / 4));
     this.ramBase = bus.ramBase;
-    this.ramSize = bus.ram.byteLength;
     this.stage2 = stage2;
   }
 

@@ -3,6 +3,7 @@
  * physical address. The CPU's TLB sits in front of both. A user-mode address space, the stage-1
  * MMU, and later stage 1 + stage 2 under the hypervisor, are all AddressTranslators.
  */
+import type { JitMemory } from '../jit/guest_memory.js';
 
 export const enum Access {
   READ = 0,
@@ -44,12 +45,25 @@ export interface AddressTranslator {
   translate(va: number, access: Access, el: number): number | TranslationFault;
 }
 
+/** Bytes of guest RAM on `bus`. */
+export function guestRamBytes(bus: PhysicalBus): number {
+  return bus.ramSize ?? bus.ram.byteLength;
+}
+
 /** Physical address space: one RAM region plus memory-mapped devices. */
 export interface PhysicalBus {
   /** Guest RAM: one buffer, shareable with workers and usable as a WebAssembly.Memory. */
   readonly ram: ArrayBuffer | SharedArrayBuffer;
   /** Physical address of the first byte of `ram`. */
   readonly ramBase: number;
+  /**
+   * Bytes of `ram`, from its start, that are guest RAM: all of it when absent. Less when `ram` is a
+   * WebAssembly.Memory's buffer whose tail holds the vCPUs' JIT areas (`jit`), which no guest
+   * access may reach.
+   */
+  readonly ramSize?: number;
+  /** Set when `ram` is the buffer of `jit.memory`: compiled code may run on it (`jit/guest_memory.ts`). */
+  readonly jit?: JitMemory;
   /**
    * Reads a device register for vCPU `cpu` (the bus passes it on: banked registers depend on who
    * accesses them); null means nothing answers there (a synchronous external abort).

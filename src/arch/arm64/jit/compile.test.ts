@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { flatMachine } from '../../../../tests/harness/flat_machine.js';
+import { HOT_BLOCK_RUNS, setCompileAfterRuns } from '../block_fn.js';
+import { Cpu } from '../cpu.js';
+import { FSC } from '../exit.js';
+import type { AddressTranslator, PhysicalBus } from '../mmu/translator.js';
+import { translateInsn } from '../interp/index.js';
+import { buildBlockModule, wasmStats } from './compile.js';
+import { allocateJitMemory, jitAreaOffset } from './guest_memory.js';
+import { Bytes } from './wasm_writer.js';
+
+function withThreshold(runs: number, body: () => void): void {
+  setCompileAfterRuns(runs);
+  try {
+    body();
+  } finally {
+    setCompileAfterRuns(HOT_BLOCK_RUNS);
+  }
+}
+
+test('LEB128 immediates are encoded as the binary format defines them', () => {
+  const hex = (b: Bytes) => Buffer.from(b.view()).toString('hex');
+  assert.equal(hex(new Bytes().u32(624485)), 'e58e26');
+  assert.equal(hex(new Bytes().s32(-123456)), 'c0bb78');
+  assert.equal(hex(new Bytes().s32(63)), '3f');
+  assert.equal(hex(new Bytes().s32(64)), 'c000');
+  assert.equal(hex(new Bytes().s64(-1n)), '7f');
+  assert.equal(hex(new Bytes().s64(0x8000_0000_0000_0000n)), '8080808080808080807f');
+});
+
+test('a block of every inline kind builds a module the engine validates', () => {
+  const words = [
+    0x91000421, // add x1, x1, #1
+    0xab020020, // adds x0, x1, x2
+    0xf8408423, // ldr x3, [x1], #8
+    0xa9bf7bfd, // stp x29, x30, [sp, #-16]!
+    0x9ac20c20, // sdiv x0, x1, x2
+    0xfa421824, // ccmp x1, x2, #4, ne
+    0x9a821020, // csel x0, x1, x2, ne
+    0xd65f03c0, // ret
+  ];
+  const t = words.map((w) => translateInsn(w));
+  const { bytes, inline } = buildBlockModule({
+    ops: t.map((x) => x.exec), insns: words, registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true,
+  });
+  assert.ok(WebAssembly.validate(bytes));
+  assert.equal(inline, words.length, 'every instruction compiled inline');
+});
+
+test('WebAssembly blocks: a loop summing memory with post-indexed loads matches the interpreter', () => {
+  // movz x1, #0x8000; movz x2, #64; movz x0, #0;
+  // 1: ldr x3, [x1], #8; add x0, x0, x3; subs x2, x2, #1; b.ne 1b; svc #0
+  const prog = [0xd2900001, 0xd2800802, 0xd2800000, 0xf8408423, 0x8b030000, 0xf1000442, 0x54ffffa1, 0xd4000001];
+  const results: bigint[] = [];
+  for (const [runs, jit] of [[Infinity, false], [0, true]] as const) {
+    withThreshold(runs, () => {
+      const m = flatMachine(1 << 20, { jit });
+      for (let i = 0; i < 64; i++) new DataView(m.ram.buffer).setBigUint64(0x8000 + i * 8, BigInt(i) * 0x1_0000_0001n, true);
+      const before = wasmStats.inline;
+      m.load(prog);
+      assert.equal(m.run().kind, 'svc');
+      assert.equal(m.cpu.icount, 3 + 4 * 64 + 1);
+      assert.equal(m.cpu.state.getX(1), 0x8000n + 64n * 8n, 'the base register was written back');
+      if (jit) assert.ok(wasmStats.inline > before, 'the loop ran as WebAssembly');
+      results.push(m.cpu.state.getX(0));
+    });
+  }
+  assert.equal(results[0], (63n * 64n / 2n) * 0x1_0000_0001n);
+  assert.equal(results[1], results[0]);
+});
+
+/** A CPU whose translator maps the virtual page at 0x10000 wherever `target.pa` says. */
+function remappable(): { cpu: Cpu; dv: DataView; target: { pa: number } } {
+  const ramBytes = 1 << 20;
+  const jit = allocateJitMemory(ramBytes, 1)!;
+  const bus: PhysicalBus = { ram: jit.memory.buffer, ramBase: 0, ramSize: ramBytes, jit, mmioRead: () => null, mmioWrite: () => false };
+  const target = { pa: 0x20000 };
+  const translator: AddressTranslator = {
+    translate: (va) => {
+      if (va >= 0x10000 && va < 0x11000) return target.pa + (va - 0x10000);
+      return va >= 0 && va < ramBytes ? va : { fsc: FSC.TRANSLATION_L0 };
+    },
+  };
+  const cpu = new Cpu({ bus, translator, jitArea: jitAreaOffset(jit, 0)! });
+  return { cpu, dv: new DataView(jit.memory.buffer, 0, ramBytes), target };
+}
+
+test('WebAssembly blocks: inline loads follow a remapped page once its TLB entry is invalidated', () => {
+  withThreshold(0, () => {
+    const { cpu, dv, target } = remappable();
+    dv.setUint32(0x20000, 111, true);
+    dv.setUint32(0x30000, 222, true);
+    // movz x1, #0x1, lsl #16; ldr w0, [x1]; ldr w2, [x1]; svc #0  (the second load hits the TLB inline)
+    [0xd2a00021, 0xb9400020, 0xb9400022, 0xd4000001].forEach((w, i) => dv.setUint32(0x1000 + 4 * i, w, true));
+    const runOnce = () => {
+      cpu.state.pc = 0x1000;
+      assert.equal(cpu.run(100).kind, 'svc');
+      return [cpu.state.getX(0), cpu.state.getX(2)];
+    };
+    assert.deepEqual(runOnce(), [111n, 111n]);
+    target.pa = 0x30000;
+    assert.deepEqual(runOnce(), [111n, 111n], 'the stale entry still maps the page, as a real TLB would');
+    cpu.tlbFlushVa(0x10000);
+    assert.deepEqual(runOnce(), [222n, 222n]);
+  });
+});
+
+test('WebAssembly blocks: a store to code already translated, from a compiled loop, replaces that code', () => {
+  withThreshold(0, () => {
+    const m = flatMachine(1 << 20, { jit: true });
+    const ret = 0xd65f03c0;
+    // At 0x3000: movz x0, #1; ret. Call it once, so it is translated and its page marked as code.
+    m.load([0xd2800020, ret], 0x3000);
+    // movz x5, #0x3000; blr x5; (then) movz x2, #0x00e0; movk x2, #0xd280, lsl #16 (movz x0, #7);
+    // movz x3, #4; 1: str w2, [x5]; subs x3, x3, #1; b.ne 1b; blr x5; svc #0
+    m.load([0xd2860005, 0xd63f00a0, 0xd2801c02, 0xf2ba5002, 0xd2800083, 0xb90000a2, 0xf1000463, 0x54ffffc1, 0xd63f00a0, 0xd4000001]);
+    assert.equal(m.run().kind, 'svc');
+    assert.equal(m.cpu.state.getX(0), 7n, 'the second call ran the new instruction');
+  });
+});

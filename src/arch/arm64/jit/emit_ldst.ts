@@ -1,0 +1,207 @@
+/**
+ * Emitters for the general-register loads and stores (single and pair; offset, pre- and post-index,
+ * register offset). Each computes the virtual address as its interpreter closure does, probes this
+ * vCPU's TLB inline (the same arrays and tags as `MemoryAccessor`), and on a hit within one page
+ * accesses guest RAM directly. Anything else (a miss, a device, an access crossing a page) calls the
+ * interpreter's closure for the whole instruction, so faults, MMIO and TLB fills stay in one place.
+ *
+ * The write TLB never maps a page holding translated code (`CodeCache.add` drops those entries), so
+ * an inline store cannot modify code and needs no check.
+ */
+import { Op as Access, opFor, slotFor } from '../interp/ldst.js';
+import { dstZr, regSp, srcZr } from '../interp/regs.js';
+import { TLB_SIZE } from '../mem_access.js';
+import { CPU_AREA } from './guest_memory.js';
+import { P_ST, type Emitter } from './emitter.js';
+import type { InsnEmitter, InsnSite } from './site.js';
+import { Op, T, VOID } from './wasm_writer.js';
+
+const PAGE_SIZE = 4096;
+const MASK32 = 0xffff_ffffn;
+
+/** Scratch locals (the ALU emitters use 0..2 of each type). */
+const enum L { VA = 3, BASE = 4, V1 = 5, V2 = 6 }
+const enum I { ENT = 3, OFF = 4 }
+const enum F { PAGE = 0, TAG = 1 }
+
+/**
+ * With the VA in local VA: probes the read or write TLB for an access of `bytes` in one page; on a
+ * hit, leaves the RAM offset in local OFF and runs `hit`; otherwise interprets the instruction, which
+ * writes at most the register slots `writes`.
+ */
+function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes: readonly number[], hit: () => void): void {
+  const va = e.tmp(T.I64, L.VA);
+  const ent = e.tmp(T.I32, I.ENT);
+  const off = e.tmp(T.I32, I.OFF);
+  const page = e.tmp(T.F64, F.PAGE);
+  const tag = e.tmp(T.F64, F.TAG);
+  const tagAt = write ? CPU_AREA.wTag : CPU_AREA.rTag;
+  const addAt = write ? CPU_AREA.wAdd : CPU_AREA.rAdd;
+  e.op(Op.block, VOID, Op.block, VOID);
+  // The entry: set base + ((va >>> 12) & mask) * 8, as `MemoryAccessor` indexes it.
+  e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
+  e.get(va).i64(-PAGE_SIZE).op(Op.i64_and, Op.f64_convert_i64_s).set(page);
+  e.get(ent).mem(Op.f64_load, 3, tagAt).set(tag);
+  // A hit: the global tag (the page base) or the current ASID's (page base + key).
+  e.get(tag).get(page).op(Op.f64_eq).get(tag).get(page).get(e.key).op(Op.f64_add, Op.f64_eq, Op.i32_or, Op.i32_eqz, Op.br_if).u32(0);
+  if (bytes > 1) e.get(va).op(Op.i32_wrap_i64).i32(PAGE_SIZE - 1).op(Op.i32_and).i32(PAGE_SIZE - bytes).op(Op.i32_gt_u, Op.br_if).u32(0);
+  e.get(va).op(Op.f64_convert_i64_s).get(ent).mem(Op.f64_load, 3, addAt).op(Op.f64_add, Op.i32_trunc_f64_u).set(off);
+  e.scope(() => {
+    hit();
+    e.op(Op.br).u32(1);
+  });
+  e.op(Op.end);
+  e.scope(() => site.interpret(writes));
+  e.op(Op.end);
+}
+
+/** Pushes sext55(X[n]), the address the interpreter forms from a base register (`xAddress`). */
+function baseAddress(e: Emitter, n: number): void {
+  e.x(n).i64(8).op(Op.i64_shl).i64(8).op(Op.i64_shr_s);
+}
+
+const LOADS: Partial<Record<Access, readonly [number, bigint | null]>> = {
+  [Access.LD8]: [Op.i64_load8_u, null],
+  [Access.LD16]: [Op.i64_load16_u, null],
+  [Access.LD32]: [Op.i64_load32_u, null],
+  [Access.LD64]: [Op.i64_load, null],
+  [Access.LDS8X]: [Op.i64_load8_s, null],
+  [Access.LDS16X]: [Op.i64_load16_s, null],
+  [Access.LDS32X]: [Op.i64_load32_s, null],
+  [Access.LDS8W]: [Op.i64_load8_s, MASK32],
+  [Access.LDS16W]: [Op.i64_load16_s, MASK32],
+};
+const STORES: Partial<Record<Access, number>> = {
+  [Access.ST8]: Op.i64_store8,
+  [Access.ST16]: Op.i64_store16,
+  [Access.ST32]: Op.i64_store32,
+  [Access.ST64]: Op.i64_store,
+};
+
+function accessBytes(op: Access): number {
+  if (op <= Access.LD64) return 1 << (op & 3);
+  return op === Access.LDS8X || op === Access.LDS8W ? 1 : op === Access.LDS32X ? 4 : 2;
+}
+
+/** The access at RAM offset OFF + `disp`, into or from register slot `t`. */
+function accessAt(e: Emitter, op: Access, t: number, disp: number): void {
+  const off = e.tmp(T.I32, I.OFF);
+  const store = STORES[op];
+  if (store !== undefined) {
+    e.get(off).x(t).mem(store, 0, disp);
+    return;
+  }
+  const [load, mask] = LOADS[op]!;
+  e.setX(t, () => {
+    e.get(off).mem(load, 0, disp);
+    if (mask !== null) e.i64(mask).op(Op.i64_and);
+  });
+}
+
+/** One register, at base + `off` (an unsigned scaled or signed unscaled immediate). */
+function single(e: Emitter, site: InsnSite, op: Access, n: number, t: number, off: number): void {
+  const va = e.tmp(T.I64, L.VA);
+  baseAddress(e, n);
+  if (off !== 0) e.i64(off).op(Op.i64_add);
+  e.set(va);
+  probe(e, site, op <= Access.ST64, accessBytes(op), op <= Access.ST64 ? [] : [t], () => accessAt(e, op, t, 0));
+}
+
+/** One register with writeback: base + `off` afterwards, the access at base (post) or base + `off` (pre). */
+function indexed(e: Emitter, site: InsnSite, op: Access, n: number, t: number, off: number, post: boolean): void {
+  const va = e.tmp(T.I64, L.VA);
+  const base = e.tmp(T.I64, L.BASE);
+  e.x(n).i64(off).op(Op.i64_add).set(base);
+  baseAddress(e, n);
+  if (!post) e.i64(off).op(Op.i64_add);
+  e.set(va);
+  probe(e, site, op <= Access.ST64, accessBytes(op), op <= Access.ST64 ? [n] : [t, n], () => {
+    accessAt(e, op, t, 0);
+    e.setX(n, () => e.get(base));
+  });
+}
+
+const LDST_uimm: InsnEmitter = (e, f, site) => {
+  const op = opFor(f.size!, f.opc!)!;
+  if (op === Access.PRFM) return;
+  single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), f.imm! << f.size!);
+};
+
+const LDST_unscaled: InsnEmitter = (e, f, site) => {
+  const op = opFor(f.size!, f.opc!)!;
+  if (op === Access.PRFM) return;
+  single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23);
+};
+
+function ldstIndexed(post: boolean): InsnEmitter {
+  return (e, f, site) => {
+    const op = opFor(f.size!, f.opc!)!;
+    indexed(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23, post);
+  };
+}
+
+/** Register offset: sext55(X[n] + (extend(X[m]) << s)), as the interpreter's `regAddr` forms it. */
+const LDST_reg: InsnEmitter = (e, f, site) => {
+  const op = opFor(f.size!, f.opc!)!;
+  if (op === Access.PRFM) return;
+  const va = e.tmp(T.I64, L.VA);
+  const s = f.s === 1 ? f.size! : 0;
+  e.x(regSp(f.rn!)).x(srcZr(f.rm!));
+  if (f.option === 2) e.i64(MASK32).op(Op.i64_and);
+  else if (f.option === 6) e.op(Op.i64_extend32_s);
+  if (s !== 0) e.i64(s).op(Op.i64_shl);
+  e.op(Op.i64_add).i64(8).op(Op.i64_shl).i64(8).op(Op.i64_shr_s).set(va);
+  const t = slotFor(op, f.rt!);
+  probe(e, site, op <= Access.ST64, accessBytes(op), op <= Access.ST64 ? [] : [t], () => accessAt(e, op, t, 0));
+};
+
+const enum Pair { OFFSET, PRE, POST }
+
+/** LDP/STP/LDPSW of general registers; both accesses must fall in one page to run inline. */
+function pair(mode: Pair): InsnEmitter {
+  return (e, f, site) => {
+    const load = f.l === 1;
+    const wide = f.opc === 2;
+    const scale = wide ? 8 : 4;
+    const off = ((f.imm! << 25) >> 25) * scale;
+    const n = regSp(f.rn!);
+    const t = load ? dstZr(f.rt!) : srcZr(f.rt!);
+    const t2 = load ? dstZr(f.rt2!) : srcZr(f.rt2!);
+    const op = load ? (f.opc === 1 ? Access.LDS32X : wide ? Access.LD64 : Access.LD32) : wide ? Access.ST64 : Access.ST32;
+    const va = e.tmp(T.I64, L.VA);
+    const base = e.tmp(T.I64, L.BASE);
+    if (mode !== Pair.OFFSET) e.x(n).i64(off).op(Op.i64_add).set(base);
+    baseAddress(e, n);
+    if (mode !== Pair.POST && off !== 0) e.i64(off).op(Op.i64_add);
+    e.set(va);
+    const writes = [...(load ? [t, t2] : []), ...(mode === Pair.OFFSET ? [] : [n])];
+    probe(e, site, !load, 2 * scale, writes, () => {
+      if (load) {
+        // Both values first, then Rt2 and Rt in the interpreter's order (Rt wins if they are the same).
+        const [ld] = LOADS[op]!;
+        const v1 = e.tmp(T.I64, L.V1);
+        const v2 = e.tmp(T.I64, L.V2);
+        const o = e.tmp(T.I32, I.OFF);
+        e.get(o).mem(ld, 0, 0).set(v1).get(o).mem(ld, 0, scale).set(v2);
+        e.setX(t2, () => e.get(v2));
+        e.setX(t, () => e.get(v1));
+      } else {
+        accessAt(e, op, t, 0);
+        accessAt(e, op, t2, scale);
+      }
+      if (mode !== Pair.OFFSET) e.setX(n, () => e.get(base));
+    });
+  };
+}
+
+export const LDST_EMITTERS: Readonly<Record<string, InsnEmitter>> = {
+  LDST_uimm,
+  LDST_unscaled,
+  LDST_post: ldstIndexed(true),
+  LDST_pre: ldstIndexed(false),
+  LDST_reg,
+  LDSTP_nt: pair(Pair.OFFSET),
+  LDSTP_off: pair(Pair.OFFSET),
+  LDSTP_pre: pair(Pair.PRE),
+  LDSTP_post: pair(Pair.POST),
+};
