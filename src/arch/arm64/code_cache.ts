@@ -8,6 +8,7 @@
  */
 import type { Exec } from './interp/group.js';
 import type { BlockFn } from './block_fn.js';
+import type { ChainTable } from './jit/chain_table.js';
 
 export const PAGE_SHIFT = 12;
 
@@ -29,12 +30,16 @@ export interface Block {
   fn: BlockFn | null;
   /** The block compiled to WebAssembly (`jit/compile.ts`), for vCPUs with a JIT area; null until then. */
   wasm: BlockFn | null;
+  /** Its slot in the code cache's `chainTable`, or -1. */
+  wasmSlot: number;
 }
 
 /** What the code cache needs from each vCPU sharing it. */
 export interface CodeCacheClient {
   /** Drops cached write mappings of RAM page `page`, newly marked as code, so stores to it take the slow path. */
   dropWriteMappings(page: number): void;
+  /** Forgets any jump to the compiled block at RAM offset `off`, which is being discarded. */
+  forgetBlock(off: number): void;
 }
 
 export class CodeCache {
@@ -43,6 +48,8 @@ export class CodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   private readonly clients: CodeCacheClient[] = [];
+  /** The table WebAssembly blocks chain through, created with the first of them. */
+  chainTable: ChainTable | null = null;
 
   constructor(ramBytes: number) {
     this.codePage = new Uint8Array(Math.ceil(ramBytes / (1 << PAGE_SHIFT)));
@@ -74,15 +81,24 @@ export class CodeCache {
     const list = this.pageBlocks.get(page);
     if (list === undefined) return;
     for (const b of list) {
-      b.valid = false;
+      this.discard(b);
       this.blocks.delete(b.off);
     }
     this.pageBlocks.delete(page);
   }
 
+  private discard(b: Block): void {
+    b.valid = false;
+    if (b.wasmSlot >= 0) {
+      for (const c of this.clients) c.forgetBlock(b.off);
+      this.chainTable!.remove(b.wasmSlot);
+      b.wasmSlot = -1;
+    }
+  }
+
   /** Discards all translated code (the caller rewrote guest memory wholesale, e.g. loaded a new image). */
   flush(): void {
-    for (const b of this.blocks.values()) b.valid = false;
+    for (const b of this.blocks.values()) this.discard(b);
     this.blocks.clear();
     this.pageBlocks.clear();
     this.codePage.fill(0);

@@ -24,6 +24,7 @@ import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlock } from './jit/compile.js';
+import { ChainTable } from './jit/chain_table.js';
 import { hostCounter } from './sysreg/counter.js';
 import { resetSysregs, sysregKey } from './sysreg/table.js';
 import type { GenericTimer } from './generic_timer.js';
@@ -395,9 +396,11 @@ export class Cpu extends MemoryAccessor {
       }
     } catch (e) {
       if (e !== CPU_TRAP) throw e;
-      // The faulting instruction did not retire; the ones before it in its block did.
+      // The faulting instruction did not retire; the ones before it in its block did (a block that
+      // compiled code chained to says where it began).
       pc = this.pc;
-      this.icount += (pc - blockPc) / 4;
+      this.icount += (pc - (this.faultBlockPc ?? blockPc)) / 4;
+      this.faultBlockPc = null;
       exit = this.pendingExit!;
       this.pendingExit = null;
     }
@@ -416,6 +419,8 @@ export class Cpu extends MemoryAccessor {
 
   /** `fetchEpoch` when the running WebAssembly block was entered. */
   jitEpoch = 0;
+  /** Set when an instruction faults inside a WebAssembly block: the PC that block began at. */
+  faultBlockPc: number | null = null;
 
   /**
    * Whether a WebAssembly block may go on after an instruction it had the interpreter run: no exit
@@ -481,7 +486,12 @@ export class Cpu extends MemoryAccessor {
 
   /** Compiles a hot block to this vCPU's tier: WebAssembly where it can, else JavaScript. */
   private compile(b: Block): BlockFn | null {
-    if (this.wasmMemory !== null && jitTier === 'wasm') return (b.wasm = compileWasmBlock(b, this.wasmMemory) ?? b.fn ?? (b.fn = compileBlock(b)));
+    if (this.wasmMemory !== null && jitTier === 'wasm') {
+      const fn = compileWasmBlock(b, this.wasmMemory, (this.code.chainTable ??= new ChainTable()));
+      if (fn === null) return (b.wasm = b.fn ?? (b.fn = compileBlock(b)));
+      this.jitRemember(b.off, b.wasmSlot);
+      return (b.wasm = fn);
+    }
     return (b.fn = compileBlock(b));
   }
 
@@ -495,6 +505,7 @@ export class Cpu extends MemoryAccessor {
     let b = this.code.get(off);
     if (b === undefined) b = this.translateBlock(off);
     this.jcBlock[j] = b;
+    if (b.wasmSlot >= 0) this.jitRemember(off, b.wasmSlot);
     return b;
   }
 
@@ -515,7 +526,7 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, runs: 0, fn: null, wasm: null };
+    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, runs: 0, fn: null, wasm: null, wasmSlot: -1 };
     this.code.add(b);
     return b;
   }

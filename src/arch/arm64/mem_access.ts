@@ -17,7 +17,7 @@
  * when it unmaps a page of that domain's stage 2.
  */
 import { Access, guestRamBytes, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
-import { CPU_AREA, JIT_VARS, TLB_ARRAY_ENTRIES } from './jit/guest_memory.js';
+import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES, TLB_ARRAY_ENTRIES } from './jit/guest_memory.js';
 import { FSC } from './exit.js';
 import type { CodeCache, CodeCacheClient } from './code_cache.js';
 
@@ -80,6 +80,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** The area's `JIT_VARS`: [asidKey, TLB set offset] and the retired count. */
   private readonly jitVars: Float64Array | null;
   private readonly jitRetiredWord: Uint32Array | null;
+  /** The area's jump cache: [RAM offset, table slot] per entry. */
+  private readonly jitJumps: Int32Array | null;
   /**
    * Changes whenever an instruction fetch might translate differently (TLB maintenance, a new ASID,
    * another exception level), so compiled code looping in place knows to go back through the TLB.
@@ -108,6 +110,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.jitArea = jitArea;
     this.jitVars = jitArea === null ? null : new Float64Array(bus.ram, jitArea + JIT_VARS.asidKey, 2);
     this.jitRetiredWord = jitArea === null ? null : new Uint32Array(bus.ram, jitArea + JIT_VARS.retired, 1);
+    this.jitJumps = jitArea === null ? null : new Int32Array(bus.ram, jitArea + CPU_AREA.jumpCache, 2 * JUMP_CACHE_ENTRIES).fill(-1);
     const n = TLB_SIZE * REGIMES;
     const array = (at: number) => (jitArea === null ? new Float64Array(n) : new Float64Array(bus.ram, jitArea + at, n));
     this.rTag = array(CPU_AREA.rTag).fill(NaN);
@@ -128,6 +131,26 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     const v = this.jitVars!;
     v[0] = this.asidKey;
     v[1] = this.tlbBase * 8;
+  }
+
+  /** Before a compiled block is entered from the run loop: nothing retired yet. */
+  jitResetRetired(): void {
+    this.jitRetiredWord![0] = 0;
+  }
+
+  /** Lets compiled blocks jump straight to the compiled block at RAM offset `off` (table slot `slot`). */
+  jitRemember(off: number, slot: number): void {
+    const j = this.jitJumps!;
+    const i = ((off >>> 2) & (JUMP_CACHE_ENTRIES - 1)) * 2;
+    j[i] = off;
+    j[i + 1] = slot;
+  }
+
+  forgetBlock(off: number): void {
+    const j = this.jitJumps;
+    if (j === null) return;
+    const i = ((off >>> 2) & (JUMP_CACHE_ENTRIES - 1)) * 2;
+    if (j[i] === off) j[i] = -1;
   }
 
   /** Instructions the compiled block that just returned retired. */

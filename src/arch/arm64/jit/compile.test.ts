@@ -42,7 +42,7 @@ test('a block of every inline kind builds a module the engine validates', () => 
   ];
   const t = words.map((w) => translateInsn(w));
   const { bytes, inline } = buildBlockModule({
-    ops: t.map((x) => x.exec), insns: words, registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true,
+    ops: t.map((x) => x.exec), insns: words, registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true, wasmSlot: -1,
   });
   assert.ok(WebAssembly.validate(bytes));
   assert.equal(inline, words.length, 'every instruction compiled inline');

@@ -23,15 +23,22 @@ import { ALU_EMITTERS } from './emit_alu.js';
 import { BRANCH_EMITTERS } from './emit_branch.js';
 import { LDST_EMITTERS } from './emit_ldst.js';
 import { Emitter, P_BUDGET, P_C, P_PC, P_ST } from './emitter.js';
-import { JIT_VARS } from './guest_memory.js';
+import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES } from './guest_memory.js';
+import type { ChainTable } from './chain_table.js';
+import { TLB_SIZE } from '../mem_access.js';
 import type { InsnEmitter, InsnSite } from './site.js';
 import { Op, T, VOID, writeModule } from './wasm_writer.js';
 
-const EMITTERS: Readonly<Record<string, InsnEmitter>> = { ...ALU_EMITTERS, ...LDST_EMITTERS };
+/** Hints, DSB and DMB do nothing here (`interp/system.ts`): accesses complete in program order. */
+const NOTHING: InsnEmitter = () => undefined;
+
+const EMITTERS: Readonly<Record<string, InsnEmitter>> = { ...ALU_EMITTERS, ...LDST_EMITTERS, HINT: NOTHING, DSB: NOTHING, DMB: NOTHING };
 
 /** What the WebAssembly tier needs of a block: the compiled-JS view plus the instruction words. */
 export interface WasmCompilableBlock extends CompilableBlock {
   readonly insns: readonly number[];
+  /** Set to the block's slot in the chain table once compiled. */
+  wasmSlot: number;
 }
 
 const TYPE_RUN = 0;
@@ -61,7 +68,7 @@ type Step = (c: Cpu, pc: number) => number;
  * An exception leaves the instructions of the block's earlier rounds counted, as the run loop
  * counts those of this round.
  */
-function step(op: Exec, b: CompilableBlock, last: boolean): Step {
+function step(op: Exec, b: CompilableBlock, last: boolean, k: number): Step {
   return (c, pc) => {
     const st = c.state;
     c.pc = pc;
@@ -70,6 +77,7 @@ function step(op: Exec, b: CompilableBlock, last: boolean): Step {
       op(c);
     } catch (e) {
       c.icount += c.jitRetired();
+      c.faultBlockPc = pc - k * 4;
       throw e;
     }
     st.nzcv = c.nzcv;
@@ -86,11 +94,14 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
   const funcImports: { name: string; type: number }[] = [];
   const n = b.ops.length;
   let inline = 0;
-  /** Instructions retired in earlier rounds of a self-loop. */
+  /**
+   * Instructions retired since the run loop called in: by the blocks that chained here and by this
+   * block's earlier rounds. Kept in the retired word too, so an exception counts them.
+   */
   const done = e.local(T.I32);
   const npc = e.tmp(T.F64, 3);
   const retired = (extra: number) => e.get(P_ST).get(done).i32(extra).op(Op.i32_add).mem(Op.i32_store, 2, JIT_VARS.retired);
-  retired(0);
+  e.get(P_ST).mem(Op.i32_load, 2, JIT_VARS.retired).set(done);
   const decoded = b.insns.map((w) => decodeInsn(w));
   const last = decoded[n - 1];
   // Only a closing branch compiled inline may loop in place: anything interpreted could end the block.
@@ -105,7 +116,7 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
         const name = `o${k}`;
         let index = funcImports.findIndex((f) => f.name === name);
         if (index < 0) {
-          imports[name] = step(b.ops[k]!, b, isLast);
+          imports[name] = step(b.ops[k]!, b, isLast, k);
           index = funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
         }
         e.get(P_C).get(P_PC).f64(k * 4).op(Op.f64_add, Op.call).u32(index);
@@ -141,24 +152,55 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
     retired(0);
     e.op(Op.br).u32(1).op(Op.end, Op.end);
   }
+  // Chain to the next block when it is compiled, unless the last instruction was interpreted
+  // (it may have ended the block for a reason of its own).
+  if (!b.setsNpc || loops) chain(e, npc, done);
   retired(0);
   e.get(npc);
   const bytes = writeModule({
-    types: TYPES, funcImports, memoryMaxPages: 65536,
+    types: TYPES, funcImports, memoryMaxPages: 65536, table: true,
     func: { type: TYPE_RUN, locals: e.locals, body: e.code },
   });
   return { bytes, imports, inline };
 }
 
 /**
+ * With budget left, tail-calls the compiled block at `npc` if the fetch TLB maps it (inline probe,
+ * as `fetchOffset` does) and the jump cache names a block at that RAM offset; else falls through to
+ * return to the run loop. What the run loop does at a block boundary needs no doing here: exits only
+ * come from interpreted instructions, which return instead, and the target is found as it would be.
+ */
+function chain(e: Emitter, npc: number, done: number): void {
+  const va = e.tmp(T.I64, 3);
+  const ent = e.tmp(T.I32, 3);
+  const off = e.tmp(T.I32, 4);
+  const page = e.tmp(T.F64, 0);
+  const tag = e.tmp(T.F64, 1);
+  e.get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.if, VOID);
+  e.get(npc).op(Op.i64_trunc_f64_s).tee(va).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and, Op.i32_eqz, Op.if, VOID);
+  e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
+  e.get(va).i64(-4096).op(Op.i64_and, Op.f64_convert_i64_s).set(page);
+  e.get(ent).mem(Op.f64_load, 3, CPU_AREA.xTag).set(tag);
+  e.get(tag).get(page).op(Op.f64_eq).get(tag).get(page).get(e.key).op(Op.f64_add, Op.f64_eq, Op.i32_or, Op.if, VOID);
+  e.get(npc).get(ent).mem(Op.f64_load, 3, CPU_AREA.xAdd).op(Op.f64_add, Op.i32_trunc_f64_u).set(off);
+  // The jump cache entry for that RAM offset: [offset, slot].
+  e.get(P_ST).get(off).i32(2).op(Op.i32_shr_u).i32(JUMP_CACHE_ENTRIES - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
+  e.get(ent).mem(Op.i32_load, 2, CPU_AREA.jumpCache).get(off).op(Op.i32_eq, Op.if, VOID);
+  e.get(P_ST).get(done).mem(Op.i32_store, 2, JIT_VARS.retired);
+  e.get(P_C).get(npc).get(P_ST).get(P_BUDGET).get(ent).mem(Op.i32_load, 2, CPU_AREA.jumpCache + 4);
+  e.op(Op.return_call_indirect).u32(TYPE_RUN).u32(0);
+  e.op(Op.end, Op.end, Op.end, Op.end);
+}
+
+/**
  * Compiles block `b` for vCPUs on `memory`; null when the engine refuses (no WebAssembly, or code
  * generation forbidden), and the caller keeps the block at the JS tier.
  */
-export function compileWasmBlock(b: WasmCompilableBlock, memory: WebAssembly.Memory): BlockFn | null {
+export function compileWasmBlock(b: WasmCompilableBlock, memory: WebAssembly.Memory, chainTable: ChainTable): BlockFn | null {
   const { bytes, imports, inline } = buildBlockModule(b);
   let run: (c: Cpu, pc: number, st: number, budget: number) => number;
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory }, f: imports });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, tab: chainTable.table }, f: imports });
     run = instance.exports.run as typeof run;
   } catch (e) {
     if (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError || e instanceof EvalError) return null;
@@ -168,10 +210,12 @@ export function compileWasmBlock(b: WasmCompilableBlock, memory: WebAssembly.Mem
   wasmStats.inline += inline;
   wasmStats.interpreted += b.ops.length - inline;
   wasmStats.bytes += bytes.length;
+  b.wasmSlot = chainTable.add(run);
   return (c, pc, stop) => {
     const st = c.state;
     st.nzcv = c.nzcv;
     c.syncJitVars();
+    c.jitResetRetired();
     c.jitEpoch = c.fetchEpoch;
     const npc = run(c, pc, c.jitArea!, Math.min(stop - c.icount, MAX_BUDGET));
     c.icount += c.jitRetired();

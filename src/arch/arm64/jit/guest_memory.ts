@@ -24,8 +24,16 @@ export const CPU_AREA = {
   wAdd: STATE_LAYOUT.size + 3 * TLB_ARRAY_BYTES,
   xTag: STATE_LAYOUT.size + 4 * TLB_ARRAY_BYTES,
   xAdd: STATE_LAYOUT.size + 5 * TLB_ARRAY_BYTES,
-  size: 128 * 1024,
+  /**
+   * The jump cache compiled blocks chain through: JUMP_CACHE_ENTRIES pairs of i32, the RAM offset of
+   * a block's first instruction (-1: empty) and its slot in the thread's function table.
+   */
+  jumpCache: STATE_LAYOUT.size + 6 * TLB_ARRAY_BYTES,
+  size: 192 * 1024,
 } as const;
+
+/** Entries of a vCPU's jump cache, indexed by bits 2..13 of the RAM offset. */
+export const JUMP_CACHE_ENTRIES = 4096;
 
 /**
  * Where the JS side leaves, before a compiled block runs and after each instruction it interprets
