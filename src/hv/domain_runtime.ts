@@ -17,6 +17,7 @@ import { GrantTableDirectory, newSharedNrFrames } from './common/grant/index.js'
 import { callbackIrqParam, HVM_PARAM } from './common/hvm_params.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
 import { buildDomainP2m, magicGfn, planDomainMemory, type DomainMemoryLayout } from './common/memory/layout.js';
+import { allocateJitMemory } from '../arch/arm64/jit/guest_memory.js';
 import { XEN_EPERM } from '../abi/errno.js';
 import { SchedSlot, type SchedAttachment } from './common/sched/sched_slot.js';
 import { BugIndicatingError } from '../lib/errors.js';
@@ -118,7 +119,10 @@ export class DomainRuntime {
     if (!Number.isInteger(p.domid) || p.domid < 1 || p.domid >= DOMID_FIRST_RESERVED) throw new RangeError(`Invalid domid ${p.domid}`);
     const offset = p.hostMemory?.offset ?? 0;
     const layout = planDomainMemory(p.memoryBytes, { hostBase: offset });
-    const buffer = p.hostMemory?.buffer ?? new SharedArrayBuffer(layout.totalBytes);
+    // Our own memory is a WebAssembly.Memory's with an area per vCPU after the domain's bytes, so
+    // its vCPUs compile hot code to WebAssembly; a caller's buffer keeps them at the JS tier.
+    const jit = p.hostMemory === undefined ? allocateJitMemory(layout.totalBytes, p.vcpus) : null;
+    const buffer = p.hostMemory?.buffer ?? (jit === null ? new SharedArrayBuffer(layout.totalBytes) : jit.memory.buffer as SharedArrayBuffer);
     const mem = buildDomainP2m(buffer, layout);
     // A domain starts with zeroed memory, whatever the caller's buffer held.
     if (p.hostMemory !== undefined) new Uint8Array(buffer, offset, layout.totalBytes).fill(0);
@@ -140,6 +144,7 @@ export class DomainRuntime {
     this.sched = p.sched === undefined ? null : new SchedSlot(p.sched, host.clock, host.sleep);
     this.arch = new ArmDomain({
       d, gicVersion: p.gicVersion, clock: this.clock, wake: () => this.wake(),
+      ...(jit === null ? {} : { jit: { memory: jit, hostBytes: layout.totalBytes } }),
       // A domU may act on no other domain: its remote operations are refused as XSM refuses them.
       hv: { domain: (id) => (id === d.domid ? d : undefined), remoteShutdown: () => -XEN_EPERM },
     });

@@ -15,6 +15,7 @@ import { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import { Access } from '../../arch/arm64/mmu/translator.js';
 import { GUEST, GUEST_EVTCHN_PPI, GUEST_TIMER_PHYS_NS_PPI, GUEST_TIMER_VIRT_PPI, type ShutdownReason } from '../../abi/xen.js';
 import { MmioBus } from '../../platform/bus.js';
+import type { JitMemory } from '../../arch/arm64/jit/guest_memory.js';
 import { GicV2 } from '../../platform/gic/gicv2.js';
 import { GicV3, iccExtraSysregs } from '../../platform/gic/gicv3.js';
 import { GICD_SIZE } from '../../platform/gic/gicv3_regs.js';
@@ -50,6 +51,11 @@ export interface ArmDomainOptions {
   readonly sliceInsns?: number;
   /** The exit handlers of this kind of domain (default: a Xen domU's). */
   readonly traps?: (host: TrapHost) => TrapHandler[];
+  /**
+   * When the domain's host buffer (`d.mem.buffer`) is this WebAssembly.Memory's: the first
+   * `hostBytes` are the domain's, the vCPUs' JIT areas follow.
+   */
+  readonly jit?: { readonly memory: JitMemory; readonly hostBytes: number };
 }
 
 /** A vCPU's reusable hypercall context, with the continuation its current call asked for. */
@@ -83,7 +89,7 @@ export class ArmDomain implements DomainArch {
     this.wakeHost = o.wake;
     this.slice = o.sliceInsns ?? DEFAULT_SLICE_INSNS;
     const n = d.nrVcpus;
-    this.bus = new MmioBus(d.mem.buffer, HOST_PA_BASE);
+    this.bus = new MmioBus(o.jit === undefined ? d.mem.buffer : { jit: o.jit.memory, ramSize: o.jit.hostBytes }, HOST_PA_BASE);
     const cpuIrq = Array.from({ length: n }, (_, i) => ({ set: (level: boolean) => this.setVcpuIrq(i, level) }));
     const deactivated = (intid: number, cpu: number) => {
       if (intid === GUEST_EVTCHN_PPI) this.resampleUpcall(cpu);
@@ -93,7 +99,7 @@ export class ArmDomain implements DomainArch {
       : new GicV3({ cpus: n, irqs: VGIC_IRQS, cpuIrq, deactivated });
     this.mapGic();
 
-    const code = new CodeCache(d.mem.buffer.byteLength);
+    const code = new CodeCache(this.bus.ramSize);
     const shareable = new InnerShareable();
     const mem = d.mem;
     const stage2 = (ipa: number, access: Access) => mem.translate(ipa, access === Access.WRITE) ?? { fsc: FSC.TRANSLATION_L0 };

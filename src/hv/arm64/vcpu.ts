@@ -6,6 +6,7 @@
 import type { CodeCache } from '../../arch/arm64/code_cache.js';
 import type { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
 import { Cpu, type ExtraSysreg } from '../../arch/arm64/cpu.js';
+import { jitAreaOffset } from '../../arch/arm64/jit/guest_memory.js';
 import type { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import type { Stage2 } from '../../arch/arm64/mmu/mmu.js';
 import type { PhysicalBus } from '../../arch/arm64/mmu/translator.js';
@@ -51,8 +52,9 @@ export class ArmVcpu {
 
   private build(): Cpu {
     const o = this.opts;
+    const jitArea = o.bus.jit === undefined ? null : jitAreaOffset(o.bus.jit, o.index);
     const cpu = new Cpu({
-      bus: o.bus, code: o.code, cpuIndex: o.index,
+      bus: o.bus, code: o.code, cpuIndex: o.index, ...(jitArea === null ? {} : { jitArea }),
       system: { mpidr: o.affinity, timer: o.timer, stage2: o.stage2, shareable: o.shareable, ...(o.icc === undefined ? {} : { icc: o.icc }) },
     });
     cpu.setIrq(this.irq);
