@@ -10,6 +10,7 @@ import type { Outcome, TestCase } from './layout.js';
 import { runQemu } from './qemu.js';
 import { OurMachine } from './run_ours.js';
 import { HOT_BLOCK_RUNS, setCompileAfterRuns, setJitTier } from '../../src/arch/arm64/block_fn.js';
+import { setForceWasm } from '../../src/arch/arm64/jit/compile.js';
 
 export interface CaseResult {
   readonly tc: TestCase;
@@ -36,6 +37,7 @@ export function runBoth(cases: readonly TestCase[]): CaseResult[] {
   } finally {
     setCompileAfterRuns(HOT_BLOCK_RUNS);
     setJitTier('wasm');
+    setForceWasm(false);
   }
 }
 
@@ -43,6 +45,7 @@ export function runBoth(cases: readonly TestCase[]): CaseResult[] {
 function runOurs(tc: TestCase, q: Outcome, compileAfterRuns: number, tier: 'js' | 'wasm', warmTlb = false): CaseResult {
   setCompileAfterRuns(compileAfterRuns);
   setJitTier(tier);
+  setForceWasm(tier === 'wasm');
   const m = (machine ??= new OurMachine());
   let ours: Outcome;
   try {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { flatMachine } from '../../../tests/harness/flat_machine.js';
 import { compileBlock, HOT_BLOCK_RUNS, setCompileAfterRuns, setJitTier } from './block_fn.js';
 import { EC, ecOf } from './exit.js';
+import { setForceWasm } from './jit/compile.js';
 import { translateInsn } from './interp/index.js';
 
 /**
@@ -15,10 +16,12 @@ function compiledFirst(body: (jit: boolean) => void): void {
     setJitTier('js');
     body(false);
     setJitTier('wasm');
+    setForceWasm(true);
     body(true);
   } finally {
     setCompileAfterRuns(HOT_BLOCK_RUNS);
     setJitTier('wasm');
+    setForceWasm(false);
   }
 }
 

@@ -50,12 +50,29 @@ const TYPES = [
   { params: [T.EXTERNREF, T.F64], results: [T.F64] },
 ];
 
+/**
+ * A call out to an interpreter closure costs about what several instructions compiled inline save
+ * (the wasm-to-JS transition, the hand-over of PC and flags), while the JS tier inlines the same
+ * closure: a block with fewer inline instructions per interpreted one than this stays at the JS tier
+ * (measured: the compute loop's SIMD blocks ran 1.8x slower as wasm calling out than as JS).
+ */
+const INLINE_PER_INTERPRETED = 4;
+
+let inlinePerInterpreted = INLINE_PER_INTERPRETED;
+
+/** Compiles every hot block to wasm, however much of it calls the interpreter (the tests' forced mode). */
+export function setForceWasm(force: boolean): void {
+  inlinePerInterpreted = force ? 0 : INLINE_PER_INTERPRETED;
+}
+
 /** Bounds the budget handed to a block, so its count of retired instructions stays a small i32. */
 const MAX_BUDGET = 1 << 30;
 
 /** Instructions compiled inline and interpreted, over every block compiled (for `--stats` and tests). */
 export const wasmStats = {
   blocks: 0, inline: 0, interpreted: 0, bytes: 0,
+  /** Hot blocks left at the JS tier because they would mostly call the interpreter. */
+  keptJs: 0,
   /** Interpreted instructions of compiled blocks, by pattern: where an emitter would pay. */
   interpretedByPattern: new Map<string, number>(),
 };
@@ -88,12 +105,13 @@ function step(op: Exec, b: CompilableBlock, last: boolean, k: number): Step {
 }
 
 /** The module's bytes and imports for block `b` (exported for the golden-output tests). */
-export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; imports: Record<string, Step>; inline: number } {
+export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; imports: Record<string, Step>; inline: number; interpreted: string[] } {
   const e = new Emitter();
   const imports: Record<string, Step> = {};
   const funcImports: { name: string; type: number }[] = [];
   const n = b.ops.length;
   let inline = 0;
+  const interpreted: string[] = [];
   /**
    * Instructions retired since the run loop called in: by the blocks that chained here and by this
    * block's earlier rounds. Kept in the retired word too, so an exception counts them.
@@ -135,8 +153,7 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
     const emit = d === null ? undefined : isLast ? BRANCH_EMITTERS[d.name] : EMITTERS[d.name];
     if (emit === undefined) {
       site.interpret();
-      const name = d?.name ?? 'UNDEFINED';
-      wasmStats.interpretedByPattern.set(name, (wasmStats.interpretedByPattern.get(name) ?? 0) + 1);
+      interpreted.push(d?.name ?? 'UNDEFINED');
     } else {
       emit(e, d!.fields, site);
       inline++;
@@ -161,7 +178,7 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
     types: TYPES, funcImports, memoryMaxPages: 65536, table: true,
     func: { type: TYPE_RUN, locals: e.locals, body: e.code },
   });
-  return { bytes, imports, inline };
+  return { bytes, imports, inline, interpreted };
 }
 
 /**
@@ -193,11 +210,15 @@ function chain(e: Emitter, npc: number, done: number): void {
 }
 
 /**
- * Compiles block `b` for vCPUs on `memory`; null when the engine refuses (no WebAssembly, or code
- * generation forbidden), and the caller keeps the block at the JS tier.
+ * Compiles block `b` for vCPUs on `memory`; null when it would mostly call the interpreter, or the
+ * engine refuses (no WebAssembly, or code generation forbidden): the caller keeps it at the JS tier.
  */
 export function compileWasmBlock(b: WasmCompilableBlock, memory: WebAssembly.Memory, chainTable: ChainTable): BlockFn | null {
-  const { bytes, imports, inline } = buildBlockModule(b);
+  const { bytes, imports, inline, interpreted } = buildBlockModule(b);
+  if (interpreted.length * inlinePerInterpreted > inline) {
+    wasmStats.keptJs++;
+    return null;
+  }
   let run: (c: Cpu, pc: number, st: number, budget: number) => number;
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, tab: chainTable.table }, f: imports });
@@ -208,7 +229,8 @@ export function compileWasmBlock(b: WasmCompilableBlock, memory: WebAssembly.Mem
   }
   wasmStats.blocks++;
   wasmStats.inline += inline;
-  wasmStats.interpreted += b.ops.length - inline;
+  wasmStats.interpreted += interpreted.length;
+  for (const name of interpreted) wasmStats.interpretedByPattern.set(name, (wasmStats.interpretedByPattern.get(name) ?? 0) + 1);
   wasmStats.bytes += bytes.length;
   b.wasmSlot = chainTable.add(run);
   return (c, pc, stop) => {

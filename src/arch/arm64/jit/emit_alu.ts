@@ -318,6 +318,28 @@ function divide(signed: boolean): InsnEmitter {
   };
 }
 
+/**
+ * REV16, REV32 and REV as swaps of ever larger units: bytes within halfwords, then halfwords within
+ * words, then the two words (a W register's forms run on its zero-extended value).
+ */
+function reverse(units: 1 | 2 | 3): InsnEmitter {
+  return (e, f) => {
+    const sf = f.sf === 1;
+    const t = e.tmp(T.I64, 0);
+    e.setX(dstZr(f.rd!), () => {
+      e.xw(srcZr(f.rn!), sf).set(t);
+      const swap = (shift: number, mask: bigint) => {
+        e.get(t).i64(shift).op(Op.i64_shr_u).i64(mask).op(Op.i64_and);
+        e.get(t).i64(mask).op(Op.i64_and).i64(shift).op(Op.i64_shl, Op.i64_or).set(t);
+      };
+      swap(8, 0x00ff_00ff_00ff_00ffn);
+      if (units >= 2) swap(16, 0x0000_ffff_0000_ffffn);
+      e.get(t);
+      if (units === 3) e.i64(32).op(Op.i64_rotr);
+    });
+  };
+}
+
 const CLZ: InsnEmitter = (e, f) => {
   const n = srcZr(f.rn!);
   if (f.sf === 1) e.setX(dstZr(f.rd!), () => e.x(n).op(Op.i64_clz));
@@ -386,6 +408,9 @@ export const ALU_EMITTERS: Readonly<Record<string, InsnEmitter>> = {
   ASRV: shiftVar(2),
   RORV: shiftVar(3),
   CLZ,
+  REV16: reverse(1),
+  REV32: reverse(2),
+  REV: reverse(3),
   MADD: mulAdd(false),
   MSUB: mulAdd(true),
   SMADDL: mulAddLong(true, false),

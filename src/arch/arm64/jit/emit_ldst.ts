@@ -14,7 +14,8 @@ import { TLB_SIZE } from '../mem_access.js';
 import { CPU_AREA } from './guest_memory.js';
 import { P_ST, type Emitter } from './emitter.js';
 import type { InsnEmitter, InsnSite } from './site.js';
-import { Op, T, VOID } from './wasm_writer.js';
+import { Op, SimdOp, T, VOID } from './wasm_writer.js';
+import { STATE_LAYOUT } from '../state.js';
 
 const PAGE_SIZE = 4096;
 const MASK32 = 0xffff_ffffn;
@@ -194,7 +195,77 @@ function pair(mode: Pair): InsnEmitter {
   };
 }
 
+// ---- SIMD&FP registers ----
+
+const V_LOADS = [Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u, Op.i64_load] as const;
+const V_STORES = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store] as const;
+
+/**
+ * Moves 1 << `scale` bytes between RAM offset OFF + `disp` and V[t]: a load below 16 bytes zeroes the
+ * rest of the register, as `ldst_simd.ts` does.
+ */
+function simdAccess(e: Emitter, load: boolean, scale: number, t: number, disp: number): void {
+  const off = e.tmp(T.I32, I.OFF);
+  const v = STATE_LAYOUT.v + 16 * t;
+  if (load) {
+    e.get(P_ST).get(off);
+    if (scale === 4) e.simdMem(SimdOp.v128_load, 0, disp).simdMem(SimdOp.v128_store, 3, v);
+    else e.mem(V_LOADS[scale]!, 0, disp).mem(Op.i64_store, 3, v).get(P_ST).i64(0).mem(Op.i64_store, 3, v + 8);
+  } else {
+    e.get(off).get(P_ST);
+    if (scale === 4) e.simdMem(SimdOp.v128_load, 3, v).simdMem(SimdOp.v128_store, 0, disp);
+    else e.mem(Op.i64_load, 3, v).mem(V_STORES[scale]!, 0, disp);
+  }
+}
+
+const enum Mode { OFFSET, PRE, POST }
+
+/**
+ * One or two SIMD&FP registers at base + `off` (offset), base (post) or base + `off` (pre), the base
+ * written back as base + `off` for the indexed forms; both accesses in one page to run inline.
+ */
+function simd(e: Emitter, site: InsnSite, load: boolean, scale: number, mode: Mode, n: number, regs: readonly number[], off: number): void {
+  const va = e.tmp(T.I64, L.VA);
+  const base = e.tmp(T.I64, L.BASE);
+  if (mode !== Mode.OFFSET) e.x(n).i64(off).op(Op.i64_add).set(base);
+  baseAddress(e, n);
+  if (mode !== Mode.POST && off !== 0) e.i64(off).op(Op.i64_add);
+  e.set(va);
+  probe(e, site, !load, regs.length << scale, mode === Mode.OFFSET ? [] : [n], () => {
+    regs.forEach((t, i) => simdAccess(e, load, scale, t, i << scale));
+    if (mode !== Mode.OFFSET) e.setX(n, () => e.get(base));
+  });
+}
+
+/** log2 of the access size of a SIMD&FP single-register form (opc<1> set: Q). */
+function simdScale(size: number, opc: number): number {
+  return (opc & 2) === 0 ? size : 4;
+}
+
+function simdSingle(mode: Mode, scaled: boolean): InsnEmitter {
+  return (e, f, site) => {
+    const scale = simdScale(f.size!, f.opc!);
+    const off = scaled ? f.imm! * (1 << scale) : (f.imm! << 23) >> 23;
+    simd(e, site, (f.opc! & 1) === 1, scale, mode, regSp(f.rn!), [f.rt!], off);
+  };
+}
+
+function simdPair(mode: Mode): InsnEmitter {
+  return (e, f, site) => {
+    const scale = 2 + f.opc!;
+    simd(e, site, f.l === 1, scale, mode, regSp(f.rn!), [f.rt!, f.rt2!], ((f.imm! << 25) >> 25) << scale);
+  };
+}
+
 export const LDST_EMITTERS: Readonly<Record<string, InsnEmitter>> = {
+  LDST_SIMD_uimm: simdSingle(Mode.OFFSET, true),
+  LDST_SIMD_unscaled: simdSingle(Mode.OFFSET, false),
+  LDST_SIMD_post: simdSingle(Mode.POST, false),
+  LDST_SIMD_pre: simdSingle(Mode.PRE, false),
+  LDSTNP_SIMD: simdPair(Mode.OFFSET),
+  LDSTP_SIMD_off: simdPair(Mode.OFFSET),
+  LDSTP_SIMD_pre: simdPair(Mode.PRE),
+  LDSTP_SIMD_post: simdPair(Mode.POST),
   LDST_uimm,
   LDST_unscaled,
   LDST_post: ldstIndexed(true),

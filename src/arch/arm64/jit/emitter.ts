@@ -17,7 +17,7 @@
 import { STATE_LAYOUT, REG_ZR_READ, REG_ZR_WRITE } from '../state.js';
 import { JIT_VARS } from './guest_memory.js';
 import { conditionMask } from '../interp/alu.js';
-import { Bytes, Op, T } from './wasm_writer.js';
+import { Bytes, Op, T, type SimdOp } from './wasm_writer.js';
 
 export const P_C = 0;
 export const P_PC = 1;
@@ -135,6 +135,12 @@ export class Emitter {
   /** A memory access opcode with its alignment hint (log2) and constant offset. */
   mem(opcode: number, alignLog2: number, offset: number): this {
     this.code.byte(opcode).u32(alignLog2).u32(offset);
+    return this;
+  }
+
+  /** A SIMD memory access (v128.load, v128.store) with its alignment hint and offset. */
+  simdMem(opcode: SimdOp, alignLog2: number, offset: number): this {
+    this.code.byte(0xfd).u32(opcode).u32(alignLog2).u32(offset);
     return this;
   }
 

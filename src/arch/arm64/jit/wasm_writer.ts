@@ -32,6 +32,11 @@ export const enum Op {
   i64_extend8_s = 0xc2, i64_extend16_s = 0xc3, i64_extend32_s = 0xc4,
 }
 
+/** SIMD opcodes, after the 0xfd prefix. */
+export const enum SimdOp {
+  v128_load = 0x00, v128_store = 0x0b,
+}
+
 /** The block type of a structured instruction that yields nothing. */
 export const VOID = 0x40;
 
