@@ -32,6 +32,8 @@ export interface Block {
   wasm: BlockFn | null;
   /** Its slot in the code cache's `chainTable`, or -1. */
   wasmSlot: number;
+  /** Waiting in `CodeCache.wasmQueue` to be compiled. */
+  queued: boolean;
 }
 
 /** What the code cache needs from each vCPU sharing it. */
@@ -50,6 +52,8 @@ export class CodeCache {
   private readonly clients: CodeCacheClient[] = [];
   /** The table WebAssembly blocks chain through, created with the first of them. */
   chainTable: ChainTable | null = null;
+  /** Hot blocks waiting to be compiled to WebAssembly together. */
+  readonly wasmQueue: Block[] = [];
 
   constructor(ramBytes: number) {
     this.codePage = new Uint8Array(Math.ceil(ramBytes / (1 << PAGE_SHIFT)));

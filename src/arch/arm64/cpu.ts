@@ -23,7 +23,7 @@ import type { Exec } from './interp/group.js';
 import { CodeCache, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
-import { compileWasmBlock } from './jit/compile.js';
+import { compileWasmBlocks } from './jit/compile.js';
 import { ChainTable } from './jit/chain_table.js';
 import { hostCounter } from './sysreg/counter.js';
 import { resetSysregs, sysregKey } from './sysreg/table.js';
@@ -37,6 +37,8 @@ import {
 } from './exception.js';
 
 const MAX_BLOCK_INSNS = 64;
+/** Hot blocks compiled to WebAssembly in one module. */
+const WASM_BATCH = 16;
 /** Entries in the jump cache, a direct-mapped front of the code cache indexed by RAM offset. */
 const JUMP_CACHE_SIZE = 4096;
 /** TCR_EL1.A1 (bit 22): the ASID comes from TTBR1_EL1; TCR_EL1.AS (bit 36): it has 16 bits. */
@@ -484,15 +486,33 @@ export class Cpu extends MemoryAccessor {
     this.code.flush();
   }
 
-  /** Compiles a hot block to this vCPU's tier: WebAssembly where it can, else JavaScript. */
+  /**
+   * Compiles a hot block to this vCPU's tier: JavaScript at once, or WebAssembly in a batch with
+   * other hot blocks (one module for many costs far less than one each), made when the batch is
+   * full or this block has stayed hot as long again; it is interpreted meanwhile.
+   */
   private compile(b: Block): BlockFn | null {
-    if (this.wasmMemory !== null && jitTier === 'wasm') {
-      const fn = compileWasmBlock(b, this.wasmMemory, (this.code.chainTable ??= new ChainTable()));
-      if (fn === null) return (b.wasm = b.fn ?? (b.fn = compileBlock(b)));
-      this.jitRemember(b.off, b.wasmSlot);
-      return (b.wasm = fn);
+    if (this.wasmMemory === null || jitTier !== 'wasm') return (b.fn = compileBlock(b));
+    const queue = this.code.wasmQueue;
+    if (!b.queued) {
+      b.queued = true;
+      queue.push(b);
     }
-    return (b.fn = compileBlock(b));
+    if (queue.length < WASM_BATCH && b.runs <= 2 * compileAfterRuns) return null;
+    const batch = queue.filter((q) => q.valid);
+    queue.length = 0;
+    const fns = compileWasmBlocks(batch, this.wasmMemory, (this.code.chainTable ??= new ChainTable()));
+    batch.forEach((q, i) => {
+      q.queued = false;
+      const fn = fns[i]!;
+      if (fn === null) {
+        q.wasm = q.fn ?? (q.fn = compileBlock(q));
+        return;
+      }
+      q.wasm = fn;
+      this.jitRemember(q.off, q.wasmSlot);
+    });
+    return b.wasm;
   }
 
   private lookupBlock(pc: number): Block {
@@ -526,7 +546,7 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, runs: 0, fn: null, wasm: null, wasmSlot: -1 };
+    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, runs: 0, fn: null, wasm: null, wasmSlot: -1, queued: false };
     this.code.add(b);
     return b;
   }

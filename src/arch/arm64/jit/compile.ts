@@ -73,6 +73,8 @@ export const wasmStats = {
   blocks: 0, inline: 0, interpreted: 0, bytes: 0,
   /** Hot blocks left at the JS tier because they would mostly call the interpreter. */
   keptJs: 0,
+  /** Milliseconds spent generating, compiling and instantiating modules. */
+  compileMs: 0,
   /** Interpreted instructions of compiled blocks, by pattern: where an emitter would pay. */
   interpretedByPattern: new Map<string, number>(),
 };
@@ -104,8 +106,35 @@ function step(op: Exec, b: CompilableBlock, last: boolean, k: number): Step {
   };
 }
 
-/** The module's bytes and imports for block `b` (exported for the golden-output tests). */
+/** One block's function, before it joins a module. */
+interface BlockCode {
+  readonly e: Emitter;
+  /** Its imported closures, by name; their function indices follow `importBase` in this order. */
+  readonly imports: Record<string, Step>;
+  readonly funcImports: { name: string; type: number }[];
+  readonly inline: number;
+  /** Pattern names of the instructions it calls the interpreter for. */
+  readonly interpreted: string[];
+}
+
+/** The module's bytes and imports for block `b` alone (tests). */
 export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; imports: Record<string, Step>; inline: number; interpreted: string[] } {
+  const code = emitBlock(b, 'b0', 0);
+  return { bytes: moduleOf([code]), imports: code.imports, inline: code.inline, interpreted: code.interpreted };
+}
+
+function moduleOf(codes: readonly BlockCode[]): Uint8Array {
+  return writeModule({
+    types: TYPES, funcImports: codes.flatMap((c) => c.funcImports), memoryMaxPages: 65536, table: true,
+    funcs: codes.map((c) => ({ type: TYPE_RUN, locals: c.e.locals, body: c.e.code })),
+  });
+}
+
+/**
+ * Emits block `b`'s function. Its imports are named after `tag` and take function indices from
+ * `importBase` (the imports of the blocks before it in the module come first).
+ */
+function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): BlockCode {
   const e = new Emitter();
   const imports: Record<string, Step> = {};
   const funcImports: { name: string; type: number }[] = [];
@@ -131,13 +160,13 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
     const site: InsnSite = {
       offset: k * 4,
       interpret: (writes) => {
-        const name = `o${k}`;
+        const name = `${tag}o${k}`;
         let index = funcImports.findIndex((f) => f.name === name);
         if (index < 0) {
           imports[name] = step(b.ops[k]!, b, isLast, k);
           index = funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
         }
-        e.get(P_C).get(P_PC).f64(k * 4).op(Op.f64_add, Op.call).u32(index);
+        e.get(P_C).get(P_PC).f64(k * 4).op(Op.f64_add, Op.call).u32(importBase + index);
         e.forget(writes);
         if (isLast) return;
         if (b.registerOnly[k] === true) {
@@ -174,11 +203,7 @@ export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; i
   if (!b.setsNpc || loops) chain(e, npc, done);
   retired(0);
   e.get(npc);
-  const bytes = writeModule({
-    types: TYPES, funcImports, memoryMaxPages: 65536, table: true,
-    func: { type: TYPE_RUN, locals: e.locals, body: e.code },
-  });
-  return { bytes, imports, inline, interpreted };
+  return { e, imports, funcImports, inline, interpreted };
 }
 
 /**
@@ -210,29 +235,64 @@ function chain(e: Emitter, npc: number, done: number): void {
 }
 
 /**
- * Compiles block `b` for vCPUs on `memory`; null when it would mostly call the interpreter, or the
- * engine refuses (no WebAssembly, or code generation forbidden): the caller keeps it at the JS tier.
+ * Compiles `blocks` for vCPUs on `memory` into one module (the per-module cost dominates a small
+ * block's), setting each one's `wasmSlot`. Per block: its function, or null when it would mostly call
+ * the interpreter or the engine refuses (no WebAssembly, code generation forbidden), and the caller
+ * keeps it at the JS tier.
  */
-export function compileWasmBlock(b: WasmCompilableBlock, memory: WebAssembly.Memory, chainTable: ChainTable): BlockFn | null {
-  const { bytes, imports, inline, interpreted } = buildBlockModule(b);
-  if (interpreted.length * inlinePerInterpreted > inline) {
-    wasmStats.keptJs++;
-    return null;
-  }
-  let run: (c: Cpu, pc: number, st: number, budget: number) => number;
+export function compileWasmBlocks(blocks: readonly WasmCompilableBlock[], memory: WebAssembly.Memory, chainTable: ChainTable): (BlockFn | null)[] {
+  const t0 = performance.now();
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, tab: chainTable.table }, f: imports });
-    run = instance.exports.run as typeof run;
-  } catch (e) {
-    if (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError || e instanceof EvalError) return null;
-    throw e;
+    return compileModule(blocks, memory, chainTable);
+  } finally {
+    wasmStats.compileMs += performance.now() - t0;
   }
-  wasmStats.blocks++;
-  wasmStats.inline += inline;
-  wasmStats.interpreted += interpreted.length;
-  for (const name of interpreted) wasmStats.interpretedByPattern.set(name, (wasmStats.interpretedByPattern.get(name) ?? 0) + 1);
-  wasmStats.bytes += bytes.length;
-  b.wasmSlot = chainTable.add(run);
+}
+
+type Run = (c: Cpu, pc: number, st: number, budget: number) => number;
+
+function compileModule(blocks: readonly WasmCompilableBlock[], memory: WebAssembly.Memory, chainTable: ChainTable): (BlockFn | null)[] {
+  const codes: BlockCode[] = [];
+  const chosen: WasmCompilableBlock[] = [];
+  let importBase = 0;
+  for (const b of blocks) {
+    const code = emitBlock(b, `b${codes.length}`, importBase);
+    if (code.interpreted.length * inlinePerInterpreted > code.inline) {
+      wasmStats.keptJs++;
+      continue;
+    }
+    codes.push(code);
+    chosen.push(b);
+    importBase += code.funcImports.length;
+  }
+  const fns = new Map<WasmCompilableBlock, BlockFn>();
+  if (codes.length > 0) {
+    const bytes = moduleOf(codes);
+    let exports: Record<string, unknown>;
+    try {
+      const imports = Object.assign({}, ...codes.map((c) => c.imports)) as Record<string, Step>;
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, tab: chainTable.table }, f: imports }).exports;
+    } catch (e) {
+      if (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError || e instanceof EvalError) return blocks.map(() => null);
+      throw e;
+    }
+    wasmStats.bytes += bytes.length;
+    chosen.forEach((b, i) => {
+      const code = codes[i]!;
+      wasmStats.blocks++;
+      wasmStats.inline += code.inline;
+      wasmStats.interpreted += code.interpreted.length;
+      for (const name of code.interpreted) wasmStats.interpretedByPattern.set(name, (wasmStats.interpretedByPattern.get(name) ?? 0) + 1);
+      const run = exports[`f${i}`] as Run;
+      b.wasmSlot = chainTable.add(run);
+      fns.set(b, entry(run));
+    });
+  }
+  return blocks.map((b) => fns.get(b) ?? null);
+}
+
+/** The run loop's way in to a compiled block: hands over flags and TLB state, takes back the count. */
+function entry(run: Run): BlockFn {
   return (c, pc, stop) => {
     const st = c.state;
     st.nzcv = c.nzcv;

@@ -40,23 +40,31 @@ export const enum SimdOp {
 /** The block type of a structured instruction that yields nothing. */
 export const VOID = 0x40;
 
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+
 /** A growable byte buffer with the binary format's integer encodings. */
 export class Bytes {
   private buf = new Uint8Array(256);
   length = 0;
 
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
   byte(b: number): this {
-    if (this.length === this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
+    if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
     return this;
   }
 
   bytes(b: ArrayLike<number>): this {
-    for (let i = 0; i < b.length; i++) this.byte(b[i]!);
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
     return this;
   }
 
@@ -93,8 +101,8 @@ export class Bytes {
   }
 
   f64(v: number): this {
-    const b = new Uint8Array(new Float64Array([v]).buffer);
-    return this.bytes(b);
+    F64[0] = v;
+    return this.bytes(F64_BYTES);
   }
 
   name(s: string): this {
@@ -125,8 +133,8 @@ export interface ModuleSpec {
   readonly memoryMaxPages: number;
   /** Also import a function table ("m", "tab"), table 0. */
   readonly table: boolean;
-  /** The module's one function, exported as "run". */
-  readonly func: { readonly type: number; readonly locals: readonly T[]; readonly body: Bytes };
+  /** The module's functions, exported as "f0", "f1", ... in order. */
+  readonly funcs: readonly { readonly type: number; readonly locals: readonly T[]; readonly body: Bytes }[];
 }
 
 function section(out: Bytes, id: number, content: Bytes): void {
@@ -143,20 +151,27 @@ export function writeModule(m: ModuleSpec): Uint8Array {
   if (m.table) imports.name('m').name('tab').byte(0x01).byte(0x70).byte(0x00).u32(0);
   for (const f of m.funcImports) imports.name('f').name(f.name).byte(0x00).u32(f.type);
   section(out, 2, imports);
-  section(out, 3, new Bytes().u32(1).u32(m.func.type));
-  const funcIndex = m.funcImports.length;
-  section(out, 7, new Bytes().u32(1).name('run').byte(0x00).u32(funcIndex));
-  const body = new Bytes();
-  // Locals as runs of one type.
-  const runs: [number, T][] = [];
-  for (const t of m.func.locals) {
-    const last = runs[runs.length - 1];
-    if (last !== undefined && last[1] === t) last[0]++;
-    else runs.push([1, t]);
+  const fns = new Bytes().u32(m.funcs.length);
+  for (const f of m.funcs) fns.u32(f.type);
+  section(out, 3, fns);
+  const exports = new Bytes().u32(m.funcs.length);
+  m.funcs.forEach((_, i) => exports.name(`f${i}`).byte(0x00).u32(m.funcImports.length + i));
+  section(out, 7, exports);
+  const code = new Bytes().u32(m.funcs.length);
+  for (const f of m.funcs) {
+    const body = new Bytes();
+    // Locals as runs of one type.
+    const runs: [number, T][] = [];
+    for (const t of f.locals) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    body.u32(runs.length);
+    for (const [n, t] of runs) body.u32(n).byte(t);
+    body.bytes(f.body.view()).byte(Op.end);
+    code.sized(body);
   }
-  body.u32(runs.length);
-  for (const [n, t] of runs) body.u32(n).byte(t);
-  body.bytes(m.func.body.view()).byte(Op.end);
-  section(out, 10, new Bytes().u32(1).sized(body));
+  section(out, 10, code);
   return out.view().slice();
 }
