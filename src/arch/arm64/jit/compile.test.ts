@@ -6,7 +6,7 @@ import { Cpu } from '../cpu.js';
 import { FSC } from '../exit.js';
 import type { AddressTranslator, PhysicalBus } from '../mmu/translator.js';
 import { translateInsn } from '../interp/index.js';
-import { buildBlockModule, wasmStats } from './compile.js';
+import { buildBlockModule, setForceWasm, wasmStats } from './compile.js';
 import { allocateJitMemory, jitAreaOffset } from './guest_memory.js';
 import { Bytes } from './wasm_writer.js';
 
@@ -118,4 +118,37 @@ test('WebAssembly blocks: a store to code already translated, from a compiled lo
     assert.equal(m.run().kind, 'svc');
     assert.equal(m.cpu.state.getX(0), 7n, 'the second call ran the new instruction');
   });
+});
+
+test('WebAssembly blocks: every condition after CMP (tested from the operands) agrees with the interpreter', () => {
+  const values = [0n, 1n, 5n, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn, 0x7fff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n, 0xffff_ffff_ffff_ffffn];
+  const outcomes = (jit: boolean): string[] => {
+    const out: string[] = [];
+    withThreshold(jit ? 0 : Infinity, () => {
+      setForceWasm(jit);
+      try {
+        const m = flatMachine(1 << 20, { jit });
+        for (let cond = 0; cond < 16; cond++) {
+          const inv = cond ^ 1;
+          // cmp x1, x2; cset x0, cond; cmp w1, w2; cset x3, cond; cmp x1, x2; b.cond 1f; movz x4, #1; 1: svc #0
+          m.load([0xeb02003f, 0x9a9f07e0 | (inv << 12), 0x6b02003f, 0x9a9f07e3 | (inv << 12), 0xeb02003f, 0x54000040 | cond, 0xd2800024, 0xd4000001]);
+          for (const a of values) {
+            for (const b of values) {
+              const s = m.cpu.state;
+              s.setX(1, a);
+              s.setX(2, b);
+              s.setX(4, 0n);
+              s.pc = 0x1000;
+              assert.equal(m.run(100).kind, 'svc');
+              out.push(`${cond} ${a} ${b}: ${s.getX(0)} ${s.getX(3)} ${s.getX(4)} ${s.nzcv}`);
+            }
+          }
+        }
+      } finally {
+        setForceWasm(false);
+      }
+    });
+    return out;
+  };
+  assert.deepEqual(outcomes(true), outcomes(false));
 });

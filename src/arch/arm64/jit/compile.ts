@@ -180,6 +180,7 @@ function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): Blo
       },
     };
     const emit = d === null ? undefined : isLast ? BRANCH_EMITTERS[d.name] : EMITTERS[d.name];
+    e.beginInsn();
     if (emit === undefined) {
       site.interpret();
       interpreted.push(d?.name ?? 'UNDEFINED');

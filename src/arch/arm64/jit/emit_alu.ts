@@ -40,6 +40,8 @@ function addSub(e: Emitter, sf: boolean, sub: boolean, setFlags: boolean, d: num
   if (setFlags) flagsAddSub(e, sf, sub, la, lb, lr);
   if (sf) e.setX(d, () => e.get(lr));
   else e.setW(d, () => e.get(lr));
+  // The next instruction may test these flags straight from the operands (locals 0 and 1 of the type).
+  if (setFlags && sub) e.compare = { sf, a: la, b: lb };
 }
 
 function flagsAddSub(e: Emitter, sf: boolean, sub: boolean, la: number, lb: number, lr: number): void {

@@ -19,6 +19,14 @@ import { JIT_VARS } from './guest_memory.js';
 import { conditionMask } from '../interp/alu.js';
 import { Bytes, Op, T, type SimdOp } from './wasm_writer.js';
 
+/**
+ * After a - b, the comparison each condition pair (EQ/NE, HS/LO, MI/PL, VS/VC, HI/LS, GE/LT, GT/LE,
+ * AL) amounts to, for its even member; the odd one is its negation. MI/PL and VS/VC (sign and
+ * overflow of the difference) and AL go through the stored flags.
+ */
+const COND_CMP64 = [Op.i64_eq, Op.i64_ge_u, undefined, undefined, Op.i64_gt_u, Op.i64_ge_s, Op.i64_gt_s, undefined] as const;
+const COND_CMP32 = [Op.i32_eq, Op.i32_ge_u, undefined, undefined, Op.i32_gt_u, Op.i32_ge_s, Op.i32_gt_s, undefined] as const;
+
 export const P_C = 0;
 export const P_PC = 1;
 export const P_ST = 2;
@@ -214,8 +222,33 @@ export class Emitter {
     return this.mem(Op.i32_store, 2, STATE_LAYOUT.nzcv);
   }
 
-  /** Pushes 1 when condition `cond` holds on the stored NZCV, else 0 (the interpreter's mask table). */
+  /**
+   * Set by a compare (SUBS, CMP) that the emitter just wrote: its width and the locals still holding
+   * its operands. `beginInsn` moves it to `prevCompare`, so it describes the flags only for the
+   * instruction right after the compare.
+   */
+  compare: { readonly sf: boolean; readonly a: number; readonly b: number } | null = null;
+  private prevCompare: { readonly sf: boolean; readonly a: number; readonly b: number } | null = null;
+
+  /** Called before each instruction is emitted. */
+  beginInsn(): void {
+    this.prevCompare = this.compare;
+    this.compare = null;
+  }
+
+  /**
+   * Pushes 1 when condition `cond` holds, else 0: straight from the operands when the instruction
+   * before was a compare (CMP + B.cond, CSEL after CMP: the flags are stored anyway), else from the
+   * stored NZCV through the interpreter's mask table.
+   */
   cond(cond: number): this {
+    const cmp = this.prevCompare;
+    const direct = cmp === null ? undefined : (cmp.sf ? COND_CMP64 : COND_CMP32)[cond >>> 1];
+    if (cmp !== null && direct !== undefined) {
+      this.get(cmp.a).get(cmp.b).op(direct);
+      if ((cond & 1) === 1) this.op(Op.i32_eqz);
+      return this;
+    }
     this.i32(conditionMask(cond)).nzcv().i32(28).op(Op.i32_shr_u, Op.i32_shr_u).i32(1).op(Op.i32_and);
     return this;
   }
