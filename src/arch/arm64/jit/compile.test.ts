@@ -152,3 +152,22 @@ test('WebAssembly blocks: every condition after CMP (tested from the operands) a
   };
   assert.deepEqual(outcomes(true), outcomes(false));
 });
+
+test('hostile: a mapping that points past guest RAM reaches no JIT area, in any tier', () => {
+  for (const runs of [Infinity, 0]) {
+    withThreshold(runs, () => {
+      const { cpu, dv, target } = remappable();
+      // The page at 0x10000 now maps to where this vCPU's state and TLB live, right after RAM.
+      target.pa = 1 << 20;
+      // movz x1, #0x1, lsl #16; ldr x0, [x1]; str x1, [x1, #8]; svc #0
+      [0xd2a00021, 0xf9400020, 0xf9000421, 0xd4000001].forEach((w, i) => dv.setUint32(0x1000 + 4 * i, w, true));
+      cpu.state.pc = 0x1000;
+      cpu.state.setX(0, 0x1234n);
+      const exit = cpu.run(100);
+      assert.equal(exit.kind, 'exception', `threshold ${runs}`);
+      assert.equal(exit.kind === 'exception' && exit.esr & 0x3f, FSC.SYNC_EXTERNAL, 'an external abort, as for a hole in the bus');
+      assert.equal(cpu.state.getX(0), 0x1234n, 'nothing was loaded');
+      assert.equal(cpu.state.pc, 0x1004);
+    });
+  }
+});
