@@ -123,7 +123,8 @@ export class DomainRuntime {
     // its vCPUs compile hot code to WebAssembly; a caller's buffer keeps them at the JS tier.
     const jit = p.hostMemory === undefined ? allocateJitMemory(layout.totalBytes, p.vcpus) : null;
     const buffer = p.hostMemory?.buffer ?? (jit === null ? new SharedArrayBuffer(layout.totalBytes) : jit.memory.buffer as SharedArrayBuffer);
-    const mem = buildDomainP2m(buffer, layout);
+    // Frames are backed only below the JIT areas, when the memory has them.
+    const mem = buildDomainP2m(buffer, layout, jit === null ? buffer.byteLength : layout.totalBytes);
     // A domain starts with zeroed memory, whatever the caller's buffer held.
     if (p.hostMemory !== undefined) new Uint8Array(buffer, offset, layout.totalBytes).fill(0);
     const directory = new EventChannelDirectory();

@@ -84,7 +84,7 @@ export class Hypervisor {
    */
   attachGrants(share: DomainGrantShare): void {
     GrantTable.attach({
-      domid: share.domid, mem: buildDomainP2m(share.buffer, share.layout), frameHostOffsets: share.layout.grantFrameHostOffsets,
+      domid: share.domid, mem: buildDomainP2m(share.buffer, share.layout, share.layout.hostBase + share.layout.totalBytes), frameHostOffsets: share.layout.grantFrameHostOffsets,
       directory: this.grantDirectory, sharedNrFrames: new Int32Array(share.grantNrFrames),
     });
   }

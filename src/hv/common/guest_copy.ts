@@ -22,7 +22,7 @@ export class GuestCopy {
     const pa = this.translate(va, write);
     if (pa === null) return -1;
     const off = pa - HOST_PA_BASE;
-    if (off < 0 || off + len > this.mem.buffer.byteLength) return -1;
+    if (off < 0 || off + len > this.mem.size) return -1;
     return off;
   }
 

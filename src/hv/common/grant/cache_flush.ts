@@ -41,7 +41,7 @@ export function cacheFlush(lgt: GrantTable, dv: DataView, at: number, curRef: nu
   if (length === 0 || op === 0) return curRef === 0 ? 0 : -XEN_EILSEQ;
   const maddr = readU64(dv, at + CACHE_FLUSH.a);
   const hostOffset = Math.floor((maddr - HOST_PA_BASE) / XEN_PAGE_SIZE) * XEN_PAGE_SIZE;
-  if (maddr < HOST_PA_BASE || hostOffset + XEN_PAGE_SIZE > lgt.mem.buffer.byteLength) return -XEN_EINVAL; // !mfn_valid
+  if (maddr < HOST_PA_BASE || hostOffset + XEN_PAGE_SIZE > lgt.mem.size) return -XEN_EINVAL; // !mfn_valid
   const owner = ownerOf(lgt, hostOffset);
   if (owner === undefined) return -XEN_EPERM;
   if (owner === lgt) return 0;

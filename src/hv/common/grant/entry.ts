@@ -110,7 +110,7 @@ function reduceStatusForPin(rgt: GrantTable, ref: number, pin: number, readonly:
 export function ownedFrameOffset(d: GrantTable, gfn: number, write: boolean): number {
   if (d.isForeignMapping(gfn)) return -1;
   const off = d.mem.offsetOfGfn(gfn, write);
-  if (off < 0 || off + XEN_PAGE_SIZE > d.mem.buffer.byteLength) return -1;
+  if (off < 0 || off + XEN_PAGE_SIZE > d.mem.size) return -1;
   return off;
 }
 

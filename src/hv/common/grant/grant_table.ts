@@ -77,7 +77,7 @@ export class GrantTable {
     if (frameHostOffsets.length < INITIAL_NR_GRANT_FRAMES) throw new RangeError(`Cannot create grant table for d${opts.domid}: no frames reserved`);
     const seen = new Set<number>();
     for (const off of frameHostOffsets) {
-      if (!Number.isInteger(off) || off < 0 || off % XEN_PAGE_SIZE !== 0 || off + XEN_PAGE_SIZE > mem.buffer.byteLength || seen.has(off)) {
+      if (!Number.isInteger(off) || off < 0 || off % XEN_PAGE_SIZE !== 0 || off + XEN_PAGE_SIZE > mem.size || seen.has(off)) {
         throw new RangeError(`Cannot create grant table for d${opts.domid}: bad frame host offset "0x${off.toString(16)}"`);
       }
       seen.add(off);
@@ -305,7 +305,7 @@ export class GrantTable {
   }
 
   private isPageInBuffer(off: number): boolean {
-    return Number.isInteger(off) && off >= 0 && off % XEN_PAGE_SIZE === 0 && off + XEN_PAGE_SIZE <= this.mem.buffer.byteLength;
+    return Number.isInteger(off) && off >= 0 && off % XEN_PAGE_SIZE === 0 && off + XEN_PAGE_SIZE <= this.mem.size;
   }
 }
 

@@ -39,11 +39,11 @@ export function planDomainMemory(ramBytes: number, opts: { hostBase?: number; ma
 }
 
 /** The p2m of a fresh domU: RAM at GUEST_RAM0_BASE and the magic pages at GUEST_MAGIC_BASE. */
-export function buildDomainP2m(buffer: ArrayBuffer | SharedArrayBuffer, layout: DomainMemoryLayout): GuestPhysMemory {
-  if (layout.hostBase + layout.totalBytes > buffer.byteLength) {
+export function buildDomainP2m(buffer: ArrayBuffer | SharedArrayBuffer, layout: DomainMemoryLayout, hostBytes = buffer.byteLength): GuestPhysMemory {
+  if (layout.hostBase + layout.totalBytes > hostBytes) {
     throw new RangeError(`The host buffer (${buffer.byteLength} bytes) is too small for the domain (${layout.totalBytes} bytes at ${layout.hostBase})`);
   }
-  const mem = new GuestPhysMemory(buffer);
+  const mem = new GuestPhysMemory(buffer, hostBytes);
   mem.mapRange({ gfn: GUEST.RAM0_BASE / XEN_PAGE_SIZE, frames: layout.ramBytes / XEN_PAGE_SIZE, hostOffset: layout.hostBase, type: P2mType.RAM });
   mem.mapRange({ gfn: GUEST.MAGIC_BASE / XEN_PAGE_SIZE, frames: NR_MAGIC_PAGES, hostOffset: layout.magicHostOffset, type: P2mType.RAM });
   return mem;

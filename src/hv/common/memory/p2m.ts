@@ -39,7 +39,9 @@ export interface MmioHole {
 
 export class GuestPhysMemory {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  /** Views of the whole host buffer (other domains' bytes included: index only with `lookup`'s results). */
+  /** Bytes of `buffer` that guest frames may be backed by: the host offsets every check bounds. */
+  readonly size: number;
+  /** Views of the host buffer up to `size` (other domains' bytes included: index only with `lookup`'s results). */
   readonly u8: Uint8Array;
   readonly dv: DataView;
   /** For Atomics on 32-bit words shared with the guest (event words, grant flags, ring indices). */
@@ -58,17 +60,23 @@ export class GuestPhysMemory {
   /** Called with the gfn when a mapping changes, so CPUs can drop cached translations. */
   onUnmap: ((gfn: number) => void) | null = null;
 
-  constructor(buffer: ArrayBuffer | SharedArrayBuffer) {
+  /**
+   * `size`: the bytes of `buffer`, from its start, that guest frames may be backed by (all of it by
+   * default; less when the buffer's tail holds the vCPUs' JIT areas, which nothing maps).
+   */
+  constructor(buffer: ArrayBuffer | SharedArrayBuffer, size = buffer.byteLength) {
+    if (!Number.isInteger(size) || size < 0 || size > buffer.byteLength) throw new RangeError(`p2m: ${size} bytes do not fit the ${buffer.byteLength}-byte host buffer`);
     this.buffer = buffer;
-    this.u8 = new Uint8Array(buffer);
-    this.dv = new DataView(buffer);
-    this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
-    this.i16 = new Int16Array(buffer, 0, buffer.byteLength >>> 1);
+    this.size = size;
+    this.u8 = new Uint8Array(buffer, 0, size);
+    this.dv = new DataView(buffer, 0, size);
+    this.i32 = new Int32Array(buffer, 0, size >>> 2);
+    this.i16 = new Int16Array(buffer, 0, size >>> 1);
   }
 
   /** Backs `frames` guest frames from `gfn` with host bytes from `hostOffset`. */
   mapRange(r: P2mRange): void {
-    if (r.hostOffset % XEN_PAGE_SIZE !== 0 || r.hostOffset < 0 || r.hostOffset + r.frames * XEN_PAGE_SIZE > this.buffer.byteLength) {
+    if (r.hostOffset % XEN_PAGE_SIZE !== 0 || r.hostOffset < 0 || r.hostOffset + r.frames * XEN_PAGE_SIZE > this.size) {
       throw new RangeError(`p2m: host range 0x${r.hostOffset.toString(16)}+${r.frames} pages lies outside the host memory`);
     }
     this.ranges.push(r);
@@ -76,7 +84,7 @@ export class GuestPhysMemory {
 
   /** Maps one guest frame to one host page (replacing whatever was there, as Xen's add_to_physmap does). */
   mapPage(gfn: number, hostOffset: number, type: P2mType = P2mType.RAM): void {
-    if (hostOffset % XEN_PAGE_SIZE !== 0 || hostOffset < 0 || hostOffset + XEN_PAGE_SIZE > this.buffer.byteLength) {
+    if (hostOffset % XEN_PAGE_SIZE !== 0 || hostOffset < 0 || hostOffset + XEN_PAGE_SIZE > this.size) {
       throw new RangeError(`p2m: host page 0x${hostOffset.toString(16)} lies outside the host memory`);
     }
     this.pages.set(gfn, { hostOffset, type });
