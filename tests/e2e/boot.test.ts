@@ -6,7 +6,7 @@
  * - `date` and `sleep` agree with the host clock (first configuration only);
  * - an idle guest does not spin: xenon's CPU time stays far below wall time while the guest sleeps.
  * - the kernel reports no Oops, BUG, WARNING, RCU stall or panic on the console.
- * Every check shares two boots (each costs 20–40 s). Without the cached images (`xenon image pull`)
+ * Every check shares three boots (each costs 20–40 s; the third interprets every block, --jit off). Without the cached images (`xenon image pull`)
  * the boots are skipped, and without a cross compiler the threads check is; both fail the run under
  * CI (tests/harness/prereq.ts). Any error while preparing the images, the initramfs included, fails.
  */
@@ -210,7 +210,7 @@ function assertIdle(r: BootRun, t: TestContext): void {
   assert.ok(cpu < 0.3 * wall, `xenon used ${cpu.toFixed(2)} s of CPU in ${wall.toFixed(2)} s of guest idle`);
 }
 
-describe('xenon boot: Debian arm64 kernel to a busybox /init and poweroff', { timeout: 2 * BOOT_TIMEOUT_MS + 60_000 }, () => {
+describe('xenon boot: Debian arm64 kernel to a busybox /init and poweroff', { timeout: 3 * BOOT_TIMEOUT_MS + 60_000 }, () => {
   test('GICv2, 2 vCPUs: busybox, threads, clock and idle', bootOpts, async (t) => {
     const r = await boot(['--vcpus', '2', '--append', `${DEFAULT_APPEND} ${CLOCK_FLAG}`]);
     const body = scriptBody(r);
@@ -224,6 +224,14 @@ describe('xenon boot: Debian arm64 kernel to a busybox /init and poweroff', { ti
     const r = await boot(['--vcpus', '4', '--gic', '3']);
     const body = scriptBody(r);
     await t.test('busybox commands and 4 CPUs in /proc/cpuinfo', () => assertBusybox(body, 4));
+    await t.test('threads.c counters', threadsOpts, () => assertThreads(body));
+  });
+
+  // The default compiles hot blocks to WebAssembly; the interpreter alone must boot the same.
+  test('interpreted (--jit off), 1 vCPU: busybox and threads', bootOpts, async (t) => {
+    const r = await boot(['--vcpus', '1', '--jit', 'off']);
+    const body = scriptBody(r);
+    await t.test('busybox commands and 1 CPU in /proc/cpuinfo', () => assertBusybox(body, 1));
     await t.test('threads.c counters', threadsOpts, () => assertThreads(body));
   });
 });
