@@ -2,6 +2,7 @@
  * A bare system-mode CPU for unit tests: RAM at physical 0, no devices, a generic timer on a settable
  * clock whose interrupt outputs are recorded. Code is loaded as segments of instruction words.
  */
+import { allocateJitMemory, jitAreaOffset } from '../../src/arch/arm64/jit/guest_memory.js';
 import { Cpu, type ExtraSysreg } from '../../src/arch/arm64/cpu.js';
 import type { PhysicalBus } from '../../src/arch/arm64/mmu/translator.js';
 import { GenericTimer } from '../../src/arch/arm64/generic_timer.js';
@@ -23,10 +24,12 @@ export interface SystemMachine {
   setX(n: number, v: bigint | number): void;
 }
 
-export function systemMachine(opts: { ramBytes?: number; icc?: readonly ExtraSysreg[]; mpidr?: number } = {}): SystemMachine {
+/** `jit`: RAM in a WebAssembly.Memory with a JIT area for the CPU, so hot blocks compile to wasm. */
+export function systemMachine(opts: { ramBytes?: number; icc?: readonly ExtraSysreg[]; mpidr?: number; jit?: boolean } = {}): SystemMachine {
   const ramBytes = opts.ramBytes ?? 1 << 20;
-  const ram = new ArrayBuffer(ramBytes);
-  const bus: PhysicalBus = { ram, ramBase: 0, mmioRead: () => null, mmioWrite: () => false };
+  const jit = opts.jit === true ? allocateJitMemory(ramBytes, 1) : null;
+  const ram = jit === null ? new ArrayBuffer(ramBytes) : jit.memory.buffer;
+  const bus: PhysicalBus = { ram, ramBase: 0, ramSize: ramBytes, ...(jit === null ? {} : { jit }), mmioRead: () => null, mmioWrite: () => false };
   const timerIrqs: string[] = [];
   const m = {
     nowNs: 0,
@@ -36,11 +39,13 @@ export function systemMachine(opts: { ramBytes?: number; icc?: readonly ExtraSys
     nowNs: () => m.nowNs,
     irq: { phys: (l) => timerIrqs.push(`phys:${l}`), virt: (l) => timerIrqs.push(`virt:${l}`) },
   });
-  const cpu = new Cpu({ bus, system: { mpidr: opts.mpidr ?? 0, timer, ...(opts.icc ? { icc: opts.icc } : {}) } });
-  const dv = new DataView(ram);
+  const cpu = new Cpu({
+    bus, system: { mpidr: opts.mpidr ?? 0, timer, ...(opts.icc ? { icc: opts.icc } : {}) }, ...(jit === null ? {} : { jitArea: jitAreaOffset(jit, 0)! }),
+  });
+  const dv = new DataView(ram, 0, ramBytes);
   return Object.assign(m, {
     cpu,
-    ram: new Uint8Array(ram),
+    ram: new Uint8Array(ram, 0, ramBytes),
     dv,
     timer,
     load(segments: readonly (readonly [number, readonly number[]])[]) {

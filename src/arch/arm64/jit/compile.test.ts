@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flatMachine } from '../../../../tests/harness/flat_machine.js';
+import { systemMachine } from '../../../../tests/harness/system_machine.js';
 import { HOT_BLOCK_RUNS, setCompileAfterRuns } from '../block_fn.js';
 import { Cpu } from '../cpu.js';
 import { FSC } from '../exit.js';
@@ -170,4 +171,25 @@ test('hostile: a mapping that points past guest RAM reaches no JIT area, in any 
       assert.equal(cpu.state.pc, 0x1004);
     });
   }
+});
+
+test('WebAssembly blocks: MRS of a plain and of a constant system register at EL1 reads what the interpreter reads', () => {
+  const results: string[] = [];
+  for (const jit of [false, true]) {
+    withThreshold(jit ? 0 : Infinity, () => {
+      setForceWasm(jit);
+      try {
+        const m = systemMachine({ jit });
+        // msr tpidr_el1, x1; mrs x0, tpidr_el1; mrs x2, midr_el1; hvc #0
+        m.load([[0x1000, [0xd518d081, 0xd538d080, 0xd5380002, 0xd4000002]]]);
+        m.setX(1, 0xffff_8000_1234_5678n);
+        assert.equal(m.run().kind, 'hvc');
+        results.push(`${m.x(0)} ${m.x(2)}`);
+      } finally {
+        setForceWasm(false);
+      }
+    });
+  }
+  assert.equal(results[0]!.split(' ')[0], String(0xffff_8000_1234_5678n));
+  assert.equal(results[1], results[0]);
 });

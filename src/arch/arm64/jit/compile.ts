@@ -22,6 +22,7 @@ import type { BlockFn, CompilableBlock } from '../block_fn.js';
 import { ALU_EMITTERS } from './emit_alu.js';
 import { BRANCH_EMITTERS } from './emit_branch.js';
 import { LDST_EMITTERS } from './emit_ldst.js';
+import { SYSTEM_EMITTERS } from './emit_system.js';
 import { Emitter, P_BUDGET, P_C, P_PC, P_ST } from './emitter.js';
 import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES } from './guest_memory.js';
 import type { ChainTable } from './chain_table.js';
@@ -32,7 +33,7 @@ import { Op, T, VOID, writeModule } from './wasm_writer.js';
 /** Hints, DSB and DMB do nothing here (`interp/system.ts`): accesses complete in program order. */
 const NOTHING: InsnEmitter = () => undefined;
 
-const EMITTERS: Readonly<Record<string, InsnEmitter>> = { ...ALU_EMITTERS, ...LDST_EMITTERS, HINT: NOTHING, DSB: NOTHING, DMB: NOTHING };
+const EMITTERS: Readonly<Record<string, InsnEmitter>> = { ...ALU_EMITTERS, ...LDST_EMITTERS, ...SYSTEM_EMITTERS, HINT: NOTHING, DSB: NOTHING, DMB: NOTHING };
 
 /** What the WebAssembly tier needs of a block: the compiled-JS view plus the instruction words. */
 export interface WasmCompilableBlock extends CompilableBlock {
