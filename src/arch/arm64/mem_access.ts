@@ -394,6 +394,24 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     return off;
   }
 
+  /**
+   * IC IVAU: drops translated code on the RAM page `va` reads from, if it translates to RAM (no
+   * fault either way, as cache maintenance never faults here).
+   */
+  invalidateCodeAt(va: number): void {
+    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    let off: number;
+    if (this.hit(this.rTag, i, va)) off = va + this.rAdd[i]!;
+    else {
+      const r = this.translator.translate(va, Access.READ, this.el);
+      if (typeof r !== 'number') return;
+      off = r - this.bus.ramBase;
+      if (off < 0 || off >= this.ramSize) return;
+    }
+    const page = Math.floor(off / PAGE_SIZE);
+    if (this.codePage[page] === 1) this.code.storeToCodePage(page);
+  }
+
   /** The code cache marked RAM page `page` as code: cached write mappings to it would bypass the check. */
   dropWriteMappings(page: number): void {
     const pageOff = page * PAGE_SIZE;

@@ -111,6 +111,16 @@ const SYS: Factory = (f) => {
         c.addressTranslate(xAddress(c.x32, t), write, el);
       };
     }
+    case 'ic-va':
+      return (c) => {
+        if (el1 && currentEl(c) === 0) c.undefined();
+        c.invalidateCodeAt(xAddress(c.x32, t));
+      };
+    case 'ic-all':
+      return (c) => {
+        if (currentEl(c) === 0) c.undefined();
+        c.flushCode();
+      };
     case 'tlbi-all':
     case 'tlbi-va':
     case 'tlbi-asid': {

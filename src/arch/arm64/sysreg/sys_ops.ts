@@ -9,11 +9,18 @@ export type SysOpKind =
   /** DC ZVA: zero a DCZID_EL0-sized block (64 bytes), a store. */
   | 'zva'
   /**
-   * Cache maintenance (by VA, set/way or whole cache): nothing to do, the code cache tracks stores
-   * itself. By-VA operations do not even check the address: QEMU (user and system mode) never faults
-   * on them, and the differential tests follow QEMU; hardware may report a translation fault.
+   * Data cache maintenance (by VA or set/way): nothing to do. By-VA operations (these and IC IVAU) do
+   * not even check the address: QEMU (user and system mode) never faults on them, and the
+   * differential tests follow QEMU; hardware may report a translation fault.
    */
   | 'nop'
+  /**
+   * Instruction cache invalidation by VA (IC IVAU) or of everything (IC IALLU, IC IALLUIS): drops
+   * translated code. The CPU's own stores drop it already; these are how the guest says that
+   * something else wrote code (a backend's grant copy, a device's DMA into a page it will execute).
+   */
+  | 'ic-va'
+  | 'ic-all'
   /** TLB invalidation of everything (VMALLE1), by VA (VAE1, VAAE1, VALE1, VAALE1) or by ASID (ASIDE1). */
   | 'tlbi-all'
   | 'tlbi-va'
@@ -40,9 +47,9 @@ export const SYS_OPS: readonly SysOpInfo[] = [
   op('DC CVAC', 3, 7, 10, 1, true, 'nop'),
   op('DC CVAU', 3, 7, 11, 1, true, 'nop'),
   op('DC CIVAC', 3, 7, 14, 1, true, 'nop'),
-  op('IC IVAU', 3, 7, 5, 1, true, 'nop'),
-  op('IC IALLUIS', 0, 7, 1, 0, false, 'nop'),
-  op('IC IALLU', 0, 7, 5, 0, false, 'nop'),
+  op('IC IVAU', 3, 7, 5, 1, true, 'ic-va'),
+  op('IC IALLUIS', 0, 7, 1, 0, false, 'ic-all'),
+  op('IC IALLU', 0, 7, 5, 0, false, 'ic-all'),
   op('DC IVAC', 0, 7, 6, 1, false, 'nop'),
   op('DC ISW', 0, 7, 6, 2, false, 'nop'),
   op('DC CSW', 0, 7, 10, 2, false, 'nop'),
