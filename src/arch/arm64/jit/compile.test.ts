@@ -193,3 +193,29 @@ test('WebAssembly blocks: MRS of a plain and of a constant system register at EL
   assert.equal(results[0]!.split(' ')[0], String(0xffff_8000_1234_5678n));
   assert.equal(results[1], results[0]);
 });
+
+test('WebAssembly blocks: LDAR and STLR at a misaligned address fault as the interpreter makes them, even with the page in the TLB', () => {
+  // movz x1, #0x8001; ldr x2, [x1] and str x2, [x1] (unaligned is fine for them, and fills the TLB)
+  const warm = [0xd2900021, 0xf9400022, 0xf9000022];
+  const cases = [
+    { words: [...warm, 0xc8dffc20, 0xd4000001], at: 0x100c }, // ldar x0, [x1]
+    { words: [...warm, 0xc89ffc20, 0xd4000001], at: 0x100c }, // stlr x0, [x1]
+  ];
+  for (const [runs, jit] of [[Infinity, false], [0, true]] as const) {
+    withThreshold(runs, () => {
+      setForceWasm(jit);
+      try {
+        for (const c of cases) {
+          const m = flatMachine(1 << 20, { jit });
+          m.load(c.words);
+          const exit = m.run();
+          assert.equal(exit.kind, 'exception', `${jit ? 'wasm' : 'interpreted'}: ${c.words[3]!.toString(16)}`);
+          assert.equal(exit.kind === 'exception' && exit.esr & 0x3f, FSC.ALIGNMENT);
+          assert.equal(m.cpu.state.pc, c.at);
+        }
+      } finally {
+        setForceWasm(false);
+      }
+    });
+  }
+});

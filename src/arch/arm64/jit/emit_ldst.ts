@@ -30,7 +30,7 @@ const enum F { PAGE = 0, TAG = 1 }
  * hit, leaves the RAM offset in local OFF and runs `hit`; otherwise interprets the instruction, which
  * writes at most the register slots `writes`.
  */
-function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes: readonly number[], hit: () => void): void {
+function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes: readonly number[], hit: () => void, alignMask = 0): void {
   const va = e.tmp(T.I64, L.VA);
   const ent = e.tmp(T.I32, I.ENT);
   const off = e.tmp(T.I32, I.OFF);
@@ -39,6 +39,8 @@ function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes
   const tagAt = write ? CPU_AREA.wTag : CPU_AREA.rTag;
   const addAt = write ? CPU_AREA.wAdd : CPU_AREA.rAdd;
   e.op(Op.block, VOID, Op.block, VOID);
+  // An access that must be aligned and is not: the interpreter raises the alignment fault.
+  if (alignMask !== 0) e.get(va).op(Op.i32_wrap_i64).i32(alignMask).op(Op.i32_and, Op.br_if).u32(0);
   // The entry: set base + ((va >>> 12) & mask) * 8, as `MemoryAccessor` indexes it.
   e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
   e.get(va).i64(-PAGE_SIZE).op(Op.i64_and, Op.f64_convert_i64_s).set(page);
@@ -257,7 +259,22 @@ function simdPair(mode: Mode): InsnEmitter {
   };
 }
 
+/** LDAR/STLR: a plain access at X[n] that must be naturally aligned (ordering needs nothing here, as in `ldst_excl.ts`). */
+function ordered(store: boolean): InsnEmitter {
+  return (e, f, site) => {
+    const size = f.size!;
+    const op = (store ? Access.ST8 : Access.LD8) + size;
+    const t = store ? srcZr(f.rt!) : dstZr(f.rt!);
+    const va = e.tmp(T.I64, L.VA);
+    baseAddress(e, regSp(f.rn!));
+    e.set(va);
+    probe(e, site, store, 1 << size, store ? [] : [t], () => accessAt(e, op, t, 0), (1 << size) - 1);
+  };
+}
+
 export const LDST_EMITTERS: Readonly<Record<string, InsnEmitter>> = {
+  LDAR: ordered(false),
+  STLR: ordered(true),
   LDST_SIMD_uimm: simdSingle(Mode.OFFSET, true),
   LDST_SIMD_unscaled: simdSingle(Mode.OFFSET, false),
   LDST_SIMD_post: simdSingle(Mode.POST, false),
