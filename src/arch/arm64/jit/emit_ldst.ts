@@ -101,45 +101,52 @@ function accessAt(e: Emitter, op: Access, t: number, disp: number): void {
   });
 }
 
-/** One register, at base + `off` (an unsigned scaled or signed unscaled immediate). */
-function single(e: Emitter, site: InsnSite, op: Access, n: number, t: number, off: number): void {
-  const va = e.tmp(T.I64, L.VA);
+/** Addressing with an immediate: at base + off, or with writeback at base + off (pre) or base (post). */
+const enum Mode { OFFSET, PRE, POST }
+
+/**
+ * Leaves the access's VA in local VA (sext55(X[n]) + `off`, or sext55(X[n]) for post-index, as the
+ * interpreter's `xAddress` forms it) and, for the indexed forms, X[n] + `off` in local BASE.
+ */
+function address(e: Emitter, n: number, off: number, mode: Mode): void {
+  if (mode !== Mode.OFFSET) e.x(n).i64(off).op(Op.i64_add).set(e.tmp(T.I64, L.BASE));
   baseAddress(e, n);
-  if (off !== 0) e.i64(off).op(Op.i64_add);
-  e.set(va);
-  probe(e, site, op <= Access.ST64, accessBytes(op), op <= Access.ST64 ? [] : [t], () => accessAt(e, op, t, 0));
+  if (mode !== Mode.POST && off !== 0) e.i64(off).op(Op.i64_add);
+  e.set(e.tmp(T.I64, L.VA));
 }
 
-/** One register with writeback: base + `off` afterwards, the access at base (post) or base + `off` (pre). */
-function indexed(e: Emitter, site: InsnSite, op: Access, n: number, t: number, off: number, post: boolean): void {
-  const va = e.tmp(T.I64, L.VA);
-  const base = e.tmp(T.I64, L.BASE);
-  e.x(n).i64(off).op(Op.i64_add).set(base);
-  baseAddress(e, n);
-  if (!post) e.i64(off).op(Op.i64_add);
-  e.set(va);
-  probe(e, site, op <= Access.ST64, accessBytes(op), op <= Access.ST64 ? [n] : [t, n], () => {
+/** Writes the base register back (indexed forms): the slow path's closure does the same. */
+function writeBack(e: Emitter, n: number, mode: Mode): void {
+  if (mode !== Mode.OFFSET) e.setX(n, () => e.get(e.tmp(T.I64, L.BASE)));
+}
+
+/** One general register at an immediate offset, pre- or post-indexed. */
+function single(e: Emitter, site: InsnSite, op: Access, n: number, t: number, off: number, mode: Mode): void {
+  address(e, n, off, mode);
+  const store = op <= Access.ST64;
+  const writes = [...(store ? [] : [t]), ...(mode === Mode.OFFSET ? [] : [n])];
+  probe(e, site, store, accessBytes(op), writes, () => {
     accessAt(e, op, t, 0);
-    e.setX(n, () => e.get(base));
+    writeBack(e, n, mode);
   });
 }
 
 const LDST_uimm: InsnEmitter = (e, f, site) => {
   const op = opFor(f.size!, f.opc!)!;
   if (op === Access.PRFM) return;
-  single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), f.imm! << f.size!);
+  single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), f.imm! << f.size!, Mode.OFFSET);
 };
 
 const LDST_unscaled: InsnEmitter = (e, f, site) => {
   const op = opFor(f.size!, f.opc!)!;
   if (op === Access.PRFM) return;
-  single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23);
+  single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23, Mode.OFFSET);
 };
 
-function ldstIndexed(post: boolean): InsnEmitter {
+function ldstIndexed(mode: Mode): InsnEmitter {
   return (e, f, site) => {
     const op = opFor(f.size!, f.opc!)!;
-    indexed(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23, post);
+    single(e, site, op, regSp(f.rn!), slotFor(op, f.rt!), (f.imm! << 23) >> 23, mode);
   };
 }
 
@@ -158,10 +165,8 @@ const LDST_reg: InsnEmitter = (e, f, site) => {
   probe(e, site, op <= Access.ST64, accessBytes(op), op <= Access.ST64 ? [] : [t], () => accessAt(e, op, t, 0));
 };
 
-const enum Pair { OFFSET, PRE, POST }
-
 /** LDP/STP/LDPSW of general registers; both accesses must fall in one page to run inline. */
-function pair(mode: Pair): InsnEmitter {
+function pair(mode: Mode): InsnEmitter {
   return (e, f, site) => {
     const load = f.l === 1;
     const wide = f.opc === 2;
@@ -171,13 +176,8 @@ function pair(mode: Pair): InsnEmitter {
     const t = load ? dstZr(f.rt!) : srcZr(f.rt!);
     const t2 = load ? dstZr(f.rt2!) : srcZr(f.rt2!);
     const op = load ? (f.opc === 1 ? Access.LDS32X : wide ? Access.LD64 : Access.LD32) : wide ? Access.ST64 : Access.ST32;
-    const va = e.tmp(T.I64, L.VA);
-    const base = e.tmp(T.I64, L.BASE);
-    if (mode !== Pair.OFFSET) e.x(n).i64(off).op(Op.i64_add).set(base);
-    baseAddress(e, n);
-    if (mode !== Pair.POST && off !== 0) e.i64(off).op(Op.i64_add);
-    e.set(va);
-    const writes = [...(load ? [t, t2] : []), ...(mode === Pair.OFFSET ? [] : [n])];
+    address(e, n, off, mode);
+    const writes = [...(load ? [t, t2] : []), ...(mode === Mode.OFFSET ? [] : [n])];
     probe(e, site, !load, 2 * scale, writes, () => {
       if (load) {
         // Both values first, then Rt2 and Rt in the interpreter's order (Rt wins if they are the same).
@@ -192,7 +192,7 @@ function pair(mode: Pair): InsnEmitter {
         accessAt(e, op, t, 0);
         accessAt(e, op, t2, scale);
       }
-      if (mode !== Pair.OFFSET) e.setX(n, () => e.get(base));
+      writeBack(e, n, mode);
     });
   };
 }
@@ -220,22 +220,12 @@ function simdAccess(e: Emitter, load: boolean, scale: number, t: number, disp: n
   }
 }
 
-const enum Mode { OFFSET, PRE, POST }
-
-/**
- * One or two SIMD&FP registers at base + `off` (offset), base (post) or base + `off` (pre), the base
- * written back as base + `off` for the indexed forms; both accesses in one page to run inline.
- */
+/** One or two SIMD&FP registers (`address`'s modes); both accesses in one page to run inline. */
 function simd(e: Emitter, site: InsnSite, load: boolean, scale: number, mode: Mode, n: number, regs: readonly number[], off: number): void {
-  const va = e.tmp(T.I64, L.VA);
-  const base = e.tmp(T.I64, L.BASE);
-  if (mode !== Mode.OFFSET) e.x(n).i64(off).op(Op.i64_add).set(base);
-  baseAddress(e, n);
-  if (mode !== Mode.POST && off !== 0) e.i64(off).op(Op.i64_add);
-  e.set(va);
+  address(e, n, off, mode);
   probe(e, site, !load, regs.length << scale, mode === Mode.OFFSET ? [] : [n], () => {
     regs.forEach((t, i) => simdAccess(e, load, scale, t, i << scale));
-    if (mode !== Mode.OFFSET) e.setX(n, () => e.get(base));
+    writeBack(e, n, mode);
   });
 }
 
@@ -265,9 +255,7 @@ function ordered(store: boolean): InsnEmitter {
     const size = f.size!;
     const op = (store ? Access.ST8 : Access.LD8) + size;
     const t = store ? srcZr(f.rt!) : dstZr(f.rt!);
-    const va = e.tmp(T.I64, L.VA);
-    baseAddress(e, regSp(f.rn!));
-    e.set(va);
+    address(e, regSp(f.rn!), 0, Mode.OFFSET);
     probe(e, site, store, 1 << size, store ? [] : [t], () => accessAt(e, op, t, 0), (1 << size) - 1);
   };
 }
@@ -285,11 +273,11 @@ export const LDST_EMITTERS: Readonly<Record<string, InsnEmitter>> = {
   LDSTP_SIMD_post: simdPair(Mode.POST),
   LDST_uimm,
   LDST_unscaled,
-  LDST_post: ldstIndexed(true),
-  LDST_pre: ldstIndexed(false),
+  LDST_post: ldstIndexed(Mode.POST),
+  LDST_pre: ldstIndexed(Mode.PRE),
   LDST_reg,
-  LDSTP_nt: pair(Pair.OFFSET),
-  LDSTP_off: pair(Pair.OFFSET),
-  LDSTP_pre: pair(Pair.PRE),
-  LDSTP_post: pair(Pair.POST),
+  LDSTP_nt: pair(Mode.OFFSET),
+  LDSTP_off: pair(Mode.OFFSET),
+  LDSTP_pre: pair(Mode.PRE),
+  LDSTP_post: pair(Mode.POST),
 };
