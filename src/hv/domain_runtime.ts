@@ -6,7 +6,7 @@
  * Domain-0 lives in SharedArrayBuffers (guest memory, event-channel port tables and doorbells), and
  * everything else crosses as plain messages.
  */
-import { DOMID_FIRST_RESERVED, GUEST_EVTCHN_PPI, VIRQ, type ShutdownReason } from '../abi/xen.js';
+import { DOMID_FIRST_RESERVED, GUEST_EVTCHN_PPI, NR_MAGIC_PAGES, VIRQ, XEN_PAGE_SIZE, type ShutdownReason } from '../abi/xen.js';
 import type { HostClock } from '../host/common/clock.js';
 import { GuestClock } from '../platform/guest_clock.js';
 import { ArmDomain } from './arm64/arch_domain.js';
@@ -21,6 +21,7 @@ import { allocateJitMemory } from '../arch/arm64/jit/guest_memory.js';
 import { XEN_EPERM } from '../abi/errno.js';
 import { SchedSlot, type SchedAttachment } from './common/sched/sched_slot.js';
 import { BugIndicatingError } from '../lib/errors.js';
+import { countDirtyPages, DIRTY_PAGE_SHIFT, type DirtyBitmap } from '../lib/dirty_log.js';
 
 /** libxl's default max_evtchn_port for a domU. */
 export const DEFAULT_MAX_EVTCHN_PORT = 1023;
@@ -73,7 +74,16 @@ export interface DomainBuilt {
   readonly consoleRingOffset: number;
   /** The grant table's nr_grant_frames word (one Int32), for Domain-0's view of the table. */
   readonly grantNrFrames: SharedArrayBuffer;
+  /** The domain's dirty log (`DirtyLog.shared`), for Domain-0's view of its memory. */
+  readonly dirtyLog: SharedArrayBuffer;
 }
+
+/**
+ * Log-dirty mode's operations, as XEN_DOMCTL_SHADOW_OP names them: `enable` starts with every page
+ * clean, `clean` returns the pages written since the last clean (or enable) and starts again,
+ * `peek` returns them and keeps them, `off` stops logging.
+ */
+export type DirtyLogOp = 'enable' | 'clean' | 'peek' | 'off';
 
 /** A domain's debug counters, as `xenon debug` prints them. */
 export interface DomainCounters {
@@ -171,7 +181,7 @@ export class DomainRuntime {
     this.built = {
       domid: p.domid, buffer, layout, evtchn: d.evtchn.descriptor(), storePort, consolePort, storeGfn, consoleGfn,
       storeRingOffset: mem.offsetOfGfn(storeGfn), consoleRingOffset: mem.offsetOfGfn(consoleGfn),
-      grantNrFrames: grantNrFrames.buffer as SharedArrayBuffer,
+      grantNrFrames: grantNrFrames.buffer as SharedArrayBuffer, dirtyLog: mem.dirtyLog.shared,
     };
     log.info(`d${p.domid}: created "${p.name}" with ${p.vcpus} vCPU(s) and ${p.memoryBytes >> 20} MiB`);
   }
@@ -227,6 +237,46 @@ export class DomainRuntime {
       instructions: this.arch.instructionsRetired(), hypercalls: [...this.d.hypercallCounts], enosys: [...this.d.enosysCounts],
       exits: [...this.arch.exitCounts], stage2Faults: this.d.mem.stage2Faults,
     };
+  }
+
+  /**
+   * Log-dirty mode (`DirtyLogOp`), on the domain's own thread between rounds, so no vCPU is inside a
+   * block while its write mappings are dropped. The bitmap is over host pages of `built.buffer`. It
+   * always includes the pages the hypervisor and Domain-0 write through long-lived views rather than
+   * through marked copies (shared_info and vcpu_info, the grant frames, the xenstore and console
+   * rings), as Xen's migration stream resends its special pages in every round. Null for `off`, or
+   * when the log is off.
+   */
+  dirtyLog(op: DirtyLogOp): DirtyBitmap | null {
+    const log = this.d.mem.dirtyLog;
+    switch (op) {
+      case 'off':
+        log.disable();
+        return null;
+      case 'enable':
+        log.enable();
+        this.arch.dropWriteMappingsForLog();
+        return this.withSpecialPages(log.peek().bits);
+      case 'peek':
+        return log.enabled ? this.withSpecialPages(log.peek().bits) : null;
+      case 'clean': {
+        if (!log.enabled) return null;
+        const bits = log.clean().bits;
+        this.arch.dropWriteMappingsForLog();
+        return this.withSpecialPages(bits);
+      }
+    }
+  }
+
+  private withSpecialPages(bits: Uint32Array): DirtyBitmap {
+    const { layout } = this.built;
+    const offsets = [...this.d.mem.pinnedHostOffsets(), ...layout.grantFrameHostOffsets];
+    for (let k = 0; k < NR_MAGIC_PAGES; k++) offsets.push(layout.magicHostOffset + k * XEN_PAGE_SIZE);
+    for (const off of offsets) {
+      const page = off >>> DIRTY_PAGE_SHIFT;
+      bits[page >>> 5]! |= 1 << (page & 31);
+    }
+    return { bits, dirtyCount: countDirtyPages(bits) };
   }
 
   private noteState(): void {

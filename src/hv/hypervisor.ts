@@ -11,6 +11,7 @@ import { DOMID_FIRST_RESERVED, VIRQ, XEN_PAGE_SIZE } from '../abi/xen.js';
 import { DomainEventChannels, Doorbell, EventChannelDirectory, type EvtchnSharedDescriptor } from './common/event/index.js';
 import { GrantTable, GrantTableDirectory } from './common/grant/index.js';
 import { HypervisorLog } from './common/hypervisor_log.js';
+import { DirtyLog } from '../lib/dirty_log.js';
 import { buildDomainP2m, type DomainMemoryLayout } from './common/memory/layout.js';
 import { GuestPhysMemory } from './common/memory/p2m.js';
 
@@ -20,6 +21,8 @@ export interface DomainGrantShare {
   readonly buffer: SharedArrayBuffer;
   readonly layout: DomainMemoryLayout;
   readonly grantNrFrames: SharedArrayBuffer;
+  /** The domain's dirty log (`DirtyLog.shared`): Domain-0's grant copies and unmaps mark it too. */
+  readonly dirtyLog: SharedArrayBuffer;
 }
 
 /** Largest port Domain-0 may hold (its backends serve every domU). */
@@ -84,7 +87,8 @@ export class Hypervisor {
    */
   attachGrants(share: DomainGrantShare): void {
     GrantTable.attach({
-      domid: share.domid, mem: buildDomainP2m(share.buffer, share.layout, share.layout.hostBase + share.layout.totalBytes), frameHostOffsets: share.layout.grantFrameHostOffsets,
+      domid: share.domid, mem: buildDomainP2m(share.buffer, share.layout, share.layout.hostBase + share.layout.totalBytes, new DirtyLog({ shared: share.dirtyLog })),
+      frameHostOffsets: share.layout.grantFrameHostOffsets,
       directory: this.grantDirectory, sharedNrFrames: new Int32Array(share.grantNrFrames),
     });
   }

@@ -63,6 +63,7 @@ port.on('message', (m: WorkerRequest) => {
     case 'remove-peer': xen?.removePeer(m.domid); break;
     case 'console-input': hvm?.consoleInput(m.bytes); break;
     case 'counters': post({ kind: 'counters', id: m.id, counters: runner.counters() }); break;
+    case 'dirty-log': post({ kind: 'dirty-log', id: m.id, bitmap: xen?.dirtyLog(m.op) ?? null }); break;
   }
 });
 

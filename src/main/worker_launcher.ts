@@ -7,7 +7,8 @@
 import { Worker } from 'node:worker_threads';
 import { XenonError } from '../lib/errors.js';
 import { Doorbell } from '../hv/common/event/index.js';
-import type { DomainBuildParams, DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyLogOp, DomainBuildParams, DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap } from '../lib/dirty_log.js';
 import type { HvmBuildParams } from '../hv/hvm_runtime.js';
 import type { DomainEvents, DomainLauncher, DomainProxy, HvmEvents, HvmProxy } from '../toolstack/launcher.js';
 import type { WorkerLaunch, WorkerReply, WorkerRequest } from './worker_protocol.js';
@@ -22,12 +23,14 @@ interface Started {
   pause(): void;
   destroy(): Promise<void>;
   counters(): Promise<DomainCounters>;
+  dirtyLog(op: DirtyLogOp): Promise<DirtyBitmap | null>;
 }
 
 function startWorker(launch: WorkerLaunch, events: DomainEvents, onConsole?: (bytes: Uint8Array) => void): Promise<Started> {
   const worker = new Worker(WORKER_URL, { workerData: launch });
   let nextId = 0;
   const pendingCounters = new Map<number, (c: DomainCounters) => void>();
+  const pendingDirtyLogs = new Map<number, (b: DirtyBitmap | null) => void>();
   let exited = false;
   let destroying = false;
   let onExit: (() => void) | null = null;
@@ -62,6 +65,11 @@ function startWorker(launch: WorkerLaunch, events: DomainEvents, onConsole?: (by
               pendingCounters.set(id, done);
               send({ kind: 'counters', id });
             }),
+            dirtyLog: (op) => new Promise<DirtyBitmap | null>((done) => {
+              const id = nextId++;
+              pendingDirtyLogs.set(id, done);
+              send({ kind: 'dirty-log', id, op });
+            }),
           });
           break;
         case 'build-failed':
@@ -73,6 +81,10 @@ function startWorker(launch: WorkerLaunch, events: DomainEvents, onConsole?: (by
         case 'counters':
           pendingCounters.get(m.id)?.(m.counters);
           pendingCounters.delete(m.id);
+          break;
+        case 'dirty-log':
+          pendingDirtyLogs.get(m.id)?.(m.bitmap);
+          pendingDirtyLogs.delete(m.id);
           break;
         case 'failed': events.failed(m.message); break;
         case 'destroyed': break;
@@ -94,7 +106,7 @@ export class WorkerLauncher implements DomainLauncher {
   async launch(params: DomainBuildParams, events: DomainEvents): Promise<DomainProxy> {
     const w = await startWorker({ kind: 'xen', params }, events);
     return {
-      built: w.built!, unpause: w.unpause, pause: w.pause, destroy: w.destroy, counters: w.counters,
+      built: w.built!, unpause: w.unpause, pause: w.pause, destroy: w.destroy, counters: w.counters, dirtyLog: w.dirtyLog,
       addPeer: (desc) => w.send({ kind: 'add-peer', desc }),
       removePeer: (domid) => w.send({ kind: 'remove-peer', domid }),
     };

@@ -2,7 +2,8 @@
 import type { ShutdownReason } from '../abi/xen.js';
 import type { DomainState } from '../hv/common/domain.js';
 import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
-import type { DomainBuildParams, DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
+import type { DomainBuildParams, DomainBuilt, DomainCounters, DirtyLogOp } from '../hv/domain_runtime.js';
+import type { DirtyBitmap } from '../lib/dirty_log.js';
 import type { HvmBuildParams } from '../hv/hvm_runtime.js';
 
 /** The worker's workerData: which kind of domain to build, from what. */
@@ -13,7 +14,8 @@ export type WorkerRequest =
   | { readonly kind: 'add-peer'; readonly desc: EvtchnSharedDescriptor }
   | { readonly kind: 'remove-peer'; readonly domid: number }
   | { readonly kind: 'console-input'; readonly bytes: Uint8Array }
-  | { readonly kind: 'counters'; readonly id: number };
+  | { readonly kind: 'counters'; readonly id: number }
+  | { readonly kind: 'dirty-log'; readonly id: number; readonly op: DirtyLogOp };
 
 export type WorkerReply =
   | { readonly kind: 'built'; readonly built: DomainBuilt | null }
@@ -22,5 +24,6 @@ export type WorkerReply =
   | { readonly kind: 'log'; readonly line: string }
   | { readonly kind: 'console'; readonly bytes: Uint8Array }
   | { readonly kind: 'counters'; readonly id: number; readonly counters: DomainCounters }
+  | { readonly kind: 'dirty-log'; readonly id: number; readonly bitmap: DirtyBitmap | null }
   | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'destroyed' };

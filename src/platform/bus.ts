@@ -4,6 +4,7 @@
  */
 import type { PhysicalBus } from '../arch/arm64/mmu/translator.js';
 import type { JitMemory } from '../arch/arm64/jit/guest_memory.js';
+import { DIRTY_PAGE_SHIFT, type DirtyLog } from '../lib/dirty_log.js';
 
 /**
  * A memory-mapped device. Offsets are relative to its base; accesses are 1, 2 or 4 bytes; `cpu` is
@@ -26,13 +27,14 @@ export class MmioBus implements PhysicalBus {
   readonly ramBase: number;
   readonly ramSize: number;
   readonly jit?: JitMemory;
+  readonly dirtyLog?: DirtyLog;
   private readonly regions: Region[] = [];
 
   /**
    * RAM at `ramBase`: `ram` itself, or the first `ramSize` bytes of `jit.memory`'s buffer (the rest
-   * holds the vCPUs' JIT areas).
+   * holds the vCPUs' JIT areas). `dirtyLog`, if given, covers `ram`'s pages and the CPUs mark it.
    */
-  constructor(ram: ArrayBuffer | SharedArrayBuffer | { jit: JitMemory; ramSize: number }, ramBase: number) {
+  constructor(ram: ArrayBuffer | SharedArrayBuffer | { jit: JitMemory; ramSize: number }, ramBase: number, dirtyLog?: DirtyLog) {
     if ('jit' in ram) {
       this.ram = ram.jit.memory.buffer;
       this.ramSize = ram.ramSize;
@@ -42,6 +44,10 @@ export class MmioBus implements PhysicalBus {
       this.ramSize = ram.byteLength;
     }
     this.ramBase = ramBase;
+    if (dirtyLog !== undefined) {
+      if (dirtyLog.pages * 2 ** DIRTY_PAGE_SHIFT < this.ramSize) throw new RangeError(`A dirty log of ${dirtyLog.pages} pages does not cover ${this.ramSize} bytes of RAM`);
+      this.dirtyLog = dirtyLog;
+    }
   }
 
   /** Maps `device` at [base, base + size); overlapping RAM or another device is a bug in the board. */

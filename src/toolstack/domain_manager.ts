@@ -10,7 +10,8 @@ import { type ShutdownReason } from '../abi/xen.js';
 import { ConsoleBackend } from '../backends/console/device.js';
 import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
-import type { DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyLogOp, DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap } from '../lib/dirty_log.js';
 import { Hypervisor } from '../hv/hypervisor.js';
 import { allPcpus, DEFAULT_WEIGHT, SchedBoard, type SchedParams, type SchedState } from '../hv/common/sched/credit2.js';
 import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
@@ -526,6 +527,16 @@ export class DomainManager {
   /** A domain's debug counters: hypercalls by number, those answered -ENOSYS, exits, stage-2 faults. */
   counters(domid: number): Promise<DomainCounters> {
     return this.mustGet(domid).control.counters();
+  }
+
+  /**
+   * Log-dirty mode of a Xen domain (XEN_DOMCTL_SHADOW_OP, what migration drives): see
+   * `DomainRuntime.dirtyLog`. The emulated board has no log yet.
+   */
+  dirtyLog(domid: number, op: DirtyLogOp): Promise<DirtyBitmap | null> {
+    const m = this.mustGet(domid);
+    if (m.xen === null) throw new RangeError(`Domain ${domid} is an HVM domain, whose memory keeps no dirty log yet`);
+    return m.xen.dirtyLog(op);
   }
 
   private mustGet(domid: number): ManagedDomain {

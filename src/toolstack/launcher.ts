@@ -9,7 +9,8 @@ import type { ShutdownReason } from '../abi/xen.js';
 import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
 import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
-import { DomainRuntime, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
+import { DomainRuntime, type DirtyLogOp, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap } from '../lib/dirty_log.js';
 import { HvmRuntime, type HvmBuildParams } from '../hv/hvm_runtime.js';
 
 /** What a launched domain reports back. */
@@ -31,6 +32,8 @@ export interface DomainProxy {
   /** Destroys the domain and releases its thread. */
   destroy(): Promise<void>;
   counters(): Promise<DomainCounters>;
+  /** Log-dirty mode (`DomainRuntime.dirtyLog`), carried out on the domain's thread. */
+  dirtyLog(op: DirtyLogOp): Promise<DirtyBitmap | null>;
 }
 
 /** An HVM domain (the emulated `virt` board): no Xen interfaces, its console is its UART. */
@@ -88,6 +91,7 @@ export class InThreadLauncher implements DomainLauncher {
         return Promise.resolve();
       },
       counters: () => Promise.resolve(rt.counters()),
+      dirtyLog: (op) => Promise.resolve(rt.dirtyLog(op)),
     });
   }
 

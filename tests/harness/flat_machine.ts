@@ -6,6 +6,7 @@ import { Cpu } from '../../src/arch/arm64/cpu.js';
 import { allocateJitMemory, jitAreaOffset } from '../../src/arch/arm64/jit/guest_memory.js';
 import type { AddressTranslator, PhysicalBus } from '../../src/arch/arm64/mmu/translator.js';
 import { FSC, type VcpuExit } from '../../src/arch/arm64/exit.js';
+import type { DirtyLog } from '../../src/lib/dirty_log.js';
 
 export interface FlatMachine {
   readonly cpu: Cpu;
@@ -16,8 +17,11 @@ export interface FlatMachine {
   run(budget?: number): VcpuExit;
 }
 
-/** `jit`: RAM in a WebAssembly.Memory with a JIT area for the CPU, so hot blocks compile to wasm. */
-export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean } = {}): FlatMachine {
+/**
+ * `jit`: RAM in a WebAssembly.Memory with a JIT area for the CPU, so hot blocks compile to wasm.
+ * `dirtyLog`: the log of RAM pages the CPU's stores mark.
+ */
+export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean; dirtyLog?: DirtyLog } = {}): FlatMachine {
   const jit = opts.jit === true ? allocateJitMemory(ramBytes, 1) : null;
   if (opts.jit === true && jit === null) throw new Error('This engine has no shared WebAssembly.Memory');
   const ram = jit === null ? new ArrayBuffer(ramBytes) : jit.memory.buffer;
@@ -26,6 +30,7 @@ export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean } = {}): F
     ramBase: 0,
     ramSize: ramBytes,
     ...(jit === null ? {} : { jit }),
+    ...(opts.dirtyLog === undefined ? {} : { dirtyLog: opts.dirtyLog }),
     mmioRead: () => null,
     mmioWrite: () => false,
   };

@@ -16,6 +16,7 @@
  * There is no VMID tag: a vCPU only ever runs one domain, and the hypervisor flushes its vCPUs' TLBs
  * when it unmaps a page of that domain's stage 2.
  */
+import type { DirtyLog } from '../../lib/dirty_log.js';
 import { Access, guestRamBytes, type AddressTranslator, type MappingInfo, type PhysicalBus, type TranslationFault } from './mmu/translator.js';
 import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES, TLB_ARRAY_ENTRIES } from './jit/guest_memory.js';
 import { FSC } from './exit.js';
@@ -52,6 +53,13 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   protected readonly ramSize: number;
   protected readonly code: CodeCache;
   private readonly codePage: Uint8Array;
+  /**
+   * Marked on every write to RAM that misses the write TLB. While the log is on, a page enters the
+   * write TLB only once marked, and `dropWriteMappingsForLog` empties the write TLB whenever the log
+   * is enabled or cleaned: every tier's stores that hit the TLB (inline WebAssembly ones too) are to
+   * pages already marked, so none is lost (QEMU's TLB_NOTDIRTY does the same for its dirty bitmap).
+   */
+  private readonly dirtyLog: DirtyLog | null;
 
   // Per access kind, the tags and addends of both sets: in this vCPU's JIT area of guest memory
   // when it has one (compiled code probes them inline), else on their own.
@@ -121,6 +129,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.xAdd = array(CPU_AREA.xAdd);
     this.code = code;
     this.codePage = code.codePage;
+    this.dirtyLog = bus.dirtyLog ?? null;
     this.mapping = translator.last ?? FLAT;
     this.asidSlots.set(0, 1);
     code.attach(this);
@@ -412,6 +421,14 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     if (this.codePage[page] === 1) this.code.storeToCodePage(page);
   }
 
+  /**
+   * The dirty log was enabled or cleaned: cached write mappings would let stores skip marking. Only
+   * between runs (no block of this CPU is executing), on the thread that runs it.
+   */
+  dropWriteMappingsForLog(): void {
+    this.wTag.fill(NaN);
+  }
+
   /** The code cache marked RAM page `page` as code: cached write mappings to it would bypass the check. */
   dropWriteMappings(page: number): void {
     const pageOff = page * PAGE_SIZE;
@@ -467,6 +484,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     if (off >= 0 && off < this.ramSize) {
       const page = Math.floor(off / PAGE_SIZE);
       if (this.codePage[page] === 1) this.code.storeToCodePage(page);
+      this.dirtyLog?.markPage(page);
       const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
       const pageBase = va - (va & PAGE_MASK);
       this.wTag[i] = this.newTag(pageBase, va);

@@ -89,7 +89,7 @@ export class ArmDomain implements DomainArch {
     this.wakeHost = o.wake;
     this.slice = o.sliceInsns ?? DEFAULT_SLICE_INSNS;
     const n = d.nrVcpus;
-    this.bus = new MmioBus(o.jit === undefined ? d.mem.buffer : { jit: o.jit.memory, ramSize: o.jit.hostBytes }, HOST_PA_BASE);
+    this.bus = new MmioBus(o.jit === undefined ? d.mem.buffer : { jit: o.jit.memory, ramSize: o.jit.hostBytes }, HOST_PA_BASE, d.mem.dirtyLog);
     const cpuIrq = Array.from({ length: n }, (_, i) => ({ set: (level: boolean) => this.setVcpuIrq(i, level) }));
     const deactivated = (intid: number, cpu: number) => {
       if (intid === GUEST_EVTCHN_PPI) this.resampleUpcall(cpu);
@@ -383,6 +383,11 @@ export class ArmDomain implements DomainArch {
       if (this.d.state !== 'running') return { kind: 'stopped' };
     }
     return { kind: 'ran' };
+  }
+
+  /** Log-dirty mode began or was cleaned: no vCPU may keep a write mapping that skips marking. */
+  dropWriteMappingsForLog(): void {
+    for (const v of this.vcpus) v.cpu.dropWriteMappingsForLog();
   }
 
   /** Instructions retired by all vCPUs. */

@@ -52,6 +52,7 @@ export class GuestCopy {
       const off = this.hostOffset(cur, n, true);
       if (off < 0) return false;
       this.mem.u8.set(bytes.subarray(done, done + n), off);
+      this.mem.markDirty(off, n);
       done += n;
     }
     return true;

@@ -3,6 +3,7 @@
  * physical address. The CPU's TLB sits in front of both. A user-mode address space, the stage-1
  * MMU, and later stage 1 + stage 2 under the hypervisor, are all AddressTranslators.
  */
+import type { DirtyLog } from '../../../lib/dirty_log.js';
 import type { JitMemory } from '../jit/guest_memory.js';
 
 export const enum Access {
@@ -64,6 +65,8 @@ export interface PhysicalBus {
   readonly ramSize?: number;
   /** Set when `ram` is the buffer of `jit.memory`: compiled code may run on it (`jit/guest_memory.ts`). */
   readonly jit?: JitMemory;
+  /** The pages of `ram` written while the log is on, which every CPU store marks (live migration). */
+  readonly dirtyLog?: DirtyLog;
   /**
    * Reads a device register for vCPU `cpu` (the bus passes it on: banked registers depend on who
    * accesses them); null means nothing answers there (a synchronous external abort).

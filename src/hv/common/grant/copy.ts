@@ -82,6 +82,7 @@ function copyOne(lgt: GrantTable, dv: DataView, at: number): GrantStatus {
     const from = srcOff + src.offset;
     if (src.d.mem.buffer === dst.d.mem.buffer) dst.d.mem.u8.copyWithin(dstOff + dst.offset, from, from + len);
     else dst.d.mem.u8.set(src.d.mem.u8.subarray(from, from + len), dstOff + dst.offset);
+    dst.d.mem.markDirty(dstOff + dst.offset, len);
   }
   release(dst);
   release(src);

@@ -148,10 +148,14 @@ export function pinGrant(rgt: GrantTable, ref: number, ldomid: number, readonly:
   return act!.hostOffset;
 }
 
-/** Gives back a use taken by pinGrant (unmap_common_complete / release_grant_for_copy). */
+/**
+ * Gives back a use taken by pinGrant (unmap_common_complete / release_grant_for_copy). A writable
+ * use may have written the page behind every log's back: it is dirty now (gnttab_mark_dirty).
+ */
 export function unpinGrant(rgt: GrantTable, ref: number, readonly: boolean): void {
   const act = rgt.active.get(ref);
   if (act === undefined) return;
+  if (!readonly) rgt.mem.markDirty(act.hostOffset, XEN_PAGE_SIZE);
   act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
   reduceStatusForPin(rgt, ref, act.pin, readonly);
   if (act.pin === 0) rgt.active.delete(ref);

@@ -17,6 +17,7 @@ import { HVM_PARAM } from '../hvm_params.js';
 import { HypervisorLog } from '../hypervisor_log.js';
 import { buildDomainP2m, planDomainMemory } from '../memory/layout.js';
 import { HOST_PA_BASE } from '../memory/p2m.js';
+import { isPageDirty } from '../../../lib/dirty_log.js';
 import type { HypercallContext } from './context.js';
 import { dispatchHypercall } from './dispatch.js';
 
@@ -102,6 +103,19 @@ describe('xen_version', () => {
     assert.ok(b.every((x, i) => i < 8 || x === 0), 'the rest of the 1024-byte buffer is zeroed');
     assert.equal(h.call(H.xen_version, 3, ARG), 0);
     assert.match(Buffer.from(h.u8(ARG, 64)).toString('latin1'), /^xen-3\.0-aarch64 /);
+  });
+
+  test("what a hypercall copies to the guest marks the domain's dirty log (paging_mark_dirty)", () => {
+    const h = harness();
+    const log = h.d.mem.dirtyLog;
+    log.enable();
+    const page = h.d.mem.offsetOfGpa(ARG, 1) / 4096;
+    assert.equal(h.call(H.xen_version, 7), 4096);
+    assert.equal(log.peek().dirtyCount, 0, 'a hypercall that writes nothing marks nothing');
+    assert.equal(h.call(H.xen_version, 9, ARG), 0);
+    const dirty = log.clean();
+    assert.equal(dirty.dirtyCount, 1);
+    assert.ok(isPageDirty(dirty.bits, page));
   });
 
   test('an unknown subop is -ENOSYS and counted; a bad buffer is -EFAULT', () => {

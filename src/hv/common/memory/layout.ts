@@ -5,6 +5,7 @@
  * all guest-visible memory, and another thread (Domain-0's backends) can share it.
  */
 import { GUEST, MAGIC_PFN, NR_MAGIC_PAGES, XEN_PAGE_SIZE } from '../../../abi/xen.js';
+import type { DirtyLog } from '../../../lib/dirty_log.js';
 import { GuestPhysMemory, P2mType } from './p2m.js';
 
 /** Xen's default max_grant_frames (grant_table.c opt_max_grant_frames). */
@@ -39,11 +40,11 @@ export function planDomainMemory(ramBytes: number, opts: { hostBase?: number; ma
 }
 
 /** The p2m of a fresh domU: RAM at GUEST_RAM0_BASE and the magic pages at GUEST_MAGIC_BASE. */
-export function buildDomainP2m(buffer: ArrayBuffer | SharedArrayBuffer, layout: DomainMemoryLayout, hostBytes = buffer.byteLength): GuestPhysMemory {
+export function buildDomainP2m(buffer: ArrayBuffer | SharedArrayBuffer, layout: DomainMemoryLayout, hostBytes = buffer.byteLength, dirtyLog?: DirtyLog): GuestPhysMemory {
   if (layout.hostBase + layout.totalBytes > hostBytes) {
     throw new RangeError(`The host buffer (${buffer.byteLength} bytes) is too small for the domain (${layout.totalBytes} bytes at ${layout.hostBase})`);
   }
-  const mem = new GuestPhysMemory(buffer, hostBytes);
+  const mem = new GuestPhysMemory(buffer, hostBytes, dirtyLog);
   mem.mapRange({ gfn: GUEST.RAM0_BASE / XEN_PAGE_SIZE, frames: layout.ramBytes / XEN_PAGE_SIZE, hostOffset: layout.hostBase, type: P2mType.RAM });
   mem.mapRange({ gfn: GUEST.MAGIC_BASE / XEN_PAGE_SIZE, frames: NR_MAGIC_PAGES, hostOffset: layout.magicHostOffset, type: P2mType.RAM });
   return mem;

@@ -10,6 +10,7 @@
  * (grant frames, its shared_info).
  */
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE } from '../../../abi/xen.js';
+import { DirtyLog } from '../../../lib/dirty_log.js';
 
 /** The CPU's physical address of byte 0 of the host buffer: above every guest-physical address (40-bit IPA). */
 export const HOST_PA_BASE = 2 ** 40;
@@ -57,6 +58,11 @@ export class GuestPhysMemory {
   private readonly pins = new Map<number, number>();
   /** Guest frames that faulted at stage 2, for the debug counters. */
   stage2Faults = 0;
+  /**
+   * The host pages of `buffer` written while log-dirty mode is on: the vCPUs mark it, and so does
+   * every hypervisor write below (`markDirty`). Shared by every thread's view of this domain.
+   */
+  readonly dirtyLog: DirtyLog;
   /** Called with the gfn when a mapping changes, so CPUs can drop cached translations. */
   onUnmap: ((gfn: number) => void) | null = null;
 
@@ -64,14 +70,26 @@ export class GuestPhysMemory {
    * `size`: the bytes of `buffer`, from its start, that guest frames may be backed by (all of it by
    * default; less when the buffer's tail holds the vCPUs' JIT areas, which nothing maps).
    */
-  constructor(buffer: ArrayBuffer | SharedArrayBuffer, size = buffer.byteLength) {
+  constructor(buffer: ArrayBuffer | SharedArrayBuffer, size = buffer.byteLength, dirtyLog?: DirtyLog) {
     if (!Number.isInteger(size) || size < 0 || size > buffer.byteLength) throw new RangeError(`p2m: ${size} bytes do not fit the ${buffer.byteLength}-byte host buffer`);
     this.buffer = buffer;
     this.size = size;
+    this.dirtyLog = dirtyLog ?? new DirtyLog({ bytes: size });
+    if (this.dirtyLog.pages * XEN_PAGE_SIZE < size) throw new RangeError(`p2m: a dirty log of ${this.dirtyLog.pages} pages does not cover ${size} bytes`);
     this.u8 = new Uint8Array(buffer, 0, size);
     this.dv = new DataView(buffer, 0, size);
     this.i32 = new Int32Array(buffer, 0, size >>> 2);
     this.i16 = new Int16Array(buffer, 0, size >>> 1);
+  }
+
+  /** Notes a hypervisor write of `length` bytes at host offset `offset` (paging_mark_dirty). */
+  markDirty(offset: number, length: number): void {
+    this.dirtyLog.markBytes(offset, length);
+  }
+
+  /** Host offsets of the frames the hypervisor holds a reference on (shared_info, vcpu_info pages). */
+  pinnedHostOffsets(): number[] {
+    return [...this.pins.keys()].map((gfn) => this.offsetOfGfn(gfn)).filter((off) => off >= 0);
   }
 
   /** Backs `frames` guest frames from `gfn` with host bytes from `hostOffset`. */

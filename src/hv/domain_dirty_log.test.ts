@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NR_MAGIC_PAGES, XEN_PAGE_SIZE } from '../abi/xen.js';
+import { isPageDirty } from '../lib/dirty_log.js';
+import { arm64Image } from './_test_arm64_image.js';
+import { DomainRuntime } from './domain_runtime.js';
+import { Hypervisor } from './hypervisor.js';
+
+const STORED_IPA = 0x4060_0000;
+/** mov x1, #STORED_IPA; mov x2, #0; loop: add x2, x2, #1; str x2, [x1]; b loop */
+const STORE_LOOP = [0xd2a80c01, 0xd2800002, 0x91000442, 0xf9000022, 0x17fffffe];
+
+function runtime(clock: { monotonicNs(): number; wallClockMs(): number }): DomainRuntime {
+  const hv = new Hypervisor();
+  return new DomainRuntime({
+    domid: hv.allocateDomid(), name: 'd', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
+    kernel: arm64Image(STORE_LOOP), rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor],
+  }, { clock, sleep: () => Promise.resolve(), yieldNow: () => Promise.resolve(), log: () => undefined, stateChanged: () => undefined });
+}
+
+test("log-dirty mode: a running domain's stores and its special pages each round; a paused one writes nothing", () => {
+  let hostNs = 0;
+  const rt = runtime({ monotonicNs: () => hostNs, wallClockMs: () => 0 });
+  const { layout } = rt.built;
+  const special = [...layout.grantFrameHostOffsets, ...Array.from({ length: NR_MAGIC_PAGES }, (_, k) => layout.magicHostOffset + k * XEN_PAGE_SIZE)]
+    .map((off) => off / XEN_PAGE_SIZE);
+  const stored = rt.d.mem.offsetOfGpa(STORED_IPA, 8) / XEN_PAGE_SIZE;
+  assert.equal(rt.dirtyLog('peek'), null, 'the log starts off');
+  rt.unpause();
+  hostNs += 1e6;
+  rt.arch.runRound();
+  // The write TLB now maps the stored page: enable must make the next store mark it all the same.
+  const enabled = rt.dirtyLog('enable')!;
+  assert.equal(enabled.dirtyCount, special.length, 'enable starts clean, special pages aside');
+  assert.ok(special.every((p) => isPageDirty(enabled.bits, p)));
+  hostNs += 1e6;
+  rt.arch.runRound();
+  const round1 = rt.dirtyLog('clean')!;
+  assert.ok(isPageDirty(round1.bits, stored), 'the store loop dirtied its page');
+  assert.equal(round1.dirtyCount, special.length + 1);
+  hostNs += 1e6;
+  rt.arch.runRound();
+  assert.ok(isPageDirty(rt.dirtyLog('clean')!.bits, stored), 'and again after the clean');
+  rt.pause();
+  hostNs += 1e6;
+  rt.arch.runRound();
+  const paused = rt.dirtyLog('clean')!;
+  assert.equal(paused.dirtyCount, special.length, 'a paused domain dirties nothing');
+  assert.equal(rt.dirtyLog('off'), null);
+  assert.equal(rt.dirtyLog('clean'), null, 'no log once off');
+});
