@@ -106,7 +106,7 @@ describe('Debian kernel as a Xen domU', bootOpts, () => {
     assertCleanGuestLog(h.logs.get('life')!, 'domU console');
   });
 
-  test('two domUs run at once, each on its own thread, with its own console', async () => {
+  test('two domUs run at once, each on its own thread, with its own console and its own dirty log', async () => {
     const img = await images();
     const h = harness();
     const a = await h.m.create(spec(img, { name: 'alpha', uuid: '00000000-0000-4000-8000-00000000000a' }));
@@ -114,6 +114,23 @@ describe('Debian kernel as a Xen domU', bootOpts, () => {
     await runUntil(h, 'both boots', () => count(h.logs.get('alpha'), 'XENON-DOMU-READY') >= 1 && count(h.logs.get('beta'), 'XENON-DOMU-READY') >= 1);
     assert.match(h.logs.get('alpha')!, /hypervisor-uuid=00000000-0000-4000-8000-00000000000a/);
     assert.match(h.logs.get('beta')!, /hypervisor-uuid=00000000-0000-4000-8000-00000000000b/);
+
+    // Log-dirty mode through the worker: a running guest dirties pages beyond the special ones
+    // (reported in every round); paused, it dirties none. The other domain's log stays off.
+    const special = (await h.m.dirtyLog(a, 'enable'))!.dirtyCount;
+    assert.ok(special > 0, 'the special pages are in every round');
+    const t0 = Date.now();
+    await runUntil(h, 'a second of alpha running', () => Date.now() - t0 > 1000);
+    const running = (await h.m.dirtyLog(a, 'clean'))!;
+    assert.ok(running.dirtyCount > special, `a running Linux writes memory (${running.dirtyCount} pages dirty, ${special} special)`);
+    h.m.pause(a);
+    await h.m.dirtyLog(a, 'clean');
+    const t1 = Date.now();
+    await runUntil(h, 'a second of alpha paused', () => Date.now() - t1 > 1000);
+    assert.equal((await h.m.dirtyLog(a, 'clean'))!.dirtyCount, special, 'a paused domain dirties nothing');
+    assert.equal(await h.m.dirtyLog(b, 'peek'), null, "beta's log was never enabled");
+    assert.equal(await h.m.dirtyLog(a, 'off'), null);
+    h.m.unpause(a);
     h.m.requestShutdown(a, 'poweroff');
     h.m.requestShutdown(b, 'poweroff');
     await runUntil(h, 'both poweroffs', () => h.m.list().length === 0);
