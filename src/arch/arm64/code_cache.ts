@@ -34,7 +34,22 @@ export interface Block {
   wasmSlot: number;
   /** Waiting in `CodeCache.wasmQueue` to be compiled. */
   queued: boolean;
+  /**
+   * The blocks that ran after it most recently (two, for both ways out of a conditional branch),
+   * each with the virtual PC it was entered at and the vCPU's `fetchEpoch` then: while the epoch
+   * holds, that PC still fetches from that block, so the run loop follows the link instead of
+   * translating the PC and probing the jump cache (the interpreter's block chaining).
+   */
+  link0: Block | null;
+  link0Pc: number;
+  link0Epoch: number;
+  link1: Block | null;
+  link1Pc: number;
+  link1Epoch: number;
 }
+
+/** A block's fields before it first runs. */
+export const UNLINKED = { runs: 0, fn: null, wasm: null, wasmSlot: -1, queued: false, link0: null, link0Pc: -1, link0Epoch: -1, link1: null, link1Pc: -1, link1Epoch: -1 } as const;
 
 /** What the code cache needs from each vCPU sharing it. */
 export interface CodeCacheClient {
@@ -93,6 +108,9 @@ export class CodeCache {
 
   private discard(b: Block): void {
     b.valid = false;
+    // Its predecessors may still link to it (until they relink), but it holds no other block alive.
+    b.link0 = null;
+    b.link1 = null;
     if (b.wasmSlot >= 0) {
       for (const c of this.clients) c.forgetBlock(b.off);
       this.chainTable!.remove(b.wasmSlot);

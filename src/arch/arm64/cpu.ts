@@ -20,7 +20,7 @@ import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
-import { CodeCache, type Block } from './code_cache.js';
+import { CodeCache, UNLINKED, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlocks } from './jit/compile.js';
@@ -370,10 +370,12 @@ export class Cpu extends MemoryAccessor {
     this.nzcv = s.nzcv;
     let exit: VcpuExit = EXIT_BUDGET;
     let blockPc = pc;
+    let prev: Block | null = null;
     try {
       while (this.icount < stop) {
         blockPc = pc;
-        const b = this.lookupBlock(pc);
+        const b: Block = prev === null ? this.lookupBlock(pc) : this.followLink(prev, pc);
+        prev = b;
         let fn = this.wasmMemory !== null && jitTier === 'wasm' ? b.wasm : b.fn;
         if (fn === null && ++b.runs > compileAfterRuns) fn = this.compile(b);
         if (fn !== null) {
@@ -529,6 +531,24 @@ export class Cpu extends MemoryAccessor {
     return b;
   }
 
+  /** The block at `pc` after `prev`: by `prev`'s links while they hold, else looked up and linked. */
+  private followLink(prev: Block, pc: number): Block {
+    const epoch = this.fetchEpoch;
+    const l0 = prev.link0;
+    if (l0 !== null && prev.link0Pc === pc && prev.link0Epoch === epoch && l0.valid) return l0;
+    const l1 = prev.link1;
+    if (l1 !== null && prev.link1Pc === pc && prev.link1Epoch === epoch && l1.valid) return l1;
+    // The older link makes way, so both ways out of a conditional branch keep one.
+    const b = this.lookupBlock(pc);
+    prev.link1 = l0;
+    prev.link1Pc = prev.link0Pc;
+    prev.link1Epoch = prev.link0Epoch;
+    prev.link0 = b;
+    prev.link0Pc = pc;
+    prev.link0Epoch = this.fetchEpoch;
+    return b;
+  }
+
   private translateBlock(off: number): Block {
     const ops: Exec[] = [];
     const insns: number[] = [];
@@ -546,7 +566,7 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, runs: 0, fn: null, wasm: null, wasmSlot: -1, queued: false };
+    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, ...UNLINKED };
     this.code.add(b);
     return b;
   }
