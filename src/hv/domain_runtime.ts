@@ -21,7 +21,7 @@ import { allocateJitMemory } from '../arch/arm64/jit/guest_memory.js';
 import { XEN_EPERM } from '../abi/errno.js';
 import { SchedSlot, type SchedAttachment } from './common/sched/sched_slot.js';
 import { BugIndicatingError } from '../lib/errors.js';
-import { countDirtyPages, DIRTY_PAGE_SHIFT, type DirtyBitmap } from '../lib/dirty_log.js';
+import { countDirtyPages, DIRTY_PAGE_SHIFT, runDirtyLogOp, type DirtyBitmap, type DirtyLogOp } from '../lib/dirty_log.js';
 
 /** libxl's default max_evtchn_port for a domU. */
 export const DEFAULT_MAX_EVTCHN_PORT = 1023;
@@ -78,12 +78,6 @@ export interface DomainBuilt {
   readonly dirtyLog: SharedArrayBuffer;
 }
 
-/**
- * Log-dirty mode's operations, as XEN_DOMCTL_SHADOW_OP names them: `enable` starts with every page
- * clean, `clean` returns the pages written since the last clean (or enable) and starts again,
- * `peek` returns them and keeps them, `off` stops logging.
- */
-export type DirtyLogOp = 'enable' | 'clean' | 'peek' | 'off';
 
 /** A domain's debug counters, as `xenon debug` prints them. */
 export interface DomainCounters {
@@ -248,24 +242,8 @@ export class DomainRuntime {
    * when the log is off.
    */
   dirtyLog(op: DirtyLogOp): DirtyBitmap | null {
-    const log = this.d.mem.dirtyLog;
-    switch (op) {
-      case 'off':
-        log.disable();
-        return null;
-      case 'enable':
-        log.enable();
-        this.arch.dropWriteMappingsForLog();
-        return this.withSpecialPages(log.peek().bits);
-      case 'peek':
-        return log.enabled ? this.withSpecialPages(log.peek().bits) : null;
-      case 'clean': {
-        if (!log.enabled) return null;
-        const bits = log.clean().bits;
-        this.arch.dropWriteMappingsForLog();
-        return this.withSpecialPages(bits);
-      }
-    }
+    const r = runDirtyLogOp(this.d.mem.dirtyLog, op, () => this.arch.dropWriteMappingsForLog());
+    return r === null ? null : this.withSpecialPages(r.bits);
   }
 
   private withSpecialPages(bits: Uint32Array): DirtyBitmap {

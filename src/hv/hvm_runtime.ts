@@ -12,6 +12,7 @@ import { VirtMachine, type MachineResult } from '../platform/virt/machine.js';
 import type { DomainState } from './common/domain.js';
 import type { DomainBuildParams, DomainCounters } from './domain_runtime.js';
 import { SchedSlot, type SleepOnWord } from './common/sched/sched_slot.js';
+import type { DirtyBitmap, DirtyLogOp } from '../lib/dirty_log.js';
 
 const YIELD_EVERY_MS = 10;
 
@@ -94,6 +95,11 @@ export class HvmRuntime {
 
   consoleInput(bytes: Uint8Array): void {
     this.machine.consoleInput(bytes);
+  }
+
+  /** Log-dirty mode over the board's RAM (`VirtMachine.dirtyLogOp`), between the machine's rounds. */
+  dirtyLog(op: DirtyLogOp): DirtyBitmap | null {
+    return this.machine.dirtyLogOp(op);
   }
 
   counters(): DomainCounters {

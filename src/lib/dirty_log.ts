@@ -16,6 +16,13 @@ export const DIRTY_PAGE_SHIFT = 12;
 const W_ENABLED = 0;
 const HEADER_WORDS = 1;
 
+/**
+ * Log-dirty mode's operations, as XEN_DOMCTL_SHADOW_OP names them: `enable` starts with every page
+ * clean, `clean` returns the pages written since the last clean (or enable) and starts again,
+ * `peek` returns them and keeps them, `off` stops logging.
+ */
+export type DirtyLogOp = 'enable' | 'clean' | 'peek' | 'off';
+
 /** What a clean or a peek reports, as Xen's xen_domctl_shadow_op_stats does beside the bitmap. */
 export interface DirtyBitmap {
   /** One bit per page, page p at bit p % 32 of word p / 32. */
@@ -97,6 +104,31 @@ export class DirtyLog {
 
   private clearBits(): void {
     for (let i = HEADER_WORDS; i < this.words.length; i++) Atomics.store(this.words, i, 0);
+  }
+}
+
+/**
+ * Carries out `op` on `log` for a machine whose CPUs `dropWriteMappings` empties the write TLBs of
+ * (on the thread that runs them, between runs): after an enable or a clean, no CPU may keep a write
+ * mapping that skips marking. Null for `off`, or when the log is off.
+ */
+export function runDirtyLogOp(log: DirtyLog, op: DirtyLogOp, dropWriteMappings: () => void): DirtyBitmap | null {
+  switch (op) {
+    case 'off':
+      log.disable();
+      return null;
+    case 'enable':
+      log.enable();
+      dropWriteMappings();
+      return log.peek();
+    case 'peek':
+      return log.enabled ? log.peek() : null;
+    case 'clean': {
+      if (!log.enabled) return null;
+      const taken = log.clean();
+      dropWriteMappings();
+      return taken;
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { DomainRuntime } from '../hv/domain_runtime.js';
 import { HvmRuntime } from '../hv/hvm_runtime.js';
 import { sleepOnWord } from '../toolstack/launcher.js';
 import type { WorkerLaunch, WorkerReply, WorkerRequest } from './worker_protocol.js';
+import type { DirtyBitmap, DirtyLogOp } from '../lib/dirty_log.js';
 
 const port = parentPort;
 if (port === null) throw new Error('domain_worker.js must run as a worker thread');
@@ -29,6 +30,7 @@ interface Runner {
   destroy(): void;
   run(): Promise<void>;
   counters(): ReturnType<DomainRuntime['counters']>;
+  dirtyLog(op: DirtyLogOp): DirtyBitmap | null;
 }
 
 let runner: Runner;
@@ -63,7 +65,7 @@ port.on('message', (m: WorkerRequest) => {
     case 'remove-peer': xen?.removePeer(m.domid); break;
     case 'console-input': hvm?.consoleInput(m.bytes); break;
     case 'counters': post({ kind: 'counters', id: m.id, counters: runner.counters() }); break;
-    case 'dirty-log': post({ kind: 'dirty-log', id: m.id, bitmap: xen?.dirtyLog(m.op) ?? null }); break;
+    case 'dirty-log': post({ kind: 'dirty-log', id: m.id, bitmap: runner.dirtyLog(m.op) }); break;
   }
 });
 

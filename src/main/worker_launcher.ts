@@ -7,8 +7,8 @@
 import { Worker } from 'node:worker_threads';
 import { XenonError } from '../lib/errors.js';
 import { Doorbell } from '../hv/common/event/index.js';
-import type { DirtyLogOp, DomainBuildParams, DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
-import type { DirtyBitmap } from '../lib/dirty_log.js';
+import type { DomainBuildParams, DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap, DirtyLogOp } from '../lib/dirty_log.js';
 import type { HvmBuildParams } from '../hv/hvm_runtime.js';
 import type { DomainEvents, DomainLauncher, DomainProxy, HvmEvents, HvmProxy } from '../toolstack/launcher.js';
 import type { WorkerLaunch, WorkerReply, WorkerRequest } from './worker_protocol.js';
@@ -115,7 +115,7 @@ export class WorkerLauncher implements DomainLauncher {
   async launchHvm(params: HvmBuildParams, events: HvmEvents): Promise<HvmProxy> {
     const w = await startWorker({ kind: 'hvm', params }, events, (b) => events.console(b));
     return {
-      unpause: w.unpause, pause: w.pause, destroy: w.destroy, counters: w.counters,
+      unpause: w.unpause, pause: w.pause, destroy: w.destroy, counters: w.counters, dirtyLog: w.dirtyLog,
       consoleInput: (bytes) => w.send({ kind: 'console-input', bytes }),
     };
   }

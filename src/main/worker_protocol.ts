@@ -2,8 +2,8 @@
 import type { ShutdownReason } from '../abi/xen.js';
 import type { DomainState } from '../hv/common/domain.js';
 import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
-import type { DomainBuildParams, DomainBuilt, DomainCounters, DirtyLogOp } from '../hv/domain_runtime.js';
-import type { DirtyBitmap } from '../lib/dirty_log.js';
+import type { DomainBuildParams, DomainBuilt, DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap, DirtyLogOp } from '../lib/dirty_log.js';
 import type { HvmBuildParams } from '../hv/hvm_runtime.js';
 
 /** The worker's workerData: which kind of domain to build, from what. */

@@ -10,8 +10,8 @@ import { type ShutdownReason } from '../abi/xen.js';
 import { ConsoleBackend } from '../backends/console/device.js';
 import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
-import type { DirtyLogOp, DomainCounters } from '../hv/domain_runtime.js';
-import type { DirtyBitmap } from '../lib/dirty_log.js';
+import type { DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap, DirtyLogOp } from '../lib/dirty_log.js';
 import { Hypervisor } from '../hv/hypervisor.js';
 import { allPcpus, DEFAULT_WEIGHT, SchedBoard, type SchedParams, type SchedState } from '../hv/common/sched/credit2.js';
 import { XsClient, XsRingTransport, Xenstored } from '../xenstore/index.js';
@@ -98,7 +98,7 @@ export interface VcpuPlacement {
 const MAX_DOMAINS = 512;
 
 /** The control requests both kinds of domain answer. */
-type DomainControl = Pick<DomainProxy, 'unpause' | 'pause' | 'destroy' | 'counters'>;
+type DomainControl = Pick<DomainProxy, 'unpause' | 'pause' | 'destroy' | 'counters' | 'dirtyLog'>;
 
 /** Longest single wait of Domain-0's loop on its doorbell (it loops again after). */
 const DOM0_WAIT_MS = 1000;
@@ -530,13 +530,11 @@ export class DomainManager {
   }
 
   /**
-   * Log-dirty mode of a Xen domain (XEN_DOMCTL_SHADOW_OP, what migration drives): see
-   * `DomainRuntime.dirtyLog`. The emulated board has no log yet.
+   * Log-dirty mode of a domain (XEN_DOMCTL_SHADOW_OP, what migration drives), carried out on its
+   * thread: `DomainRuntime.dirtyLog` for a Xen domain, `VirtMachine.dirtyLogOp` for an HVM one.
    */
   dirtyLog(domid: number, op: DirtyLogOp): Promise<DirtyBitmap | null> {
-    const m = this.mustGet(domid);
-    if (m.xen === null) throw new RangeError(`Domain ${domid} is an HVM domain, whose memory keeps no dirty log yet`);
-    return m.xen.dirtyLog(op);
+    return this.mustGet(domid).control.dirtyLog(op);
   }
 
   private mustGet(domid: number): ManagedDomain {

@@ -35,6 +35,9 @@ test('an HVM domain runs the virt board: its UART output reaches the console, PS
   // It reads no control/shutdown node, and the board has no ACPI power button for xl's -F.
   assert.throws(() => m.requestShutdown(domid, 'poweroff'), /HVM domain with no PV control interface/);
   assert.throws(() => m.requestShutdown(domid, 'reboot', { fallback: true }), /no ACPI power button for -F/);
+  // Its board keeps a dirty log too (what migration will drive), through the same manager call.
+  assert.equal((await m.dirtyLog(domid, 'enable'))?.dirtyCount, 0);
+  assert.equal(await m.dirtyLog(domid, 'off'), null);
   const t0 = Date.now();
   await m.run(() => m.list().length === 0 || Date.now() - t0 > 20_000);
   assert.equal(logs.get('board'), 'hi');

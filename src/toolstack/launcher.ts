@@ -9,8 +9,8 @@ import type { ShutdownReason } from '../abi/xen.js';
 import type { HostClock } from '../host/common/clock.js';
 import type { DomainState } from '../hv/common/domain.js';
 import type { EvtchnSharedDescriptor } from '../hv/common/event/index.js';
-import { DomainRuntime, type DirtyLogOp, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
-import type { DirtyBitmap } from '../lib/dirty_log.js';
+import { DomainRuntime, type DomainBuildParams, type DomainBuilt, type DomainCounters } from '../hv/domain_runtime.js';
+import type { DirtyBitmap, DirtyLogOp } from '../lib/dirty_log.js';
 import { HvmRuntime, type HvmBuildParams } from '../hv/hvm_runtime.js';
 
 /** What a launched domain reports back. */
@@ -42,6 +42,8 @@ export interface HvmProxy {
   pause(): void;
   destroy(): Promise<void>;
   counters(): Promise<DomainCounters>;
+  /** Log-dirty mode over the board's RAM (`HvmRuntime.dirtyLog`), carried out on the domain's thread. */
+  dirtyLog(op: DirtyLogOp): Promise<DirtyBitmap | null>;
   /** Bytes for the guest's serial console. */
   consoleInput(bytes: Uint8Array): void;
 }
@@ -123,6 +125,7 @@ export class InThreadLauncher implements DomainLauncher {
         return Promise.resolve();
       },
       counters: () => Promise.resolve(rt.counters()),
+      dirtyLog: (op) => Promise.resolve(rt.dirtyLog(op)),
       consoleInput: (b) => rt.consoleInput(b),
     });
   }

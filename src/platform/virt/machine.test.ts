@@ -36,6 +36,7 @@ class FakeVcpu implements VirtVcpu {
   readX(n: number): bigint { return this.x[n]!; }
   writeX(n: number, v: bigint): void { this.x[n] = v; }
   injectUndefined(): void { this.undefs++; }
+  dropWriteMappingsForLog(): void { /* it keeps no TLB */ }
 }
 
 const hvc = (x0: number, x1 = 0n, x2 = 0n, x3 = 0n) => (c: FakeVcpu): VcpuExit => {

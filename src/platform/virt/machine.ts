@@ -15,6 +15,7 @@ import { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import { allocateJitMemory } from '../../arch/arm64/jit/guest_memory.js';
 import { planBootLayout, type BootLayout } from '../boot/kernel_image.js';
 import { MmioBus } from '../bus.js';
+import { DirtyLog, runDirtyLogOp, type DirtyBitmap, type DirtyLogOp } from '../../lib/dirty_log.js';
 import { GicV2 } from '../gic/gicv2.js';
 import { GicV3 } from '../gic/gicv3.js';
 import { GICD_SIZE } from '../gic/gicv3_regs.js';
@@ -64,6 +65,8 @@ function checkConfig(cfg: VirtMachineConfig): void {
 
 export class VirtMachine {
   readonly bus: MmioBus;
+  /** The RAM pages the vCPUs wrote while log-dirty mode is on (`dirtyLogOp`). */
+  readonly dirtyLog: DirtyLog;
   readonly clock: GuestClock;
   readonly timers = new TimerQueue();
   readonly uart: Pl011;
@@ -90,7 +93,8 @@ export class VirtMachine {
     // Shared, so the domain can run on a worker thread while its owner reads it (snapshots, debugging);
     // a WebAssembly.Memory's with an area per vCPU after RAM, so hot code can be compiled to wasm.
     const jit = allocateJitMemory(ramBytes, cfg.vcpus);
-    this.bus = new MmioBus(jit === null ? new SharedArrayBuffer(ramBytes) : { jit, ramSize: ramBytes }, VIRT.RAM.base);
+    this.dirtyLog = new DirtyLog({ bytes: ramBytes });
+    this.bus = new MmioBus(jit === null ? new SharedArrayBuffer(ramBytes) : { jit, ramSize: ramBytes }, VIRT.RAM.base, this.dirtyLog);
     this.clock = new GuestClock(cfg.hostClock);
 
     // The DTB's size does not depend on where the initrd goes, so plan with a placeholder range.
@@ -340,6 +344,16 @@ export class VirtMachine {
         lastYield = this.cfg.hostClock.monotonicNs();
       }
     }
+  }
+
+  /**
+   * Log-dirty mode over the board's RAM (page 0 at the RAM base): only between runs, on the thread
+   * that runs the machine. The board has no device that writes RAM, so the vCPUs are its only writers.
+   */
+  dirtyLogOp(op: DirtyLogOp): DirtyBitmap | null {
+    return runDirtyLogOp(this.dirtyLog, op, () => {
+      for (const s of this.slots) s.cpu.dropWriteMappingsForLog();
+    });
   }
 
   /** Instructions retired by all vCPUs. */

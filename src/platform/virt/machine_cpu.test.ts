@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtMachine, type MachineHost } from './machine.js';
 import { cpuVcpuFactory } from './machine_cpu.js';
+import { isPageDirty } from '../../lib/dirty_log.js';
 
 const host: MachineHost = { wait: () => Promise.resolve(), wake: () => undefined, yieldNow: () => Promise.resolve() };
 
@@ -108,4 +109,29 @@ test('a guest polling CNTV_CTL_EL0.ISTATUS takes the timer IRQ as soon as it see
   const afterIstatus = new DataView(m.bus.ram).getBigInt64(0x80100, true);
   // The IRQ is taken at the block boundary after the MRS that saw ISTATUS: before the first ADD.
   assert.equal(afterIstatus, 0n, `instructions run between ISTATUS = 1 and the IRQ: ${afterIstatus}`);
+});
+
+test("the virt board's dirty log: the pages the vCPUs store to while it is on, and nothing the loader wrote", async () => {
+  const words = [
+    0xd2a80201, // movz x1, #0x4010, lsl #16     (RAM + 1 MiB)
+    0xf9000021, // str  x1, [x1]
+    0xd2800100, // movz x0, #8
+    0xf2b08000, // movk x0, #0x8400, lsl #16     (PSCI SYSTEM_OFF)
+    0xd4000002, // hvc  #0
+    0x14000000, // b    .
+  ];
+  const kernel = new Uint8Array(4 * words.length);
+  words.forEach((w, i) => new DataView(kernel.buffer).setUint32(4 * i, w, true));
+  const m = new VirtMachine({
+    memoryMiB: 16, vcpus: 1, gicVersion: 2, kernel, bootargs: '', rngSeed: new Uint8Array(32),
+    hostClock: { monotonicNs: () => 0, wallClockMs: () => 0 }, console: { write: () => undefined }, host,
+    vcpuFactory: cpuVcpuFactory(),
+  });
+  assert.equal(m.dirtyLogOp('peek'), null, 'off until enabled');
+  assert.equal(m.dirtyLogOp('enable')!.dirtyCount, 0, 'the kernel and DTB the loader placed are not in it');
+  assert.deepEqual(await m.run(), { kind: 'off' });
+  const dirty = m.dirtyLogOp('clean')!;
+  assert.equal(dirty.dirtyCount, 1);
+  assert.ok(isPageDirty(dirty.bits, (1 << 20) / 4096));
+  assert.equal(m.dirtyLogOp('off'), null);
 });

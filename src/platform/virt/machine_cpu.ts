@@ -66,6 +66,10 @@ class CpuVcpu implements VirtVcpu {
     this.cpu.injectUndefined();
   }
 
+  dropWriteMappingsForLog(): void {
+    this.cpu.dropWriteMappingsForLog();
+  }
+
   get icount(): number {
     return this.retired + this.cpu.icount;
   }

@@ -27,6 +27,8 @@ export interface VirtVcpu {
    * the exception's preferred return is the instruction itself).
    */
   injectUndefined(): void;
+  /** Log-dirty mode began or was cleaned: drop every write mapping that would skip marking the log. */
+  dropWriteMappingsForLog(): void;
   /** The current PC, for traces. */
   readonly pc: number;
   /** Instructions retired since the machine was created (across power cycles). */
