@@ -237,7 +237,7 @@ export class DomainRuntime {
    * Log-dirty mode (`DirtyLogOp`), on the domain's own thread between rounds, so no vCPU is inside a
    * block while its write mappings are dropped. The bitmap is over host pages of `built.buffer`. It
    * always includes the pages the hypervisor and Domain-0 write through long-lived views rather than
-   * through marked copies (shared_info and vcpu_info, the grant frames, the xenstore and console
+   * through marked copies (shared_info and vcpu_info, the grant frames in use, the xenstore and console
    * rings), as Xen's migration stream resends its special pages in every round. Null for `off`, or
    * when the log is off.
    */
@@ -248,10 +248,12 @@ export class DomainRuntime {
 
   private withSpecialPages(bits: Uint32Array): DirtyBitmap {
     const { layout } = this.built;
-    const offsets = [...this.d.mem.pinnedHostOffsets(), ...layout.grantFrameHostOffsets];
+    // The grant frames the table has grown to (the guest may map more later; those are zero until then).
+    const grantFrames = Atomics.load(new Int32Array(this.built.grantNrFrames), 0);
+    const offsets = [...this.d.mem.pinnedHostOffsets(), ...layout.grantFrameHostOffsets.slice(0, grantFrames)];
     for (let k = 0; k < NR_MAGIC_PAGES; k++) offsets.push(layout.magicHostOffset + k * XEN_PAGE_SIZE);
     for (const off of offsets) {
-      const page = off >>> DIRTY_PAGE_SHIFT;
+      const page = Math.floor(off / 2 ** DIRTY_PAGE_SHIFT);
       bits[page >>> 5]! |= 1 << (page & 31);
     }
     return { bits, dirtyCount: countDirtyPages(bits) };
