@@ -36,20 +36,32 @@ export interface Block {
   queued: boolean;
   /**
    * The blocks that ran after it most recently (two, for both ways out of a conditional branch),
-   * each with the virtual PC it was entered at and the vCPU's `fetchEpoch` then: while the epoch
-   * holds, that PC still fetches from that block, so the run loop follows the link instead of
-   * translating the PC and probing the jump cache (the interpreter's block chaining).
+   * each with the virtual PC it was entered at (as its low and high 32-bit halves, small integers
+   * that V8 keeps in the object, where a 64-bit address would be a boxed double) and the vCPU's
+   * `fetchEpoch` then: while the epoch holds, that PC still fetches from that block, so the run loop
+   * follows the link instead of translating the PC and probing the jump cache.
    */
   link0: Block | null;
-  link0Pc: number;
+  link0Lo: number;
+  link0Hi: number;
   link0Epoch: number;
   link1: Block | null;
-  link1Pc: number;
+  link1Lo: number;
+  link1Hi: number;
   link1Epoch: number;
 }
 
-/** A block's fields before it first runs. */
-export const UNLINKED = { runs: 0, fn: null, wasm: null, wasmSlot: -1, queued: false, link0: null, link0Pc: -1, link0Epoch: -1, link1: null, link1Pc: -1, link1Epoch: -1 } as const;
+/**
+ * A new block, its fields in the order the run loop reads them (V8 lays an object's fields out in
+ * the order they are first set, and a block is mostly read once per run from a cold cache line).
+ */
+export function newBlock(off: number, ops: Exec[], insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean): Block {
+  return {
+    valid: true, wasm: null, fn: null, runs: 0, ops, setsNpc,
+    link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
+    off, insns, registerOnly, wasmSlot: -1, queued: false,
+  };
+}
 
 /** What the code cache needs from each vCPU sharing it. */
 export interface CodeCacheClient {

@@ -20,7 +20,7 @@ import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
-import { CodeCache, UNLINKED, type Block } from './code_cache.js';
+import { CodeCache, newBlock, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlocks } from './jit/compile.js';
@@ -534,17 +534,22 @@ export class Cpu extends MemoryAccessor {
   /** The block at `pc` after `prev`: by `prev`'s links while they hold, else looked up and linked. */
   private followLink(prev: Block, pc: number): Block {
     const epoch = this.fetchEpoch;
+    // PCs are integers within ±2^53 (sign-extended VAs): these halves are exact.
+    const lo = pc | 0;
+    const hi = (pc - lo) / 2 ** 32;
     const l0 = prev.link0;
-    if (l0 !== null && prev.link0Pc === pc && prev.link0Epoch === epoch && l0.valid) return l0;
+    if (l0 !== null && prev.link0Lo === lo && prev.link0Hi === hi && prev.link0Epoch === epoch && l0.valid) return l0;
     const l1 = prev.link1;
-    if (l1 !== null && prev.link1Pc === pc && prev.link1Epoch === epoch && l1.valid) return l1;
+    if (l1 !== null && prev.link1Lo === lo && prev.link1Hi === hi && prev.link1Epoch === epoch && l1.valid) return l1;
     // The older link makes way, so both ways out of a conditional branch keep one.
     const b = this.lookupBlock(pc);
     prev.link1 = l0;
-    prev.link1Pc = prev.link0Pc;
+    prev.link1Lo = prev.link0Lo;
+    prev.link1Hi = prev.link0Hi;
     prev.link1Epoch = prev.link0Epoch;
     prev.link0 = b;
-    prev.link0Pc = pc;
+    prev.link0Lo = lo;
+    prev.link0Hi = hi;
     prev.link0Epoch = this.fetchEpoch;
     return b;
   }
@@ -566,7 +571,7 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b: Block = { off, ops, insns, registerOnly, setsNpc, valid: true, ...UNLINKED };
+    const b = newBlock(off, ops, insns, registerOnly, setsNpc);
     this.code.add(b);
     return b;
   }
