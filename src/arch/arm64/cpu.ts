@@ -538,9 +538,9 @@ export class Cpu extends MemoryAccessor {
     const lo = pc | 0;
     const hi = (pc - lo) / 2 ** 32;
     const l0 = prev.link0;
-    if (l0 !== null && prev.link0Lo === lo && prev.link0Hi === hi && prev.link0Epoch === epoch && l0.valid) return l0;
+    if (l0 !== null && prev.link0Lo === lo && prev.link0Hi === hi && prev.link0Epoch === epoch && l0.valid) return this.linked(l0);
     const l1 = prev.link1;
-    if (l1 !== null && prev.link1Lo === lo && prev.link1Hi === hi && prev.link1Epoch === epoch && l1.valid) return l1;
+    if (l1 !== null && prev.link1Lo === lo && prev.link1Hi === hi && prev.link1Epoch === epoch && l1.valid) return this.linked(l1);
     // The older link makes way, so both ways out of a conditional branch keep one.
     const b = this.lookupBlock(pc);
     prev.link1 = l0;
@@ -551,6 +551,16 @@ export class Cpu extends MemoryAccessor {
     prev.link0Lo = lo;
     prev.link0Hi = hi;
     prev.link0Epoch = this.fetchEpoch;
+    return b;
+  }
+
+  /**
+   * A block reached by a link. A compiled one goes back into this vCPU's jump cache, as
+   * `lookupBlock` puts it there: compiled code chains only through that cache, whose entry another
+   * block may have taken, or which this vCPU never filled (another vCPU compiled the block).
+   */
+  private linked(b: Block): Block {
+    if (b.wasmSlot >= 0) this.jitRemember(b.off, b.wasmSlot);
     return b;
   }
 
