@@ -2,25 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NR_MAGIC_PAGES, XEN_PAGE_SIZE } from '../abi/xen.js';
 import { isPageDirty } from '../lib/dirty_log.js';
-import { arm64Image } from './_test_arm64_image.js';
-import { DomainRuntime } from './domain_runtime.js';
-import { Hypervisor } from './hypervisor.js';
+import { testDomainRuntime } from './_test_domain_runtime.js';
 
 const STORED_IPA = 0x4060_0000;
 /** mov x1, #STORED_IPA; mov x2, #0; loop: add x2, x2, #1; str x2, [x1]; b loop */
 const STORE_LOOP = [0xd2a80c01, 0xd2800002, 0x91000442, 0xf9000022, 0x17fffffe];
 
-function runtime(clock: { monotonicNs(): number; wallClockMs(): number }): DomainRuntime {
-  const hv = new Hypervisor();
-  return new DomainRuntime({
-    domid: hv.allocateDomid(), name: 'd', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
-    kernel: arm64Image(STORE_LOOP), rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor],
-  }, { clock, sleep: () => Promise.resolve(), yieldNow: () => Promise.resolve(), log: () => undefined, stateChanged: () => undefined });
-}
-
 test("log-dirty mode: a running domain's stores and its special pages each round; a paused one writes nothing", () => {
   let hostNs = 0;
-  const rt = runtime({ monotonicNs: () => hostNs, wallClockMs: () => 0 });
+  const rt = testDomainRuntime(STORE_LOOP, { monotonicNs: () => hostNs, wallClockMs: () => 0 });
   const { layout } = rt.built;
   const grantFrames = Atomics.load(new Int32Array(rt.built.grantNrFrames), 0);
   assert.ok(grantFrames >= 1 && grantFrames < layout.grantFrameHostOffsets.length, 'the table starts with fewer frames than its maximum');

@@ -1,24 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arm64Image, WFI_LOOP } from './_test_arm64_image.js';
-import { DomainRuntime } from './domain_runtime.js';
-import { Hypervisor } from './hypervisor.js';
+import { WFI_LOOP } from './_test_arm64_image.js';
+import { testDomainRuntime } from './_test_domain_runtime.js';
 
 /** mov x0, #0; loop: add x0, x0, #1; b loop — a guest that counts as fast as it can. */
 const COUNT_LOOP = [0xd2800000, 0x91000400, 0x17ffffff];
 
-function runtime(code: readonly number[], clock: { monotonicNs(): number; wallClockMs(): number }): DomainRuntime {
-  const hv = new Hypervisor();
-  return new DomainRuntime({
-    domid: hv.allocateDomid(), name: 'p', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
-    kernel: arm64Image(code), rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor],
-  }, { clock, sleep: () => Promise.resolve(), yieldNow: () => Promise.resolve(), log: () => undefined, stateChanged: () => undefined });
-}
-
 test('a paused domain: its guest clock and work stop, and both resume where they were on unpause', () => {
   let hostNs = 0;
   const clock = { monotonicNs: () => hostNs, wallClockMs: () => 0 };
-  const rt = runtime(COUNT_LOOP, clock);
+  const rt = testDomainRuntime(COUNT_LOOP, clock);
   rt.unpause();
   hostNs += 1e6;
   rt.arch.runRound();
@@ -41,7 +32,7 @@ test('a paused domain: its guest clock and work stop, and both resume where they
 
 test('a paused idle domain stays paused across rounds (its timer does not wake it)', () => {
   let hostNs = 0;
-  const rt = runtime(WFI_LOOP, { monotonicNs: () => hostNs, wallClockMs: () => 0 });
+  const rt = testDomainRuntime(WFI_LOOP, { monotonicNs: () => hostNs, wallClockMs: () => 0 });
   rt.unpause();
   rt.arch.runRound();
   rt.pause();
