@@ -101,6 +101,30 @@ for (const [mode, name] of [[0, 'N'], [1, 'P'], [2, 'M'], [3, 'Z'], [4, 'A']] as
   check(`frint${name}`, 2, k1(op.ks!), k1(op.kd!), (f, a, _b, _c, st) => fpRoundInt(f, a, 0, mode, name === 'N', st));
 }
 
+test('fma: zero operands and exact cancellation take the fast path and agree with the exact core', () => {
+  const tiny = 2 ** -1074;
+  const zs = [0, -0, 1.5, -tiny, 3e300, -(2 ** -149)];
+  const others = [2.5, -7, 0, -0, tiny, -1e300];
+  const cases: [number, number, number][] = [];
+  for (const z of zs) for (const y of others) cases.push([z, 0, y], [z, -0, y], [z, y, 0], [z, y, -0]);
+  // Products that are exact, cancelled by z: the sum is exactly zero, +0 under round to nearest.
+  cases.push([6, 1.5, -4], [-6, -1.5, -4], [-(2 ** -900), 2 ** -500, 2 ** -400], [0.75, -0.5, 1.5]);
+  for (const single of [false, true]) {
+    const fmt = single ? FMT_S : FMT_D;
+    for (const c of cases) {
+      const [z, x, y] = single ? c.map((v) => Math.fround(v)) : c;
+      if (![z, x, y].every(Number.isFinite)) continue; // 3e300 and -1e300 in single precision
+      const s1 = { fpsr: 0 };
+      const got = (single ? K.kFmaS : K.kFmaD)(z!, x!, y!, s1);
+      assert.ok(got === got, `${single ? 'S' : 'D'} ${z} + ${x} * ${y}: the fast path declined`);
+      const s2 = { fpsr: 0 };
+      const want = fpMulAdd(fmt, bits(fmt, z!), bits(fmt, x!), bits(fmt, y!), 0, s2);
+      assert.equal(bits(fmt, got).toString(16), want.toString(16), `${single ? 'S' : 'D'} ${z} + ${x} * ${y}`);
+      assert.equal(s1.fpsr, s2.fpsr, `flags of ${z} + ${x} * ${y}`);
+    }
+  }
+});
+
 test('FRECPE/FRSQRTE single-precision shortcuts agree with the exact core on every exponent', () => {
   const r = prng(0xe57);
   for (let i = 0; i < 6000; i++) {

@@ -146,10 +146,14 @@ export const kSqrtD: K1 = (x, st) => {
 /** z + x*y for single precision: the product is exact in double, the sum is rounded to odd, then to single. */
 export const kFmaS: K3 = (z, x, y, st) => {
   const p = x * y;
+  // A zero operand: z + (±0) is exact, its sign of zero as IEEE 754 gives it (as for double below).
+  if (x === 0 || y === 0) return Math.abs(x) <= MAX_S && Math.abs(y) <= MAX_S && Math.abs(z) <= MAX_S ? p + z : NaN;
   const s = p + z;
   const bb = s - p;
   const err = p - (s - bb) + (z - bb);
   const r = err === 0 ? Math.fround(s) : Math.fround(toOdd(s, err));
+  // z cancelled the product (exact in double) exactly: +0 under round to nearest.
+  if (s === 0 && err === 0) return 0;
   if (!(okS(r) && Math.abs(s) <= MAX_S * 2)) return NaN;
   if (err !== 0 || r !== s) st.fpsr |= FPSR_IXC;
   return r;
@@ -162,6 +166,9 @@ export const kFmaS: K3 = (z, x, y, st) => {
  */
 export const kFmaD: K3 = (z, x, y, st) => {
   const uh = x * y;
+  // A zero operand: the product is an exact signed zero and the sum z + (±0) is exact, its sign of
+  // zero as IEEE 754 gives it (compilers contract sums of products to FMADD, and zeros are common).
+  if (x === 0 || y === 0) return Math.abs(x) <= MAX_D && Math.abs(y) <= MAX_D && Math.abs(z) <= MAX_D ? uh + z : NaN;
   const auh = Math.abs(uh);
   if (!(auh > TINY_D && auh < HUGE_D && Math.abs(x) < HUGE_D && Math.abs(y) < HUGE_D && Math.abs(z) < HUGE_D)) return NaN;
   const ul = twoProdErr(x, y, uh);
@@ -172,6 +179,8 @@ export const kFmaD: K3 = (z, x, y, st) => {
   const b2 = t - e1;
   const t2 = e1 - (t - b2) + (ul - b2);
   const r = s + (t2 === 0 ? t : toOdd(t, t2));
+  // z cancelled the product exactly (s is zero only then, and the product's error is zero too): +0.
+  if (s === 0 && ul === 0) return 0;
   if (!(Math.abs(r) > TINY_D && Math.abs(r) < HUGE_D)) return NaN;
   if (t2 !== 0) {
     st.fpsr |= FPSR_IXC;
