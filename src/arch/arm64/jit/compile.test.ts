@@ -219,3 +219,34 @@ test('WebAssembly blocks: LDAR and STLR at a misaligned address fault as the int
     });
   }
 });
+
+test('WebAssembly blocks: a loop keeping registers and flags in locals faults in a later round with the state exact', () => {
+  // movz x0, #0; movz x1, #0xffc0; movk x1, #0xf, lsl #16 (8 loads before the end of RAM); movz x2, #100
+  // 1: add x0, x0, #1; cmp x0, #3; clz x6, x0 (interpreted); adds x5, x0, x0; ldr x3, [x1], #8;
+  //    add x4, x4, x3; subs x2, x2, #1; b.ne 1b; svc #0
+  const prog = [0xd2800000, 0xd29ff801, 0xf2a001e1, 0xd2800c82, 0x91000400, 0xf1000c1f, 0xdac01006, 0xab000005, 0xf8408423, 0x8b030084, 0xf1000442, 0x54ffff21, 0xd4000001];
+  const states: string[] = [];
+  for (const jit of [false, true]) {
+    withThreshold(jit ? 0 : Infinity, () => {
+      setForceWasm(jit);
+      try {
+        const { cpu, dv } = remappable();
+        prog.forEach((w, i) => dv.setUint32(0x1000 + 4 * i, w, true));
+        for (let i = 0; i < 8; i++) dv.setBigUint64(0xfffc0 + 8 * i, BigInt(i + 1) << 32n, true);
+        cpu.state.pc = 0x1000;
+        const inlineBefore = wasmStats.inline;
+        const exit = cpu.run(10_000);
+        assert.equal(exit.kind, 'exception');
+        if (jit) assert.ok(wasmStats.inline > inlineBefore, 'the loop ran as WebAssembly');
+        const s = cpu.state;
+        const regs = [0, 1, 2, 3, 4, 5, 6].map((n) => s.getX(n).toString(16)).join(' ');
+        states.push(`${exit.kind === 'exception' ? `${exit.esr} ${exit.far}` : ''} pc ${s.pc.toString(16)} nzcv ${s.nzcv >>> 28} icount ${cpu.icount} x0-x6 ${regs}`);
+      } finally {
+        setForceWasm(false);
+      }
+    });
+  }
+  // Round 9's load faults: x0 = 9 and the flags of its ADDS, x1 not written back, x2 from round 8.
+  assert.match(states[0]!, / pc 1020 nzcv 0 icount 72 x0-x6 9 100000 5c /);
+  assert.equal(states[1], states[0]);
+});

@@ -28,6 +28,7 @@ import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES } from './guest_memory.js';
 import type { ChainTable } from './chain_table.js';
 import { TLB_SIZE } from '../mem_access.js';
 import type { InsnEmitter, InsnSite } from './site.js';
+import type { Fields } from '../decode/pattern.js';
 import { Op, T, VOID, writeModule } from './wasm_writer.js';
 
 /** Hints, DSB and DMB do nothing here (`interp/system.ts`): accesses complete in program order. */
@@ -137,11 +138,7 @@ function moduleOf(codes: readonly BlockCode[]): Uint8Array {
  */
 function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): BlockCode {
   const e = new Emitter();
-  const imports: Record<string, Step> = {};
-  const funcImports: { name: string; type: number }[] = [];
   const n = b.ops.length;
-  let inline = 0;
-  const interpreted: string[] = [];
   /**
    * Instructions retired since the run loop called in: by the blocks that chained here and by this
    * block's earlier rounds. Kept in the retired word too, so an exception counts them.
@@ -154,7 +151,45 @@ function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): Blo
   const last = decoded[n - 1];
   // Only a closing branch compiled inline may loop in place: anything interpreted could end the block.
   const loops = b.setsNpc && last !== undefined && last !== null && BRANCH_EMITTERS[last.name] !== undefined;
-  if (loops) e.op(Op.loop, VOID);
+  if (loops) {
+    // Emitted once aside to learn which registers the rounds use, which then stay in locals throughout.
+    const trial = new Emitter();
+    emitInsns(trial, b, decoded, tag, importBase, () => undefined);
+    e.enterLoop(trial.slotsUsed());
+    e.op(Op.loop, VOID);
+  }
+  const body = emitInsns(e, b, decoded, tag, importBase, retired);
+  if (b.setsNpc) e.set(npc);
+  else e.get(P_PC).f64(n * 4).op(Op.f64_add).set(npc);
+  e.get(done).i32(n).op(Op.i32_add).set(done);
+  if (loops) {
+    // Round again while the branch went back to the start and budget is left.
+    e.get(npc).get(P_PC).op(Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
+    e.op(Op.if, VOID);
+    retired(0);
+    e.loopBack();
+    e.op(Op.br).u32(1).op(Op.end, Op.end);
+  }
+  // It returns or chains: the next code reads the state from memory.
+  e.sync();
+  // Chain to the next block when it is compiled, unless the last instruction was interpreted
+  // (it may have ended the block for a reason of its own).
+  if (!b.setsNpc || loops) chain(e, npc, done);
+  retired(0);
+  e.get(npc);
+  return { e, ...body };
+}
+
+/** Emits the block's instructions into `e`, each inline or as a call of its interpreter closure. */
+function emitInsns(
+  e: Emitter, b: WasmCompilableBlock, decoded: readonly ({ readonly name: string; readonly fields: Fields } | null)[], tag: string, importBase: number,
+  retired: (extra: number) => void,
+): Omit<BlockCode, 'e'> {
+  const imports: Record<string, Step> = {};
+  const funcImports: { name: string; type: number }[] = [];
+  const n = b.ops.length;
+  let inline = 0;
+  const interpreted: string[] = [];
   for (let k = 0; k < n; k++) {
     const isLast = k === n - 1 && b.setsNpc;
     const d = decoded[k]!;
@@ -167,6 +202,8 @@ function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): Blo
           imports[name] = step(b.ops[k]!, b, isLast, k);
           index = funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
         }
+        // The closure reads and writes the state in memory, and may raise an exception from there.
+        e.sync();
         e.get(P_C).get(P_PC).f64(k * 4).op(Op.f64_add, Op.call).u32(importBase + index);
         e.forget(writes);
         if (isLast) return;
@@ -190,22 +227,7 @@ function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): Blo
       inline++;
     }
   }
-  if (b.setsNpc) e.set(npc);
-  else e.get(P_PC).f64(n * 4).op(Op.f64_add).set(npc);
-  e.get(done).i32(n).op(Op.i32_add).set(done);
-  if (loops) {
-    // Round again while the branch went back to the start and budget is left.
-    e.get(npc).get(P_PC).op(Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
-    e.op(Op.if, VOID);
-    retired(0);
-    e.op(Op.br).u32(1).op(Op.end, Op.end);
-  }
-  // Chain to the next block when it is compiled, unless the last instruction was interpreted
-  // (it may have ended the block for a reason of its own).
-  if (!b.setsNpc || loops) chain(e, npc, done);
-  retired(0);
-  e.get(npc);
-  return { e, imports, funcImports, inline, interpreted };
+  return { imports, funcImports, inline, interpreted };
 }
 
 /**

@@ -49,11 +49,8 @@ function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes
   e.get(tag).get(page).op(Op.f64_eq).get(tag).get(page).get(e.key).op(Op.f64_add, Op.f64_eq, Op.i32_or, Op.i32_eqz, Op.br_if).u32(0);
   if (bytes > 1) e.get(va).op(Op.i32_wrap_i64).i32(PAGE_SIZE - 1).op(Op.i32_and).i32(PAGE_SIZE - bytes).op(Op.i32_gt_u, Op.br_if).u32(0);
   e.get(va).op(Op.f64_convert_i64_s).get(ent).mem(Op.f64_load, 3, addAt).op(Op.f64_add, Op.i32_trunc_f64_u).set(off);
-  e.scope(() => {
-    hit();
-    e.op(Op.br).u32(1);
-  });
-  e.op(Op.end);
+  e.scope(hit);
+  e.op(Op.br).u32(1).op(Op.end);
   e.scope(() => site.interpret(writes));
   e.op(Op.end);
 }

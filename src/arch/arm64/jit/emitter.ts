@@ -7,12 +7,16 @@
  * area, where its state is at offset 0 and its TLB arrays follow (`guest_memory.ts`), `budget` the
  * instructions it may retire before a self-loop returns. It returns the next PC.
  *
- * General registers are cached in locals, write-through: a register read once is read from its
- * local afterwards, and every write goes to both, so memory is always current (interpreter closures,
- * exceptions and the run loop read it there) and no write-back is ever due. What the emitter knows
- * to be cached follows the code's control flow: code that may or may not run (`scope`) leaves the
- * cache as it found it less what it wrote, and a call of an interpreter closure forgets what the
- * closure may write.
+ * General registers and NZCV live in locals while the block runs, as QEMU keeps guest globals in
+ * temporaries: a register read once is read from its local afterwards, and a write goes to the local
+ * only, leaving the slot dirty. `sync` stores every dirty slot, and the block compiler calls it
+ * wherever the state in memory must be exact: before each call of an interpreter closure (which reads
+ * and writes the state there, and through which every exception is raised) and before the block
+ * returns or chains. So a register written several times, or flags set and set again before anything
+ * reads them, cost one store; the flags' computation itself is then dead code the engine removes.
+ * What the emitter knows follows the code's control flow: code that may or may not run (`scope`)
+ * ends by putting the state back as the code after it expects, and a call of an interpreter closure
+ * forgets what the closure may write.
  */
 import { STATE_LAYOUT, REG_ZR_READ, REG_ZR_WRITE } from '../state.js';
 import { JIT_VARS } from './guest_memory.js';
@@ -26,6 +30,9 @@ import { Bytes, Op, T, type SimdOp } from './wasm_writer.js';
  */
 const COND_CMP64 = [Op.i64_eq, Op.i64_ge_u, undefined, undefined, Op.i64_gt_u, Op.i64_ge_s, Op.i64_gt_s, undefined] as const;
 const COND_CMP32 = [Op.i32_eq, Op.i32_ge_u, undefined, undefined, Op.i32_gt_u, Op.i32_ge_s, Op.i32_gt_s, undefined] as const;
+
+/** The slot number NZCV is cached under, beside the register slots of `state.ts`. */
+const NZCV_SLOT = 64;
 
 export const P_C = 0;
 export const P_PC = 1;
@@ -47,47 +54,114 @@ export class Emitter {
   }
 
   private readonly pools = new Map<T, number[]>();
-  /** Per register slot, its cache local once one was needed. */
-  private readonly regLocal = new Map<number, number>();
-  /** Slots whose local holds the register's current value at this point of the code. */
+  /** Per slot (a register, or `NZCV_SLOT`), its local once one was needed. */
+  private readonly slotLocal = new Map<number, number>();
+  /** Slots whose local holds the current value at this point of the code. */
   private cached = new Set<number>();
-  /** Slots written since the innermost `scope` began. */
-  private written = new Set<number>();
+  /** Cached slots whose local is newer than memory: what `sync` stores. */
+  private dirty = new Set<number>();
+  /** Every slot the code wrote so far. */
+  private readonly everWritten = new Set<number>();
+  /** The slots a loop keeps in locals from round to round (`enterLoop`). */
+  private loopSlots: readonly number[] = [];
 
   /**
-   * Emits code that may not run (one arm of a branch): afterwards the cache is what it was before,
-   * less every register the code wrote.
+   * Emits code that may not run (one arm of a branch). It ends by leaving the state as the code
+   * after it expects whichever way control went: every slot cached before holds its current value in
+   * its local (reloaded if a closure called here wrote it), and every other slot is current in memory
+   * (stored if it was written here). Slots dirty on either path stay dirty.
    */
   scope(emit: () => void): void {
-    const saved = new Set(this.cached);
-    const outer = this.written;
-    this.written = new Set();
+    const cachedBefore = new Set(this.cached);
+    const dirtyBefore = new Set(this.dirty);
     emit();
-    for (const n of this.written) {
-      saved.delete(n);
-      outer.add(n);
-    }
-    this.cached = saved;
-    this.written = outer;
+    for (const n of this.dirty) if (!cachedBefore.has(n)) this.store(n);
+    for (const n of cachedBefore) if (!this.cached.has(n)) this.load(n);
+    for (const n of this.dirty) if (cachedBefore.has(n)) dirtyBefore.add(n);
+    this.cached = cachedBefore;
+    this.dirty = dirtyBefore;
   }
 
-  /** Forgets cached registers: `slots` (a closure that writes only those), or all of them. */
+  /**
+   * Forgets slots a closure just wrote in memory: `slots` (one that writes only those registers), or
+   * every register and NZCV. Call `sync` before the closure, so none of them is dirty.
+   */
   forget(slots?: readonly number[]): void {
     if (slots === undefined) {
-      for (const n of this.cached) this.written.add(n);
       this.cached.clear();
+      this.dirty.clear();
       return;
     }
     for (const n of slots) {
       this.cached.delete(n);
-      this.written.add(n);
+      this.dirty.delete(n);
     }
   }
 
-  private regCache(n: number): number {
-    let l = this.regLocal.get(n);
-    if (l === undefined) this.regLocal.set(n, (l = this.local(T.I64)));
+  /** The slots this code used (read or wrote), and those it wrote: what a trial emission tells `enterLoop`. */
+  slotsUsed(): { readonly used: readonly number[]; readonly written: readonly number[] } {
+    return { used: [...this.slotLocal.keys()], written: [...this.everWritten] };
+  }
+
+  /**
+   * Before a loop whose body uses and writes the slots `body` names (found by emitting it once
+   * aside): loads them all, so every round finds them in their locals and the back edge stores
+   * nothing. The body begins with them cached and the written ones dirty, as they are on the rounds
+   * after the first (on the first, storing one is merely redundant).
+   */
+  enterLoop(body: ReturnType<Emitter['slotsUsed']>): void {
+    for (const n of body.used) if (!this.cached.has(n)) this.load(n);
+    for (const n of body.written) this.dirty.add(n);
+    this.loopSlots = body.used;
+  }
+
+  /** At the loop's back edge: reloads the loop's slots that a closure called in it left in memory. */
+  loopBack(): void {
+    for (const n of this.loopSlots) if (!this.cached.has(n)) this.load(n);
+  }
+
+  /** Stores every dirty slot, so the state in memory is exact here. */
+  sync(): void {
+    for (const n of this.dirty) this.store(n);
+    this.dirty.clear();
+  }
+
+  private slot(n: number): number {
+    let l = this.slotLocal.get(n);
+    if (l === undefined) this.slotLocal.set(n, (l = this.local(n === NZCV_SLOT ? T.I32 : T.I64)));
     return l;
+  }
+
+  /** Stores slot n's local to memory. */
+  private store(n: number): void {
+    this.get(P_ST).get(this.slot(n));
+    if (n === NZCV_SLOT) this.mem(Op.i32_store, 2, STATE_LAYOUT.nzcv);
+    else this.mem(Op.i64_store, 3, STATE_LAYOUT.x + n * 8);
+  }
+
+  /** Loads slot n from memory into its local (which then holds its current value). */
+  private load(n: number): void {
+    this.get(P_ST);
+    if (n === NZCV_SLOT) this.mem(Op.i32_load, 2, STATE_LAYOUT.nzcv);
+    else this.mem(Op.i64_load, 3, STATE_LAYOUT.x + n * 8);
+    this.set(this.slot(n));
+    this.cached.add(n);
+  }
+
+  /** Pushes slot n's current value, from its local once cached. */
+  private read(n: number): this {
+    if (!this.cached.has(n)) this.load(n);
+    return this.get(this.slot(n));
+  }
+
+  /** Sets slot n to the value `value` pushes, in its local only. */
+  private write(n: number, value: () => void): this {
+    value();
+    this.set(this.slot(n));
+    this.cached.add(n);
+    this.dirty.add(n);
+    this.everWritten.add(n);
+    return this;
   }
 
   /** Scratch local `i` of type `t`, shared by every instruction of the block (none keeps one across). */
@@ -162,10 +236,7 @@ export class Emitter {
   /** Pushes X[n] (slot numbering of `state.ts`: 31 = SP, 32 = XZR). */
   x(n: number): this {
     if (n === REG_ZR_READ) return this.i64(0);
-    const l = this.regCache(n);
-    if (this.cached.has(n)) return this.get(l);
-    this.cached.add(n);
-    return this.get(P_ST).mem(Op.i64_load, 3, STATE_LAYOUT.x + n * 8).tee(l);
+    return this.read(n);
   }
 
   /** Pushes W[n]. */
@@ -185,13 +256,7 @@ export class Emitter {
       value();
       return this.op(Op.drop);
     }
-    const l = this.regCache(n);
-    this.get(P_ST);
-    value();
-    this.tee(l).mem(Op.i64_store, 3, STATE_LAYOUT.x + n * 8);
-    this.cached.add(n);
-    this.written.add(n);
-    return this;
+    return this.write(n, value);
   }
 
   /** Stores the i32 that `value` pushes into slot `n`, zero-extended (a W register write). */
@@ -212,14 +277,14 @@ export class Emitter {
 
   // ---- flags ----
 
+  /** Pushes NZCV (bits 31..28 of an i32, as the state keeps it). */
   nzcv(): this {
-    return this.get(P_ST).mem(Op.i32_load, 2, STATE_LAYOUT.nzcv);
+    return this.read(NZCV_SLOT);
   }
 
+  /** Sets NZCV to the i32 `value` pushes. */
   setNzcv(value: () => void): this {
-    this.get(P_ST);
-    value();
-    return this.mem(Op.i32_store, 2, STATE_LAYOUT.nzcv);
+    return this.write(NZCV_SLOT, value);
   }
 
   /**
