@@ -29,5 +29,5 @@ export function jitStatsLine(): string {
   const s = wasmStats;
   if (s.blocks === 0) return 'xenon: no block compiled to WebAssembly';
   const top = [...s.interpretedByPattern].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, c]) => `${n} ${c}`).join(', ');
-  return `xenon: ${s.blocks} blocks compiled to WebAssembly (${(s.bytes / 1024).toFixed(0)} KiB): ${s.inline} instructions inline, ${s.interpreted} through the interpreter${top === '' ? '' : ` (most: ${top})`}; ${s.keptJs} hot blocks kept as JavaScript; translation ${s.compileMs.toFixed(0)} ms (${((s.compileMs * 1000) / Math.max(1, s.inline + s.interpreted)).toFixed(1)} µs per instruction)`;
+  return `xenon: ${s.blocks} blocks compiled to WebAssembly (${(s.bytes / 1024).toFixed(0)} KiB): ${s.inline} instructions inline, ${s.interpreted} through the interpreter${top === '' ? '' : ` (most: ${top})`}; ${s.loops} two-block loops; ${s.keptJs} hot blocks kept as JavaScript; translation ${s.compileMs.toFixed(0)} ms (${((s.compileMs * 1000) / Math.max(1, s.inline + s.interpreted)).toFixed(1)} µs per instruction)`;
 }

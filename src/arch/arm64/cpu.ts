@@ -503,7 +503,7 @@ export class Cpu extends MemoryAccessor {
     if (queue.length < WASM_BATCH && b.runs <= 2 * compileAfterRuns) return null;
     const batch = queue.filter((q) => q.valid);
     queue.length = 0;
-    const fns = compileWasmBlocks(batch, this.wasmMemory, (this.code.chainTable ??= new ChainTable()));
+    const fns = compileWasmBlocks(batch, this.wasmMemory, (this.code.chainTable ??= new ChainTable()), (off) => this.code.get(off));
     batch.forEach((q, i) => {
       q.queued = false;
       const fn = fns[i]!;

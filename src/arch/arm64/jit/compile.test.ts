@@ -43,7 +43,7 @@ test('a block of every inline kind builds a module the engine validates', () => 
   ];
   const t = words.map((w) => translateInsn(w));
   const { bytes, inline } = buildBlockModule({
-    ops: t.map((x) => x.exec), insns: words, registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true, wasmSlot: -1,
+    off: 0, ops: t.map((x) => x.exec), insns: words, registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true, wasmSlot: -1,
   });
   assert.ok(WebAssembly.validate(bytes));
   assert.equal(inline, words.length, 'every instruction compiled inline');
@@ -249,4 +249,49 @@ test('WebAssembly blocks: a loop keeping registers and flags in locals faults in
   // Round 9's load faults: x0 = 9 and the flags of its ADDS, x1 not written back, x2 from round 8.
   assert.match(states[0]!, / pc 1020 nzcv 0 icount 72 x0-x6 9 100000 5c /);
   assert.equal(states[1], states[0]);
+});
+
+test('WebAssembly blocks: a loop through two blocks runs in one function, exits and faults in either with the state exact', () => {
+  // movz x0, #0; x1 = 8 loads before the end of RAM, or a buffer; movz x2, #rounds
+  // A: add x0, x0, #1; add x8, x8, #1; umulh x7, x0, x0 (interpreted); cmp x0, #3; subs x2, x2, #1; b.eq out
+  // B: subs x5, x0, #20; mrs x6, nzcv (interpreted, reads the flags); ldr x3, [x1], #8; add x4, x4, x3;
+  //    umulh x8, x8, x8 (interpreted: x8 = 0, which A reads next round); b A
+  // out: svc #0
+  const loop = [0x91000400, 0x91000508, 0x9bc07c07, 0xf1000c1f, 0xf1000442, 0x540000e0, 0xf1005005, 0xd53b4206, 0xf8408423, 0x8b030084, 0x9bc87d08, 0x17fffff5, 0xd4000001];
+  const nearEnd = [0xd2800000, 0xd29ff801, 0xf2a001e1];
+  const buffer = [0xd2800000, 0xd2900001, 0xd503201f]; // movz x1, #0x8000; nop
+  const run = (setup: number[], rounds: number, jit: boolean): string => {
+    let state = '';
+    withThreshold(jit ? 0 : Infinity, () => {
+      setForceWasm(jit);
+      try {
+        const { cpu, dv } = remappable();
+        [...setup, 0xd2800002 | (rounds << 5), ...loop].forEach((w, i) => dv.setUint32(0x1000 + 4 * i, w, true));
+        for (let i = 0; i < 8; i++) {
+          dv.setBigUint64(0xfffc0 + 8 * i, BigInt(i + 1) << 32n, true);
+          dv.setBigUint64(0x8000 + 8 * i, BigInt(i + 1) * 3n, true);
+        }
+        cpu.state.pc = 0x1000;
+        const loopsBefore = wasmStats.loops;
+        const exit = cpu.run(10_000);
+        if (jit) assert.ok(wasmStats.loops > loopsBefore, 'the two blocks were compiled as one loop');
+        const s = cpu.state;
+        const regs = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((n) => s.getX(n).toString(16)).join(' ');
+        state = `${exit.kind} ${exit.kind === 'exception' ? `${exit.esr} ${exit.far}` : ''} pc ${s.pc.toString(16)} nzcv ${s.nzcv >>> 28} icount ${cpu.icount} x0-x8 ${regs}`;
+      } finally {
+        setForceWasm(false);
+      }
+    });
+    return state;
+  };
+  // The loop's head is A (B was translated first, before the jump back made A a block of its own),
+  // so round 9's load faults in the partner: x0 = 9, x1 not written back, x2 from round 9's SUBS,
+  // the flags of B's SUBS (N), which MRS read into x6.
+  const fault = run(nearEnd, 100, false);
+  assert.match(fault, /^exception .* pc 1030 nzcv 8 icount 108 x0-x8 9 100000 5b 800000000 [0-9a-f]+ fffffffffffffff5 80000000 0 1$/);
+  assert.equal(run(nearEnd, 100, true), fault);
+  // Five rounds, leaving through A's B.EQ: x2 = 0 and Z and C set by its SUBS.
+  const out = run(buffer, 5, false);
+  assert.match(out, /^svc .* nzcv 6 icount 59 x0-x8 5 8020 0 .* 1$/);
+  assert.equal(run(buffer, 5, true), out);
 });

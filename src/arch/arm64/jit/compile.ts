@@ -20,13 +20,13 @@ import type { Exec } from '../interp/group.js';
 import { decodeInsn } from '../interp/index.js';
 import type { BlockFn, CompilableBlock } from '../block_fn.js';
 import { ALU_EMITTERS } from './emit_alu.js';
-import { BRANCH_EMITTERS } from './emit_branch.js';
+import { BRANCH_EMITTERS, directTargets } from './emit_branch.js';
 import { LDST_EMITTERS } from './emit_ldst.js';
 import { SYSTEM_EMITTERS } from './emit_system.js';
 import { Emitter, P_BUDGET, P_C, P_PC, P_ST } from './emitter.js';
 import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES } from './guest_memory.js';
 import type { ChainTable } from './chain_table.js';
-import { TLB_SIZE } from '../mem_access.js';
+import { PAGE_SIZE, TLB_SIZE } from '../mem_access.js';
 import type { InsnEmitter, InsnSite } from './site.js';
 import type { Fields } from '../decode/pattern.js';
 import { Op, T, VOID, writeModule } from './wasm_writer.js';
@@ -38,6 +38,8 @@ const EMITTERS: Readonly<Record<string, InsnEmitter>> = { ...ALU_EMITTERS, ...LD
 
 /** What the WebAssembly tier needs of a block: the compiled-JS view plus the instruction words. */
 export interface WasmCompilableBlock extends CompilableBlock {
+  /** RAM offset of its first instruction. */
+  readonly off: number;
   readonly insns: readonly number[];
   /** Set to the block's slot in the chain table once compiled. */
   wasmSlot: number;
@@ -75,6 +77,8 @@ export const wasmStats = {
   blocks: 0, inline: 0, interpreted: 0, bytes: 0,
   /** Hot blocks left at the JS tier because they would mostly call the interpreter. */
   keptJs: 0,
+  /** Blocks compiled with the other block of a loop through both (`Partner`). */
+  loops: 0,
   /** Milliseconds spent generating, compiling and instantiating modules. */
   compileMs: 0,
   /** Interpreted instructions of compiled blocks, by pattern: where an emitter would pay. */
@@ -111,6 +115,8 @@ function step(op: Exec, b: CompilableBlock, last: boolean, k: number): Step {
 /** One block's function, before it joins a module. */
 interface BlockCode {
   readonly e: Emitter;
+  /** It holds a two-block loop (`Partner`). */
+  readonly loop2: boolean;
   /** Its imported closures, by name; their function indices follow `importBase` in this order. */
   readonly imports: Record<string, Step>;
   readonly funcImports: { name: string; type: number }[];
@@ -121,7 +127,7 @@ interface BlockCode {
 
 /** The module's bytes and imports for block `b` alone (tests). */
 export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; imports: Record<string, Step>; inline: number; interpreted: string[] } {
-  const code = emitBlock(b, 'b0', 0);
+  const code = emitBlock(b, b.insns.map((w) => decodeInsn(w)), null, 'b0', 0);
   return { bytes: moduleOf([code]), imports: code.imports, inline: code.inline, interpreted: code.interpreted };
 }
 
@@ -132,11 +138,57 @@ function moduleOf(codes: readonly BlockCode[]): Uint8Array {
   });
 }
 
+type Decoded = { readonly name: string; readonly fields: Fields } | null;
+
+/**
+ * The other block of a two-block loop: a block the first one's closing branch may go to, on the
+ * same page, whose own closing branch may come back to the first one's start (a loop whose body
+ * ends in a conditional branch out and a jump back, or whose test sits in a block of its own).
+ */
+interface Partner {
+  readonly b: WasmCompilableBlock;
+  readonly decoded: readonly Decoded[];
+  /** Its first instruction's distance in bytes from the first block's. */
+  readonly delta: number;
+}
+
+/** Whether the block ends with a branch compiled inline. */
+function exitsInline(decoded: readonly Decoded[]): boolean {
+  const last = decoded[decoded.length - 1];
+  return last !== undefined && last !== null && BRANCH_EMITTERS[last.name] !== undefined;
+}
+
+/** Where a block's closing branch may go when compiled inline and direct, as byte offsets from the block's start. */
+function exitsOf(decoded: readonly Decoded[]): readonly number[] {
+  const last = decoded[decoded.length - 1];
+  if (!exitsInline(decoded)) return [];
+  const at = (decoded.length - 1) * 4;
+  return (directTargets(last!.name, last!.fields) ?? []).map((t) => at + t);
+}
+
+/** The partner that makes `b` the head of a two-block loop, if the code cache has one translated. */
+function partnerOf(b: WasmCompilableBlock, decoded: readonly Decoded[], lookup: (off: number) => WasmCompilableBlock | undefined): Partner | null {
+  const pageStart = b.off - (b.off % PAGE_SIZE);
+  for (const delta of exitsOf(decoded)) {
+    const off = b.off + delta;
+    // The same page: it maps wherever the head's page maps, and a store there discards both.
+    if (delta === 0 || off < pageStart || off >= pageStart + PAGE_SIZE) continue;
+    const p = lookup(off);
+    if (p === undefined || !p.valid || !p.setsNpc) continue;
+    const pd = p.insns.map((w) => decodeInsn(w));
+    if (exitsOf(pd).includes(-delta)) return { b: p, decoded: pd, delta };
+  }
+  return null;
+}
+
 /**
  * Emits block `b`'s function. Its imports are named after `tag` and take function indices from
- * `importBase` (the imports of the blocks before it in the module come first).
+ * `importBase` (the imports of the blocks before it in the module come first). A block whose closing
+ * branch is compiled inline and may go back to its start loops in place; with a `partner`, a round
+ * may go through the partner's instructions and back as well, so the loop runs in one function with
+ * its registers in locals, where two chained blocks would each pay their way in and out.
  */
-function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): BlockCode {
+function emitBlock(b: WasmCompilableBlock, decoded: readonly Decoded[], partner: Partner | null, tag: string, importBase: number): BlockCode {
   const e = new Emitter();
   const n = b.ops.length;
   /**
@@ -147,64 +199,101 @@ function emitBlock(b: WasmCompilableBlock, tag: string, importBase: number): Blo
   const npc = e.tmp(T.F64, 3);
   const retired = (extra: number) => e.get(P_ST).get(done).i32(extra).op(Op.i32_add).mem(Op.i32_store, 2, JIT_VARS.retired);
   e.get(P_ST).mem(Op.i32_load, 2, JIT_VARS.retired).set(done);
-  const decoded = b.insns.map((w) => decodeInsn(w));
-  const last = decoded[n - 1];
-  // Only a closing branch compiled inline may loop in place: anything interpreted could end the block.
-  const loops = b.setsNpc && last !== undefined && last !== null && BRANCH_EMITTERS[last.name] !== undefined;
-  if (loops) {
+  const loops = exitsOf(decoded).includes(0);
+  const out: BlockPart = { imports: {}, funcImports: [], inline: 0, interpreted: [] };
+  const parts = (em: Emitter, ret: (extra: number) => void) => ({
+    head: { b, decoded, base: 0, name: `${tag}o`, em, ret, importBase, out },
+    partner: partner === null ? null : { b: partner.b, decoded: partner.decoded, base: partner.delta, name: `${tag}p`, em, ret, importBase, out },
+  });
+  if (loops || partner !== null) {
     // Emitted once aside to learn which registers the rounds use, which then stay in locals throughout.
     const trial = new Emitter();
-    emitInsns(trial, b, decoded, tag, importBase, () => undefined);
+    const t = parts(trial, () => undefined);
+    const scratch: BlockPart = { imports: {}, funcImports: [], inline: 0, interpreted: [] };
+    emitInsns({ ...t.head, out: scratch });
+    if (t.partner !== null) emitInsns({ ...t.partner, out: scratch });
     e.enterLoop(trial.slotsUsed());
     e.op(Op.loop, VOID);
   }
-  const body = emitInsns(e, b, decoded, tag, importBase, retired);
-  if (b.setsNpc) e.set(npc);
-  else e.get(P_PC).f64(n * 4).op(Op.f64_add).set(npc);
-  e.get(done).i32(n).op(Op.i32_add).set(done);
-  if (loops) {
+  const real = parts(e, retired);
+  emitInsns(real.head);
+  const roundAgain = (depth: number) => {
     // Round again while the branch went back to the start and budget is left.
     e.get(npc).get(P_PC).op(Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
     e.op(Op.if, VOID);
     retired(0);
     e.loopBack();
-    e.op(Op.br).u32(1).op(Op.end, Op.end);
+    e.op(Op.br).u32(depth + 1).op(Op.end);
+  };
+  if (b.setsNpc) e.set(npc);
+  else e.get(P_PC).f64(n * 4).op(Op.f64_add).set(npc);
+  e.get(done).i32(n).op(Op.i32_add).set(done);
+  if (loops) roundAgain(0);
+  if (real.partner !== null) {
+    const p = real.partner;
+    e.get(npc).get(P_PC).f64(p.base).op(Op.f64_add, Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
+    e.op(Op.if, VOID);
+    e.scope(() => {
+      // An exception in the partner counts the head's instructions of this round as retired.
+      retired(0);
+      emitInsns(p);
+      e.set(npc);
+      e.get(done).i32(p.b.ops.length).op(Op.i32_add).set(done);
+      roundAgain(1);
+    });
+    e.op(Op.end);
   }
+  if (loops || partner !== null) e.op(Op.end);
   // It returns or chains: the next code reads the state from memory.
   e.sync();
   // Chain to the next block when it is compiled, unless the last instruction was interpreted
   // (it may have ended the block for a reason of its own).
-  if (!b.setsNpc || loops) chain(e, npc, done);
+  if (!b.setsNpc || exitsInline(decoded)) chain(e, npc, done);
   retired(0);
   e.get(npc);
-  return { e, ...body };
+  return { e, loop2: partner !== null, ...out };
 }
 
-/** Emits the block's instructions into `e`, each inline or as a call of its interpreter closure. */
-function emitInsns(
-  e: Emitter, b: WasmCompilableBlock, decoded: readonly ({ readonly name: string; readonly fields: Fields } | null)[], tag: string, importBase: number,
-  retired: (extra: number) => void,
-): Omit<BlockCode, 'e'> {
-  const imports: Record<string, Step> = {};
-  const funcImports: { name: string; type: number }[] = [];
+/** What emitting a block's instructions gathers: the closures it calls, and how many are inline. */
+interface BlockPart {
+  readonly imports: Record<string, Step>;
+  readonly funcImports: { name: string; type: number }[];
+  inline: number;
+  readonly interpreted: string[];
+}
+
+/** One block's instructions to emit: at `base` bytes from the function's PC, imports named `name` + index. */
+interface InsnRun {
+  readonly b: WasmCompilableBlock;
+  readonly decoded: readonly Decoded[];
+  readonly base: number;
+  readonly name: string;
+  readonly em: Emitter;
+  readonly ret: (extra: number) => void;
+  readonly importBase: number;
+  readonly out: BlockPart;
+}
+
+/** Emits a block's instructions, each inline or as a call of its interpreter closure. */
+function emitInsns(r: InsnRun): void {
+  const { b, decoded, base, em: e, out } = r;
   const n = b.ops.length;
-  let inline = 0;
-  const interpreted: string[] = [];
   for (let k = 0; k < n; k++) {
     const isLast = k === n - 1 && b.setsNpc;
     const d = decoded[k]!;
+    const offset = base + k * 4;
     const site: InsnSite = {
-      offset: k * 4,
+      offset,
       interpret: (writes) => {
-        const name = `${tag}o${k}`;
-        let index = funcImports.findIndex((f) => f.name === name);
+        const name = `${r.name}${k}`;
+        let index = out.funcImports.findIndex((f) => f.name === name);
         if (index < 0) {
-          imports[name] = step(b.ops[k]!, b, isLast, k);
-          index = funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
+          out.imports[name] = step(b.ops[k]!, b, isLast, k);
+          index = out.funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
         }
         // The closure reads and writes the state in memory, and may raise an exception from there.
         e.sync();
-        e.get(P_C).get(P_PC).f64(k * 4).op(Op.f64_add, Op.call).u32(importBase + index);
+        e.get(P_C).get(P_PC).f64(offset).op(Op.f64_add, Op.call).u32(r.importBase + index);
         e.forget(writes);
         if (isLast) return;
         if (b.registerOnly[k] === true) {
@@ -212,8 +301,8 @@ function emitInsns(
           return;
         }
         e.op(Op.i32_eqz, Op.if, VOID);
-        retired(k + 1);
-        e.get(P_PC).f64((k + 1) * 4).op(Op.f64_add, Op.return, Op.end);
+        r.ret(k + 1);
+        e.get(P_PC).f64(offset + 4).op(Op.f64_add, Op.return, Op.end);
         e.reloadTlbVars();
       },
     };
@@ -221,13 +310,12 @@ function emitInsns(
     e.beginInsn();
     if (emit === undefined) {
       site.interpret();
-      interpreted.push(d?.name ?? 'UNDEFINED');
+      out.interpreted.push(d?.name ?? 'UNDEFINED');
     } else {
       emit(e, d!.fields, site);
-      inline++;
+      out.inline++;
     }
   }
-  return { imports, funcImports, inline, interpreted };
 }
 
 /**
@@ -262,12 +350,14 @@ function chain(e: Emitter, npc: number, done: number): void {
  * Compiles `blocks` for vCPUs on `memory` into one module (the per-module cost dominates a small
  * block's), setting each one's `wasmSlot`. Per block: its function, or null when it would mostly call
  * the interpreter or the engine refuses (no WebAssembly, code generation forbidden), and the caller
- * keeps it at the JS tier.
+ * keeps it at the JS tier. `lookup` finds translated blocks by RAM offset (the partners of loops).
  */
-export function compileWasmBlocks(blocks: readonly WasmCompilableBlock[], memory: WebAssembly.Memory, chainTable: ChainTable): (BlockFn | null)[] {
+export function compileWasmBlocks(
+  blocks: readonly WasmCompilableBlock[], memory: WebAssembly.Memory, chainTable: ChainTable, lookup: (off: number) => WasmCompilableBlock | undefined,
+): (BlockFn | null)[] {
   const t0 = performance.now();
   try {
-    return compileModule(blocks, memory, chainTable);
+    return compileModule(blocks, memory, chainTable, lookup);
   } finally {
     wasmStats.compileMs += performance.now() - t0;
   }
@@ -275,12 +365,15 @@ export function compileWasmBlocks(blocks: readonly WasmCompilableBlock[], memory
 
 type Run = (c: Cpu, pc: number, st: number, budget: number) => number;
 
-function compileModule(blocks: readonly WasmCompilableBlock[], memory: WebAssembly.Memory, chainTable: ChainTable): (BlockFn | null)[] {
+function compileModule(
+  blocks: readonly WasmCompilableBlock[], memory: WebAssembly.Memory, chainTable: ChainTable, lookup: (off: number) => WasmCompilableBlock | undefined,
+): (BlockFn | null)[] {
   const codes: BlockCode[] = [];
   const chosen: WasmCompilableBlock[] = [];
   let importBase = 0;
   for (const b of blocks) {
-    const code = emitBlock(b, `b${codes.length}`, importBase);
+    const decoded = b.insns.map((w) => decodeInsn(w));
+    const code = emitBlock(b, decoded, partnerOf(b, decoded, lookup), `b${codes.length}`, importBase);
     if (code.interpreted.length * inlinePerInterpreted > code.inline) {
       wasmStats.keptJs++;
       continue;
@@ -304,6 +397,7 @@ function compileModule(blocks: readonly WasmCompilableBlock[], memory: WebAssemb
     chosen.forEach((b, i) => {
       const code = codes[i]!;
       wasmStats.blocks++;
+      if (code.loop2) wasmStats.loops++;
       wasmStats.inline += code.inline;
       wasmStats.interpreted += code.interpreted.length;
       for (const name of code.interpreted) wasmStats.interpretedByPattern.set(name, (wasmStats.interpretedByPattern.get(name) ?? 0) + 1);

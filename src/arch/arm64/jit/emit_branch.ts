@@ -3,6 +3,7 @@
  * as the interpreter keeps it) on the stack. Targets are formed as `interp/branch.ts` forms them:
  * PC-relative in doubles, register targets as sext55 of the register (top byte ignored).
  */
+import type { Fields } from '../decode/pattern.js';
 import { srcZr } from '../interp/regs.js';
 import { P_PC, type Emitter } from './emitter.js';
 import type { BranchEmitter, InsnSite } from './site.js';
@@ -66,6 +67,26 @@ function branchReg(link: boolean): BranchEmitter {
     }
     e.get(target);
   };
+}
+
+/**
+ * A direct branch's ways out as byte offsets from the branch itself (4: falling through), or null
+ * for a branch to a register: what lets the compiler find a loop through two blocks.
+ */
+export function directTargets(name: string, f: Fields): readonly number[] | null {
+  switch (name) {
+    case 'B':
+      return [sext(f.imm!, 26) * 4];
+    case 'B_cond':
+    case 'CBZ':
+    case 'CBNZ':
+      return [sext(f.imm!, 19) * 4, 4];
+    case 'TBZ':
+    case 'TBNZ':
+      return [sext(f.imm!, 14) * 4, 4];
+    default:
+      return null;
+  }
 }
 
 export const BRANCH_EMITTERS: Readonly<Record<string, BranchEmitter>> = {
