@@ -295,3 +295,45 @@ test('WebAssembly blocks: a loop through two blocks runs in one function, exits 
   assert.match(out, /^svc .* nzcv 6 icount 59 x0-x8 5 8020 0 .* 1$/);
   assert.equal(run(buffer, 5, true), out);
 });
+
+test('WebAssembly blocks: a loop forgets the page its load used once a call of the interpreter may have changed the TLB', () => {
+  // movz x1, #0x1, lsl #16; x5 = 0x10ffc; movz x2, #6
+  // 1: ldr w0, [x1]; add x4, x4, x0; ldr x3, [x5] (crosses a page: interpreted); subs x2, x2, #1; b.ne 1b; svc #0
+  const prog = [0xd2a00021, 0xd281ff85, 0xf2a00025, 0xd28000c2, 0xb9400020, 0x8b000084, 0xf94000a3, 0xf1000442, 0x54ffff81, 0xd4000001];
+  const sums: bigint[] = [];
+  for (const jit of [false, true]) {
+    withThreshold(jit ? 0 : Infinity, () => {
+      setForceWasm(jit);
+      try {
+        const ramBytes = 1 << 20;
+        const mem = allocateJitMemory(ramBytes, 1)!;
+        const bus: PhysicalBus = { ram: mem.memory.buffer, ramBase: 0, ramSize: ramBytes, jit: mem, mmioRead: () => null, mmioWrite: () => false };
+        let pa = 0x20000;
+        let cpu: Cpu | null = null;
+        // Translating the page after 0x10000 remaps 0x10000 and drops its TLB entry, as a shootdown would.
+        const translator: AddressTranslator = {
+          translate: (va) => {
+            if (va >= 0x10000 && va < 0x11000) return pa + (va - 0x10000);
+            if (va >= 0x11000 && va < 0x12000) {
+              pa ^= 0x20000 ^ 0x30000;
+              cpu!.tlbFlushVa(0x10000);
+            }
+            return va >= 0 && va < ramBytes ? va : { fsc: FSC.TRANSLATION_L0 };
+          },
+        };
+        cpu = new Cpu({ bus, translator, jitArea: jitAreaOffset(mem, 0)! });
+        const dv = new DataView(mem.memory.buffer, 0, ramBytes);
+        dv.setUint32(0x20000, 111, true);
+        dv.setUint32(0x30000, 222, true);
+        prog.forEach((w, i) => dv.setUint32(0x1000 + 4 * i, w, true));
+        cpu.state.pc = 0x1000;
+        assert.equal(cpu.run(1000).kind, 'svc');
+        sums.push(cpu.state.getX(4));
+      } finally {
+        setForceWasm(false);
+      }
+    });
+  }
+  assert.equal(sums[0], 3n * (111n + 222n));
+  assert.equal(sums[1], sums[0]);
+});

@@ -38,17 +38,26 @@ function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes
   const tag = e.tmp(T.F64, F.TAG);
   const tagAt = write ? CPU_AREA.wTag : CPU_AREA.rTag;
   const addAt = write ? CPU_AREA.wAdd : CPU_AREA.rAdd;
+  const memo = e.memo();
   e.op(Op.block, VOID, Op.block, VOID);
   // An access that must be aligned and is not: the interpreter raises the alignment fault.
   if (alignMask !== 0) e.get(va).op(Op.i32_wrap_i64).i32(alignMask).op(Op.i32_and, Op.br_if).u32(0);
+  // One that crosses into the next page: the interpreter splits it.
+  if (bytes > 1) e.get(va).op(Op.i32_wrap_i64).i32(PAGE_SIZE - 1).op(Op.i32_and).i32(PAGE_SIZE - bytes).op(Op.i32_gt_u, Op.br_if).u32(0);
+  // The page this site accessed last: the same RAM offset as then.
+  e.get(va).i64(-PAGE_SIZE).op(Op.i64_and).i64(1).op(Op.i64_or).get(memo.page).op(Op.i64_eq, Op.if, VOID);
+  e.get(va).get(memo.delta).op(Op.i64_add, Op.i32_wrap_i64).set(off);
+  e.op(Op.else);
   // The entry: set base + ((va >>> 12) & mask) * 8, as `MemoryAccessor` indexes it.
   e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
   e.get(va).i64(-PAGE_SIZE).op(Op.i64_and, Op.f64_convert_i64_s).set(page);
   e.get(ent).mem(Op.f64_load, 3, tagAt).set(tag);
   // A hit: the global tag (the page base) or the current ASID's (page base + key).
-  e.get(tag).get(page).op(Op.f64_eq).get(tag).get(page).get(e.key).op(Op.f64_add, Op.f64_eq, Op.i32_or, Op.i32_eqz, Op.br_if).u32(0);
-  if (bytes > 1) e.get(va).op(Op.i32_wrap_i64).i32(PAGE_SIZE - 1).op(Op.i32_and).i32(PAGE_SIZE - bytes).op(Op.i32_gt_u, Op.br_if).u32(0);
+  e.get(tag).get(page).op(Op.f64_eq).get(tag).get(page).get(e.key).op(Op.f64_add, Op.f64_eq, Op.i32_or, Op.i32_eqz, Op.br_if).u32(1);
   e.get(va).op(Op.f64_convert_i64_s).get(ent).mem(Op.f64_load, 3, addAt).op(Op.f64_add, Op.i32_trunc_f64_u).set(off);
+  e.get(va).i64(-PAGE_SIZE).op(Op.i64_and).i64(1).op(Op.i64_or).set(memo.page);
+  e.get(off).op(Op.i64_extend_i32_u).get(va).op(Op.i64_sub).set(memo.delta);
+  e.op(Op.end);
   e.scope(hit);
   e.op(Op.br).u32(1).op(Op.end);
   e.scope(() => site.interpret(writes));

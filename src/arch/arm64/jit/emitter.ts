@@ -64,6 +64,9 @@ export class Emitter {
   private readonly everWritten = new Set<number>();
   /** The slots a loop keeps in locals from round to round (`enterLoop`). */
   private loopSlots: readonly number[] = [];
+  /** Per memory access site, in emission order: its memo's locals (`memo`). */
+  private readonly memos: { readonly page: number; readonly delta: number }[] = [];
+  private memosUsed = 0;
 
   /**
    * Emits code that may not run (one arm of a branch). It ends by leaving the state as the code
@@ -98,9 +101,25 @@ export class Emitter {
     }
   }
 
-  /** The slots this code used (read or wrote), and those it wrote: what a trial emission tells `enterLoop`. */
-  slotsUsed(): { readonly used: readonly number[]; readonly written: readonly number[] } {
-    return { used: [...this.slotLocal.keys()], written: [...this.everWritten] };
+  /**
+   * The slots this code used (read or wrote), those it wrote, and its count of memory access sites:
+   * what a trial emission tells `enterLoop`.
+   */
+  slotsUsed(): { readonly used: readonly number[]; readonly written: readonly number[]; readonly memos: number } {
+    return { used: [...this.slotLocal.keys()], written: [...this.everWritten], memos: this.memosUsed };
+  }
+
+  /**
+   * The next memory access site's memo: two i64 locals holding the last page it accessed (its base
+   * with bit 0 set, so the locals' initial 0 matches no page) and the host offset minus the VA there.
+   * A later access to that page, from this site in a later round of a loop, skips the TLB probe:
+   * nothing the compiled code does inline changes a translation, whatever changes one (a TLBI, a
+   * change of ASID or EL) bumps `fetchEpoch` and so makes the block return after that instruction,
+   * and `reloadTlbVars` forgets every memo after each call of the interpreter all the same.
+   */
+  memo(): { readonly page: number; readonly delta: number } {
+    while (this.memos.length <= this.memosUsed) this.memos.push({ page: this.local(T.I64), delta: this.local(T.I64) });
+    return this.memos[this.memosUsed++]!;
   }
 
   /**
@@ -110,6 +129,8 @@ export class Emitter {
    * after the first (on the first, storing one is merely redundant).
    */
   enterLoop(body: ReturnType<Emitter['slotsUsed']>): void {
+    // The rounds' memos exist before the first call out in the body, which forgets them all.
+    while (this.memos.length < this.memosUsed + body.memos) this.memos.push({ page: this.local(T.I64), delta: this.local(T.I64) });
     for (const n of body.used) if (!this.cached.has(n)) this.load(n);
     for (const n of body.written) this.dirty.add(n);
     this.loopSlots = body.used;
@@ -226,9 +247,11 @@ export class Emitter {
     return this;
   }
 
+  /** Loads the TLB's key and set offset, which a call of the interpreter may have changed, and forgets every memo. */
   reloadTlbVars(): void {
     this.get(P_ST).mem(Op.f64_load, 3, JIT_VARS.asidKey).set(this.key);
     this.get(P_ST).mem(Op.f64_load, 3, JIT_VARS.tlbOffset).op(Op.i32_trunc_f64_u).set(this.tlb);
+    for (const m of this.memos) this.i64(0).set(m.page);
   }
 
   // ---- registers ----
