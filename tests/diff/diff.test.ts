@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GROUPS, translateInsn } from '../../src/arch/arm64/interp/index.js';
 import { disassemble, formatMismatch } from './compare.js';
 import { loadCorpus } from './corpus.js';
-import { allPatterns, generateCase, generateMixedCase } from './gen.js';
+import { allPatterns, generateCase, generateLoopCase, generateMixedCase } from './gen.js';
 import { knownReason } from './known.js';
 import { missingTools } from './qemu.js';
 import { busyboxPath } from '../harness/tools.js';
@@ -70,6 +70,17 @@ test(`diff: random sequences mixing all patterns match QEMU (seed ${SEED})`, opt
     const tc = generateMixedCase(pool, k, { seed: SEED });
     if (tc !== null) cases.push(tc);
   }
+  check(runBoth(cases));
+});
+
+test(`diff: random sequences run as loops of one or two blocks match QEMU (seed ${SEED})`, opts, () => {
+  const pool = allPatterns();
+  const cases: TestCase[] = [];
+  for (let k = 0; k < PER_GROUP * 2; k++) {
+    const tc = generateLoopCase(pool, k, { seed: SEED });
+    if (tc !== null) cases.push(tc);
+  }
+  assert.ok(cases.length > PER_GROUP, `only ${cases.length} loop cases could be generated`);
   check(runBoth(cases));
 });
 

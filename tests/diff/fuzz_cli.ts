@@ -7,14 +7,14 @@ import { disassemble, formatMismatch } from './compare.js';
 import { realCases, realSequences } from './realcode.js';
 import { undefCheck } from './undef.js';
 import { appendCorpus, loadCorpus } from './corpus.js';
-import { allPatterns, generateCase, generateMixedCase, wordsCase, type PatternInfo } from './gen.js';
+import { allPatterns, generateCase, generateLoopCase, generateMixedCase, wordsCase, type PatternInfo } from './gen.js';
 import { knownReason } from './known.js';
 import type { TestCase } from './layout.js';
 import { missingTools } from './qemu.js';
 import { runBoth, type CaseResult } from './session.js';
 
 const USAGE = `usage: fuzz_cli [--count N] [--seed S] [--group G[,G]] [--pattern P[,P]] [--index I]
-                [--words HEX[,HEX...]] [--from-elf PATH] [--max-len L] [--mix] [--corpus] [--undef] [--save | --save-all [--note TEXT]]
+                [--words HEX[,HEX...]] [--from-elf PATH] [--max-len L] [--mix | --loop] [--corpus] [--undef] [--save | --save-all [--note TEXT]]
                 [--max-report K] [--list]`;
 
 function main(): number {
@@ -28,6 +28,7 @@ function main(): number {
       words: { type: 'string' },
       'max-len': { type: 'string' },
       mix: { type: 'boolean' },
+      loop: { type: 'boolean' },
       'from-elf': { type: 'string' },
       corpus: { type: 'boolean' },
       undef: { type: 'boolean' },
@@ -89,11 +90,12 @@ function main(): number {
     }
     const byName = new Map(pats.map((p) => [p.pattern.name, p.group]));
     cases = [];
-    if (a.mix) {
-      // Sequences mixing the selected patterns.
+    if (a.mix || a.loop) {
+      // Sequences mixing the selected patterns, or such sequences run as loops.
       const first = a.index !== undefined ? Number(a.index) : 0;
       const n = a.index !== undefined ? 1 : count;
-      for (let k = first; k < first + n; k++) pushCase(cases, generateMixedCase(pats, k, { seed, maxLen }));
+      const gen = a.loop ? generateLoopCase : generateMixedCase;
+      for (let k = first; k < first + n; k++) pushCase(cases, gen(pats, k, { seed, maxLen }));
     } else if (a.index !== undefined) {
       for (const p of pats) pushCase(cases, generateCase(p, Number(a.index), { seed, maxLen }));
     } else {
@@ -171,8 +173,8 @@ function repro(tc: TestCase): string {
   if (m) return `${SELF} --seed ${m[1]} --pattern ${m[2]} --index ${m[3]}`;
   const y = /seed (\d+) real ([0-9a-f]{8})/.exec(tc.label);
   if (y) return `${SELF} --words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')} (fixed up from ${y[2]}; the state differs)`;
-  const x = /seed (\d+) mix case (\d+)/.exec(tc.label);
-  if (x) return `${SELF} --seed ${x[1]} --mix --index ${x[2]} (with the same --group/--pattern selection)`;
+  const x = /seed (\d+) (mix|loop) case (\d+)/.exec(tc.label);
+  if (x) return `${SELF} --seed ${x[1]} --${x[2]} --index ${x[3]} (with the same --group/--pattern selection)`;
   return `${SELF} --words ${tc.words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',')}`;
 }
 

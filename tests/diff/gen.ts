@@ -3,7 +3,7 @@
  * values, and encodings of a chosen pattern made by randomising its non-fixed bits, fixed up by
  * constraints.ts so that the case is meaningful and deterministic on both sides.
  */
-import { GROUPS, translateInsn } from '../../src/arch/arm64/interp/index.js';
+import { GROUPS, decodeInsn, translateInsn } from '../../src/arch/arm64/interp/index.js';
 import type { Pattern } from '../../src/arch/arm64/decode/pattern.js';
 import { DATA_BASE, DATA_SIZE, MAX_WORDS, Rng, hashString, type CaseState, type TestCase } from './layout.js';
 import { BASE_REGS, constrain, prelude } from './constraints.js';
@@ -185,10 +185,12 @@ export function generateMixedCase(pool: readonly PatternInfo[], index: number, o
   return build(rng, len, () => rng.pick(pool), `seed ${opts.seed} mix case ${index}`);
 }
 
-function build(rng: Rng, len: number, choose: () => PatternInfo, label: string): TestCase | null {
-  const state = randomState(rng);
+/**
+ * `len` instructions drawn by `choose`, constrained against `state` (a loop's two bodies share one,
+ * and the registers their constraints claim).
+ */
+function build(rng: Rng, len: number, choose: () => PatternInfo, label: string, state = randomState(rng), claimed = new Set<number>()): TestCase | null {
   const words: number[] = [];
-  const claimed = new Set<number>();
   for (let i = 0; i < len; i++) {
     let w: number | null = null;
     for (let attempt = 0; attempt < 64 && w === null; attempt++) {
@@ -206,6 +208,51 @@ function build(rng: Rng, len: number, choose: () => PatternInfo, label: string):
     words.push(w);
   }
   return { words, state, label };
+}
+
+/** The loop counter of `generateLoopCase`: no body instruction may name it. */
+const LOOP_REG = 27;
+
+/**
+ * Loop case `index`: mixed bodies (as `generateMixedCase` draws them, without branches and without
+ * X27) run 1–6 times, as one block branching back to itself, or as two blocks (the first leaves
+ * through B.EQ, the second jumps back): the shapes the WebAssembly tier compiles into loops that keep
+ * registers in locals and remember pages, so a fault or a flag in a later round is compared too.
+ */
+export function generateLoopCase(pool: readonly PatternInfo[], index: number, opts: GenOptions): TestCase | null {
+  const rng = new Rng(opts.seed, hashString('loop'), index);
+  const state = randomState(rng);
+  const claimed = new Set<number>();
+  const body = (): number[] | null => {
+    const len = 1 + rng.below(Math.min(opts.maxLen ?? 3, 6));
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const tc = build(rng, len, () => rng.pick(pool), '', state, claimed);
+      if (tc !== null && tc.words.every(loopSafe)) return tc.words;
+    }
+    return null;
+  };
+  const a = body();
+  const twoBlocks = rng.below(2) === 1;
+  const b = twoBlocks ? body() : [];
+  if (a === null || b === null) return null;
+  const rounds = 1 + rng.below(6);
+  const movz = 0xd2800000 | (rounds << 5) | LOOP_REG; // movz x27, #rounds
+  const subs = 0xf1000400 | (LOOP_REG << 5) | LOOP_REG; // subs x27, x27, #1
+  const bcond = (cond: number, off: number) => (0x54000000 | ((off & 0x7ffff) << 5) | cond) >>> 0;
+  const words = twoBlocks
+    ? // A: body; subs; b.eq out.  B: body; b A.  out: the harness's BRK.
+      [movz, ...a, subs, bcond(0, b.length + 2), ...b, (0x14000000 | (-(a.length + b.length + 2) & 0x3ffffff)) >>> 0]
+    : [movz, ...a, subs, bcond(1, -(a.length + 1))]; // body; subs; b.ne body
+  if (words.length > MAX_WORDS) return null;
+  return { words, state, label: `seed ${opts.seed} loop case ${index}` };
+}
+
+/** Whether a word may sit in a loop's body: it does not end a block and names no X28 in any field. */
+function loopSafe(w: number): boolean {
+  if (translateInsn(w).endsBlock) return false;
+  const d = decodeInsn(w);
+  if (d === null) return false;
+  return !Object.entries(d.fields).some(([name, v]) => name.startsWith('r') && v === LOOP_REG);
 }
 
 /** A case running explicit words with a random state (--words). */
