@@ -158,9 +158,12 @@ const CLASS_RULES: readonly Rule[] = [
   // misaligned unmapped targets differently from hardware.)
   (w, ctx) => {
     if (!is(w, 0xfe1f_fc1f, 0xd61f_0000) || bits(w, 24, 21) > 2) return w;
+    const rng = ctx.rng;
+    // Not X28: a code address there would send later stores into the code page (self-modifying
+    // code without maintenance, where hardware may run the old or the new instruction).
+    w = put(ctx, w, 9, 5, notBase(bits(w, 9, 5), rng));
     const rn = bits(w, 9, 5);
     if (rn === 31) return w;
-    const rng = ctx.rng;
     const later = CODE_BASE + 4 * (ctx.index + 1 + rng.below(ctx.count - ctx.index));
     const r = rng.below(10);
     const target =
