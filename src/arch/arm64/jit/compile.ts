@@ -160,10 +160,10 @@ function exitsInline(decoded: readonly Decoded[]): boolean {
 
 /** Where a block's closing branch may go when compiled inline and direct, as byte offsets from the block's start. */
 function exitsOf(decoded: readonly Decoded[]): readonly number[] {
-  const last = decoded[decoded.length - 1];
   if (!exitsInline(decoded)) return [];
+  const last = decoded[decoded.length - 1]!;
   const at = (decoded.length - 1) * 4;
-  return (directTargets(last!.name, last!.fields) ?? []).map((t) => at + t);
+  return (directTargets(last.name, last.fields) ?? []).map((t) => at + t);
 }
 
 /** The partner that makes `b` the head of a two-block loop, if the code cache has one translated. */
@@ -200,23 +200,18 @@ function emitBlock(b: WasmCompilableBlock, decoded: readonly Decoded[], partner:
   const retired = (extra: number) => e.get(P_ST).get(done).i32(extra).op(Op.i32_add).mem(Op.i32_store, 2, JIT_VARS.retired);
   e.get(P_ST).mem(Op.i32_load, 2, JIT_VARS.retired).set(done);
   const loops = exitsOf(decoded).includes(0);
-  const out: BlockPart = { imports: {}, funcImports: [], inline: 0, interpreted: [] };
-  const parts = (em: Emitter, ret: (extra: number) => void) => ({
-    head: { b, decoded, base: 0, name: `${tag}o`, em, ret, importBase, out },
-    partner: partner === null ? null : { b: partner.b, decoded: partner.decoded, base: partner.delta, name: `${tag}p`, em, ret, importBase, out },
-  });
-  if (loops || partner !== null) {
+  const head: InsnRun = { b, decoded, base: 0, name: `${tag}o` };
+  const tail: InsnRun | null = partner === null ? null : { b: partner.b, decoded: partner.decoded, base: partner.delta, name: `${tag}p` };
+  const out = emptyPart();
+  if (loops || tail !== null) {
     // Emitted once aside to learn which registers the rounds use, which then stay in locals throughout.
     const trial = new Emitter();
-    const t = parts(trial, () => undefined);
-    const scratch: BlockPart = { imports: {}, funcImports: [], inline: 0, interpreted: [] };
-    emitInsns({ ...t.head, out: scratch });
-    if (t.partner !== null) emitInsns({ ...t.partner, out: scratch });
+    const scratch = emptyPart();
+    for (const r of [head, tail]) if (r !== null) emitInsns(trial, r, () => undefined, scratch, importBase);
     e.enterLoop(trial.slotsUsed());
     e.op(Op.loop, VOID);
   }
-  const real = parts(e, retired);
-  emitInsns(real.head);
+  emitInsns(e, head, retired, out, importBase);
   const roundAgain = (depth: number) => {
     // Round again while the branch went back to the start and budget is left.
     e.get(npc).get(P_PC).op(Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
@@ -229,21 +224,20 @@ function emitBlock(b: WasmCompilableBlock, decoded: readonly Decoded[], partner:
   else e.get(P_PC).f64(n * 4).op(Op.f64_add).set(npc);
   e.get(done).i32(n).op(Op.i32_add).set(done);
   if (loops) roundAgain(0);
-  if (real.partner !== null) {
-    const p = real.partner;
-    e.get(npc).get(P_PC).f64(p.base).op(Op.f64_add, Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
+  if (tail !== null) {
+    e.get(npc).get(P_PC).f64(tail.base).op(Op.f64_add, Op.f64_eq).get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.i32_and);
     e.op(Op.if, VOID);
     e.scope(() => {
       // An exception in the partner counts the head's instructions of this round as retired.
       retired(0);
-      emitInsns(p);
+      emitInsns(e, tail, retired, out, importBase);
       e.set(npc);
-      e.get(done).i32(p.b.ops.length).op(Op.i32_add).set(done);
+      e.get(done).i32(tail.b.ops.length).op(Op.i32_add).set(done);
       roundAgain(1);
     });
     e.op(Op.end);
   }
-  if (loops || partner !== null) e.op(Op.end);
+  if (loops || tail !== null) e.op(Op.end);
   // It returns or chains: the next code reads the state from memory.
   e.sync();
   // Chain to the next block when it is compiled, unless the last instruction was interpreted
@@ -262,21 +256,24 @@ interface BlockPart {
   readonly interpreted: string[];
 }
 
+function emptyPart(): BlockPart {
+  return { imports: {}, funcImports: [], inline: 0, interpreted: [] };
+}
+
 /** One block's instructions to emit: at `base` bytes from the function's PC, imports named `name` + index. */
 interface InsnRun {
   readonly b: WasmCompilableBlock;
   readonly decoded: readonly Decoded[];
   readonly base: number;
   readonly name: string;
-  readonly em: Emitter;
-  readonly ret: (extra: number) => void;
-  readonly importBase: number;
-  readonly out: BlockPart;
 }
 
-/** Emits a block's instructions, each inline or as a call of its interpreter closure. */
-function emitInsns(r: InsnRun): void {
-  const { b, decoded, base, em: e, out } = r;
+/**
+ * Emits a block's instructions into `e`, each inline or as a call of its interpreter closure (whose
+ * imports go into `out`, numbered from `importBase`); `retired` stores the count on an early return.
+ */
+function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out: BlockPart, importBase: number): void {
+  const { b, decoded, base } = r;
   const n = b.ops.length;
   for (let k = 0; k < n; k++) {
     const isLast = k === n - 1 && b.setsNpc;
@@ -293,7 +290,7 @@ function emitInsns(r: InsnRun): void {
         }
         // The closure reads and writes the state in memory, and may raise an exception from there.
         e.sync();
-        e.get(P_C).get(P_PC).f64(offset).op(Op.f64_add, Op.call).u32(r.importBase + index);
+        e.get(P_C).get(P_PC).f64(offset).op(Op.f64_add, Op.call).u32(importBase + index);
         e.forget(writes);
         if (isLast) return;
         if (b.registerOnly[k] === true) {
@@ -301,7 +298,7 @@ function emitInsns(r: InsnRun): void {
           return;
         }
         e.op(Op.i32_eqz, Op.if, VOID);
-        r.ret(k + 1);
+        retired(k + 1);
         e.get(P_PC).f64(offset + 4).op(Op.f64_add, Op.return, Op.end);
         e.reloadTlbVars();
       },

@@ -118,8 +118,12 @@ export class Emitter {
    * and `reloadTlbVars` forgets every memo after each call of the interpreter all the same.
    */
   memo(): { readonly page: number; readonly delta: number } {
-    while (this.memos.length <= this.memosUsed) this.memos.push({ page: this.local(T.I64), delta: this.local(T.I64) });
+    this.reserveMemos(this.memosUsed + 1);
     return this.memos[this.memosUsed++]!;
+  }
+
+  private reserveMemos(n: number): void {
+    while (this.memos.length < n) this.memos.push({ page: this.local(T.I64), delta: this.local(T.I64) });
   }
 
   /**
@@ -130,7 +134,7 @@ export class Emitter {
    */
   enterLoop(body: ReturnType<Emitter['slotsUsed']>): void {
     // The rounds' memos exist before the first call out in the body, which forgets them all.
-    while (this.memos.length < this.memosUsed + body.memos) this.memos.push({ page: this.local(T.I64), delta: this.local(T.I64) });
+    this.reserveMemos(this.memosUsed + body.memos);
     for (const n of body.used) if (!this.cached.has(n)) this.load(n);
     for (const n of body.written) this.dirty.add(n);
     this.loopSlots = body.used;
