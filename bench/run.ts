@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: fixed CPU-bound workloads under `xenon run-elf` and under qemu-aarch64-static in
- * the same run, then the kernel boot benchmark (`bench/boot.ts`), the hypercall round trip
+ * the same run, then translation at scale (`bench/translation.ts`), the kernel boot benchmark (`bench/boot.ts`), the hypercall round trip
  * (`bench/hypercall.ts`), event-channel notifications between two domUs (`bench/evtchn.ts`) and
  * domU create to its first /init line (`bench/domu_boot.ts`). Prints guest instructions per second
  * (our count; QEMU runs the same instructions) and the time ratio against QEMU, ours with hot blocks
@@ -18,6 +18,7 @@ import { benchDomuBoot } from './domu_boot.js';
 import { benchEvtchn } from './evtchn.js';
 import { benchIdleDomus } from './idle_domus.js';
 import { benchHypercall } from './hypercall.js';
+import { benchTranslation } from './translation.js';
 
 /** Runs per side and workload; the fastest counts. */
 const RUNS = 3;
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
         `${qemu.seconds.toFixed(2)} | ${mips(ours.insns, qemu.seconds)} | ${(ours.seconds / qemu.seconds).toFixed(1)}× |`,
     );
   }
+  benchTranslation();
   await benchBoot();
   benchHypercall();
   await benchEvtchn();

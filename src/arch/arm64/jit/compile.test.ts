@@ -47,6 +47,10 @@ test('a block of every inline kind builds a module the engine validates', () => 
   });
   assert.ok(WebAssembly.validate(bytes));
   assert.equal(inline, words.length, 'every instruction compiled inline');
+  // Only the chain hub imports the table: an engine copies an imported table into every importer.
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+  assert.deepEqual(imports.filter((i) => i.module === 'm'), [{ module: 'm', name: 'mem', kind: 'memory' }, { module: 'm', name: 'go', kind: 'function' }]);
+  assert.ok(!imports.some((i) => i.kind === 'table'));
 });
 
 test('WebAssembly blocks: a loop summing memory with post-indexed loads matches the interpreter', () => {

@@ -25,7 +25,7 @@ import { LDST_EMITTERS } from './emit_ldst.js';
 import { SYSTEM_EMITTERS } from './emit_system.js';
 import { Emitter, P_BUDGET, P_C, P_PC, P_ST } from './emitter.js';
 import { CPU_AREA, JIT_VARS, JUMP_CACHE_ENTRIES } from './guest_memory.js';
-import type { ChainTable } from './chain_table.js';
+import { BLOCK_RUN_TYPE, CHAIN_IMPORT, CHAIN_TYPE, type ChainTable } from './chain_table.js';
 import { PAGE_SIZE, TLB_SIZE } from '../mem_access.js';
 import type { InsnEmitter, InsnSite } from './site.js';
 import type { Fields } from '../decode/pattern.js';
@@ -48,11 +48,18 @@ export interface WasmCompilableBlock extends CompilableBlock {
 const TYPE_RUN = 0;
 const TYPE_STEP = 1;
 const TYPE_LAST = 2;
+const TYPE_CHAIN = 3;
 const TYPES = [
-  { params: [T.EXTERNREF, T.F64, T.I32, T.I32], results: [T.F64] },
+  BLOCK_RUN_TYPE,
   { params: [T.EXTERNREF, T.F64], results: [T.I32] },
   { params: [T.EXTERNREF, T.F64], results: [T.F64] },
+  CHAIN_TYPE,
 ];
+
+/** Function index 0 of every block module: the chain table's hub (`chain_table.ts`); closures follow. */
+const HUB_FUNC = 0;
+const HUB_IMPORT = { module: 'm', name: CHAIN_IMPORT, type: TYPE_CHAIN };
+const FIRST_CLOSURE_FUNC = 1;
 
 /**
  * A call out to an interpreter closure costs about what several instructions compiled inline save
@@ -127,13 +134,13 @@ interface BlockCode {
 
 /** The module's bytes and imports for block `b` alone (tests). */
 export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; imports: Record<string, Step>; inline: number; interpreted: string[] } {
-  const code = emitBlock(b, b.insns.map((w) => decodeInsn(w)), null, 'b0', 0);
+  const code = emitBlock(b, b.insns.map((w) => decodeInsn(w)), null, 'b0', FIRST_CLOSURE_FUNC);
   return { bytes: moduleOf([code]), imports: code.imports, inline: code.inline, interpreted: code.interpreted };
 }
 
 function moduleOf(codes: readonly BlockCode[]): Uint8Array {
   return writeModule({
-    types: TYPES, funcImports: codes.flatMap((c) => c.funcImports), memoryMaxPages: 65536, table: true,
+    types: TYPES, funcImports: [HUB_IMPORT, ...codes.flatMap((c) => c.funcImports)], memoryMaxPages: 65536, table: false,
     funcs: codes.map((c) => ({ type: TYPE_RUN, locals: c.e.locals, body: c.e.code })),
   });
 }
@@ -339,7 +346,7 @@ function chain(e: Emitter, npc: number, done: number): void {
   e.get(ent).mem(Op.i32_load, 2, CPU_AREA.jumpCache).get(off).op(Op.i32_eq, Op.if, VOID);
   e.get(P_ST).get(done).mem(Op.i32_store, 2, JIT_VARS.retired);
   e.get(P_C).get(npc).get(P_ST).get(P_BUDGET).get(ent).mem(Op.i32_load, 2, CPU_AREA.jumpCache + 4);
-  e.op(Op.return_call_indirect).u32(TYPE_RUN).u32(0);
+  e.op(Op.return_call).u32(HUB_FUNC);
   e.op(Op.end, Op.end, Op.end, Op.end);
 }
 
@@ -367,7 +374,7 @@ function compileModule(
 ): (BlockFn | null)[] {
   const codes: BlockCode[] = [];
   const chosen: WasmCompilableBlock[] = [];
-  let importBase = 0;
+  let importBase = FIRST_CLOSURE_FUNC;
   for (const b of blocks) {
     const decoded = b.insns.map((w) => decodeInsn(w));
     const code = emitBlock(b, decoded, partnerOf(b, decoded, lookup), `b${codes.length}`, importBase);
@@ -385,7 +392,7 @@ function compileModule(
     let exports: Record<string, unknown>;
     try {
       const imports = Object.assign({}, ...codes.map((c) => c.imports)) as Record<string, Step>;
-      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, tab: chainTable.table }, f: imports }).exports;
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, [CHAIN_IMPORT]: chainTable.go }, f: imports }).exports;
     } catch (e) {
       if (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError || e instanceof EvalError) return blocks.map(() => null);
       throw e;

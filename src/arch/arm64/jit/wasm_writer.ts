@@ -13,7 +13,7 @@ export const enum T {
 /** Opcodes, by their text-format names. */
 export const enum Op {
   block = 0x02, loop = 0x03, if = 0x04, else = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return = 0x0f,
-  call = 0x10, return_call_indirect = 0x13, drop = 0x1a, select = 0x1b,
+  call = 0x10, return_call = 0x12, return_call_indirect = 0x13, drop = 0x1a, select = 0x1b,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22,
   i32_load = 0x28, i64_load = 0x29, f64_load = 0x2b,
   i64_load8_s = 0x30, i64_load8_u = 0x31, i64_load16_s = 0x32, i64_load16_u = 0x33, i64_load32_s = 0x34, i64_load32_u = 0x35,
@@ -128,10 +128,10 @@ export interface FuncType {
 
 export interface ModuleSpec {
   readonly types: readonly FuncType[];
-  /** Imported functions ("f", name) with their type indices; they take function indices 0..n-1. */
-  readonly funcImports: readonly { readonly name: string; readonly type: number }[];
-  /** The imported shared memory ("m", "mem"), up to `maxPages`. */
-  readonly memoryMaxPages: number;
+  /** Imported functions (module "f" unless named, name) with their type indices; they take function indices 0..n-1. */
+  readonly funcImports: readonly { readonly module?: string; readonly name: string; readonly type: number }[];
+  /** The imported shared memory ("m", "mem"), up to this many pages; null: none. */
+  readonly memoryMaxPages: number | null;
   /** Also import a function table ("m", "tab"), table 0. */
   readonly table: boolean;
   /** The module's functions, exported as "f0", "f1", ... in order. */
@@ -147,10 +147,10 @@ export function writeModule(m: ModuleSpec): Uint8Array {
   const types = new Bytes().u32(m.types.length);
   for (const t of m.types) types.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
   section(out, 1, types);
-  const imports = new Bytes().u32(m.funcImports.length + (m.table ? 2 : 1));
-  imports.name('m').name('mem').byte(0x02).byte(0x03).u32(0).u32(m.memoryMaxPages);
+  const imports = new Bytes().u32(m.funcImports.length + (m.memoryMaxPages === null ? 0 : 1) + (m.table ? 1 : 0));
+  if (m.memoryMaxPages !== null) imports.name('m').name('mem').byte(0x02).byte(0x03).u32(0).u32(m.memoryMaxPages);
   if (m.table) imports.name('m').name('tab').byte(0x01).byte(0x70).byte(0x00).u32(0);
-  for (const f of m.funcImports) imports.name('f').name(f.name).byte(0x00).u32(f.type);
+  for (const f of m.funcImports) imports.name(f.module ?? 'f').name(f.name).byte(0x00).u32(f.type);
   section(out, 2, imports);
   const fns = new Bytes().u32(m.funcs.length);
   for (const f of m.funcs) fns.u32(f.type);

@@ -25,8 +25,14 @@ declare namespace WebAssembly {
     set(index: number, value: unknown): void;
     grow(delta: number): number;
   }
+  interface ModuleImportDescriptor {
+    module: string;
+    name: string;
+    kind: 'function' | 'table' | 'memory' | 'global' | 'tag';
+  }
   class Module {
     constructor(bytes: Uint8Array);
+    static imports(module: Module): ModuleImportDescriptor[];
   }
   type ImportValue = ((...args: never[]) => unknown) | Memory | Table;
   type Imports = Record<string, Record<string, ImportValue>>;
