@@ -6,7 +6,8 @@
  * guest memory, divided by the number of domains). A second window a minute later measures them
  * again: in the first, each domain's V8 heap is still being collected after its boot (its memory
  * reducer's full collections, 30–50 s after the boot's allocations stop, about 0.3 s of CPU a
- * domain), which the second is past. The peer is the same kernel and /init as 8 guests of QEMU's
+ * domain), which the second is meant to be past (the last guests' collections and their periodic
+ * work may still fall in it). The peer is the same kernel and /init as 8 guests of QEMU's
  * TCG on its `virt` board, measured the same way. Timings are printed, never asserted.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
