@@ -155,7 +155,7 @@ export async function benchIdleDomus(opts: { readonly print?: (line: string) => 
   await loop;
   const qemu = await qemuIdleShares(img);
   const row = (what: string, ours: number, peer: number | null): string => {
-    const theirs = qemu === null ? `${QEMU_SYSTEM} not installed` : `${((peer ?? 0) * 100).toFixed(1)} % of one core`;
+    const theirs = peer === null ? `${QEMU_SYSTEM} not installed` : `${(peer * 100).toFixed(1)} % of one core`;
     const ratio = peer === null || peer === 0 ? '—' : `${(ours / peer).toFixed(1)}×`;
     return `| host CPU over ${WINDOW_S} s idle ${what}, all ${DOMUS} guests (and Domain-0) | ${(ours * 100).toFixed(1)} % of one core | ${theirs} | ${ratio} | under 5 % |`;
   };

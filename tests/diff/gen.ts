@@ -247,7 +247,7 @@ export function generateLoopCase(pool: readonly PatternInfo[], index: number, op
   return { words, state, label: `seed ${opts.seed} loop case ${index}` };
 }
 
-/** Whether a word may sit in a loop's body: it does not end a block and names no X28 in any field. */
+/** Whether a word may sit in a loop's body: it does not end a block and names the loop counter (X27) in no register field. */
 function loopSafe(w: number): boolean {
   if (translateInsn(w).endsBlock) return false;
   const d = decodeInsn(w);

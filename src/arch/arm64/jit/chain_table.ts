@@ -39,7 +39,7 @@ function hubModule(): Uint8Array {
 type HubFn = (...args: never[]) => unknown;
 
 export class ChainTable {
-  readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: GROW_BY });
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: GROW_BY });
   private hub: HubFn | null = null;
   private readonly freeSlots: number[] = [];
   private next = 0;
