@@ -16,6 +16,8 @@ export interface Block {
   /** RAM offset of the first instruction. */
   readonly off: number;
   readonly ops: Exec[];
+  /** The instructions in the interpreter's compact form (`interp/predecode.ts`), PRE_STRIDE entries each. */
+  readonly pre: number[];
   /** The instruction words the ops were translated from (what the WebAssembly tier compiles). */
   readonly insns: readonly number[];
   /** Per op: it only computes on registers (`InsnGroup.registerOnly`). */
@@ -55,9 +57,9 @@ export interface Block {
  * A new block, its fields in the order the run loop reads them (V8 lays an object's fields out in
  * the order they are first set, and a block is mostly read once per run from a cold cache line).
  */
-export function newBlock(off: number, ops: Exec[], insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean): Block {
+export function newBlock(off: number, ops: Exec[], pre: number[], insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean): Block {
   return {
-    valid: true, wasm: null, fn: null, runs: 0, ops, setsNpc,
+    valid: true, wasm: null, fn: null, runs: 0, pre, ops, setsNpc,
     link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
     off, insns, registerOnly, wasmSlot: -1, queued: false,
   };

@@ -22,6 +22,8 @@ import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
 import { CodeCache, newBlock, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
+import { runPredecoded } from './interp/predecoded_run.js';
+import { PRE_STRIDE } from './interp/predecode.js';
 import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlocks } from './jit/compile.js';
 import { ChainTable } from './jit/chain_table.js';
@@ -381,16 +383,10 @@ export class Cpu extends MemoryAccessor {
         if (fn !== null) {
           pc = fn(this, pc, stop);
         } else {
-          const ops = b.ops;
-          const n = ops.length;
-          let i = 0;
-          // A store may invalidate the running block (self-modifying code): stop after that instruction.
-          for (; i < n && b.valid; i++) {
-            this.pc = pc + i * 4;
-            ops[i]!(this);
-          }
+          // A store may invalidate the running block (self-modifying code): it stops after that instruction.
+          const i = runPredecoded(this, b, pc);
           this.icount += i;
-          pc = i === n && b.setsNpc ? this.npc : pc + i * 4;
+          pc = i * PRE_STRIDE === b.pre.length && b.setsNpc ? this.npc : pc + i * 4;
         }
         if (this.pendingExit !== null) {
           exit = this.pendingExit;
@@ -566,6 +562,7 @@ export class Cpu extends MemoryAccessor {
 
   private translateBlock(off: number): Block {
     const ops: Exec[] = [];
+    const pre: number[] = [];
     const insns: number[] = [];
     const registerOnly: boolean[] = [];
     let setsNpc = false;
@@ -574,6 +571,7 @@ export class Cpu extends MemoryAccessor {
       const insn = this.ramU32[o >>> 2]!;
       const t = translateInsn(insn);
       ops.push(t.exec);
+      pre.push(...t.pre);
       insns.push(insn);
       registerOnly.push(t.registerOnly);
       if (t.endsBlock) {
@@ -581,7 +579,7 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b = newBlock(off, ops, insns, registerOnly, setsNpc);
+    const b = newBlock(off, ops, pre, insns, registerOnly, setsNpc);
     this.code.add(b);
     return b;
   }

@@ -5,6 +5,7 @@
 import { Decoder, joinPatterns } from '../decode/decoder.js';
 import type { Exec, Factory, InsnGroup } from './group.js';
 import type { Fields } from '../decode/pattern.js';
+import { predecode } from './predecode.js';
 import { BRANCH } from './branch.js';
 import { DP_IMM } from './dp_imm.js';
 import { DP_REG } from './dp_reg.js';
@@ -54,9 +55,11 @@ export interface TranslatedInsn {
   readonly registerOnly: boolean;
   /** Pattern name, or "UNDEFINED". */
   readonly name: string;
+  /** Its compact form for the interpreter's shared handler (`predecode.ts`). */
+  readonly pre: readonly number[];
 }
 
-const UNDEFINED: TranslatedInsn = { exec: (c) => c.undefined(), endsBlock: false, registerOnly: false, name: 'UNDEFINED' };
+const UNDEFINED: TranslatedInsn = { exec: (c) => c.undefined(), endsBlock: false, registerOnly: false, name: 'UNDEFINED', pre: predecode('UNDEFINED', {}) };
 
 /** Closures depend only on the instruction word (never on its address), so translations are shared. */
 const cache = new Map<number, TranslatedInsn>();
@@ -68,7 +71,7 @@ export function translateInsn(insn: number): TranslatedInsn {
       DECODER.decode(insn, (cand, f) => {
         const exec = cand.handler.factory(f, insn);
         const h = cand.handler;
-        return exec === null ? null : { exec, endsBlock: h.endsBlock, registerOnly: h.registerOnly, name: h.name };
+        return exec === null ? null : { exec, endsBlock: h.endsBlock, registerOnly: h.registerOnly, name: h.name, pre: predecode(h.name, f) };
       }) ?? UNDEFINED;
     cache.set(insn, t);
   }

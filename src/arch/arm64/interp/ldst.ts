@@ -146,13 +146,13 @@ function indexed(post: boolean): Factory {
 }
 
 /** Index extensions of the register-offset forms, from option: UXTW (010), SXTW (110), LSL/UXTX/SXTX (x11, Rm unchanged). */
-const enum Ext { UXTW, SXTW, X }
+export const enum Ext { UXTW, SXTW, X }
 
 /**
  * Xn + (extend(Rm) << s) as an address, summed in 32-bit halves because Rm can be any 64-bit value.
  * `ext` and `s` are decode-time constants of the caller, so this small function inlines well.
  */
-function regAddr(x: Uint32Array, n: number, m: number, ext: Ext, s: number): number {
+export function regAddr(x: Uint32Array, n: number, m: number, ext: Ext, s: number): number {
   const mLo = x[2 * m]!;
   const lo = x[2 * n]! + ((mLo << s) >>> 0);
   // Bits shifted out of the low half into the high half; `>>> 1 >>> (31 - s)` is 0 when s = 0.

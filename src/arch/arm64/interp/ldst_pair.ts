@@ -23,6 +23,23 @@ const enum PairOp {
 /** Scratch for 64-bit pair loads, so the first value survives a fault on the second. */
 const scratch = new Uint32Array(4);
 
+/** LDP of X registers (slots t, t2): both loads before either register is written. */
+export function loadPair64(c: Cpu, va: number, t: number, t2: number): void {
+  const x = c.x32;
+  c.read64(va, scratch, 0);
+  c.read64(va + 8, scratch, 2);
+  x[2 * t2] = scratch[2]!;
+  x[2 * t2 + 1] = scratch[3]!;
+  x[2 * t] = scratch[0]!;
+  x[2 * t + 1] = scratch[1]!;
+}
+
+/** STP of X registers (slots t, t2): two stores, like QEMU's (the first stays made if the second faults). */
+export function storePair64(c: Cpu, va: number, t: number, t2: number): void {
+  c.write64(va, c.x32, 2 * t);
+  c.write64(va + 8, c.x32, 2 * t2);
+}
+
 /** Performs pair access `op` at `va` for slots t (Rt) and t2 (Rt2). */
 function pairAccess(c: Cpu, op: PairOp, va: number, t: number, t2: number): void {
   const x = c.x32;
@@ -32,11 +49,7 @@ function pairAccess(c: Cpu, op: PairOp, va: number, t: number, t2: number): void
       c.write32(va + 4, x[2 * t2]!);
       return;
     }
-    case PairOp.ST64: {
-      c.write64(va, x, 2 * t);
-      c.write64(va + 8, x, 2 * t2);
-      return;
-    }
+    case PairOp.ST64: storePair64(c, va, t, t2); return;
     case PairOp.LD32: {
       const a = c.read32(va);
       const b = c.read32(va + 4);
@@ -46,15 +59,7 @@ function pairAccess(c: Cpu, op: PairOp, va: number, t: number, t2: number): void
       x[2 * t + 1] = 0;
       return;
     }
-    case PairOp.LD64: {
-      c.read64(va, scratch, 0);
-      c.read64(va + 8, scratch, 2);
-      x[2 * t2] = scratch[2]!;
-      x[2 * t2 + 1] = scratch[3]!;
-      x[2 * t] = scratch[0]!;
-      x[2 * t + 1] = scratch[1]!;
-      return;
-    }
+    case PairOp.LD64: loadPair64(c, va, t, t2); return;
     default: {
       const a = c.read32(va) | 0;
       const b = c.read32(va + 4) | 0;
@@ -91,9 +96,7 @@ function pair(mode: Mode, noAllocate: boolean): Factory {
         const x = c.x32;
         const lo = x[2 * n]! + off;
         const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
-        const va = xAddress(x, n) + accessOff;
-        c.write64(va, x, 2 * t);
-        c.write64(va + 8, x, 2 * t2);
+        storePair64(c, xAddress(x, n) + accessOff, t, t2);
         x[2 * n] = lo;
         x[2 * n + 1] = hi;
       };
@@ -103,13 +106,7 @@ function pair(mode: Mode, noAllocate: boolean): Factory {
         const x = c.x32;
         const lo = x[2 * n]! + off;
         const hi = x[2 * n + 1]! + Math.floor(lo / TWO32);
-        const va = xAddress(x, n) + accessOff;
-        c.read64(va, scratch, 0);
-        c.read64(va + 8, scratch, 2);
-        x[2 * t2] = scratch[2]!;
-        x[2 * t2 + 1] = scratch[3]!;
-        x[2 * t] = scratch[0]!;
-        x[2 * t + 1] = scratch[1]!;
+        loadPair64(c, xAddress(x, n) + accessOff, t, t2);
         x[2 * n] = lo;
         x[2 * n + 1] = hi;
       };
@@ -128,23 +125,8 @@ function pair(mode: Mode, noAllocate: boolean): Factory {
 /** Signed offset; the 64-bit forms (frame set-up, structure copies) get closures of their own. */
 function offset(op: PairOp, n: number, t: number, t2: number, off: number): Exec {
   switch (op) {
-    case PairOp.ST64:
-      return (c) => {
-        const va = xAddress(c.x32, n) + off;
-        c.write64(va, c.x32, 2 * t);
-        c.write64(va + 8, c.x32, 2 * t2);
-      };
-    case PairOp.LD64:
-      return (c) => {
-        const x = c.x32;
-        const va = xAddress(x, n) + off;
-        c.read64(va, scratch, 0);
-        c.read64(va + 8, scratch, 2);
-        x[2 * t2] = scratch[2]!;
-        x[2 * t2 + 1] = scratch[3]!;
-        x[2 * t] = scratch[0]!;
-        x[2 * t + 1] = scratch[1]!;
-      };
+    case PairOp.ST64: return (c) => storePair64(c, xAddress(c.x32, n) + off, t, t2);
+    case PairOp.LD64: return (c) => loadPair64(c, xAddress(c.x32, n) + off, t, t2);
     default:
       return (c) => pairAccess(c, op, xAddress(c.x32, n) + off, t, t2);
   }

@@ -1,0 +1,178 @@
+/**
+ * The interpreter's compact form of the commonest instructions: a kind and its operands as three
+ * small integers, which one shared handler (`predecoded_run.ts`) executes with a switch.
+ *
+ * Why: a block that runs rarely (the kernel's timer, scheduler and idle paths, run a few times a
+ * second by an idle guest) finds little of its closures, their contexts and their machine code
+ * still in the host's caches, and paid about 200 ns an instruction for the memory traffic of one
+ * closure call each. Here it reads three integers from one array and runs code that every block
+ * shares. Anything not listed keeps its closure (kind CLOSURE); the two forms must agree, which
+ * `predecode.test.ts` checks instruction by instruction on random words and states.
+ *
+ * Layout, per instruction: `[head, imm0, imm1]`, with head = kind | a << 8 | b << 16 | c << 24,
+ * where a, b and c are register slots (state.ts: 0-33) or small fields, and the immediates are int32
+ * (so V8 keeps the block's array as small integers).
+ */
+import type { Fields } from '../decode/pattern.js';
+import { Ext, opFor, Op, slotFor } from './ldst.js';
+import { decodeBitMasks } from './alu.js';
+import { dstZr, regSp, srcZr } from './regs.js';
+
+/** Array entries per instruction. */
+export const PRE_STRIDE = 3;
+
+export const enum Kind {
+  CLOSURE, NOP,
+  // Register moves and logic, unshifted: d = a, n = b, m = c.
+  MOV_X, MOV_W, AND_X, ORR_X, EOR_X, AND_W, ORR_W, EOR_W,
+  // Add/subtract, register, unshifted: d, n, m.
+  ADD_X, SUB_X, ADD_W, SUB_W, ADDS_X, SUBS_X, ADDS_W, SUBS_W,
+  // Add/subtract, immediate: d, n; imm0.
+  ADDI_X, SUBI_X, ADDI_W, SUBI_W, ADDSI_X, SUBSI_X, ADDSI_W, SUBSI_W,
+  // Logical, immediate: d, n; imm0 = mask's low half, imm1 = its high half.
+  ANDI_X, ORRI_X, EORI_X, ANDSI_X, ANDI_W, ORRI_W, EORI_W, ANDSI_W,
+  // d; imm0 = low half, imm1 = high half (MOVZ, MOVN).
+  MOVC,
+  // d, half, sf; imm0 = the bits kept, imm1 = the bits set.
+  MOVK,
+  // Conditional select: d, n, m; imm0 = cond.
+  CSEL_X, CSEL_W, CSINC_X, CSINC_W,
+  // d; imm0 = byte offset (ADR) or page offset (ADRP).
+  ADR, ADRP,
+  // Base + offset: n = b, t = a; imm0 = offset. LDST: the access kind (ldst.ts `Op`) in imm1.
+  LDR_X, STR_X, LDR_W, STR_W, LDRH, STRH, LDRB, STRB, LDST,
+  // LDST_REG: t, n, m; imm0 = op | index extension << 8 | shift << 16. LDST_WB: t, n; imm0 = offset, imm1 = op | post-index << 8.
+  LDST_REG, LDST_WB,
+  // Pairs of X registers: t = a, t2 = c, n = b; imm0 = offset.
+  LDP_X, STP_X, LDP_X_PRE, STP_X_PRE, LDP_X_POST, STP_X_POST,
+  // Branches (they end the block and set npc); imm0 = offset.
+  B, BL, B_COND /* a = cond */, CBZ_X, CBNZ_X, CBZ_W, CBNZ_W /* a = t */, TBZ, TBNZ /* a = word slot, b = bit */,
+  BR, BLR /* a = n */,
+}
+
+const CLOSURE: readonly number[] = [Kind.CLOSURE, 0, 0];
+
+function form(kind: Kind, a: number, b: number, c: number, imm0 = 0, imm1 = 0): readonly number[] {
+  return [kind | (a << 8) | (b << 16) | (c << 24), imm0 | 0, imm1 | 0];
+}
+
+function sext(v: number, bits: number): number {
+  return (v << (32 - bits)) >> (32 - bits);
+}
+
+const LOGIC_REG: Readonly<Record<string, readonly [Kind, Kind]>> = {
+  AND_r: [Kind.AND_X, Kind.AND_W], ORR_r: [Kind.ORR_X, Kind.ORR_W], EOR_r: [Kind.EOR_X, Kind.EOR_W],
+};
+const ADD_REG: Readonly<Record<string, readonly [Kind, Kind]>> = {
+  ADD_r: [Kind.ADD_X, Kind.ADD_W], SUB_r: [Kind.SUB_X, Kind.SUB_W], ADDS_r: [Kind.ADDS_X, Kind.ADDS_W], SUBS_r: [Kind.SUBS_X, Kind.SUBS_W],
+};
+const ADD_IMM: Readonly<Record<string, readonly [Kind, Kind]>> = {
+  ADD_i: [Kind.ADDI_X, Kind.ADDI_W], SUB_i: [Kind.SUBI_X, Kind.SUBI_W], ADDS_i: [Kind.ADDSI_X, Kind.ADDSI_W], SUBS_i: [Kind.SUBSI_X, Kind.SUBSI_W],
+};
+const LOGIC_IMM: Readonly<Record<string, readonly [Kind, Kind]>> = {
+  AND_i: [Kind.ANDI_X, Kind.ANDI_W], ORR_i: [Kind.ORRI_X, Kind.ORRI_W], EOR_i: [Kind.EORI_X, Kind.EORI_W], ANDS_i: [Kind.ANDSI_X, Kind.ANDSI_W],
+};
+const BASE_OFFSET: ReadonlyMap<Op, Kind> = new Map([
+  [Op.LD64, Kind.LDR_X], [Op.ST64, Kind.STR_X], [Op.LD32, Kind.LDR_W], [Op.ST32, Kind.STR_W],
+  [Op.LD16, Kind.LDRH], [Op.ST16, Kind.STRH], [Op.LD8, Kind.LDRB], [Op.ST8, Kind.STRB],
+]);
+
+/**
+ * The compact form of an instruction the interpreter decoded as pattern `name` with fields `f` (its
+ * factory accepted them), or the CLOSURE form for one it has no kind for.
+ */
+export function predecode(name: string, f: Fields): readonly number[] {
+  const sf = f.sf === 1;
+  const logicReg = LOGIC_REG[name];
+  if (logicReg !== undefined) {
+    if (f.imm6 !== 0) return CLOSURE;
+    const d = dstZr(f.rd!);
+    const m = srcZr(f.rm!);
+    if (name === 'ORR_r' && f.rn === 31) return form(sf ? Kind.MOV_X : Kind.MOV_W, d, 0, m);
+    return form(logicReg[sf ? 0 : 1], d, srcZr(f.rn!), m);
+  }
+  const addReg = ADD_REG[name];
+  if (addReg !== undefined) {
+    if (f.imm6 !== 0) return CLOSURE;
+    return form(addReg[sf ? 0 : 1], dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!));
+  }
+  const addImm = ADD_IMM[name];
+  if (addImm !== undefined) {
+    const setFlags = name.startsWith('ADDS') || name.startsWith('SUBS');
+    const d = setFlags ? dstZr(f.rd!) : regSp(f.rd!);
+    return form(addImm[sf ? 0 : 1], d, regSp(f.rn!), 0, f.imm! * (f.sh === 1 ? 4096 : 1));
+  }
+  const logicImm = LOGIC_IMM[name];
+  if (logicImm !== undefined) {
+    const bm = decodeBitMasks(f.n!, f.imms!, f.immr!, true)!;
+    const d = name === 'ANDS_i' ? dstZr(f.rd!) : regSp(f.rd!);
+    return form(logicImm[sf ? 0 : 1], d, srcZr(f.rn!), 0, bm.wLo, sf ? bm.wHi : 0);
+  }
+  switch (name) {
+    case 'HINT': case 'DMB': case 'DSB':
+      return form(Kind.NOP, 0, 0, 0);
+    case 'MOVZ': case 'MOVN': {
+      const shift = f.hw! * 16;
+      const part = (f.imm! << (shift & 31)) >>> 0;
+      let lo = shift < 32 ? part : 0;
+      let hi = shift >= 32 ? part : 0;
+      if (name === 'MOVN') {
+        lo = ~lo;
+        hi = sf ? ~hi : 0;
+      }
+      return form(Kind.MOVC, dstZr(f.rd!), 0, 0, lo, hi);
+    }
+    case 'MOVK': {
+      const shift = f.hw! * 16;
+      return form(Kind.MOVK, dstZr(f.rd!), shift >= 32 ? 1 : 0, f.sf!, ~(0xffff << (shift & 31)), f.imm! << (shift & 31));
+    }
+    case 'CSEL': case 'CSINC': {
+      const kind = name === 'CSEL' ? (sf ? Kind.CSEL_X : Kind.CSEL_W) : sf ? Kind.CSINC_X : Kind.CSINC_W;
+      return form(kind, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), f.cond!);
+    }
+    case 'ADR': case 'ADRP':
+      return form(name === 'ADR' ? Kind.ADR : Kind.ADRP, dstZr(f.rd!), 0, 0, sext((f.immhi! << 2) | f.immlo!, 21));
+    case 'LDST_uimm': case 'LDST_unscaled': {
+      const op = opFor(f.size!, f.opc!)!;
+      const off = name === 'LDST_uimm' ? f.imm! << f.size! : sext(f.imm!, 9);
+      const t = slotFor(op, f.rt!);
+      if (op === Op.PRFM) return form(Kind.NOP, 0, 0, 0);
+      return form(BASE_OFFSET.get(op) ?? Kind.LDST, t, regSp(f.rn!), 0, off, op);
+    }
+    case 'LDST_reg': {
+      const op = opFor(f.size!, f.opc!)!;
+      if (op === Op.PRFM) return form(Kind.NOP, 0, 0, 0);
+      const ext = f.option === 2 ? Ext.UXTW : f.option === 6 ? Ext.SXTW : Ext.X;
+      const shift = f.s === 1 ? f.size! : 0;
+      return form(Kind.LDST_REG, slotFor(op, f.rt!), regSp(f.rn!), srcZr(f.rm!), op | (ext << 8) | (shift << 16));
+    }
+    case 'LDST_pre': case 'LDST_post': {
+      const op = opFor(f.size!, f.opc!)!;
+      return form(Kind.LDST_WB, slotFor(op, f.rt!), regSp(f.rn!), 0, sext(f.imm!, 9), op | (name === 'LDST_post' ? 1 << 8 : 0));
+    }
+    case 'LDSTP_off': case 'LDSTP_pre': case 'LDSTP_post': {
+      if (f.opc !== 2) return CLOSURE;
+      const load = f.l === 1;
+      const t = load ? dstZr(f.rt!) : srcZr(f.rt!);
+      const t2 = load ? dstZr(f.rt2!) : srcZr(f.rt2!);
+      const kinds = name === 'LDSTP_off' ? [Kind.LDP_X, Kind.STP_X] : name === 'LDSTP_pre' ? [Kind.LDP_X_PRE, Kind.STP_X_PRE] : [Kind.LDP_X_POST, Kind.STP_X_POST];
+      return form(kinds[load ? 0 : 1]!, t, regSp(f.rn!), t2, sext(f.imm!, 7) * 8);
+    }
+    case 'B': case 'BL':
+      return form(name === 'B' ? Kind.B : Kind.BL, 0, 0, 0, sext(f.imm!, 26) * 4);
+    case 'B_cond':
+      return form(Kind.B_COND, f.cond!, 0, 0, sext(f.imm!, 19) * 4);
+    case 'CBZ': case 'CBNZ': {
+      const kind = name === 'CBZ' ? (sf ? Kind.CBZ_X : Kind.CBZ_W) : sf ? Kind.CBNZ_X : Kind.CBNZ_W;
+      return form(kind, srcZr(f.rt!), 0, 0, sext(f.imm!, 19) * 4);
+    }
+    case 'TBZ': case 'TBNZ': {
+      const bit = (f.b5! << 5) | f.b40!;
+      return form(name === 'TBZ' ? Kind.TBZ : Kind.TBNZ, 2 * srcZr(f.rt!) + (bit >>> 5), bit & 31, 0, sext(f.imm!, 14) * 4);
+    }
+    case 'BR': case 'RET': case 'BLR':
+      return form(name === 'BLR' ? Kind.BLR : Kind.BR, srcZr(f.rn!), 0, 0);
+    default:
+      return CLOSURE;
+  }
+}

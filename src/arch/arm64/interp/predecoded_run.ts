@@ -1,0 +1,203 @@
+/**
+ * Runs a block in its compact form (`predecode.ts`): one switch, shared by every block, over each
+ * instruction's kind, and the instruction's closure for the kinds it has none for. Each case does
+ * exactly what that instruction's closure does (the same memory calls, in the same order, so faults
+ * and partial effects agree); `predecode.test.ts` holds the two to it.
+ */
+import type { Cpu } from '../cpu.js';
+import type { Exec } from './group.js';
+import { access, regAddr, type Ext, type Op } from './ldst.js';
+import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlags64 } from './alu.js';
+import { setXFromAddress, xAddress } from './regs.js';
+import { loadPair64, storePair64 } from './ldst_pair.js';
+import { Kind, PRE_STRIDE } from './predecode.js';
+
+const TWO32 = 0x1_0000_0000;
+
+/** What the runner needs of a block. */
+export interface PredecodedBlock {
+  readonly ops: readonly Exec[];
+  readonly pre: readonly number[];
+  readonly valid: boolean;
+}
+
+/**
+ * Runs the block at virtual address `pc` from its first instruction, stopping early if a store
+ * discards it, and returns how many instructions retired (the block's length is its `pre`'s, so
+ * `ops` is read only for the instructions that run as closures) (a fault throws from the instruction, with
+ * `c.pc` on it). A block-ending instruction sets `c.npc`.
+ */
+export function runPredecoded(c: Cpu, b: PredecodedBlock, pc: number): number {
+  const p = b.pre;
+  const n = p.length / PRE_STRIDE;
+  const x = c.x32;
+  let i = 0;
+  for (; i < n && b.valid; i++) {
+    const at = pc + i * 4;
+    c.pc = at;
+    const j = i * PRE_STRIDE;
+    const h = p[j]!;
+    const ra = (h >>> 8) & 0xff;
+    const rb = (h >>> 16) & 0xff;
+    const rc = h >>> 24;
+    switch (h & 0xff) {
+      case Kind.CLOSURE: b.ops[i]!(c); break;
+      case Kind.NOP: break;
+
+      case Kind.MOV_X: { const lo = x[2 * rc]!; x[2 * ra + 1] = x[2 * rc + 1]!; x[2 * ra] = lo; break; }
+      case Kind.MOV_W: x[2 * ra] = x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.AND_X: { const lo = x[2 * rb]! & x[2 * rc]!; x[2 * ra + 1] = x[2 * rb + 1]! & x[2 * rc + 1]!; x[2 * ra] = lo; break; }
+      case Kind.ORR_X: { const lo = x[2 * rb]! | x[2 * rc]!; x[2 * ra + 1] = x[2 * rb + 1]! | x[2 * rc + 1]!; x[2 * ra] = lo; break; }
+      case Kind.EOR_X: { const lo = x[2 * rb]! ^ x[2 * rc]!; x[2 * ra + 1] = x[2 * rb + 1]! ^ x[2 * rc + 1]!; x[2 * ra] = lo; break; }
+      case Kind.AND_W: x[2 * ra] = x[2 * rb]! & x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.ORR_W: x[2 * ra] = x[2 * rb]! | x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.EOR_W: x[2 * ra] = x[2 * rb]! ^ x[2 * rc]!; x[2 * ra + 1] = 0; break;
+
+      case Kind.ADD_X: {
+        const lo = x[2 * rb]! + x[2 * rc]!;
+        const hi = x[2 * rb + 1]! + x[2 * rc + 1]! + (lo > 0xffff_ffff ? 1 : 0);
+        x[2 * ra] = lo;
+        x[2 * ra + 1] = hi;
+        break;
+      }
+      case Kind.SUB_X: {
+        const lo = x[2 * rb]! - x[2 * rc]!;
+        const hi = x[2 * rb + 1]! - x[2 * rc + 1]! - (lo < 0 ? 1 : 0);
+        x[2 * ra] = lo;
+        x[2 * ra + 1] = hi;
+        break;
+      }
+      case Kind.ADD_W: x[2 * ra] = x[2 * rb]! + x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.SUB_W: x[2 * ra] = x[2 * rb]! - x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.ADDS_X: addWithCarry64(c, ra, x[2 * rb]!, x[2 * rb + 1]!, x[2 * rc]!, x[2 * rc + 1]!, 0, true); break;
+      case Kind.SUBS_X: addWithCarry64(c, ra, x[2 * rb]!, x[2 * rb + 1]!, ~x[2 * rc]! >>> 0, ~x[2 * rc + 1]! >>> 0, 1, true); break;
+      case Kind.ADDS_W: addWithCarry32(c, ra, x[2 * rb]!, x[2 * rc]!, 0, true); break;
+      case Kind.SUBS_W: addWithCarry32(c, ra, x[2 * rb]!, ~x[2 * rc]! >>> 0, 1, true); break;
+
+      case Kind.ADDI_X: {
+        const lo = x[2 * rb]! + p[j + 1]!;
+        x[2 * ra + 1] = x[2 * rb + 1]! + (lo > 0xffff_ffff ? 1 : 0);
+        x[2 * ra] = lo;
+        break;
+      }
+      case Kind.SUBI_X: {
+        const lo = x[2 * rb]! - p[j + 1]!;
+        x[2 * ra + 1] = x[2 * rb + 1]! - (lo < 0 ? 1 : 0);
+        x[2 * ra] = lo;
+        break;
+      }
+      case Kind.ADDI_W: x[2 * ra] = x[2 * rb]! + p[j + 1]!; x[2 * ra + 1] = 0; break;
+      case Kind.SUBI_W: x[2 * ra] = x[2 * rb]! - p[j + 1]!; x[2 * ra + 1] = 0; break;
+      case Kind.ADDSI_X: addWithCarry64(c, ra, x[2 * rb]!, x[2 * rb + 1]!, p[j + 1]!, 0, 0, true); break;
+      case Kind.SUBSI_X: addWithCarry64(c, ra, x[2 * rb]!, x[2 * rb + 1]!, ~p[j + 1]! >>> 0, 0xffff_ffff, 1, true); break;
+      case Kind.ADDSI_W: addWithCarry32(c, ra, x[2 * rb]!, p[j + 1]!, 0, true); break;
+      case Kind.SUBSI_W: addWithCarry32(c, ra, x[2 * rb]!, ~p[j + 1]! >>> 0, 1, true); break;
+
+      case Kind.ANDI_X: { const lo = x[2 * rb]! & p[j + 1]!; x[2 * ra + 1] = x[2 * rb + 1]! & p[j + 2]!; x[2 * ra] = lo; break; }
+      case Kind.ORRI_X: { const lo = x[2 * rb]! | p[j + 1]!; x[2 * ra + 1] = x[2 * rb + 1]! | p[j + 2]!; x[2 * ra] = lo; break; }
+      case Kind.EORI_X: { const lo = x[2 * rb]! ^ p[j + 1]!; x[2 * ra + 1] = x[2 * rb + 1]! ^ p[j + 2]!; x[2 * ra] = lo; break; }
+      case Kind.ANDSI_X: {
+        const lo = x[2 * rb]! & p[j + 1]!;
+        const hi = x[2 * rb + 1]! & p[j + 2]!;
+        logicFlags64(c, lo, hi);
+        x[2 * ra] = lo;
+        x[2 * ra + 1] = hi;
+        break;
+      }
+      case Kind.ANDI_W: x[2 * ra] = x[2 * rb]! & p[j + 1]!; x[2 * ra + 1] = 0; break;
+      case Kind.ORRI_W: x[2 * ra] = x[2 * rb]! | p[j + 1]!; x[2 * ra + 1] = 0; break;
+      case Kind.EORI_W: x[2 * ra] = x[2 * rb]! ^ p[j + 1]!; x[2 * ra + 1] = 0; break;
+      case Kind.ANDSI_W: {
+        const r = x[2 * rb]! & p[j + 1]!;
+        logicFlags32(c, r);
+        x[2 * ra] = r;
+        x[2 * ra + 1] = 0;
+        break;
+      }
+
+      case Kind.MOVC: x[2 * ra] = p[j + 1]!; x[2 * ra + 1] = p[j + 2]!; break;
+      case Kind.MOVK: x[2 * ra + rb] = (x[2 * ra + rb]! & p[j + 1]!) | p[j + 2]!; if (rc === 0) x[2 * ra + 1] = 0; break;
+      case Kind.CSEL_X: { const s = conditionHolds(p[j + 1]!, c.nzcv) ? 2 * rb : 2 * rc; const lo = x[s]!; x[2 * ra + 1] = x[s + 1]!; x[2 * ra] = lo; break; }
+      case Kind.CSEL_W: x[2 * ra] = x[conditionHolds(p[j + 1]!, c.nzcv) ? 2 * rb : 2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.CSINC_X: {
+        let lo: number;
+        let hi: number;
+        if (conditionHolds(p[j + 1]!, c.nzcv)) {
+          lo = x[2 * rb]!;
+          hi = x[2 * rb + 1]!;
+        } else {
+          lo = x[2 * rc]! + 1;
+          hi = x[2 * rc + 1]! + (lo > 0xffff_ffff ? 1 : 0);
+        }
+        x[2 * ra] = lo;
+        x[2 * ra + 1] = hi;
+        break;
+      }
+      case Kind.CSINC_W: x[2 * ra] = conditionHolds(p[j + 1]!, c.nzcv) ? x[2 * rb]! : x[2 * rc]! + 1; x[2 * ra + 1] = 0; break;
+      case Kind.ADR: setXFromAddress(x, ra, at + p[j + 1]!); break;
+      case Kind.ADRP: setXFromAddress(x, ra, at - (at & 0xfff) + p[j + 1]! * 4096); break;
+
+      case Kind.LDR_X: c.read64(xAddress(x, rb) + p[j + 1]!, x, 2 * ra); break;
+      case Kind.STR_X: c.write64(xAddress(x, rb) + p[j + 1]!, x, 2 * ra); break;
+      case Kind.LDR_W: x[2 * ra] = c.read32(xAddress(x, rb) + p[j + 1]!); x[2 * ra + 1] = 0; break;
+      case Kind.STR_W: c.write32(xAddress(x, rb) + p[j + 1]!, x[2 * ra]!); break;
+      case Kind.LDRH: x[2 * ra] = c.read16(xAddress(x, rb) + p[j + 1]!); x[2 * ra + 1] = 0; break;
+      case Kind.STRH: c.write16(xAddress(x, rb) + p[j + 1]!, x[2 * ra]! & 0xffff); break;
+      case Kind.LDRB: x[2 * ra] = c.read8(xAddress(x, rb) + p[j + 1]!); x[2 * ra + 1] = 0; break;
+      case Kind.STRB: c.write8(xAddress(x, rb) + p[j + 1]!, x[2 * ra]! & 0xff); break;
+      case Kind.LDST: access(c, p[j + 2]! as Op, xAddress(x, rb) + p[j + 1]!, ra); break;
+
+      case Kind.LDST_REG: {
+        const e = p[j + 1]!;
+        access(c, (e & 0xff) as Op, regAddr(x, rb, rc, ((e >>> 8) & 0xff) as Ext, e >>> 16), ra);
+        break;
+      }
+      case Kind.LDST_WB: {
+        // The new base is computed from the old one before the access (Rt may be Rn).
+        const off = p[j + 1]!;
+        const e = p[j + 2]!;
+        const lo = x[2 * rb]! + off;
+        const hi = x[2 * rb + 1]! + Math.floor(lo / TWO32);
+        access(c, (e & 0xff) as Op, xAddress(x, rb) + (e >>> 8 === 0 ? off : 0), ra);
+        x[2 * rb] = lo;
+        x[2 * rb + 1] = hi;
+        break;
+      }
+      case Kind.LDP_X: loadPair64(c, xAddress(x, rb) + p[j + 1]!, ra, rc); break;
+      case Kind.STP_X: storePair64(c, xAddress(x, rb) + p[j + 1]!, ra, rc); break;
+      case Kind.LDP_X_PRE: case Kind.LDP_X_POST: case Kind.STP_X_PRE: case Kind.STP_X_POST: {
+        // The new base is computed from the old one before the access (Rt or Rt2 may be Rn).
+        const kind = h & 0xff;
+        const off = p[j + 1]!;
+        const lo = x[2 * rb]! + off;
+        const hi = x[2 * rb + 1]! + Math.floor(lo / TWO32);
+        const va = xAddress(x, rb) + (kind === Kind.LDP_X_PRE || kind === Kind.STP_X_PRE ? off : 0);
+        if (kind === Kind.LDP_X_PRE || kind === Kind.LDP_X_POST) loadPair64(c, va, ra, rc);
+        else storePair64(c, va, ra, rc);
+        x[2 * rb] = lo;
+        x[2 * rb + 1] = hi;
+        break;
+      }
+
+      case Kind.B: c.npc = at + p[j + 1]!; break;
+      case Kind.BL: setXFromAddress(x, 30, at + 4); c.npc = at + p[j + 1]!; break;
+      case Kind.B_COND: c.npc = conditionHolds(ra, c.nzcv) ? at + p[j + 1]! : at + 4; break;
+      case Kind.CBZ_X: c.npc = (x[2 * ra]! | x[2 * ra + 1]!) === 0 ? at + p[j + 1]! : at + 4; break;
+      case Kind.CBNZ_X: c.npc = (x[2 * ra]! | x[2 * ra + 1]!) !== 0 ? at + p[j + 1]! : at + 4; break;
+      case Kind.CBZ_W: c.npc = x[2 * ra] === 0 ? at + p[j + 1]! : at + 4; break;
+      case Kind.CBNZ_W: c.npc = x[2 * ra] !== 0 ? at + p[j + 1]! : at + 4; break;
+      case Kind.TBZ: c.npc = (x[ra]! & (1 << rb)) === 0 ? at + p[j + 1]! : at + 4; break;
+      case Kind.TBNZ: c.npc = (x[ra]! & (1 << rb)) !== 0 ? at + p[j + 1]! : at + 4; break;
+      case Kind.BR: c.npc = xAddress(x, ra); break;
+      case Kind.BLR: {
+        // The target is read before X30 is written, so BLR X30 works.
+        const target = xAddress(x, ra);
+        setXFromAddress(x, 30, at + 4);
+        c.npc = target;
+        break;
+      }
+      default: throw new Error(`predecoded kind ${h & 0xff} has no case`);
+    }
+  }
+  return i;
+}
