@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { systemMachine } from '../../../tests/harness/system_machine.js';
 import { flatMachine } from '../../../tests/harness/flat_machine.js';
 import { SLOT_ELR, SLOT_SP_EL0, SLOT_SPSR } from './exception.js';
+import { SYSREGS, lookupSysreg, sysregKey } from './sysreg/table.js';
+import { CPU_TRAP } from './cpu.js';
 
 // Encodings from aarch64-linux-gnu-as. VBAR_EL1 = 0x2000 throughout: current EL with SPx at
 // 0x2200 (sync) / 0x2280 (IRQ), lower EL (AArch64) at 0x2400.
@@ -383,4 +385,40 @@ test('EL0 permissions: a load from an EL1-only page and a branch into EL1 code (
   assert.equal(m.x(22), 0x3000n);
   assert.equal(m.x(24), 0x8200_000fn, 'ESR: IABT from EL0, permission fault level 3');
   assert.equal(m.x(25), 0x1000n);
+});
+
+test('registers with BigInt-free accessors read and write as their BigInt accessors do, UNDEFINED where those are', () => {
+  const both = SYSREGS.filter((r) => r.readHalves !== undefined || r.writeHalves !== undefined);
+  assert.deepEqual(both.map((r) => r.name).sort(), ['DAIF', 'SP_EL0']);
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return f();
+    } catch (e) {
+      if (e !== CPU_TRAP) throw e;
+      return 'UNDEFINED';
+    }
+  };
+  for (const info of both) {
+    const { slot } = lookupSysreg(sysregKey(info.op0, info.op1, info.crn, info.crm, info.op2))!;
+    for (const pstate of [0x3c5, 0x3c4, 0x345, 0x005, 0x284]) {
+      for (const value of [0n, 0xffff_ffff_ffff_ffffn, 0x8000_0000_0000_0340n, 0x1234_5678_9abc_def0n]) {
+        const [a, b] = [systemMachine(), systemMachine()];
+        for (const m of [a, b]) {
+          m.cpu.state.pstate = pstate;
+          m.cpu.state.sys[slot] = value;
+        }
+        const halves = new Uint32Array(2);
+        assert.deepEqual(
+          outcome(() => (info.readHalves!(b.cpu, halves, 0, slot), (BigInt(halves[1]!) << 32n) | BigInt(halves[0]!))),
+          outcome(() => info.read!(a.cpu, slot)),
+          `${info.name} read, PSTATE ${pstate.toString(16)}`,
+        );
+        halves[0] = Number(value & 0xffff_ffffn);
+        halves[1] = Number(value >> 32n);
+        assert.equal(outcome(() => info.writeHalves!(b.cpu, halves, 0, slot)), outcome(() => info.write!(a.cpu, value, slot)), `${info.name} write`);
+        assert.equal(b.cpu.state.pstate, a.cpu.state.pstate, `${info.name} write: PSTATE`);
+        assert.equal(b.cpu.state.sys[slot], a.cpu.state.sys[slot], `${info.name} write: storage`);
+      }
+    }
+  }
 });

@@ -183,6 +183,13 @@ const MRS: Factory = (f) => {
   const { info, slot } = found;
   const t = dstZr(f.rt!);
   const el1 = info.el0 === 'none';
+  const halves = info.readHalves;
+  if (halves !== undefined) {
+    return (c) => {
+      if (el1 && currentEl(c) === 0) c.undefined();
+      halves(c, c.x32, 2 * t, slot);
+    };
+  }
   const read = info.read;
   if (read !== undefined) {
     return (c) => {
@@ -223,6 +230,13 @@ const MSR_r: Factory = (f) => {
   const { info, slot } = found;
   const t = srcZr(f.rt!);
   const el1 = info.el0 !== 'rw';
+  const halves = info.writeHalves;
+  if (halves !== undefined) {
+    return (c) => {
+      if (el1 && currentEl(c) === 0) c.undefined();
+      halves(c, c.x32, 2 * t, slot);
+    };
+  }
   const write = info.write;
   if (write !== undefined) {
     return (c) => {

@@ -162,6 +162,16 @@ export const EL1_SYSREGS: readonly SysregInfo[] = [
       if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
       c.state.sys[slot!] = v;
     },
+    readHalves: (c, v, i, slot) => {
+      if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
+      v[i] = c.sys32[2 * slot!]!;
+      v[i + 1] = c.sys32[2 * slot! + 1]!;
+    },
+    writeHalves: (c, v, i, slot) => {
+      if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
+      c.sys32[2 * slot!] = v[i]!;
+      c.sys32[2 * slot! + 1] = v[i + 1]!;
+    },
   }),
   // SP_EL1's bank while EL0 or SPSel = 0 runs on SP_EL0; accessible only from EL2, so UNDEFINED here.
   r('SP_EL1', 3, 4, 4, 1, 0, { read: (c) => c.undefined(), write: (c) => c.undefined() }),
@@ -174,6 +184,14 @@ export const EL1_SYSREGS: readonly SysregInfo[] = [
     read: (c) => BigInt(c.state.pstate & PSTATE_DAIF_MASK),
     write: (c, v) => {
       c.setPstate((c.state.pstate & ~PSTATE_DAIF_MASK) | Number(v & BigInt(PSTATE_DAIF_MASK)));
+      c.checkIrq();
+    },
+    readHalves: (c, v, i) => {
+      v[i] = c.state.pstate & PSTATE_DAIF_MASK;
+      v[i + 1] = 0;
+    },
+    writeHalves: (c, v, i) => {
+      c.setPstate((c.state.pstate & ~PSTATE_DAIF_MASK) | (v[i]! & PSTATE_DAIF_MASK));
       c.checkIrq();
     },
   }),
