@@ -9,6 +9,7 @@
 import type { Exec } from './interp/group.js';
 import type { BlockFn } from './block_fn.js';
 import type { ChainTable } from './jit/chain_table.js';
+import { PRE_STRIDE } from './interp/predecode.js';
 
 export const PAGE_SHIFT = 12;
 
@@ -16,8 +17,14 @@ export interface Block {
   /** RAM offset of the first instruction. */
   readonly off: number;
   readonly ops: Exec[];
-  /** The instructions in the interpreter's compact form (`interp/predecode.ts`), PRE_STRIDE entries each. */
-  readonly pre: number[];
+  /**
+   * The instructions in the interpreter's compact form (`interp/predecode.ts`), PRE_STRIDE entries
+   * each, from `preAt` in an array the blocks translated before it from the same page may share.
+   */
+  readonly pre: Int32Array;
+  readonly preAt: number;
+  /** Instructions in the block. */
+  readonly size: number;
   /** The instruction words the ops were translated from (what the WebAssembly tier compiles). */
   readonly insns: readonly number[];
   /** Per op: it only computes on registers (`InsnGroup.registerOnly`). */
@@ -57,13 +64,22 @@ export interface Block {
  * A new block, its fields in the order the run loop reads them (V8 lays an object's fields out in
  * the order they are first set, and a block is mostly read once per run from a cold cache line).
  */
-export function newBlock(off: number, ops: Exec[], pre: number[], insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean): Block {
+export function newBlock(
+  off: number, ops: Exec[], pre: Int32Array, preAt: number, insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean,
+): Block {
   return {
-    valid: true, wasm: null, fn: null, runs: 0, pre, ops, setsNpc,
+    valid: true, wasm: null, fn: null, runs: 0, pre, preAt, size: ops.length, setsNpc, ops,
     link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
     off, insns, registerOnly, wasmSlot: -1, queued: false,
   };
 }
+
+/**
+ * Entries in one array of compact forms: room for a block of the longest kind. Blocks translated one
+ * after another from the same RAM page (a function's blocks, as it first runs) fill one array, so
+ * they share its header and cache lines, where an array each would cost a header and a line more.
+ */
+const PREDECODED_CHUNK = 64 * PRE_STRIDE;
 
 /** What the code cache needs from each vCPU sharing it. */
 export interface CodeCacheClient {
@@ -78,6 +94,8 @@ export class CodeCache {
   readonly codePage: Uint8Array;
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
+  /** Per RAM page: the array its next block's compact forms go into, and how much of it is used. */
+  private readonly predecoded = new Map<number, { words: Int32Array; used: number }>();
   private readonly clients: CodeCacheClient[] = [];
   /** The table WebAssembly blocks chain through, created with the first of them. */
   chainTable: ChainTable | null = null;
@@ -108,9 +126,24 @@ export class CodeCache {
     }
   }
 
+  /** Stores the compact forms of a block at RAM offset `off`: the array they went into, and where. */
+  addPredecoded(off: number, forms: readonly number[]): { words: Int32Array; at: number } {
+    const page = Math.floor(off / (1 << PAGE_SHIFT));
+    let chunk = this.predecoded.get(page);
+    if (chunk === undefined || chunk.used + forms.length > chunk.words.length) {
+      chunk = { words: new Int32Array(Math.max(PREDECODED_CHUNK, forms.length)), used: 0 };
+      this.predecoded.set(page, chunk);
+    }
+    const at = chunk.used;
+    chunk.words.set(forms, at);
+    chunk.used += forms.length;
+    return { words: chunk.words, at };
+  }
+
   /** A store reached RAM page `page`, which holds translated code: discard that code. */
   storeToCodePage(page: number): void {
     this.codePage[page] = 0;
+    this.predecoded.delete(page);
     const list = this.pageBlocks.get(page);
     if (list === undefined) return;
     for (const b of list) {
@@ -137,6 +170,7 @@ export class CodeCache {
     for (const b of this.blocks.values()) this.discard(b);
     this.blocks.clear();
     this.pageBlocks.clear();
+    this.predecoded.clear();
     this.codePage.fill(0);
   }
 }

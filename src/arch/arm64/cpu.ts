@@ -23,7 +23,6 @@ import type { Exec } from './interp/group.js';
 import { CodeCache, newBlock, type Block } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { runPredecoded } from './interp/predecoded_run.js';
-import { PRE_STRIDE } from './interp/predecode.js';
 import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlocks } from './jit/compile.js';
 import { ChainTable } from './jit/chain_table.js';
@@ -386,7 +385,7 @@ export class Cpu extends MemoryAccessor {
           // A store may invalidate the running block (self-modifying code): it stops after that instruction.
           const i = runPredecoded(this, b, pc);
           this.icount += i;
-          pc = i * PRE_STRIDE === b.pre.length && b.setsNpc ? this.npc : pc + i * 4;
+          pc = i === b.size && b.setsNpc ? this.npc : pc + i * 4;
         }
         if (this.pendingExit !== null) {
           exit = this.pendingExit;
@@ -579,7 +578,8 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b = newBlock(off, ops, pre, insns, registerOnly, setsNpc);
+    const { words, at } = this.code.addPredecoded(off, pre);
+    const b = newBlock(off, ops, words, at, insns, registerOnly, setsNpc);
     this.code.add(b);
     return b;
   }

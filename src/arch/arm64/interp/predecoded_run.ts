@@ -14,28 +14,30 @@ import { Kind, PRE_STRIDE } from './predecode.js';
 
 const TWO32 = 0x1_0000_0000;
 
-/** What the runner needs of a block. */
+/** What the runner needs of a block (`code_cache.ts` Block). */
 export interface PredecodedBlock {
   readonly ops: readonly Exec[];
-  readonly pre: readonly number[];
+  readonly pre: Int32Array;
+  readonly preAt: number;
+  readonly size: number;
   readonly valid: boolean;
 }
 
 /**
  * Runs the block at virtual address `pc` from its first instruction, stopping early if a store
- * discards it, and returns how many instructions retired (the block's length is its `pre`'s, so
- * `ops` is read only for the instructions that run as closures) (a fault throws from the instruction, with
+ * discards it, and returns how many instructions retired (`ops` is read only for the instructions
+ * that run as closures) (a fault throws from the instruction, with
  * `c.pc` on it). A block-ending instruction sets `c.npc`.
  */
 export function runPredecoded(c: Cpu, b: PredecodedBlock, pc: number): number {
   const p = b.pre;
-  const n = p.length / PRE_STRIDE;
+  const n = b.size;
   const x = c.x32;
   let i = 0;
   for (; i < n && b.valid; i++) {
     const at = pc + i * 4;
     c.pc = at;
-    const j = i * PRE_STRIDE;
+    const j = b.preAt + i * PRE_STRIDE;
     const h = p[j]!;
     const ra = (h >>> 8) & 0xff;
     const rb = (h >>> 16) & 0xff;
