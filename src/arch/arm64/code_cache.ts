@@ -68,9 +68,9 @@ export function newBlock(
   off: number, ops: Exec[], pre: Int32Array, preAt: number, insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean,
 ): Block {
   return {
-    valid: true, wasm: null, fn: null, runs: 0, pre, preAt, size: ops.length, setsNpc, ops,
+    valid: true, wasm: null, wasmSlot: -1, fn: null, runs: 0, pre, preAt, size: ops.length, setsNpc,
     link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
-    off, insns, registerOnly, wasmSlot: -1, queued: false,
+    ops, off, insns, registerOnly, queued: false,
   };
 }
 
