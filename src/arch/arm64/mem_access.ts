@@ -63,12 +63,14 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   // Per access kind, the tags and addends of both sets: in this vCPU's JIT area of guest memory
   // when it has one (compiled code probes them inline), else on their own.
-  private readonly rTag: Float64Array;
-  private readonly rAdd: Float64Array;
-  private readonly wTag: Float64Array;
-  private readonly wAdd: Float64Array;
-  private readonly xTag: Float64Array;
-  private readonly xAdd: Float64Array;
+  /**
+   * The read, write and fetch TLBs: for each entry its tag, then its addend, side by side, so a probe
+   * that finds its tag finds the addend in the same cache line (code a guest runs seldom finds
+   * neither in the cache).
+   */
+  private readonly rTlb: Float64Array;
+  private readonly wTlb: Float64Array;
+  private readonly xTlb: Float64Array;
   /** The key of entries walked now that are not global: the current ASID's slot. */
   asidKey = 1;
   private currentAsid = 0;
@@ -81,7 +83,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
    */
   private readonly regions = new Map<number, Set<number>>();
   private regionCount = 0;
-  /** Offset of the current regime's TLB set; set from the exception level. */
+  /** Index of the current regime's TLB set in each TLB array (two elements an entry); set from the exception level. */
   tlbBase = 0;
   /** Byte offset in guest memory of this vCPU's JIT area (state and TLB arrays), or null. */
   readonly jitArea: number | null;
@@ -119,14 +121,11 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.jitVars = jitArea === null ? null : new Float64Array(bus.ram, jitArea + JIT_VARS.asidKey, 2);
     this.jitRetiredWord = jitArea === null ? null : new Uint32Array(bus.ram, jitArea + JIT_VARS.retired, 1);
     this.jitJumps = jitArea === null ? null : new Int32Array(bus.ram, jitArea + CPU_AREA.jumpCache, 2 * JUMP_CACHE_ENTRIES).fill(-1);
-    const n = TLB_SIZE * REGIMES;
+    const n = 2 * TLB_SIZE * REGIMES;
     const array = (at: number) => (jitArea === null ? new Float64Array(n) : new Float64Array(bus.ram, jitArea + at, n));
-    this.rTag = array(CPU_AREA.rTag).fill(NaN);
-    this.rAdd = array(CPU_AREA.rAdd);
-    this.wTag = array(CPU_AREA.wTag).fill(NaN);
-    this.wAdd = array(CPU_AREA.wAdd);
-    this.xTag = array(CPU_AREA.xTag).fill(NaN);
-    this.xAdd = array(CPU_AREA.xAdd);
+    this.rTlb = array(CPU_AREA.rTlb).fill(NaN);
+    this.wTlb = array(CPU_AREA.wTlb).fill(NaN);
+    this.xTlb = array(CPU_AREA.xTlb).fill(NaN);
     this.code = code;
     this.codePage = code.codePage;
     this.dirtyLog = bus.dirtyLog ?? null;
@@ -171,7 +170,7 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   protected setTranslationEl(el: number): void {
     if (el !== this.el) this.fetchEpoch++;
     this.el = el;
-    this.tlbBase = el === 0 ? 0 : TLB_SIZE;
+    this.tlbBase = el === 0 ? 0 : 2 * TLB_SIZE;
   }
 
   /** Raises a data or instruction abort for `va`; never returns. */
@@ -180,9 +179,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   /** Drops every TLB entry (TLBI VMALLE1, translation control changes, the hypervisor's unmaps). */
   tlbFlushAll(): void {
     this.fetchEpoch++;
-    this.rTag.fill(NaN);
-    this.wTag.fill(NaN);
-    this.xTag.fill(NaN);
+    this.rTlb.fill(NaN);
+    this.wTlb.fill(NaN);
+    this.xTlb.fill(NaN);
     this.regions.clear();
     this.regionCount = 0;
     this.asidSlots.clear();
@@ -203,10 +202,10 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     }
     const pageBase = va - (va & PAGE_MASK);
     for (let r = 0; r < REGIMES; r++) {
-      const i = r * TLB_SIZE + ((va >>> 12) & TLB_MASK);
-      if (this.rTag[i]! - (this.rTag[i]! & PAGE_MASK) === pageBase) this.rTag[i] = NaN;
-      if (this.wTag[i]! - (this.wTag[i]! & PAGE_MASK) === pageBase) this.wTag[i] = NaN;
-      if (this.xTag[i]! - (this.xTag[i]! & PAGE_MASK) === pageBase) this.xTag[i] = NaN;
+      const i = 2 * (r * TLB_SIZE + ((va >>> 12) & TLB_MASK));
+      if (this.rTlb[i]! - (this.rTlb[i]! & PAGE_MASK) === pageBase) this.rTlb[i] = NaN;
+      if (this.wTlb[i]! - (this.wTlb[i]! & PAGE_MASK) === pageBase) this.wTlb[i] = NaN;
+      if (this.xTlb[i]! - (this.xTlb[i]! & PAGE_MASK) === pageBase) this.xTlb[i] = NaN;
     }
   }
 
@@ -215,8 +214,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.fetchEpoch++;
     const key = this.asidSlots.get(asid);
     if (key === undefined) return;
-    for (const tags of [this.rTag, this.wTag, this.xTag]) {
-      for (let i = 0; i < tags.length; i++) if ((tags[i]! & PAGE_MASK) === key) tags[i] = NaN;
+    for (const tags of [this.rTlb, this.wTlb, this.xTlb]) {
+      for (let i = 0; i < tags.length; i += 2) if ((tags[i]! & PAGE_MASK) === key) tags[i] = NaN;
     }
   }
 
@@ -255,9 +254,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     }
   }
 
-  /** Whether entry `i` of `tags` maps the page of `va`: a global entry, or one of the current ASID. */
-  private hit(tags: Float64Array, i: number, va: number): boolean {
-    const t = tags[i]!;
+  /** Whether the entry at `i` of `tlb` maps the page of `va`: a global entry, or one of the current ASID. */
+  private hit(tlb: Float64Array, i: number, va: number): boolean {
+    const t = tlb[i]!;
     const pageBase = va - (va & PAGE_MASK);
     return t === pageBase || t === pageBase + this.asidKey;
   }
@@ -265,15 +264,15 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   // ---- loads ----
 
   read8(va: number): number {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.rTag, i, va)) return this.ramU8[va + this.rAdd[i]!]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.rTlb, i, va)) return this.ramU8[va + this.rTlb[i + 1]!]!;
     return this.slowRead(va, 1);
   }
 
   read16(va: number): number {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.rTag, i, va)) {
-      const off = va + this.rAdd[i]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.rTlb, i, va)) {
+      const off = va + this.rTlb[i + 1]!;
       if ((off & 1) === 0) return this.ramU16[off >>> 1]!;
       if ((va & PAGE_MASK) <= PAGE_SIZE - 2) return this.ramDv.getUint16(off, true);
     }
@@ -281,9 +280,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   }
 
   read32(va: number): number {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.rTag, i, va)) {
-      const off = va + this.rAdd[i]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.rTlb, i, va)) {
+      const off = va + this.rTlb[i + 1]!;
       if ((off & 3) === 0) return this.ramU32[off >>> 2]!;
       if ((va & PAGE_MASK) <= PAGE_SIZE - 4) return this.ramDv.getUint32(off, true);
     }
@@ -292,10 +291,10 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Loads 64 bits into dst[di] (low half) and dst[di + 1] (high half). */
   read64(va: number, dst: Uint32Array, di: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
     // Word alignment does not keep an 8-byte access inside the page: test the page end first.
-    if (this.hit(this.rTag, i, va) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
-      const off = va + this.rAdd[i]!;
+    if (this.hit(this.rTlb, i, va) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      const off = va + this.rTlb[i + 1]!;
       if ((off & 3) === 0) {
         dst[di] = this.ramU32[off >>> 2]!;
         dst[di + 1] = this.ramU32[(off >>> 2) + 1]!;
@@ -315,15 +314,15 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   // ---- stores ----
 
   write8(va: number, value: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.wTag, i, va)) this.ramU8[va + this.wAdd[i]!] = value;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.wTlb, i, va)) this.ramU8[va + this.wTlb[i + 1]!] = value;
     else this.slowWrite(va, 1, value);
   }
 
   write16(va: number, value: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.wTag, i, va)) {
-      const off = va + this.wAdd[i]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.wTlb, i, va)) {
+      const off = va + this.wTlb[i + 1]!;
       if ((off & 1) === 0) {
         this.ramU16[off >>> 1] = value;
         return;
@@ -337,9 +336,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
   }
 
   write32(va: number, value: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.wTag, i, va)) {
-      const off = va + this.wAdd[i]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.wTlb, i, va)) {
+      const off = va + this.wTlb[i + 1]!;
       if ((off & 3) === 0) {
         this.ramU32[off >>> 2] = value;
         return;
@@ -354,9 +353,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Stores src[si] (low half) and src[si + 1] (high half) as one 64-bit value. */
   write64(va: number, src: Uint32Array, si: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.wTag, i, va) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
-      const off = va + this.wAdd[i]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.wTlb, i, va) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      const off = va + this.wTlb[i + 1]!;
       if ((off & 3) === 0) {
         this.ramU32[off >>> 2] = src[si]!;
         this.ramU32[(off >>> 2) + 1] = src[si + 1]!;
@@ -379,27 +378,27 @@ export abstract class MemoryAccessor implements CodeCacheClient {
 
   /** Checks that a write to `va` would succeed, filling the TLB; raises the abort otherwise. */
   probeWrite(va: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (!this.hit(this.wTag, i, va)) this.translateFor(va, Access.WRITE);
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (!this.hit(this.wTlb, i, va)) this.translateFor(va, Access.WRITE);
   }
 
   /** Checks that a read of `va` would succeed; raises the abort otherwise. */
   probeRead(va: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (!this.hit(this.rTag, i, va)) this.translateFor(va, Access.READ);
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (!this.hit(this.rTlb, i, va)) this.translateFor(va, Access.READ);
   }
 
   /** RAM offset of the instruction at `va`, filling the fetch TLB; raises an instruction abort if it cannot be fetched. */
   protected fetchOffset(va: number): number {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
-    if (this.hit(this.xTag, i, va)) return va + this.xAdd[i]!;
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
+    if (this.hit(this.xTlb, i, va)) return va + this.xTlb[i + 1]!;
     const pa = this.translateFor(va, Access.EXEC);
     const off = pa - this.bus.ramBase;
     // Executing from a device is not supported: report it as an external abort on fetch.
     if (off < 0 || off >= this.ramSize) this.abort(va, Access.EXEC, FSC.SYNC_EXTERNAL);
     const pageBase = va - (va & PAGE_MASK);
-    this.xTag[i] = this.newTag(pageBase, va);
-    this.xAdd[i] = off - (va & PAGE_MASK) - pageBase;
+    this.xTlb[i] = this.newTag(pageBase, va);
+    this.xTlb[i + 1] = off - (va & PAGE_MASK) - pageBase;
     return off;
   }
 
@@ -408,9 +407,9 @@ export abstract class MemoryAccessor implements CodeCacheClient {
    * fault either way, as cache maintenance never faults here).
    */
   invalidateCodeAt(va: number): void {
-    const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+    const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
     let off: number;
-    if (this.hit(this.rTag, i, va)) off = va + this.rAdd[i]!;
+    if (this.hit(this.rTlb, i, va)) off = va + this.rTlb[i + 1]!;
     else {
       const r = this.translator.translate(va, Access.READ, this.el);
       if (typeof r !== 'number') return;
@@ -426,16 +425,16 @@ export abstract class MemoryAccessor implements CodeCacheClient {
    * between runs (no block of this CPU is executing), on the thread that runs it.
    */
   dropWriteMappingsForLog(): void {
-    this.wTag.fill(NaN);
+    this.wTlb.fill(NaN);
   }
 
   /** The code cache marked RAM page `page` as code: cached write mappings to it would bypass the check. */
   dropWriteMappings(page: number): void {
     const pageOff = page * PAGE_SIZE;
-    const tags = this.wTag;
-    for (let i = 0; i < tags.length; i++) {
-      const t = tags[i]!;
-      if (t - (t & PAGE_MASK) + this.wAdd[i]! === pageOff) tags[i] = NaN;
+    const tlb = this.wTlb;
+    for (let i = 0; i < tlb.length; i += 2) {
+      const t = tlb[i]!;
+      if (t - (t & PAGE_MASK) + tlb[i + 1]! === pageOff) tlb[i] = NaN;
     }
   }
 
@@ -458,10 +457,10 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     const pa = this.translateFor(va, Access.READ);
     const off = pa - this.bus.ramBase;
     if (off >= 0 && off < this.ramSize) {
-      const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+      const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
       const pageBase = va - (va & PAGE_MASK);
-      this.rTag[i] = this.newTag(pageBase, va);
-      this.rAdd[i] = off - (va & PAGE_MASK) - pageBase;
+      this.rTlb[i] = this.newTag(pageBase, va);
+      this.rTlb[i + 1] = off - (va & PAGE_MASK) - pageBase;
       const u8 = this.ramU8;
       let v = 0;
       for (let k = size - 1; k >= 0; k--) v = v * 256 + u8[off + k]!;
@@ -485,10 +484,10 @@ export abstract class MemoryAccessor implements CodeCacheClient {
       const page = Math.floor(off / PAGE_SIZE);
       if (this.codePage[page] === 1) this.code.storeToCodePage(page);
       this.dirtyLog?.markPage(page);
-      const i = this.tlbBase + ((va >>> 12) & TLB_MASK);
+      const i = this.tlbBase + 2 * ((va >>> 12) & TLB_MASK);
       const pageBase = va - (va & PAGE_MASK);
-      this.wTag[i] = this.newTag(pageBase, va);
-      this.wAdd[i] = off - (va & PAGE_MASK) - pageBase;
+      this.wTlb[i] = this.newTag(pageBase, va);
+      this.wTlb[i + 1] = off - (va & PAGE_MASK) - pageBase;
       const u8 = this.ramU8;
       for (let k = 0; k < size; k++) u8[off + k] = (value >>> (8 * k)) & 0xff;
       return;

@@ -336,11 +336,11 @@ function chain(e: Emitter, npc: number, done: number): void {
   const tag = e.tmp(T.F64, 1);
   e.get(done).get(P_BUDGET).op(Op.i32_lt_u, Op.if, VOID);
   e.get(npc).op(Op.i64_trunc_f64_s).tee(va).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and, Op.i32_eqz, Op.if, VOID);
-  e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
+  e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(4).op(Op.i32_shl, Op.i32_add).set(ent);
   e.get(va).i64(-4096).op(Op.i64_and, Op.f64_convert_i64_s).set(page);
-  e.get(ent).mem(Op.f64_load, 3, CPU_AREA.xTag).set(tag);
+  e.get(ent).mem(Op.f64_load, 3, CPU_AREA.xTlb).set(tag);
   e.get(tag).get(page).op(Op.f64_eq).get(tag).get(page).get(e.key).op(Op.f64_add, Op.f64_eq, Op.i32_or, Op.if, VOID);
-  e.get(npc).get(ent).mem(Op.f64_load, 3, CPU_AREA.xAdd).op(Op.f64_add, Op.i32_trunc_f64_u).set(off);
+  e.get(npc).get(ent).mem(Op.f64_load, 3, CPU_AREA.xTlb + 8).op(Op.f64_add, Op.i32_trunc_f64_u).set(off);
   // The jump cache entry for that RAM offset: [offset, slot].
   e.get(P_ST).get(off).i32(2).op(Op.i32_shr_u).i32(JUMP_CACHE_ENTRIES - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
   e.get(ent).mem(Op.i32_load, 2, CPU_AREA.jumpCache).get(off).op(Op.i32_eq, Op.if, VOID);

@@ -36,8 +36,8 @@ function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes
   const off = e.tmp(T.I32, I.OFF);
   const page = e.tmp(T.F64, F.PAGE);
   const tag = e.tmp(T.F64, F.TAG);
-  const tagAt = write ? CPU_AREA.wTag : CPU_AREA.rTag;
-  const addAt = write ? CPU_AREA.wAdd : CPU_AREA.rAdd;
+  const tagAt = write ? CPU_AREA.wTlb : CPU_AREA.rTlb;
+  const addAt = tagAt + 8;
   const memo = e.memo();
   e.op(Op.block, VOID, Op.block, VOID);
   // An access that must be aligned and is not: the interpreter raises the alignment fault.
@@ -48,8 +48,8 @@ function probe(e: Emitter, site: InsnSite, write: boolean, bytes: number, writes
   e.get(va).i64(-PAGE_SIZE).op(Op.i64_and).i64(1).op(Op.i64_or).get(memo.page).op(Op.i64_eq, Op.if, VOID);
   e.get(va).get(memo.delta).op(Op.i64_add, Op.i32_wrap_i64).set(off);
   e.op(Op.else);
-  // The entry: set base + ((va >>> 12) & mask) * 8, as `MemoryAccessor` indexes it.
-  e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(3).op(Op.i32_shl, Op.i32_add).set(ent);
+  // The entry: set base + ((va >>> 12) & mask) * 16 (tag, addend), as `MemoryAccessor` indexes it.
+  e.get(P_ST).get(e.tlb).op(Op.i32_add).get(va).i64(12).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(TLB_SIZE - 1).op(Op.i32_and).i32(4).op(Op.i32_shl, Op.i32_add).set(ent);
   e.get(va).i64(-PAGE_SIZE).op(Op.i64_and, Op.f64_convert_i64_s).set(page);
   e.get(ent).mem(Op.f64_load, 3, tagAt).set(tag);
   // A hit: the global tag (the page base) or the current ASID's (page base + key).

@@ -10,25 +10,23 @@
  */
 import { STATE_LAYOUT } from '../state.js';
 
-/** Entries in each TLB array: 1024 per set, two sets (EL0, EL1). `MemoryAccessor` checks it. */
+/** Entries in each TLB: 1024 per set, two sets (EL0, EL1). `MemoryAccessor` checks it. */
 export const TLB_ARRAY_ENTRIES = 2048;
-const TLB_ARRAY_BYTES = TLB_ARRAY_ENTRIES * 8;
+/** An entry is two f64s, its tag and its addend. */
+const TLB_BYTES = TLB_ARRAY_ENTRIES * 16;
 
 /** Byte offsets inside one vCPU's area. */
 export const CPU_AREA = {
   state: 0,
-  /** Read, write and fetch TLBs: a Float64Array of tags, then one of addends, for each. */
-  rTag: STATE_LAYOUT.size,
-  rAdd: STATE_LAYOUT.size + TLB_ARRAY_BYTES,
-  wTag: STATE_LAYOUT.size + 2 * TLB_ARRAY_BYTES,
-  wAdd: STATE_LAYOUT.size + 3 * TLB_ARRAY_BYTES,
-  xTag: STATE_LAYOUT.size + 4 * TLB_ARRAY_BYTES,
-  xAdd: STATE_LAYOUT.size + 5 * TLB_ARRAY_BYTES,
+  /** Read, write and fetch TLBs: each a Float64Array of entries as pairs (tag, addend). */
+  rTlb: STATE_LAYOUT.size,
+  wTlb: STATE_LAYOUT.size + TLB_BYTES,
+  xTlb: STATE_LAYOUT.size + 2 * TLB_BYTES,
   /**
    * The jump cache compiled blocks chain through: JUMP_CACHE_ENTRIES pairs of i32, the RAM offset of
    * a block's first instruction (-1: empty) and its slot in the thread's function table.
    */
-  jumpCache: STATE_LAYOUT.size + 6 * TLB_ARRAY_BYTES,
+  jumpCache: STATE_LAYOUT.size + 3 * TLB_BYTES,
   size: 192 * 1024,
 } as const;
 
