@@ -570,7 +570,7 @@ export class Cpu extends MemoryAccessor {
       const insn = this.ramU32[o >>> 2]!;
       const t = translateInsn(insn);
       ops.push(t.exec);
-      pre.push(...t.pre);
+      pre.push(t.preHead, t.preImm0, t.preImm1);
       insns.push(insn);
       registerOnly.push(t.registerOnly);
       if (t.endsBlock) {

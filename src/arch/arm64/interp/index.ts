@@ -55,11 +55,22 @@ export interface TranslatedInsn {
   readonly registerOnly: boolean;
   /** Pattern name, or "UNDEFINED". */
   readonly name: string;
-  /** Its compact form for the interpreter's shared handler (`predecode.ts`). */
-  readonly pre: readonly number[];
+  /**
+   * Its compact form for the interpreter's shared handler (`predecode.ts`), as three fields rather
+   * than an array: a translation is kept for every distinct word a guest ran, and an array each cost
+   * an idle domU tens of megabytes.
+   */
+  readonly preHead: number;
+  readonly preImm0: number;
+  readonly preImm1: number;
 }
 
-const UNDEFINED: TranslatedInsn = { exec: (c) => c.undefined(), endsBlock: false, registerOnly: false, name: 'UNDEFINED', pre: predecode('UNDEFINED', {}) };
+function translated(exec: Exec, endsBlock: boolean, registerOnly: boolean, name: string, f: Fields): TranslatedInsn {
+  const [preHead, preImm0, preImm1] = predecode(name, f);
+  return { exec, endsBlock, registerOnly, name, preHead, preImm0, preImm1 };
+}
+
+const UNDEFINED: TranslatedInsn = translated((c) => c.undefined(), false, false, 'UNDEFINED', {});
 
 /** Closures depend only on the instruction word (never on its address), so translations are shared. */
 const cache = new Map<number, TranslatedInsn>();
@@ -71,7 +82,7 @@ export function translateInsn(insn: number): TranslatedInsn {
       DECODER.decode(insn, (cand, f) => {
         const exec = cand.handler.factory(f, insn);
         const h = cand.handler;
-        return exec === null ? null : { exec, endsBlock: h.endsBlock, registerOnly: h.registerOnly, name: h.name, pre: predecode(h.name, f) };
+        return exec === null ? null : translated(exec, h.endsBlock, h.registerOnly, h.name, f);
       }) ?? UNDEFINED;
     cache.set(insn, t);
   }

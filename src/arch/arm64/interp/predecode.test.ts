@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { flatMachine, type FlatMachine } from '../../../../tests/harness/flat_machine.js';
 import { CPU_TRAP } from '../cpu.js';
 import { GROUPS, decodeInsn, translateInsn } from './index.js';
-import { Kind, PRE_STRIDE } from './predecode.js';
+import { Kind } from './predecode.js';
 import { runPredecoded } from './predecoded_run.js';
 import { REG_ZR_READ } from '../state.js';
 import type { Pattern } from '../decode/pattern.js';
@@ -72,7 +72,7 @@ function runOne(m: FlatMachine, insn: number, at: number, predecoded: boolean): 
   c.pc = at;
   c.npc = -1;
   try {
-    if (predecoded) assert.equal(runPredecoded(c, { ops: [t.exec], pre: Int32Array.from(t.pre), preAt: 0, size: 1, valid: true }, at), 1);
+    if (predecoded) assert.equal(runPredecoded(c, { ops: [t.exec], pre: Int32Array.of(t.preHead, t.preImm0, t.preImm1), preAt: 0, size: 1, valid: true }, at), 1);
     else t.exec(c);
   } catch (e) {
     if (e !== CPU_TRAP) throw e;
@@ -93,7 +93,7 @@ test('each compact instruction does what its closure does, on random words and s
         const insn = biased(((r() & ~p.mask) | p.match) >>> 0, p, r);
         if (decodeInsn(insn)?.name !== p.name) continue;
         const t = translateInsn(insn);
-        if (((t.pre[0]! & 0xff) as Kind) === Kind.CLOSURE) continue;
+        if (((t.preHead & 0xff) as Kind) === Kind.CLOSURE) continue;
         const state = setUp(closures, r, null);
         setUp(compact, r, state);
         // PCs both low and in the kernel's half (negative numbers: sign-extended virtual addresses).
@@ -137,9 +137,9 @@ test('a compact block stops after a store that discards it, and counts what reti
 
 test('the compact form is three int32s an instruction, and a closure stands in for the rest', () => {
   const add = translateInsn(0x91000442); // add x2, x2, #1
-  assert.equal(add.pre.length, PRE_STRIDE);
-  assert.equal(add.pre[0]! & 0xff, Kind.ADDI_X);
-  assert.ok(add.pre.every((v) => v === (v | 0)));
+  assert.equal(add.preHead & 0xff, Kind.ADDI_X);
+  assert.equal(add.preImm0, 1);
+  assert.ok([add.preHead, add.preImm0, add.preImm1].every((v) => v === (v | 0)));
   const crc = translateInsn(0x9ac14c00); // crc32x w0, w0, x1: no compact form
-  assert.equal(crc.pre[0]! & 0xff, Kind.CLOSURE);
+  assert.equal(crc.preHead & 0xff, Kind.CLOSURE);
 });

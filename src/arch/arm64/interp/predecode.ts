@@ -50,9 +50,12 @@ export const enum Kind {
   BR, BLR /* a = n */,
 }
 
-const CLOSURE: readonly number[] = [Kind.CLOSURE, 0, 0];
+/** An instruction's compact form: head, imm0, imm1. */
+export type Predecoded = readonly [number, number, number];
 
-function form(kind: Kind, a: number, b: number, c: number, imm0 = 0, imm1 = 0): readonly number[] {
+const CLOSURE: Predecoded = [Kind.CLOSURE, 0, 0];
+
+function form(kind: Kind, a: number, b: number, c: number, imm0 = 0, imm1 = 0): Predecoded {
   return [kind | (a << 8) | (b << 16) | (c << 24), imm0 | 0, imm1 | 0];
 }
 
@@ -81,7 +84,7 @@ const BASE_OFFSET: ReadonlyMap<Op, Kind> = new Map([
  * The compact form of an instruction the interpreter decoded as pattern `name` with fields `f` (its
  * factory accepted them), or the CLOSURE form for one it has no kind for.
  */
-export function predecode(name: string, f: Fields): readonly number[] {
+export function predecode(name: string, f: Fields): Predecoded {
   const sf = f.sf === 1;
   const logicReg = LOGIC_REG[name];
   if (logicReg !== undefined) {
