@@ -214,8 +214,8 @@ export abstract class MemoryAccessor implements CodeCacheClient {
     this.fetchEpoch++;
     const key = this.asidSlots.get(asid);
     if (key === undefined) return;
-    for (const tags of [this.rTlb, this.wTlb, this.xTlb]) {
-      for (let i = 0; i < tags.length; i += 2) if ((tags[i]! & PAGE_MASK) === key) tags[i] = NaN;
+    for (const tlb of [this.rTlb, this.wTlb, this.xTlb]) {
+      for (let i = 0; i < tlb.length; i += 2) if ((tlb[i]! & PAGE_MASK) === key) tlb[i] = NaN;
     }
   }
 

@@ -58,7 +58,7 @@ export interface TranslatedInsn {
   /**
    * Its compact form for the interpreter's shared handler (`predecode.ts`), as three fields rather
    * than an array: a translation is kept for every distinct word a guest ran, and an array each cost
-   * an idle domU tens of megabytes.
+   * an idle domU about 12 MB.
    */
   readonly preHead: number;
   readonly preImm0: number;
