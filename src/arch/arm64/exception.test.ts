@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { systemMachine } from '../../../tests/harness/system_machine.js';
 import { flatMachine } from '../../../tests/harness/flat_machine.js';
 import { SLOT_ELR, SLOT_SP_EL0, SLOT_SPSR } from './exception.js';
-import { SYSREGS, lookupSysreg, sysregKey } from './sysreg/table.js';
-import { CPU_TRAP } from './cpu.js';
+import { forEachCpuTier } from '../../../tests/harness/cpu_tiers.js';
 
 // Encodings from aarch64-linux-gnu-as. VBAR_EL1 = 0x2000 throughout: current EL with SPx at
 // 0x2200 (sync) / 0x2280 (IRQ), lower EL (AArch64) at 0x2400.
@@ -387,38 +386,51 @@ test('EL0 permissions: a load from an EL1-only page and a branch into EL1 code (
   assert.equal(m.x(25), 0x1000n);
 });
 
-test('registers with BigInt-free accessors read and write as their BigInt accessors do, UNDEFINED where those are', () => {
-  const both = SYSREGS.filter((r) => r.readHalves !== undefined || r.writeHalves !== undefined);
-  assert.deepEqual(both.map((r) => r.name).sort(), ['DAIF', 'SP_EL0']);
-  const outcome = (f: () => unknown): unknown => {
-    try {
-      return f();
-    } catch (e) {
-      if (e !== CPU_TRAP) throw e;
-      return 'UNDEFINED';
-    }
-  };
-  for (const info of both) {
-    const { slot } = lookupSysreg(sysregKey(info.op0, info.op1, info.crn, info.crm, info.op2))!;
-    for (const pstate of [0x3c5, 0x3c4, 0x345, 0x005, 0x284]) {
-      for (const value of [0n, 0xffff_ffff_ffff_ffffn, 0x8000_0000_0000_0340n, 0x1234_5678_9abc_def0n]) {
-        const [a, b] = [systemMachine(), systemMachine()];
-        for (const m of [a, b]) {
-          m.cpu.state.pstate = pstate;
-          m.cpu.state.sys[slot] = value;
-        }
-        const halves = new Uint32Array(2);
-        assert.deepEqual(
-          outcome(() => (info.readHalves!(b.cpu, halves, 0, slot), (BigInt(halves[1]!) << 32n) | BigInt(halves[0]!))),
-          outcome(() => info.read!(a.cpu, slot)),
-          `${info.name} read, PSTATE ${pstate.toString(16)}`,
-        );
-        halves[0] = Number(value & 0xffff_ffffn);
-        halves[1] = Number(value >> 32n);
-        assert.equal(outcome(() => info.writeHalves!(b.cpu, halves, 0, slot)), outcome(() => info.write!(a.cpu, value, slot)), `${info.name} write`);
-        assert.equal(b.cpu.state.pstate, a.cpu.state.pstate, `${info.name} write: PSTATE`);
-        assert.equal(b.cpu.state.sys[slot], a.cpu.state.sys[slot], `${info.name} write: storage`);
-      }
-    }
-  }
+test('MRS and MSR of DAIF and SP_EL0 in every tier: DAIF bits only, SP_EL0 UNDEFINED with SPSel = 0', () => {
+  forEachCpuTier(({ name: tier, jit }) => {
+    const m = systemMachine({ jit });
+    m.cpu.state.sys[SLOT_SP_EL0] = 0x8000n;
+    m.setX(9, 0x2000);
+    m.setX(6, 0x55);
+    m.load([
+      [0x1000, [
+        0xd518c009, // msr vbar_el1, x9
+        0xd53b4220, // mrs x0, daif
+        0x92806801, // movn x1, #0x340 (every bit but D and F)
+        0xd51b4221, // msr daif, x1
+        0xd53b4222, // mrs x2, daif
+        0xd5384103, // mrs x3, sp_el0
+        0xd2824684, // movz x4, #0x1234
+        0xd5184104, // msr sp_el0, x4
+        0xd5384105, // mrs x5, sp_el0
+        0xd50040bf, // msr spsel, #0
+        0xd5384106, // mrs x6, sp_el0 (UNDEFINED: taken to VBAR + 0, current EL with SP_EL0)
+      ]],
+      [0x2000, [
+        0xd5385207, // mrs x7, esr_el1
+        0xd5384028, // mrs x8, elr_el1
+        0xd4000002, // hvc #0
+      ]],
+    ]);
+    assert.equal(m.run().kind, 'hvc');
+    assert.equal(m.x(0), 0x3c0n, `${tier}: reset masks D, A, I and F`);
+    assert.equal(m.x(2), 0x80n, `${tier}: MSR DAIF takes only the DAIF bits`);
+    assert.equal(m.x(3), 0x8000n, `${tier}: SP_EL0 read`);
+    assert.equal(m.x(5), 0x1234n, `${tier}: SP_EL0 written`);
+    assert.equal(m.x(6), 0x55n, `${tier}: the UNDEFINED MRS wrote nothing`);
+    assert.equal(m.x(7), 0x0200_0000n, `${tier}: ESR: EC = 0 (unknown), IL`);
+    assert.equal(m.x(8), 0x1028n, `${tier}: ELR: the MRS`);
+
+    // Clearing PSTATE.I through MSR DAIF lets a pending IRQ in (at the end of the block, where
+    // DAIFClr, which ends its block, lets it in before the next instruction).
+    const n = systemMachine({ jit });
+    n.setX(9, 0x2000);
+    n.load([
+      [0x1000, [0xd518c009, 0xd51b423f, 0x14000000]], // msr vbar_el1, x9; msr daif, xzr; b .
+      [0x2280, [0xd5384022, 0xd4000002]], // mrs x2, elr_el1; hvc #0
+    ]);
+    n.cpu.setIrq(true);
+    assert.equal(n.run().kind, 'hvc', `${tier}: the IRQ was taken`);
+    assert.equal(n.x(2), 0x1008n, `${tier}: ELR`);
+  });
 });

@@ -73,3 +73,8 @@ export function extractFields(p: Pattern, insn: number): Fields {
   }
   return out;
 }
+
+/** The low `bits` bits of field value `v` as a two's complement number (offsets, signed immediates). */
+export function sext(v: number, bits: number): number {
+  return (v << (32 - bits)) >> (32 - bits);
+}

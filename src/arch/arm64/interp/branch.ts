@@ -1,15 +1,12 @@
 /** Branches and exception-generating instructions. Every handler here ends its block and sets `npc`. */
 import { BRANCH_PATTERNS } from '../decode/branch.js';
+import { sext } from '../decode/pattern.js';
 import { EC, makeEsr } from '../exit.js';
 import type { Factory, InsnGroup } from './group.js';
 import { conditionHolds } from './alu.js';
 import { setXFromAddress, srcZr, xAddress } from './regs.js';
 import { currentEl } from './system.js';
 
-/** Sign-extends the low `bits` bits of `v`. */
-function sext(v: number, bits: number): number {
-  return (v << (32 - bits)) >> (32 - bits);
-}
 
 const B: Factory = (f) => {
   const off = sext(f.imm!, 26) * 4;

@@ -13,7 +13,7 @@
  * where a, b and c are register slots (state.ts: 0-33) or small fields, and the immediates are int32
  * (so V8 keeps the block's array as small integers).
  */
-import type { Fields } from '../decode/pattern.js';
+import { sext, type Fields } from '../decode/pattern.js';
 import { Ext, opFor, Op, slotFor } from './ldst.js';
 import { decodeBitMasks } from './alu.js';
 import { dstZr, regSp, srcZr } from './regs.js';
@@ -59,9 +59,6 @@ function form(kind: Kind, a: number, b: number, c: number, imm0 = 0, imm1 = 0): 
   return [kind | (a << 8) | (b << 16) | (c << 24), imm0 | 0, imm1 | 0];
 }
 
-function sext(v: number, bits: number): number {
-  return (v << (32 - bits)) >> (32 - bits);
-}
 
 const LOGIC_REG: Readonly<Record<string, readonly [Kind, Kind]>> = {
   AND_r: [Kind.AND_X, Kind.AND_W], ORR_r: [Kind.ORR_X, Kind.ORR_W], EOR_r: [Kind.EOR_X, Kind.EOR_W],

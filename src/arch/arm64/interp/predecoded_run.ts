@@ -11,6 +11,7 @@ import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlag
 import { setXFromAddress, xAddress } from './regs.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
 import { Kind, PRE_STRIDE } from './predecode.js';
+import { BugIndicatingError } from '../../../lib/errors.js';
 
 const TWO32 = 0x1_0000_0000;
 
@@ -198,7 +199,7 @@ export function runPredecoded(c: Cpu, b: PredecodedBlock, pc: number): number {
         c.npc = target;
         break;
       }
-      default: throw new Error(`predecoded kind ${h & 0xff} has no case`);
+      default: throw new BugIndicatingError(`predecoded kind ${h & 0xff} has no case`);
     }
   }
   return i;

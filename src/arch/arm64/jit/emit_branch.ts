@@ -3,15 +3,12 @@
  * as the interpreter keeps it) on the stack. Targets are formed as `interp/branch.ts` forms them:
  * PC-relative in doubles, register targets as sext55 of the register (top byte ignored).
  */
-import type { Fields } from '../decode/pattern.js';
+import { sext, type Fields } from '../decode/pattern.js';
 import { srcZr } from '../interp/regs.js';
 import { P_PC, type Emitter } from './emitter.js';
 import type { BranchEmitter, InsnSite } from './site.js';
 import { Op, T } from './wasm_writer.js';
 
-function sext(v: number, bits: number): number {
-  return (v << (32 - bits)) >> (32 - bits);
-}
 
 /** Pushes PC + `delta` for the instruction at `site`. */
 function pcPlus(e: Emitter, site: InsnSite, delta: number): void {

@@ -16,7 +16,7 @@ import { Op, VOID } from './wasm_writer.js';
 const MRS: InsnEmitter = (e, f, site) => {
   const found = lookupSysreg(sysregKey(2 + f.o0!, f.op1!, f.crn!, f.crm!, f.op2!));
   const t = dstZr(f.rt!);
-  if (found === undefined || found.info.read !== undefined) {
+  if (found === undefined || found.info.read !== undefined || found.info.readHalves !== undefined) {
     site.interpret([t]);
     return;
   }

@@ -157,11 +157,6 @@ export const EL1_SYSREGS: readonly SysregInfo[] = [
   r('ELR_EL1', 3, 0, 4, 0, 1),
   // SP_EL0 while EL1 uses SP_EL1; with SPSel = 0 the register is the current SP and MSR/MRS are UNDEFINED.
   r('SP_EL0', 3, 0, 4, 1, 0, {
-    read: (c, slot) => ((c.state.pstate & PSTATE_SPSEL) === 0 ? c.undefined() : c.state.sys[slot!]!),
-    write: (c, v, slot) => {
-      if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
-      c.state.sys[slot!] = v;
-    },
     readHalves: (c, v, i, slot) => {
       if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
       v[i] = c.sys32[2 * slot!]!;
@@ -181,11 +176,6 @@ export const EL1_SYSREGS: readonly SysregInfo[] = [
   }),
   r('CurrentEL', 3, 0, 4, 2, 2, { writable: false, read: (c) => BigInt(c.state.pstate & PSTATE_EL_MASK) }),
   r('DAIF', 3, 3, 4, 2, 1, {
-    read: (c) => BigInt(c.state.pstate & PSTATE_DAIF_MASK),
-    write: (c, v) => {
-      c.setPstate((c.state.pstate & ~PSTATE_DAIF_MASK) | Number(v & BigInt(PSTATE_DAIF_MASK)));
-      c.checkIrq();
-    },
     readHalves: (c, v, i) => {
       v[i] = c.state.pstate & PSTATE_DAIF_MASK;
       v[i + 1] = 0;

@@ -26,10 +26,10 @@ export interface SysregInfo {
   readonly read?: (c: Cpu, slot?: number) => bigint;
   readonly write?: (c: Cpu, v: bigint, slot?: number) => void;
   /**
-   * The same read and write as `read` and `write`, on the value's 32-bit halves (`v[i]` low, `v[i + 1]`
-   * high) instead of a BigInt, for the registers on the kernel's hottest paths: SP_EL0 holds `current`
-   * (every preempt_disable reads it), DAIF is read and written by every local_irq_save and restore.
-   * A BigInt per access there was allocation and garbage on nearly every kernel function.
+   * Accessors on the value's 32-bit halves (`v[i]` low, `v[i + 1]` high) instead of a BigInt, in
+   * place of `read` and `write`, for the registers on the kernel's hottest paths: SP_EL0 holds
+   * `current` (every preempt_disable reads it), DAIF is read and written by every local_irq_save and
+   * restore. A BigInt per access there was allocation and garbage on nearly every kernel function.
    */
   readonly readHalves?: (c: Cpu, v: Uint32Array, i: number, slot?: number) => void;
   readonly writeHalves?: (c: Cpu, v: Uint32Array, i: number, slot?: number) => void;
