@@ -121,12 +121,13 @@ async function bootXenon(images: GuestImages, append: string): Promise<BootTimin
 }
 
 /**
- * Runs the same kernel under QEMU's TCG on the board we model: `virt` defaults to GICv2 and one CPU.
+ * Runs the same kernel under QEMU's TCG on the board we model: `virt` defaults to GICv2 and one CPU,
+ * and without a NIC (ours has none; QEMU's default one would also want iPXE's ROM installed).
  * PSCI SYSTEM_OFF ends QEMU; -no-reboot makes a reset (a panic, with panic=-1) end it too.
  */
 async function bootQemu(images: GuestImages, append: string): Promise<BootTiming> {
   const t = await timeBoot(QEMU_SYSTEM, [
-    '-M', 'virt', '-cpu', 'cortex-a57', '-m', '512', '-nographic', '-no-reboot',
+    '-M', 'virt', '-cpu', 'cortex-a57', '-m', '512', '-nographic', '-no-reboot', '-nic', 'none',
     '-kernel', images.kernelImage, '-initrd', images.initramfs, '-append', append,
   ]);
   checkMarker(QEMU_SYSTEM, t);

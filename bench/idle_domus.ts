@@ -8,7 +8,10 @@
  * reducer's full collections, 30–50 s after the boot's allocations stop, about 0.3 s of CPU a
  * domain), which the second is meant to be past (the last guests' collections and their periodic
  * work may still fall in it). The peer is the same kernel and /init as 8 guests of QEMU's
- * TCG on its `virt` board, measured the same way. Timings are printed, never asserted.
+ * TCG on its `virt` board, measured the same way. Over each window the domains' own counters are
+ * read as well (the host time their vCPUs ran, the instructions they retired, their WFI exits), so the
+ * share splits into how often an idle guest wakes, how much it runs when it does, and what each of its
+ * instructions costs us. Timings are printed, never asserted.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -18,18 +21,19 @@ import { NodeIdleWaiter } from '../src/host/node/console.js';
 import { ensureGuestImages, type GuestImages } from '../src/images/index.js';
 import { WorkerLauncher } from '../src/main/worker_launcher.js';
 import { DomainManager } from '../src/toolstack/domain_manager.js';
+import type { DomainCounters } from '../src/hv/domain_runtime.js';
 
 const MARKER = 'XENON-IDLE-DOMU-UP';
 const INIT = `#!/bin/busybox sh
 echo ${MARKER}
 while true; do /bin/busybox sleep 60; done
 `;
-const DOMUS = 8;
+const DEFAULT_DOMUS = 8;
 const MEMORY_MIB = 128;
 const WINDOW_S = 10;
 const SETTLE_MS = 5000;
 /** From the end of the first window to the start of the second. */
-const LATER_MS = 60_000;
+const DEFAULT_LATER_MS = 60_000;
 /** All 8 boot in about 90 s here; ten times that before the benchmark gives up and names the late ones. */
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const QEMU_SYSTEM = 'qemu-system-aarch64';
@@ -46,6 +50,27 @@ export interface IdleDomusResult {
   /** The same guests under QEMU's TCG, CPU seconds per wall second over the same windows; null without QEMU. */
   readonly qemuCpuShare: number | null;
   readonly qemuLaterCpuShare: number | null;
+  /** The domains' own counters over the later window, summed over all of them. */
+  readonly laterGuests: GuestWindow;
+}
+
+/** What the domains did over a window, summed over all of them. */
+export interface GuestWindow {
+  readonly seconds: number;
+  /** Host ns their vCPUs ran. */
+  readonly runNs: number;
+  readonly instructions: number;
+  /** WFI exits: each is the guest going idle, so about as many wake-ups. */
+  readonly wfi: number;
+  /** Blocks translated and compiled, code pages discarded (stores, IC by address) and whole code flushes (IC IALLU). */
+  readonly blocksTranslated: number;
+  readonly blocksCompiled: number;
+  readonly pagesDiscarded: number;
+  readonly codeFlushes: number;
+}
+
+function exitCount(c: DomainCounters, kind: string): number {
+  return c.exits.find(([k]) => k === kind)?.[1] ?? 0;
 }
 
 /** utime + stime of a process, in seconds (`/proc/PID/stat` fields 14 and 15, in clock ticks). */
@@ -57,32 +82,39 @@ function processCpuSeconds(pid: number, ticksPerSecond: number): number {
 }
 
 /**
- * The peer: the same kernel and /init as ${DOMUS} guests of \`qemu-system-aarch64 -M virt\` (TCG, one
+ * The peer: the same kernel and /init as `domus` guests of `qemu-system-aarch64 -M virt` (TCG, one
  * vCPU and the same memory each), booted together, left as quiet as ours, and measured over a window
  * as long: the CPU time of their processes. Null when QEMU's system emulator is not installed.
  */
-async function qemuIdleShares(img: GuestImages): Promise<readonly [number, number] | null> {
+async function qemuIdleShares(img: GuestImages, domus: number, laterMs: number): Promise<readonly [number, number] | null> {
   if (spawnSync('sh', ['-c', `command -v ${QEMU_SYSTEM}`], { stdio: 'ignore' }).status !== 0) return null;
   const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-  const guests: { child: ChildProcess; up: boolean }[] = [];
+  const guests: { child: ChildProcess; up: boolean; exited: string | null }[] = [];
   try {
-    for (let i = 0; i < DOMUS; i++) {
+    for (let i = 0; i < domus; i++) {
       const child = spawn(QEMU_SYSTEM, [
-        '-M', 'virt', '-cpu', 'cortex-a57', '-m', String(MEMORY_MIB), '-smp', '1', '-nographic', '-no-reboot',
+        '-M', 'virt', '-cpu', 'cortex-a57', '-m', String(MEMORY_MIB), '-smp', '1', '-nographic', '-no-reboot', '-nic', 'none',
         '-kernel', img.kernelImage, '-initrd', img.initramfs, '-append', 'console=ttyAMA0 rdinit=/init cryptomgr.notests',
-      ], { stdio: ['ignore', 'pipe', 'ignore'] });
-      const g = { child, up: false };
+      ], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const g: (typeof guests)[number] = { child, up: false, exited: null };
       let out = '';
+      let err = '';
       child.stdout!.setEncoding('utf8');
       child.stdout!.on('data', (chunk: string) => {
         out += chunk;
         if (out.includes(MARKER)) g.up = true;
         if (out.length > 4096) out = out.slice(-1024);
       });
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (chunk: string) => (err = (err + chunk).slice(-2048)));
+      // A guest that ends before its /init (QEMU refusing its arguments, a missing ROM) ends the wait.
+      child.on('exit', (code, signal) => (g.exited = `${QEMU_SYSTEM} exited (${signal ?? `status ${code}`}): ${err.trim() || out.slice(-600)}`));
       guests.push(g);
     }
     const t0 = Date.now();
     while (guests.some((g) => !g.up)) {
+      const gone = guests.find((g) => !g.up && g.exited !== null);
+      if (gone !== undefined) throw new Error(`idle domUs benchmark: a QEMU guest ended before its /init: ${gone.exited}`);
       if (Date.now() - t0 > BOOT_TIMEOUT_MS) throw new Error('idle domUs benchmark: not every QEMU guest reached its /init');
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -95,15 +127,27 @@ async function qemuIdleShares(img: GuestImages): Promise<readonly [number, numbe
       return (cpu() - c0) / ((nodeHostClock.monotonicNs() - w0) / 1e9);
     };
     const first = await share();
-    await new Promise((r) => setTimeout(r, LATER_MS));
+    await new Promise((r) => setTimeout(r, laterMs));
     return [first, await share()];
   } finally {
     for (const g of guests) g.child.kill('SIGKILL');
   }
 }
 
-export async function benchIdleDomus(opts: { readonly print?: (line: string) => void } = {}): Promise<IdleDomusResult> {
+export interface IdleDomusOptions {
+  readonly print?: (line: string) => void;
+  /** How many domUs (default 8, issue 7's figure). */
+  readonly domus?: number;
+  /** From the end of the first window to the start of the second, ms (default a minute). */
+  readonly laterMs?: number;
+  /** Measure QEMU's guests too (default true). */
+  readonly peer?: boolean;
+}
+
+export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleDomusResult> {
   const print = opts.print ?? ((line: string) => console.log(line));
+  const domus = opts.domus ?? DEFAULT_DOMUS;
+  const laterMs = opts.laterMs ?? DEFAULT_LATER_MS;
   const img = await ensureGuestImages({ initScript: INIT, log: () => undefined });
   const kernel = readFileSync(img.kernelImage);
   const ramdisk = readFileSync(img.initramfs);
@@ -120,16 +164,16 @@ export async function benchIdleDomus(opts: { readonly print?: (line: string) => 
   const t0 = Date.now();
   let stop = false;
   const loop = m.run(() => stop);
-  for (let i = 0; i < DOMUS; i++) {
+  for (let i = 0; i < domus; i++) {
     await m.create({
       type: 'pvh', name: `idle${i}`, uuid: `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`, vcpus: 1,
       memoryMiB: MEMORY_MIB, maxMemoryMiB: MEMORY_MIB, gicVersion: 3, kernel, ramdisk, cmdline: 'console=hvc0 rdinit=/init cryptomgr.notests',
       onPoweroff: 'destroy', onReboot: 'destroy', onCrash: 'destroy', onWatchdog: 'destroy',
     });
   }
-  while ([...Array(DOMUS).keys()].some((i) => !(logs.get(`idle${i}`) ?? '').includes(MARKER))) {
+  while ([...Array(domus).keys()].some((i) => !(logs.get(`idle${i}`) ?? '').includes(MARKER))) {
     if (Date.now() - t0 > BOOT_TIMEOUT_MS) {
-      const missing = [...Array(DOMUS).keys()].map((i) => `idle${i}`).filter((n) => !(logs.get(n) ?? '').includes(MARKER));
+      const missing = [...Array(domus).keys()].map((i) => `idle${i}`).filter((n) => !(logs.get(n) ?? '').includes(MARKER));
       const tails = missing.map((n) => `--- ${n}'s console, its end:\n${(logs.get(n) ?? '(nothing)').slice(-600)}`).join('\n');
       throw new Error(`idle domUs benchmark: ${missing.join(', ')} did not reach /init\n${tails}`);
     }
@@ -138,33 +182,58 @@ export async function benchIdleDomus(opts: { readonly print?: (line: string) => 
   const bootSeconds = (Date.now() - t0) / 1000;
   // Let the kernels finish their late work (deferred probes, RCU) before measuring.
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const share = async (): Promise<number> => {
+  const domids = m.list().map((d) => d.domid);
+  const snapshot = () => Promise.all(domids.map((id) => m.counters(id)));
+  const share = async (): Promise<readonly [number, GuestWindow]> => {
+    const g0 = await snapshot();
     const c0 = process.cpuUsage();
     const w0 = nodeHostClock.monotonicNs();
     await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
     const c = process.cpuUsage(c0);
-    return (c.user + c.system) / 1e6 / ((nodeHostClock.monotonicNs() - w0) / 1e9);
+    const seconds = (nodeHostClock.monotonicNs() - w0) / 1e9;
+    const g1 = await snapshot();
+    const sum = (f: (c: DomainCounters) => number) => g1.reduce((s, c, i) => s + f(c) - f(g0[i]!), 0);
+    const guests = {
+      seconds, runNs: sum((c) => c.cpuTimeNs), instructions: sum((c) => c.instructions), wfi: sum((c) => exitCount(c, 'wfi')),
+      blocksTranslated: sum((c) => c.code.blocksTranslated), blocksCompiled: sum((c) => c.code.blocksCompiled), pagesDiscarded: sum((c) => c.code.pagesDiscarded), codeFlushes: sum((c) => c.code.flushes),
+    };
+    return [(c.user + c.system) / 1e6 / seconds, guests];
   };
-  const cpuShare = await share();
-  const rssPerDomuMiB = (process.memoryUsage().rss - rss0) / DOMUS / 2 ** 20;
-  await new Promise((r) => setTimeout(r, LATER_MS));
-  const laterCpuShare = await share();
+  const [cpuShare, firstGuests] = await share();
+  const rssPerDomuMiB = (process.memoryUsage().rss - rss0) / domus / 2 ** 20;
+  await new Promise((r) => setTimeout(r, laterMs));
+  const [laterCpuShare, laterGuests] = await share();
   for (const d of m.list()) await m.destroy(d.domid);
   stop = true;
   m.stop();
   await loop;
-  const qemu = await qemuIdleShares(img);
+  const qemu = opts.peer === false ? null : await qemuIdleShares(img, domus, laterMs);
   const row = (what: string, ours: number, peer: number | null): string => {
-    const theirs = peer === null ? `${QEMU_SYSTEM} not installed` : `${(peer * 100).toFixed(1)} % of one core`;
+    const theirs = peer !== null ? `${(peer * 100).toFixed(1)} % of one core` : opts.peer === false ? 'not measured (--no-peer)' : `${QEMU_SYSTEM} not installed`;
     const ratio = peer === null || peer === 0 ? '—' : `${(ours / peer).toFixed(1)}×`;
-    return `| host CPU over ${WINDOW_S} s idle ${what}, all ${DOMUS} guests (and Domain-0) | ${(ours * 100).toFixed(1)} % of one core | ${theirs} | ${ratio} | under 5 % |`;
+    return `| host CPU over ${WINDOW_S} s idle ${what}, all ${domus} guests (and Domain-0) | ${(ours * 100).toFixed(1)} % of one core | ${theirs} | ${ratio} | under 5 % |`;
   };
   print('');
-  print(`${DOMUS} idle Debian domUs (${MEMORY_MIB} MiB, 1 vCPU each, one worker thread each), all booted to /init in ${bootSeconds.toFixed(1)} s:`);
+  print(`${domus} idle Debian domUs (${MEMORY_MIB} MiB, 1 vCPU each, one worker thread each), all booted to /init in ${bootSeconds.toFixed(1)} s:`);
   print('| measurement | xenon | QEMU TCG, the same guests | xenon/QEMU | target |');
   print('|---|---|---|---|---|');
   print(row(`from ${SETTLE_MS / 1000} s after the last boot`, cpuShare, qemu?.[0] ?? null));
-  print(row(`${LATER_MS / 1000} s later`, laterCpuShare, qemu?.[1] ?? null));
+  print(row(`${laterMs / 1000} s later`, laterCpuShare, qemu?.[1] ?? null));
   print(`| host memory (RSS) per idle domU | ${rssPerDomuMiB.toFixed(0)} MiB | — | — | ${MEMORY_MIB} MiB of guest RAM each |`);
-  return { domus: DOMUS, bootSeconds, cpuShare, laterCpuShare, rssPerDomuMiB, qemuCpuShare: qemu?.[0] ?? null, qemuLaterCpuShare: qemu?.[1] ?? null };
+  print('');
+  print('What the guests themselves did, per domU (their vCPUs\' host time, instructions retired, WFI exits, code translated and compiled):');
+  print('| window | vCPU time | wake-ups (WFI) | guest instructions | per wake-up | ns per instruction | blocks translated (pages discarded, flushes) | blocks compiled |');
+  print('|---|---|---|---|---|---|---|---|');
+  const guestRow = (what: string, g: GuestWindow): string => {
+    const perS = (x: number) => x / g.seconds / domus;
+    const perWake = g.wfi === 0 ? '—' : `${Math.round(g.instructions / g.wfi)} instructions, ${(g.runNs / g.wfi / 1e3).toFixed(0)} µs`;
+    const nsPer = g.instructions === 0 ? '—' : (g.runNs / g.instructions).toFixed(0);
+    const code = `${perS(g.blocksTranslated).toFixed(1)} /s (${perS(g.pagesDiscarded).toFixed(2)} /s, ${perS(g.codeFlushes).toFixed(2)} /s)`;
+    return `| ${what} | ${(perS(g.runNs) / 1e7).toFixed(2)} % of a core | ${perS(g.wfi).toFixed(1)} /s | ${(perS(g.instructions) / 1e3).toFixed(1)} k/s | ${perWake} | ${nsPer} | ${code} | ${perS(g.blocksCompiled).toFixed(1)} /s |`;
+  };
+  print(guestRow('first', firstGuests));
+  print(guestRow(`${laterMs / 1000} s later`, laterGuests));
+  return {
+    domus, bootSeconds, cpuShare, laterCpuShare, rssPerDomuMiB, qemuCpuShare: qemu?.[0] ?? null, qemuLaterCpuShare: qemu?.[1] ?? null, laterGuests,
+  };
 }

@@ -6,6 +6,7 @@
  * Domain-0 lives in SharedArrayBuffers (guest memory, event-channel port tables and doorbells), and
  * everything else crosses as plain messages.
  */
+import type { CodeCacheStats } from '../arch/arm64/code_cache.js';
 import { DOMID_FIRST_RESERVED, GUEST_EVTCHN_PPI, NR_MAGIC_PAGES, VIRQ, XEN_PAGE_SIZE, type ShutdownReason } from '../abi/xen.js';
 import type { HostClock } from '../host/common/clock.js';
 import { GuestClock } from '../platform/guest_clock.js';
@@ -92,6 +93,8 @@ export interface DomainCounters {
   readonly enosys: readonly (readonly [string, number])[];
   readonly exits: readonly (readonly [string, number])[];
   readonly stage2Faults: number;
+  /** Its translated code: blocks translated, pages discarded by stores or IC, whole flushes. */
+  readonly code: CodeCacheStats;
 }
 
 export interface DomainRuntimeHost {
@@ -229,7 +232,7 @@ export class DomainRuntime {
         state: v.power !== 'on' ? 'offline' : v.waiting ? 'blocked' : 'running', runNs: v.runstate.runningNs(this.clock.nowNs()),
       })),
       instructions: this.arch.instructionsRetired(), hypercalls: [...this.d.hypercallCounts], enosys: [...this.d.enosysCounts],
-      exits: [...this.arch.exitCounts], stage2Faults: this.d.mem.stage2Faults,
+      exits: [...this.arch.exitCounts], stage2Faults: this.d.mem.stage2Faults, code: { ...this.arch.codeStats() },
     };
   }
 

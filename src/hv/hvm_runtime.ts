@@ -108,7 +108,7 @@ export class HvmRuntime {
       cpuTimeNs: this.cpuNs, blocked: v.every((s) => s.power === 'off' || s.waiting), instructions: this.machine.instructionsRetired(),
       // The board keeps no per-vCPU time; the domain's is shared out evenly.
       vcpus: v.map((s) => ({ state: s.power === 'off' ? 'offline' : s.waiting ? 'blocked' : 'running', runNs: this.cpuNs / v.length })),
-      hypercalls: [], enosys: [], exits: [], stage2Faults: 0,
+      hypercalls: [], enosys: [], exits: [], stage2Faults: 0, code: { ...this.machine.codeStats() },
     };
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flatMachine } from '../../../tests/harness/flat_machine.js';
-import { compileBlock, HOT_BLOCK_RUNS, setCompileAfterRuns, setJitTier } from './block_fn.js';
+import { compileBlock, HOT_BLOCK_RUNS, HOT_WINDOW_INSNS, setCompileAfterRuns, setJitTier } from './block_fn.js';
 import { EC, ecOf } from './exit.js';
 import { setForceWasm } from './jit/compile.js';
 import { translateInsn } from './interp/index.js';
@@ -99,6 +99,47 @@ test('compiled blocks: a block branching to itself loops in place and still stop
     assert.equal(m.cpu.state.getX(4), 10n);
     assert.equal(m.cpu.icount - before, 1 + 3 * 5 + 1);
   });
+});
+
+test('a block is compiled when its runs come within HOT_WINDOW_INSNS instructions, not when they add up over a longer span', () => {
+  setCompileAfterRuns(4);
+  setJitTier('js');
+  try {
+    const m = flatMachine();
+    m.load([0x91000421, 0xd4000001]); // add x1, x1, #1; svc #0
+    const runOnce = () => {
+      m.cpu.state.pc = 0x1000;
+      assert.equal(m.run().kind, 'svc');
+    };
+    // Ten runs, each after a window's worth of other work (as an idle guest runs its wake-up path).
+    for (let k = 0; k < 10; k++) {
+      runOnce();
+      m.cpu.icount += HOT_WINDOW_INSNS;
+    }
+    assert.equal(m.cpu.codeStats.blocksCompiled, 0, 'ten runs far apart: still interpreted');
+    // The count that began before the gap starts again at most once: twice the count and one more.
+    for (let k = 0; k < 9; k++) runOnce();
+    assert.equal(m.cpu.codeStats.blocksCompiled, 1, 'runs in a row: compiled');
+    assert.equal(m.cpu.state.getX(1), 19n);
+  } finally {
+    setCompileAfterRuns(HOT_BLOCK_RUNS);
+    setJitTier('wasm');
+  }
+});
+
+test('the code cache counts blocks translated, pages discarded by a store and whole flushes', () => {
+  const m = flatMachine();
+  // movz x1, #0x1100; str wzr, [x1] (a word on the block's own page, outside the block); svc #0
+  m.load([0xd2822001, 0xb900003f, 0xd4000001]);
+  const s0 = { ...m.cpu.codeStats };
+  assert.equal(m.run().kind, 'svc');
+  const s = m.cpu.codeStats;
+  assert.equal(s.pagesDiscarded - s0.pagesDiscarded, 1, 'the store reached a page holding code');
+  assert.equal(s.blocksTranslated - s0.blocksTranslated, 2, 'the block, and its rest after the store discarded it');
+  // IC IALLU is UNDEFINED at EL0, where this machine runs; it flushes through the same call.
+  const f0 = m.cpu.codeStats.flushes;
+  m.cpu.flushCode();
+  assert.equal(m.cpu.codeStats.flushes - f0, 1);
 });
 
 test('setCompileAfterRuns() refuses a value that is not a count', () => {

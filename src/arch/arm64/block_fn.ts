@@ -46,6 +46,18 @@ export interface CompilableBlock {
 export const HOT_BLOCK_RUNS = 4096;
 
 /**
+ * The span of a vCPU's retired instructions its HOT_BLOCK_RUNS runs must fall within for a block to
+ * be compiled: hot means run often lately, not run often since boot. An idle domU runs the same few
+ * thousand blocks at each of its 5 or so wake-ups a second, and each time from cold caches, where
+ * compiled code gains nothing; counted since boot, a block run once a wake-up would cross the count
+ * after some 13 minutes, and the blocks crossing it one after another kept an idle domU compiling for
+ * the first hour (a quarter of its CPU time a minute after boot, measured). At an idle domU's 60,000
+ * instructions a second this span is about a minute, at a booting one's 20 million a fifth of a
+ * second: a block in a loop crosses the count in either.
+ */
+export const HOT_WINDOW_INSNS = 2 ** 22;
+
+/**
  * The threshold in force (read by the run loop): HOT_BLOCK_RUNS by default, 0 to compile every block
  * before its first run (the differential tests' compiled mode), Infinity for the interpreter alone.
  */

@@ -33,8 +33,10 @@ export interface Block {
   readonly setsNpc: boolean;
   /** Cleared when a store to its page discards it; vCPUs check it before and while running it. */
   valid: boolean;
-  /** Times the interpreter ran it, until it is compiled. */
+  /** Times the interpreter ran it since `hotSince`, until it is compiled. */
   runs: number;
+  /** The running vCPU's retired-instruction count when `runs` began (`HOT_WINDOW_INSNS`). */
+  hotSince: number;
   /** The block as one function (`block_fn.ts`), once it is hot; null until then. */
   fn: BlockFn | null;
   /** The block compiled to WebAssembly (`jit/compile.ts`), for vCPUs with a JIT area; null until then. */
@@ -66,9 +68,10 @@ export interface Block {
  */
 export function newBlock(
   off: number, ops: Exec[], pre: Int32Array, preAt: number, insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean,
+  icount: number,
 ): Block {
   return {
-    valid: true, wasm: null, wasmSlot: -1, fn: null, runs: 0, pre, preAt, size: ops.length, setsNpc,
+    valid: true, wasm: null, wasmSlot: -1, fn: null, runs: 0, hotSince: icount, pre, preAt, size: ops.length, setsNpc,
     link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
     ops, off, insns, registerOnly, queued: false,
   };
@@ -80,6 +83,14 @@ export function newBlock(
  * they share its header and cache lines, where an array each would cost a header and a line more.
  */
 const PREDECODED_CHUNK = 64 * PRE_STRIDE;
+
+export interface CodeCacheStats {
+  blocksTranslated: number;
+  /** Blocks given a compiled form (JavaScript or WebAssembly), hot by `HOT_BLOCK_RUNS` and `HOT_WINDOW_INSNS`. */
+  blocksCompiled: number;
+  pagesDiscarded: number;
+  flushes: number;
+}
 
 /** What the code cache needs from each vCPU sharing it. */
 export interface CodeCacheClient {
@@ -101,6 +112,12 @@ export class CodeCache {
   chainTable: ChainTable | null = null;
   /** Hot blocks waiting to be compiled to WebAssembly together. */
   readonly wasmQueue: Block[] = [];
+  /**
+   * Since the cache was made: blocks translated and compiled, pages whose blocks a store or an IC
+   * by address discarded, and whole flushes (IC IALLU). A domain that keeps translating or compiling
+   * shows here.
+   */
+  readonly stats: CodeCacheStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, flushes: 0 };
 
   constructor(ramBytes: number) {
     this.codePage = new Uint8Array(Math.ceil(ramBytes / (1 << PAGE_SHIFT)));
@@ -116,6 +133,7 @@ export class CodeCache {
 
   add(b: Block): void {
     const page = Math.floor(b.off / (1 << PAGE_SHIFT));
+    this.stats.blocksTranslated++;
     this.blocks.set(b.off, b);
     let list = this.pageBlocks.get(page);
     if (list === undefined) this.pageBlocks.set(page, (list = []));
@@ -146,6 +164,7 @@ export class CodeCache {
     this.predecoded.delete(page);
     const list = this.pageBlocks.get(page);
     if (list === undefined) return;
+    this.stats.pagesDiscarded++;
     for (const b of list) {
       this.discard(b);
       this.blocks.delete(b.off);
@@ -167,6 +186,7 @@ export class CodeCache {
 
   /** Discards all translated code (the caller rewrote guest memory wholesale, e.g. loaded a new image). */
   flush(): void {
+    this.stats.flushes++;
     for (const b of this.blocks.values()) this.discard(b);
     this.blocks.clear();
     this.pageBlocks.clear();

@@ -20,10 +20,10 @@ import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
-import { CodeCache, newBlock, type Block } from './code_cache.js';
+import { CodeCache, newBlock, type Block, type CodeCacheStats } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { runPredecoded } from './interp/predecoded_run.js';
-import { compileAfterRuns, compileBlock, jitTier, type BlockFn } from './block_fn.js';
+import { compileAfterRuns, compileBlock, HOT_WINDOW_INSNS, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlocks } from './jit/compile.js';
 import { ChainTable } from './jit/chain_table.js';
 import { hostCounter } from './sysreg/counter.js';
@@ -378,7 +378,7 @@ export class Cpu extends MemoryAccessor {
         const b: Block = prev === null ? this.lookupBlock(pc) : this.followLink(prev, pc);
         prev = b;
         let fn = this.wasmMemory !== null && jitTier === 'wasm' ? b.wasm : b.fn;
-        if (fn === null && ++b.runs > compileAfterRuns) fn = this.compile(b);
+        if (fn === null && ++b.runs > compileAfterRuns) fn = this.compileIfHot(b);
         if (fn !== null) {
           pc = fn(this, pc, stop);
         } else {
@@ -478,9 +478,30 @@ export class Cpu extends MemoryAccessor {
 
   // ---- translated code ----
 
+  /** The counters of the code cache this CPU runs from (shared with the other vCPUs on the same RAM). */
+  get codeStats(): CodeCacheStats {
+    return this.code.stats;
+  }
+
   /** Forgets all translated code (tests, or after the caller rewrites guest memory behind the CPU's back). */
   flushCode(): void {
     this.code.flush();
+  }
+
+  /**
+   * A block that has run `compileAfterRuns` times: compiled if those runs fell within the last
+   * HOT_WINDOW_INSNS instructions, else its count starts again from this run (so a block that turns
+   * hot is compiled within twice the count). The vCPUs sharing the code each
+   * count their own instructions, so a block another vCPU began counting may be judged on a
+   * slightly different span: it only moves when a block is compiled, never what it does.
+   */
+  private compileIfHot(b: Block): BlockFn | null {
+    if (this.icount - b.hotSince > HOT_WINDOW_INSNS) {
+      b.runs = 1;
+      b.hotSince = this.icount;
+      return null;
+    }
+    return this.compile(b);
   }
 
   /**
@@ -489,7 +510,11 @@ export class Cpu extends MemoryAccessor {
    * full or this block has stayed hot as long again; it is interpreted meanwhile.
    */
   private compile(b: Block): BlockFn | null {
-    if (this.wasmMemory === null || jitTier !== 'wasm') return (b.fn = compileBlock(b));
+    if (this.wasmMemory === null || jitTier !== 'wasm') {
+      b.fn = compileBlock(b);
+      if (b.fn !== null) this.code.stats.blocksCompiled++;
+      return b.fn;
+    }
     const queue = this.code.wasmQueue;
     if (!b.queued) {
       b.queued = true;
@@ -504,10 +529,11 @@ export class Cpu extends MemoryAccessor {
       const fn = fns[i]!;
       if (fn === null) {
         q.wasm = q.fn ?? (q.fn = compileBlock(q));
-        return;
+      } else {
+        q.wasm = fn;
+        this.jitRemember(q.off, q.wasmSlot);
       }
-      q.wasm = fn;
-      this.jitRemember(q.off, q.wasmSlot);
+      if (q.wasm !== null) this.code.stats.blocksCompiled++;
     });
     return b.wasm;
   }
@@ -579,7 +605,7 @@ export class Cpu extends MemoryAccessor {
       }
     }
     const { words, at } = this.code.addPredecoded(off, pre);
-    const b = newBlock(off, ops, words, at, insns, registerOnly, setsNpc);
+    const b = newBlock(off, ops, words, at, insns, registerOnly, setsNpc, this.icount);
     this.code.add(b);
     return b;
   }

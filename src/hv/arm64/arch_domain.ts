@@ -8,7 +8,7 @@
  * until its slice is used; it fires timers between rounds and tells its caller how long it may
  * sleep when every vCPU waits.
  */
-import { CodeCache } from '../../arch/arm64/code_cache.js';
+import { CodeCache, type CodeCacheStats } from '../../arch/arm64/code_cache.js';
 import { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
 import { FSC, type VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
@@ -72,6 +72,7 @@ export class ArmDomain implements DomainArch {
   readonly vcpus: ArmVcpu[] = [];
   /** Exits handled, by kind, for debug output. */
   readonly exitCounts = new Map<string, number>();
+  private readonly code: CodeCache;
   private readonly hv: HypervisorServices;
   private readonly wakeHost: () => void;
   private readonly slice: number;
@@ -99,7 +100,7 @@ export class ArmDomain implements DomainArch {
       : new GicV3({ cpus: n, irqs: VGIC_IRQS, cpuIrq, deactivated });
     this.mapGic();
 
-    const code = new CodeCache(this.bus.ramSize);
+    const code = (this.code = new CodeCache(this.bus.ramSize));
     const shareable = new InnerShareable();
     const mem = d.mem;
     const stage2 = (ipa: number, access: Access) => mem.translate(ipa, access === Access.WRITE) ?? { fsc: FSC.TRANSLATION_L0 };
@@ -393,5 +394,10 @@ export class ArmDomain implements DomainArch {
   /** Instructions retired by all vCPUs. */
   instructionsRetired(): number {
     return this.vcpus.reduce((n, v) => n + v.icount, 0);
+  }
+
+  /** The counters of the code cache its vCPUs share. */
+  codeStats(): CodeCacheStats {
+    return this.code.stats;
   }
 }

@@ -12,6 +12,7 @@ class FakeVcpu implements VirtVcpu {
   readonly x = new Array<bigint>(31).fill(0n);
   pc = 0;
   icount = 0;
+  readonly codeStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, flushes: 0 };
   irq = false;
   resets: [number, bigint][] = [];
   undefs = 0;

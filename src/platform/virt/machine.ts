@@ -10,6 +10,7 @@
  * interrupt at once rather than at the end of the slice. When every powered-on vCPU is in WFI the
  * run loop sleeps the host until the next deadline or console input, so an idle guest costs nothing.
  */
+import type { CodeCacheStats } from '../../arch/arm64/code_cache.js';
 import type { VcpuExit } from '../../arch/arm64/exit.js';
 import { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import { allocateJitMemory } from '../../arch/arm64/jit/guest_memory.js';
@@ -359,6 +360,11 @@ export class VirtMachine {
   /** Instructions retired by all vCPUs. */
   instructionsRetired(): number {
     return this.slots.reduce((n, s) => n + s.cpu.icount, 0);
+  }
+
+  /** The translated-code counters of the vCPUs' shared code cache. */
+  codeStats(): CodeCacheStats {
+    return this.slots[0]!.cpu.codeStats;
   }
 
   /** PSCI power state of each vCPU, and whether it waits in WFI (for tests and status). */

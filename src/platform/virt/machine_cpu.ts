@@ -3,7 +3,7 @@
  * Cpu, which starts in the architectural reset state the boot protocol asks for (EL1h, DAIF masked,
  * MMU off); translated code is shared by all vCPUs of the machine.
  */
-import { CodeCache } from '../../arch/arm64/code_cache.js';
+import { CodeCache, type CodeCacheStats } from '../../arch/arm64/code_cache.js';
 import { jitAreaOffset } from '../../arch/arm64/jit/guest_memory.js';
 import { guestRamBytes } from '../../arch/arm64/mmu/translator.js';
 import { InnerShareable } from '../../arch/arm64/mmu/inner_shareable.js';
@@ -72,6 +72,10 @@ class CpuVcpu implements VirtVcpu {
 
   get icount(): number {
     return this.retired + this.cpu.icount;
+  }
+
+  get codeStats(): CodeCacheStats {
+    return this.code.stats;
   }
 
   get pc(): number {

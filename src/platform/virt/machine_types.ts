@@ -3,6 +3,7 @@
  * CPUs, and the real AArch64 CPU plugs in through an adapter) and from the host (sleeping, yielding
  * to the event loop, the clock, the console).
  */
+import type { CodeCacheStats } from '../../arch/arm64/code_cache.js';
 import type { VcpuExit } from '../../arch/arm64/exit.js';
 import type { GenericTimer } from '../../arch/arm64/generic_timer.js';
 import type { PhysicalBus } from '../../arch/arm64/mmu/translator.js';
@@ -33,6 +34,8 @@ export interface VirtVcpu {
   readonly pc: number;
   /** Instructions retired since the machine was created (across power cycles). */
   readonly icount: number;
+  /** The counters of the translated code this vCPU runs (shared with the machine's other vCPUs). */
+  readonly codeStats: CodeCacheStats;
 }
 
 /** What a vCPU is built from. */
