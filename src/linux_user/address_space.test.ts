@@ -153,7 +153,7 @@ test('guest writes through the kernel discard translated code built from that pa
   const { as, fa } = space();
   as.map(0xa0, 1, PROT_READ | PROT_WRITE | PROT_EXEC);
   const off = as.translate(0xa0000, Access.EXEC, 0) as number;
-  fa.code.add(newBlock(off, [], new Int32Array(0), 0, [], [], false, 0));
+  fa.code.add(newBlock(off, [], 0, [], [], false, 0));
   const block = fa.code.get(off)!;
   copyToGuest(as, 0xa0000, Uint8Array.of(0));
   assert.equal(block.valid, false);

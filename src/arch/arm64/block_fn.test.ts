@@ -142,6 +142,33 @@ test('the code cache counts blocks translated, pages discarded by a store and wh
   assert.equal(m.cpu.codeStats.flushes - f0, 1);
 });
 
+test('blocks whose forms moved when the shared forms array was compacted run as before', () => {
+  const m = flatMachine();
+  // 12,000 blocks of add x1, x1, #1; b .+4 on 24 pages (6 entries each, more than the array's first
+  // 65,536), then a loop storing back the first word of each of the first 12 pages, which discards
+  // their blocks: each run translates those again, and the third compacts the array, moving the live
+  // blocks of the last 12 pages over the dead entries.
+  const words: number[] = [];
+  for (let k = 0; k < 12_000; k++) words.push(0x91000421, 0x14000001);
+  words.push(
+    0xd2820003, // movz x3, #0x1000
+    0xd29a0005, // movz x5, #0xd000
+    0xb9400064, // 1: ldr w4, [x3]
+    0xb9000064, // str w4, [x3]
+    0x91400463, // add x3, x3, #1, lsl #12
+    0xeb05007f, // cmp x3, x5
+    0x54ffff81, // b.ne 1b
+    0xd4000001, // svc #0
+  );
+  m.load(words);
+  for (let run = 0; run < 4; run++) {
+    m.cpu.state.pc = 0x1000;
+    assert.equal(m.run(1e6).kind, 'svc');
+  }
+  assert.equal(m.cpu.codeStats.pagesDiscarded, 4 * 12);
+  assert.equal(m.cpu.state.getX(1), 48_000n, 'every add ran from its own forms');
+});
+
 test('setCompileAfterRuns() refuses a value that is not a count', () => {
   assert.throws(() => setCompileAfterRuns(-1), RangeError);
   assert.throws(() => setCompileAfterRuns(NaN), RangeError);

@@ -18,11 +18,10 @@ export interface Block {
   readonly off: number;
   readonly ops: Exec[];
   /**
-   * The instructions in the interpreter's compact form (`interp/predecode.ts`), PRE_STRIDE entries
-   * each, from `preAt` in an array the blocks translated before it from the same page may share.
+   * Where the block's instructions start in the code cache's `forms`, in the interpreter's compact
+   * form (`interp/predecode.ts`), PRE_STRIDE entries each; moved when the array is compacted.
    */
-  readonly pre: Int32Array;
-  readonly preAt: number;
+  preAt: number;
   /** Instructions in the block. */
   readonly size: number;
   /** The instruction words the ops were translated from (what the WebAssembly tier compiles). */
@@ -67,22 +66,18 @@ export interface Block {
  * the order they are first set, and a block is mostly read once per run from a cold cache line).
  */
 export function newBlock(
-  off: number, ops: Exec[], pre: Int32Array, preAt: number, insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean,
+  off: number, ops: Exec[], preAt: number, insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean,
   icount: number,
 ): Block {
   return {
-    valid: true, wasm: null, wasmSlot: -1, fn: null, runs: 0, hotSince: icount, pre, preAt, size: ops.length, setsNpc,
+    valid: true, wasm: null, wasmSlot: -1, fn: null, runs: 0, hotSince: icount, preAt, size: ops.length, setsNpc,
     link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
     ops, off, insns, registerOnly, queued: false,
   };
 }
 
-/**
- * Entries in one array of compact forms: room for a block of the longest kind. Blocks translated one
- * after another from the same RAM page (a function's blocks, as it first runs) fill one array, so
- * they share its header and cache lines, where an array each would cost a header and a line more.
- */
-const PREDECODED_CHUNK = 64 * PRE_STRIDE;
+/** The forms array's first size, in entries: room for about 20,000 instructions. */
+const FORMS_INITIAL = 1 << 16;
 
 export interface CodeCacheStats {
   blocksTranslated: number;
@@ -105,8 +100,14 @@ export class CodeCache {
   readonly codePage: Uint8Array;
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
-  /** Per RAM page: the array its next block's compact forms go into, and how much of it is used. */
-  private readonly predecoded = new Map<number, { words: Int32Array; used: number }>();
+  /**
+   * Every block's compact forms, one after another in the order they were translated, in one array
+   * the interpreter reads for all of them: a block's run touches its own forms and no array header
+   * of its own (measured on idle guests: a header per block or page was a cache miss per block).
+   * Discarded blocks leave their entries behind until `addForms` compacts the array.
+   */
+  forms = new Int32Array(FORMS_INITIAL);
+  private formsUsed = 0;
   private readonly clients: CodeCacheClient[] = [];
   /** The table WebAssembly blocks chain through, created with the first of them. */
   chainTable: ChainTable | null = null;
@@ -144,24 +145,38 @@ export class CodeCache {
     }
   }
 
-  /** Stores the compact forms of a block at RAM offset `off`: the array they went into, and where. */
-  addPredecoded(off: number, forms: readonly number[]): { words: Int32Array; at: number } {
-    const page = Math.floor(off / (1 << PAGE_SHIFT));
-    let chunk = this.predecoded.get(page);
-    if (chunk === undefined || chunk.used + forms.length > chunk.words.length) {
-      chunk = { words: new Int32Array(Math.max(PREDECODED_CHUNK, forms.length)), used: 0 };
-      this.predecoded.set(page, chunk);
+  /**
+   * Appends a new block's compact forms to `forms` and returns where they start. When the array is
+   * full, the live blocks' forms move to a new one twice their size (so the copying costs a constant
+   * per entry over time) and each live block's `preAt` with them. Only between blocks: the run loop
+   * translates before it runs the next block, and none is running.
+   */
+  addForms(forms: readonly number[]): number {
+    if (this.formsUsed + forms.length > this.forms.length) this.compactForms(forms.length);
+    const at = this.formsUsed;
+    this.forms.set(forms, at);
+    this.formsUsed += forms.length;
+    return at;
+  }
+
+  private compactForms(room: number): void {
+    let live = room;
+    for (const b of this.blocks.values()) live += b.size * PRE_STRIDE;
+    const next = new Int32Array(Math.max(FORMS_INITIAL, 2 * live));
+    let used = 0;
+    for (const b of this.blocks.values()) {
+      const n = b.size * PRE_STRIDE;
+      next.set(this.forms.subarray(b.preAt, b.preAt + n), used);
+      b.preAt = used;
+      used += n;
     }
-    const at = chunk.used;
-    chunk.words.set(forms, at);
-    chunk.used += forms.length;
-    return { words: chunk.words, at };
+    this.forms = next;
+    this.formsUsed = used;
   }
 
   /** A store reached RAM page `page`, which holds translated code: discard that code. */
   storeToCodePage(page: number): void {
     this.codePage[page] = 0;
-    this.predecoded.delete(page);
     const list = this.pageBlocks.get(page);
     if (list === undefined) return;
     this.stats.pagesDiscarded++;
@@ -190,7 +205,7 @@ export class CodeCache {
     for (const b of this.blocks.values()) this.discard(b);
     this.blocks.clear();
     this.pageBlocks.clear();
-    this.predecoded.clear();
+    this.formsUsed = 0;
     this.codePage.fill(0);
   }
 }

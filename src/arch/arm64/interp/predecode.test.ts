@@ -72,7 +72,7 @@ function runOne(m: FlatMachine, insn: number, at: number, predecoded: boolean): 
   c.pc = at;
   c.npc = -1;
   try {
-    if (predecoded) assert.equal(runPredecoded(c, { ops: [t.exec], pre: Int32Array.of(t.preHead, t.preImm0, t.preImm1), preAt: 0, size: 1, valid: true }, at), 1);
+    if (predecoded) assert.equal(runPredecoded(c, { ops: [t.exec], preAt: 0, size: 1, valid: true }, Int32Array.of(t.preHead, t.preImm0, t.preImm1), at), 1);
     else t.exec(c);
   } catch (e) {
     if (e !== CPU_TRAP) throw e;

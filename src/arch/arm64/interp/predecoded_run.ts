@@ -18,20 +18,19 @@ const TWO32 = 0x1_0000_0000;
 /** What the runner needs of a block (`code_cache.ts` Block). */
 export interface PredecodedBlock {
   readonly ops: readonly Exec[];
-  readonly pre: Int32Array;
+  /** Where its forms start in the array the runner is given. */
   readonly preAt: number;
   readonly size: number;
   readonly valid: boolean;
 }
 
 /**
- * Runs the block at virtual address `pc` from its first instruction, stopping early if a store
- * discards it, and returns how many instructions retired (`ops` is read only for the instructions
- * that run as closures) (a fault throws from the instruction, with
- * `c.pc` on it). A block-ending instruction sets `c.npc`.
+ * Runs the block at virtual address `pc` from its first instruction, its forms read from `p` (the
+ * code cache's `forms`), stopping early if a store discards it, and returns how many instructions
+ * retired (`ops` is read only for the instructions that run as closures) (a fault throws from the
+ * instruction, with `c.pc` on it). A block-ending instruction sets `c.npc`.
  */
-export function runPredecoded(c: Cpu, b: PredecodedBlock, pc: number): number {
-  const p = b.pre;
+export function runPredecoded(c: Cpu, b: PredecodedBlock, p: Int32Array, pc: number): number {
   const n = b.size;
   const x = c.x32;
   let i = 0;
