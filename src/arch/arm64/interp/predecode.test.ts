@@ -41,15 +41,24 @@ function setUp(m: FlatMachine, r: () => number, snapshot: { regs: Uint32Array; n
 }
 
 /**
- * Random words rarely have an unshifted register operand or Rn = 31 (MOV), the forms with a compact
- * kind: make them as common as the rest.
+ * Random words rarely have an unshifted register operand, Rn = 31 (MOV) or the bitfield fields of
+ * a shift (imms all ones: LSR and ASR; immr = imms + 1: LSL), the forms with a compact kind: make them
+ * as common as the rest.
  */
 function biased(insn: number, p: Pattern, r: () => number): number {
   let w = insn;
+  const top = (w >>> 31) === 1 ? 63 : 31;
+  const shiftAlias = r() & 3;
   for (const f of p.fields) {
     const bits = ((1 << f.width) - 1) << f.shift;
     if (f.name === 'imm6' && (r() & 1) === 0) w &= ~bits;
     if (f.name === 'rn' && (r() & 3) === 0) w |= bits;
+    if (f.name === 'imms' && shiftAlias === 0) w = (w & ~bits) | (top << f.shift);
+    const immr = p.fields.find((g) => g.name === 'immr');
+    if (f.name === 'imms' && shiftAlias === 1 && immr !== undefined) {
+      const imms = (w >>> f.shift) & top;
+      w = (w & ~bits & ~(((1 << immr.width) - 1) << immr.shift)) | (imms << f.shift) | (((imms + 1) & top) << immr.shift);
+    }
   }
   return w >>> 0;
 }
@@ -113,7 +122,7 @@ test('each compact instruction does what its closure does, on random words and s
   // Every pattern with a compact form was tried, the common ones many times.
   for (const name of ['LDST_uimm', 'LDST_unscaled', 'HINT', 'ORR_r', 'ADD_i', 'SUBS_i', 'LDSTP_off', 'LDSTP_pre', 'LDSTP_post', 'B_cond', 'MOVZ', 'MOVN',
     'BL', 'B', 'RET', 'BR', 'BLR', 'SUBS_r', 'ADD_r', 'ADRP', 'ADR', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'AND_i', 'ANDS_i', 'EOR_i', 'ORR_i', 'AND_r', 'EOR_r', 'SUB_r', 'ADDS_r', 'ADDS_i', 'SUB_i', 'DMB', 'DSB',
-    'MOVK', 'CSEL', 'CSINC', 'LDST_reg', 'LDST_pre', 'LDST_post']) {
+    'MOVK', 'CSEL', 'CSINC', 'LDST_reg', 'LDST_pre', 'LDST_post', 'UBFM', 'SBFM', 'LSLV', 'LSRV', 'ASRV']) {
     assert.ok((tried.get(name) ?? 0) >= 20, `${name}: ${tried.get(name) ?? 0} cases`);
   }
   assert.ok(cases > 10_000, `${cases} cases`);

@@ -48,7 +48,13 @@ export const enum Kind {
   // Branches (they end the block and set npc); imm0 = offset.
   B, BL, B_COND /* a = cond */, CBZ_X, CBNZ_X, CBZ_W, CBNZ_W /* a = t */, TBZ, TBNZ /* a = word slot, b = bit */,
   BR, BLR /* a = n */,
+  // Shifts (LSL, LSR, ASR: the UBFM and SBFM aliases, and LSLV, LSRV, ASRV): d, n (and m for the
+  // register forms); imm0 = the amount (immediate forms), imm1 = the type (`Shift`).
+  SHIFT_X, SHIFT_W, SHIFTV_X, SHIFTV_W,
 }
+
+/** A shift kind's type, in imm1. */
+export const enum Shift { LSL, LSR, ASR }
 
 /** An instruction's compact form: head, imm0, imm1. */
 export type Predecoded = readonly [number, number, number];
@@ -109,6 +115,16 @@ export function predecode(name: string, f: Fields): Predecoded {
     return form(logicImm[sf ? 0 : 1], d, srcZr(f.rn!), 0, bm.wLo, sf ? bm.wHi : 0);
   }
   switch (name) {
+    case 'UBFM': case 'SBFM': {
+      // The aliases (C6.2 LSL, LSR, ASR (immediate)): the rest of the bitfield moves keep their closure.
+      const top = sf ? 63 : 31;
+      const kind = sf ? Kind.SHIFT_X : Kind.SHIFT_W;
+      if (f.imms === top) return form(kind, dstZr(f.rd!), srcZr(f.rn!), 0, f.immr!, name === 'UBFM' ? Shift.LSR : Shift.ASR);
+      if (name === 'UBFM' && f.imms! + 1 === f.immr) return form(kind, dstZr(f.rd!), srcZr(f.rn!), 0, top - f.imms!, Shift.LSL);
+      return CLOSURE;
+    }
+    case 'LSLV': case 'LSRV': case 'ASRV':
+      return form(sf ? Kind.SHIFTV_X : Kind.SHIFTV_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), 0, name === 'LSLV' ? Shift.LSL : name === 'LSRV' ? Shift.LSR : Shift.ASR);
     case 'HINT': case 'DMB': case 'DSB':
       return form(Kind.NOP, 0, 0, 0);
     case 'MOVZ': case 'MOVN': {
