@@ -491,9 +491,9 @@ export class Cpu extends MemoryAccessor {
   /**
    * A block that has run `compileAfterRuns` times: compiled if those runs fell within the last
    * HOT_WINDOW_INSNS instructions, else its count starts again from this run (so a block that turns
-   * hot is compiled within twice the count). The vCPUs sharing the code each
-   * count their own instructions, so a block another vCPU began counting may be judged on a
-   * slightly different span: it only moves when a block is compiled, never what it does.
+   * hot is compiled within twice the count). The vCPUs sharing the code each count their own
+   * instructions, so a block another vCPU began counting may be judged on a slightly different
+   * span: that moves when a block is compiled, never what it does.
    */
   private compileIfHot(b: Block): BlockFn | null {
     if (this.icount - b.hotSince > HOT_WINDOW_INSNS) {
