@@ -8,14 +8,14 @@ import { benchIdleDomus } from './idle_domus.js';
 const { values } = parseArgs({
   options: { domus: { type: 'string' }, later: { type: 'string' }, 'no-peer': { type: 'boolean' } },
 });
-const count = (flag: string, v: string | undefined): number | undefined => {
+const count = (flag: string, v: string | undefined, least: number): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`bench:idle: --${flag} wants a whole number, not "${v}"`);
+  if (!Number.isInteger(n) || n < least) throw new Error(`bench:idle: --${flag} wants a whole number of at least ${least}, not "${v}"`);
   return n;
 };
-const domus = count('domus', values.domus);
-const later = count('later', values.later);
+const domus = count('domus', values.domus, 1);
+const later = count('later', values.later, 0);
 await benchIdleDomus({
   ...(domus !== undefined && { domus }), ...(later !== undefined && { laterMs: later * 1000 }), peer: !values['no-peer'],
 });

@@ -7,7 +7,6 @@ import { conditionHolds } from './alu.js';
 import { setXFromAddress, srcZr, xAddress } from './regs.js';
 import { currentEl } from './system.js';
 
-
 const B: Factory = (f) => {
   const off = sext(f.imm!, 26) * 4;
   return (c) => {

@@ -15,7 +15,7 @@
  */
 import { sext, type Fields } from '../decode/pattern.js';
 import { Ext, opFor, Op, slotFor } from './ldst.js';
-import { decodeBitMasks } from './alu.js';
+import { decodeBitMasks, SHIFT_ASR, SHIFT_LSL, SHIFT_LSR } from './alu.js';
 import { dstZr, regSp, srcZr } from './regs.js';
 
 /** Array entries per instruction. */
@@ -49,12 +49,9 @@ export const enum Kind {
   B, BL, B_COND /* a = cond */, CBZ_X, CBNZ_X, CBZ_W, CBNZ_W /* a = t */, TBZ, TBNZ /* a = word slot, b = bit */,
   BR, BLR /* a = n */,
   // Shifts (LSL, LSR, ASR: the UBFM and SBFM aliases, and LSLV, LSRV, ASRV): d, n (and m for the
-  // register forms); imm0 = the amount (immediate forms), imm1 = the type (`Shift`).
+  // register forms); imm0 = the amount (immediate forms), imm1 = the type (alu.ts SHIFT_*).
   SHIFT_X, SHIFT_W, SHIFTV_X, SHIFTV_W,
 }
-
-/** A shift kind's type, in imm1. */
-export const enum Shift { LSL, LSR, ASR }
 
 /** An instruction's compact form: head, imm0, imm1. */
 export type Predecoded = readonly [number, number, number];
@@ -64,7 +61,6 @@ const CLOSURE: Predecoded = [Kind.CLOSURE, 0, 0];
 function form(kind: Kind, a: number, b: number, c: number, imm0 = 0, imm1 = 0): Predecoded {
   return [kind | (a << 8) | (b << 16) | (c << 24), imm0 | 0, imm1 | 0];
 }
-
 
 const LOGIC_REG: Readonly<Record<string, readonly [Kind, Kind]>> = {
   AND_r: [Kind.AND_X, Kind.AND_W], ORR_r: [Kind.ORR_X, Kind.ORR_W], EOR_r: [Kind.EOR_X, Kind.EOR_W],
@@ -119,12 +115,12 @@ export function predecode(name: string, f: Fields): Predecoded {
       // The aliases (C6.2 LSL, LSR, ASR (immediate)): the rest of the bitfield moves keep their closure.
       const top = sf ? 63 : 31;
       const kind = sf ? Kind.SHIFT_X : Kind.SHIFT_W;
-      if (f.imms === top) return form(kind, dstZr(f.rd!), srcZr(f.rn!), 0, f.immr!, name === 'UBFM' ? Shift.LSR : Shift.ASR);
-      if (name === 'UBFM' && f.imms! + 1 === f.immr) return form(kind, dstZr(f.rd!), srcZr(f.rn!), 0, top - f.imms!, Shift.LSL);
+      if (f.imms === top) return form(kind, dstZr(f.rd!), srcZr(f.rn!), 0, f.immr!, name === 'UBFM' ? SHIFT_LSR : SHIFT_ASR);
+      if (name === 'UBFM' && f.imms! + 1 === f.immr) return form(kind, dstZr(f.rd!), srcZr(f.rn!), 0, top - f.imms!, SHIFT_LSL);
       return CLOSURE;
     }
     case 'LSLV': case 'LSRV': case 'ASRV':
-      return form(sf ? Kind.SHIFTV_X : Kind.SHIFTV_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), 0, name === 'LSLV' ? Shift.LSL : name === 'LSRV' ? Shift.LSR : Shift.ASR);
+      return form(sf ? Kind.SHIFTV_X : Kind.SHIFTV_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), 0, name === 'LSLV' ? SHIFT_LSL : name === 'LSRV' ? SHIFT_LSR : SHIFT_ASR);
     case 'HINT': case 'DMB': case 'DSB':
       return form(Kind.NOP, 0, 0, 0);
     case 'MOVZ': case 'MOVN': {

@@ -7,37 +7,25 @@
 import type { Cpu } from '../cpu.js';
 import type { Exec } from './group.js';
 import { access, regAddr, type Ext, type Op } from './ldst.js';
-import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlags64 } from './alu.js';
+import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64 } from './alu.js';
 import { setXFromAddress, xAddress } from './regs.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
-import { Kind, PRE_STRIDE, Shift } from './predecode.js';
+import { Kind, PRE_STRIDE } from './predecode.js';
 import { BugIndicatingError } from '../../../lib/errors.js';
 
 const TWO32 = 0x1_0000_0000;
 
-/** x[d] = x[n] shifted by `s` (0-63) as `type` says, on 32-bit halves; n's halves read first. */
-function shift64(x: Uint32Array, d: number, n: number, type: Shift, s: number): void {
+/** x[d] = x[n] shifted by `s` (0-63) as type `t` (alu.ts SHIFT_*) says, n's halves read first. */
+function shiftX(x: Uint32Array, d: number, n: number, t: number, s: number): void {
   const lo = x[2 * n]!;
   const hi = x[2 * n + 1]!;
-  if (s === 0) {
-    x[2 * d] = lo;
-    x[2 * d + 1] = hi;
-  } else if (type === Shift.LSL) {
-    x[2 * d + 1] = s < 32 ? (hi << s) | (lo >>> (32 - s)) : lo << (s - 32);
-    x[2 * d] = s < 32 ? lo << s : 0;
-  } else if (s < 32) {
-    x[2 * d] = (lo >>> s) | (hi << (32 - s));
-    x[2 * d + 1] = type === Shift.LSR ? hi >>> s : (hi | 0) >> s;
-  } else {
-    x[2 * d] = type === Shift.LSR ? hi >>> (s - 32) : (hi | 0) >> (s - 32);
-    x[2 * d + 1] = type === Shift.LSR ? 0 : (hi | 0) >> 31;
-  }
+  x[2 * d] = shiftLo64(lo, hi, t, s);
+  x[2 * d + 1] = shiftHi64(lo, hi, t, s);
 }
 
-/** w[d] = w[n] shifted by `s` (0-31) as `type` says; the high half cleared. */
-function shift32(x: Uint32Array, d: number, n: number, type: Shift, s: number): void {
-  const v = x[2 * n]!;
-  x[2 * d] = type === Shift.LSL ? v << s : type === Shift.LSR ? v >>> s : (v | 0) >> s;
+/** w[d] = w[n] shifted by `s` (0-31) as type `t` says; the high half cleared. */
+function shiftW(x: Uint32Array, d: number, n: number, t: number, s: number): void {
+  x[2 * d] = shift32(x[2 * n]!, t, s);
   x[2 * d + 1] = 0;
 }
 
@@ -216,11 +204,11 @@ export function runPredecoded(c: Cpu, b: PredecodedBlock, p: Int32Array, pc: num
       case Kind.CBNZ_W: c.npc = x[2 * ra] !== 0 ? at + p[j + 1]! : at + 4; break;
       case Kind.TBZ: c.npc = (x[ra]! & (1 << rb)) === 0 ? at + p[j + 1]! : at + 4; break;
       case Kind.TBNZ: c.npc = (x[ra]! & (1 << rb)) !== 0 ? at + p[j + 1]! : at + 4; break;
-      case Kind.SHIFT_X: shift64(x, ra, rb, p[j + 2]!, p[j + 1]!); break;
-      case Kind.SHIFT_W: shift32(x, ra, rb, p[j + 2]!, p[j + 1]!); break;
+      case Kind.SHIFT_X: shiftX(x, ra, rb, p[j + 2]!, p[j + 1]!); break;
+      case Kind.SHIFT_W: shiftW(x, ra, rb, p[j + 2]!, p[j + 1]!); break;
       // The amount is the register's value modulo the width (C6.2 LSLV): its low word holds it.
-      case Kind.SHIFTV_X: shift64(x, ra, rb, p[j + 2]!, x[2 * rc]! & 63); break;
-      case Kind.SHIFTV_W: shift32(x, ra, rb, p[j + 2]!, x[2 * rc]! & 31); break;
+      case Kind.SHIFTV_X: shiftX(x, ra, rb, p[j + 2]!, x[2 * rc]! & 63); break;
+      case Kind.SHIFTV_W: shiftW(x, ra, rb, p[j + 2]!, x[2 * rc]! & 31); break;
       case Kind.BR: c.npc = xAddress(x, ra); break;
       case Kind.BLR: {
         // The target is read before X30 is written, so BLR X30 works.

@@ -9,7 +9,6 @@ import { P_PC, type Emitter } from './emitter.js';
 import type { BranchEmitter, InsnSite } from './site.js';
 import { Op, T } from './wasm_writer.js';
 
-
 /** Pushes PC + `delta` for the instruction at `site`. */
 function pcPlus(e: Emitter, site: InsnSite, delta: number): void {
   e.get(P_PC).f64(site.offset + delta).op(Op.f64_add);
