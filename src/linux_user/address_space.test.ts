@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodeCache, newBlock } from '../arch/arm64/code_cache.js';
+import { CodeCache } from '../arch/arm64/code_cache.js';
 import { FSC } from '../arch/arm64/exit.js';
 import { Access } from '../arch/arm64/mmu/translator.js';
 import { AddressSpace, MMAP_MIN_ADDR, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, USER_VA_END } from './address_space.js';
@@ -153,8 +153,7 @@ test('guest writes through the kernel discard translated code built from that pa
   const { as, fa } = space();
   as.map(0xa0, 1, PROT_READ | PROT_WRITE | PROT_EXEC);
   const off = as.translate(0xa0000, Access.EXEC, 0) as number;
-  fa.code.add(newBlock(off, [], 0, [], [], false, 0));
-  const block = fa.code.get(off)!;
+  const block = fa.code.add(off, { ops: [], forms: [], insns: [], registerOnly: [], setsNpc: false }, 0);
   copyToGuest(as, 0xa0000, Uint8Array.of(0));
   assert.equal(block.valid, false);
   assert.equal(fa.code.get(off), undefined);

@@ -47,3 +47,31 @@ test('a block link is not followed across a TLB invalidation', () => {
     assert.equal(call(), 2n, `${t.name}: after the remap and its TLBI, the new page's code runs`);
   });
 });
+
+/**
+ * A discarded block's header row goes to the next block translated: a link that named the old
+ * block must not lead to the new one, which starts at another RAM offset.
+ */
+test('a link to a discarded block is not followed to the block that took its id', () => {
+  forEachCpuTier((t) => {
+    const { cpu, dv } = remappable(t.jit);
+    const put = (at: number, words: readonly number[]) => words.forEach((w, i) => dv.setUint32(at + 4 * i, w, true));
+    put(0x1000, [0xd2a00045, 0xd63f00a0, 0xd4000001]); // movz x5, #0x2, lsl #16; blr x5; svc #0
+    put(0x20000, [0xd2800020, 0xd65f03c0]); // movz x0, #1; ret
+    // Rewrites 0x20000's first instruction as movz x0, #3 (discarding its block), then branches to a
+    // block not yet translated, which takes the discarded block's id: movz x7, #0x2, lsl #16;
+    // movz w6, #0x60; movk w6, #0xd280, lsl #16; str w6, [x7]; b 0x4000 / svc #0.
+    put(0x3000, [0xd2a00047, 0x52800c06, 0x72ba5006, 0xb90000e6, 0x140003fc]);
+    put(0x4000, [0xd4000001]);
+    const runAt = (pc: number) => {
+      cpu.state.pc = pc;
+      assert.equal(cpu.run(1000).kind, 'svc', t.name);
+      return cpu.state.getX(0);
+    };
+    assert.equal(runAt(0x1000), 1n);
+    assert.equal(runAt(0x1000), 1n, `${t.name}: the linked block runs again`);
+    runAt(0x3000);
+    assert.equal(dv.getUint32(0x20000, true), 0xd2800060);
+    assert.equal(runAt(0x1000), 3n, `${t.name}: the rewritten code runs, not the block that took the old one's id`);
+  });
+});

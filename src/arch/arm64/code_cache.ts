@@ -9,19 +9,62 @@
 import type { Exec } from './interp/group.js';
 import type { BlockFn } from './block_fn.js';
 import type { ChainTable } from './jit/chain_table.js';
-import { PRE_STRIDE } from './interp/predecode.js';
+import { Kind, PRE_STRIDE } from './interp/predecode.js';
+import { BugIndicatingError } from '../../lib/errors.js';
 
 export const PAGE_SHIFT = 12;
 
+/**
+ * A block's header in `CodeCache.hdr`: what the run loop reads of a block each time it runs it, in
+ * one 64-byte row (`HDR_WORDS`), so a block run from a cold cache costs one line for all of it
+ * rather than the lines of a JavaScript object spread over a few (measured on idle guests, whose
+ * rarely run blocks are read from cold memory).
+ */
+export const enum Hdr {
+  /** `HdrFlag` bits. */
+  FLAGS,
+  /** Instructions | (1 << 8 when the last one is a block-ending instruction that sets `npc`). */
+  SIZE,
+  /** Where its forms start in `forms`. */
+  PRE,
+  /** Times the interpreter ran it since HOT, until it is compiled. */
+  RUNS,
+  /** The low 32 bits of the running vCPU's retired count when RUNS began (`HOT_WINDOW_INSNS`). */
+  HOT,
+  /** RAM offset of its first instruction. */
+  OFF,
+  /**
+   * Two links to the blocks that ran after it most recently (both ways out of a conditional branch):
+   * each the block's id, the virtual PC it was entered at (low and high halves), the vCPU's
+   * `fetchEpoch` then, and the RAM offset the PC fetched from. While the epoch holds, that PC still
+   * fetches from that offset, so the run loop follows the link instead of translating the PC and
+   * probing the jump cache; the offset tells a link to a block since discarded, whose id a new block
+   * may have taken, from one to the block it names.
+   */
+  L0, L0_LO, L0_HI, L0_EPOCH, L0_OFF,
+  L1, L1_LO, L1_HI, L1_EPOCH, L1_OFF,
+}
+
+export const HDR_WORDS = 16;
+export const SIZE_SETS_NPC = 1 << 8;
+
+export const enum HdrFlag {
+  /** Cleared when a store to its page discards it; vCPUs check it before and while running it. */
+  VALID = 1,
+  /** `fn` is set. */
+  FN_JS = 2,
+  /** `wasm` is set. */
+  FN_WASM = 4,
+  /** `wasmSlot` is set: a link to it puts it back in the vCPU's compiled jump cache. */
+  WASM_SLOT = 8,
+}
+
 export interface Block {
+  /** Its row in the code cache's `hdr` (`Hdr`); taken by a newer block once this one is discarded. */
+  readonly id: number;
   /** RAM offset of the first instruction. */
   readonly off: number;
   readonly ops: Exec[];
-  /**
-   * Where the block's instructions start in the code cache's `forms`, in the interpreter's compact
-   * form (`interp/predecode.ts`), PRE_STRIDE entries each; moved when the array is compacted.
-   */
-  preAt: number;
   /** Instructions in the block. */
   readonly size: number;
   /** The instruction words the ops were translated from (what the WebAssembly tier compiles). */
@@ -30,12 +73,8 @@ export interface Block {
   readonly registerOnly: readonly boolean[];
   /** True when the last op is a block-ending instruction that sets `npc` itself. */
   readonly setsNpc: boolean;
-  /** Cleared when a store to its page discards it; vCPUs check it before and while running it. */
+  /** Cleared when a store to its page discards it (with its header's VALID): compiled code checks it. */
   valid: boolean;
-  /** Times the interpreter ran it since `hotSince`, until it is compiled. */
-  runs: number;
-  /** The running vCPU's retired-instruction count when `runs` began (`HOT_WINDOW_INSNS`). */
-  hotSince: number;
   /** The block as one function (`block_fn.ts`), once it is hot; null until then. */
   fn: BlockFn | null;
   /** The block compiled to WebAssembly (`jit/compile.ts`), for vCPUs with a JIT area; null until then. */
@@ -44,40 +83,23 @@ export interface Block {
   wasmSlot: number;
   /** Waiting in `CodeCache.wasmQueue` to be compiled. */
   queued: boolean;
-  /**
-   * The blocks that ran after it most recently (two, for both ways out of a conditional branch),
-   * each with the virtual PC it was entered at (as its low and high 32-bit halves, small integers
-   * that V8 keeps in the object, where a 64-bit address would be a boxed double) and the vCPU's
-   * `fetchEpoch` then: while the epoch holds, that PC still fetches from that block, so the run loop
-   * follows the link instead of translating the PC and probing the jump cache.
-   */
-  link0: Block | null;
-  link0Lo: number;
-  link0Hi: number;
-  link0Epoch: number;
-  link1: Block | null;
-  link1Lo: number;
-  link1Hi: number;
-  link1Epoch: number;
 }
 
-/**
- * A new block, its fields in the order the run loop reads them (V8 lays an object's fields out in
- * the order they are first set, and a block is mostly read once per run from a cold cache line).
- */
-export function newBlock(
-  off: number, ops: Exec[], preAt: number, insns: readonly number[], registerOnly: readonly boolean[], setsNpc: boolean,
-  icount: number,
-): Block {
-  return {
-    valid: true, wasm: null, wasmSlot: -1, fn: null, runs: 0, hotSince: icount, preAt, size: ops.length, setsNpc,
-    link0: null, link0Lo: 0, link0Hi: 0, link0Epoch: -1, link1: null, link1Lo: 0, link1Hi: 0, link1Epoch: -1,
-    ops, off, insns, registerOnly, queued: false,
-  };
+/** A translated block before it has a place in the cache. */
+export interface Translation {
+  readonly ops: Exec[];
+  /** Its compact forms, PRE_STRIDE entries an instruction (`interp/predecode.ts`). */
+  readonly forms: readonly number[];
+  readonly insns: readonly number[];
+  readonly registerOnly: readonly boolean[];
+  readonly setsNpc: boolean;
 }
 
 /** The forms array's first size, in entries: room for about 20,000 instructions. */
 const FORMS_INITIAL = 1 << 16;
+/** Header rows to begin with; the array doubles when every row is taken. */
+const HDR_INITIAL_ROWS = 1 << 12;
+const WASM_PAGE_BYTES = 65536;
 
 export interface CodeCacheStats {
   blocksTranslated: number;
@@ -101,13 +123,27 @@ export class CodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   /**
+   * Every block's header (`Hdr`), HDR_WORDS entries each, by block id; replaced by one twice the size
+   * when every row is taken (ids stay). Its buffer is page-aligned, so a row is one cache line.
+   */
+  hdr: Int32Array = alignedRows(HDR_INITIAL_ROWS);
+  /** The live blocks by id. */
+  private readonly byId: (Block | undefined)[] = [];
+  /** Ids of discarded blocks, for new ones. */
+  private readonly freeIds: number[] = [];
+  /**
    * Every block's compact forms, one after another in the order they were translated, in one array
    * the interpreter reads for all of them: a block's run touches its own forms and no array header
    * of its own (measured on idle guests: a header per block or page was a cache miss per block).
-   * Discarded blocks leave their entries behind until `addForms` compacts the array.
+   * Discarded blocks leave their entries behind until `place` compacts the array.
    */
   forms = new Int32Array(FORMS_INITIAL);
   private formsUsed = 0;
+  /**
+   * The closures of the instructions without a compact form (kind CLOSURE), which the interpreter
+   * calls by the index their form holds in its first immediate; compacted with `forms`.
+   */
+  closures: Exec[] = [];
   private readonly clients: CodeCacheClient[] = [];
   /** The table WebAssembly blocks chain through, created with the first of them. */
   chainTable: ChainTable | null = null;
@@ -132,10 +168,39 @@ export class CodeCache {
     return this.blocks.get(off);
   }
 
-  add(b: Block): void {
-    const page = Math.floor(b.off / (1 << PAGE_SHIFT));
+  /** The live block with id `id` (a header row the run loop holds). */
+  block(id: number): Block {
+    const b = this.byId[id];
+    if (b === undefined) throw new BugIndicatingError(`No live block has id ${id}`);
+    return b;
+  }
+
+  /**
+   * Adds the block translated from RAM offset `off`: its forms (closure forms given their closure's
+   * index) to `forms`, and a header row whose run count starts at `icount`. Only between blocks: the
+   * run loop translates before it runs the next block, and none is running.
+   */
+  add(off: number, t: Translation, icount: number): Block {
+    const page = Math.floor(off / (1 << PAGE_SHIFT));
+    const id = this.freeIds.pop() ?? this.newId();
+    const b: Block = {
+      id, off, ops: t.ops, size: t.ops.length, insns: t.insns, registerOnly: t.registerOnly, setsNpc: t.setsNpc,
+      valid: true, fn: null, wasm: null, wasmSlot: -1, queued: false,
+    };
+    const preAt = this.place(b, t.forms);
+    const h = id * HDR_WORDS;
+    const hdr = this.hdr;
+    hdr.fill(0, h, h + HDR_WORDS);
+    hdr[h + Hdr.FLAGS] = HdrFlag.VALID;
+    hdr[h + Hdr.SIZE] = b.size | (b.setsNpc ? SIZE_SETS_NPC : 0);
+    hdr[h + Hdr.PRE] = preAt;
+    hdr[h + Hdr.HOT] = icount | 0;
+    hdr[h + Hdr.OFF] = off | 0;
+    hdr[h + Hdr.L0] = -1;
+    hdr[h + Hdr.L1] = -1;
+    this.byId[id] = b;
     this.stats.blocksTranslated++;
-    this.blocks.set(b.off, b);
+    this.blocks.set(off, b);
     let list = this.pageBlocks.get(page);
     if (list === undefined) this.pageBlocks.set(page, (list = []));
     list.push(b);
@@ -143,34 +208,68 @@ export class CodeCache {
       this.codePage[page] = 1;
       for (const c of this.clients) c.dropWriteMappings(page);
     }
+    return b;
+  }
+
+  /** Marks `b`'s compiled forms in its header, after `fn`, `wasm` or `wasmSlot` were set. */
+  noteCompiled(b: Block): void {
+    if (!b.valid) return;
+    const f = (b.fn !== null ? HdrFlag.FN_JS : 0) | (b.wasm !== null ? HdrFlag.FN_WASM : 0) | (b.wasmSlot >= 0 ? HdrFlag.WASM_SLOT : 0);
+    this.hdr[b.id * HDR_WORDS + Hdr.FLAGS] = HdrFlag.VALID | f;
+  }
+
+  private newId(): number {
+    const id = this.byId.length;
+    if ((id + 1) * HDR_WORDS > this.hdr.length) {
+      const next = alignedRows((2 * this.hdr.length) / HDR_WORDS);
+      next.set(this.hdr);
+      this.hdr = next;
+    }
+    this.byId.push(undefined);
+    return id;
   }
 
   /**
-   * Appends a new block's compact forms to `forms` and returns where they start. When the array is
-   * full, the live blocks' forms move to a new one twice their size (so the copying costs a constant
-   * per entry over time) and each live block's `preAt` with them. Only between blocks: the run loop
-   * translates before it runs the next block, and none is running.
+   * Appends a new block's forms to `forms`, its closures to `closures`, and returns where its forms
+   * start. When the array is full, the live blocks' forms move to a new one twice their size (so the
+   * copying costs a constant per entry over time), with their closures, and each live block's PRE.
    */
-  addForms(forms: readonly number[]): number {
-    if (this.formsUsed + forms.length > this.forms.length) this.compactForms(forms.length);
+  private place(b: Block, forms: readonly number[]): number {
+    if (this.formsUsed + forms.length > this.forms.length) this.compact(forms.length);
     const at = this.formsUsed;
     this.forms.set(forms, at);
     this.formsUsed += forms.length;
+    this.indexClosures(b.ops, at);
     return at;
   }
 
-  private compactForms(room: number): void {
+  /** Gives the closure forms of the block whose forms are at `at` their closures' indexes in `closures`. */
+  private indexClosures(ops: readonly Exec[], at: number): void {
+    const f = this.forms;
+    for (let i = 0; i < ops.length; i++) {
+      const j = at + i * PRE_STRIDE;
+      if ((f[j]! & 0xff) !== Kind.CLOSURE) continue;
+      f[j + 1] = this.closures.length;
+      this.closures.push(ops[i]!);
+    }
+  }
+
+  private compact(room: number): void {
     let live = room;
     for (const b of this.blocks.values()) live += b.size * PRE_STRIDE;
     const next = new Int32Array(Math.max(FORMS_INITIAL, 2 * live));
+    const prev = this.forms;
+    this.forms = next;
+    this.closures = [];
     let used = 0;
     for (const b of this.blocks.values()) {
       const n = b.size * PRE_STRIDE;
-      next.set(this.forms.subarray(b.preAt, b.preAt + n), used);
-      b.preAt = used;
+      const h = b.id * HDR_WORDS;
+      next.set(prev.subarray(this.hdr[h + Hdr.PRE]!, this.hdr[h + Hdr.PRE]! + n), used);
+      this.hdr[h + Hdr.PRE] = used;
+      this.indexClosures(b.ops, used);
       used += n;
     }
-    this.forms = next;
     this.formsUsed = used;
   }
 
@@ -189,9 +288,9 @@ export class CodeCache {
 
   private discard(b: Block): void {
     b.valid = false;
-    // Its predecessors may still link to it (until they relink), but it holds no other block alive.
-    b.link0 = null;
-    b.link1 = null;
+    this.hdr[b.id * HDR_WORDS + Hdr.FLAGS] = 0;
+    this.byId[b.id] = undefined;
+    this.freeIds.push(b.id);
     if (b.wasmSlot >= 0) {
       for (const c of this.clients) c.forgetBlock(b.off);
       this.chainTable!.remove(b.wasmSlot);
@@ -206,6 +305,17 @@ export class CodeCache {
     this.blocks.clear();
     this.pageBlocks.clear();
     this.formsUsed = 0;
+    this.closures = [];
     this.codePage.fill(0);
   }
+}
+
+/**
+ * An array of `rows` header rows, each on one 64-byte cache line: a WebAssembly memory's buffer
+ * starts on a page boundary, where an ArrayBuffer's is only 16-byte aligned (malloc's), so that a
+ * row there would straddle two lines.
+ */
+function alignedRows(rows: number): Int32Array {
+  const pages = Math.ceil((rows * HDR_WORDS * 4) / WASM_PAGE_BYTES);
+  return new Int32Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
 }

@@ -20,7 +20,7 @@ import { MemoryAccessor, PAGE_SIZE } from './mem_access.js';
 import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
-import { CodeCache, newBlock, type Block, type CodeCacheStats } from './code_cache.js';
+import { CodeCache, Hdr, HDR_WORDS, HdrFlag, SIZE_SETS_NPC, type Block, type CodeCacheStats } from './code_cache.js';
 import { translateInsn } from './interp/index.js';
 import { runPredecoded } from './interp/predecoded_run.js';
 import { compileAfterRuns, compileBlock, HOT_WINDOW_INSNS, jitTier, type BlockFn } from './block_fn.js';
@@ -148,10 +148,12 @@ export class Cpu extends MemoryAccessor {
 
   private pendingExit: VcpuExit | null = null;
   /**
-   * Jump cache, by RAM offset: blocks are physical, and the fetch TLB, probed before it, checks the
-   * mapping and the permission to execute, so no TLB maintenance concerns it.
+   * Jump cache, block ids by RAM offset: blocks are physical, and the fetch TLB, probed before it,
+   * checks the mapping and the permission to execute, so no TLB maintenance concerns it. An entry
+   * whose block was discarded, or whose id a block at another offset has since taken, fails the
+   * header's check.
    */
-  private readonly jcBlock: (Block | undefined)[] = new Array<Block | undefined>(JUMP_CACHE_SIZE);
+  private readonly jcId = new Int32Array(JUMP_CACHE_SIZE).fill(-1);
   private readonly shareable: InnerShareable;
   /** Guest memory as a WebAssembly.Memory, when this vCPU has a JIT area there; else null. */
   private readonly wasmMemory: WebAssembly.Memory | null;
@@ -367,25 +369,36 @@ export class Cpu extends MemoryAccessor {
   /** Runs blocks until an exit or the instruction count reaches `stop`; PC and NZCV go back to the state. */
   private runBlocks(stop: number): VcpuExit {
     const s = this.state;
+    const code = this.code;
     let pc = s.pc;
     this.nzcv = s.nzcv;
     let exit: VcpuExit = EXIT_BUDGET;
     let blockPc = pc;
-    let prev: Block | null = null;
+    let prev = -1;
+    const compiled = this.wasmMemory !== null && jitTier === 'wasm' ? HdrFlag.FN_WASM : HdrFlag.FN_JS;
     try {
       while (this.icount < stop) {
         blockPc = pc;
-        const b: Block = prev === null ? this.lookupBlock(pc) : this.followLink(prev, pc);
-        prev = b;
-        let fn = this.wasmMemory !== null && jitTier === 'wasm' ? b.wasm : b.fn;
-        if (fn === null && ++b.runs > compileAfterRuns) fn = this.compileIfHot(b);
+        const id = prev < 0 ? this.lookupBlock(pc) : this.followLink(prev, pc);
+        prev = id;
+        // Read after the lookup, which may have translated a block into new arrays.
+        const hdr = code.hdr;
+        const row = id * HDR_WORDS;
+        let fn: BlockFn | null = null;
+        if ((hdr[row + Hdr.FLAGS]! & compiled) !== 0) {
+          const b = code.block(id);
+          fn = compiled === HdrFlag.FN_WASM ? b.wasm : b.fn;
+        } else if (++hdr[row + Hdr.RUNS]! > compileAfterRuns) {
+          fn = this.compileIfHot(id);
+        }
         if (fn !== null) {
           pc = fn(this, pc, stop);
         } else {
           // A store may invalidate the running block (self-modifying code): it stops after that instruction.
-          const i = runPredecoded(this, b, this.code.forms, pc);
+          const i = runPredecoded(this, hdr, row, code.forms, code.closures, pc);
           this.icount += i;
-          pc = i === b.size && b.setsNpc ? this.npc : pc + i * 4;
+          const size = hdr[row + Hdr.SIZE]!;
+          pc = i === (size & 0xff) && (size & SIZE_SETS_NPC) !== 0 ? this.npc : pc + i * 4;
         }
         if (this.pendingExit !== null) {
           exit = this.pendingExit;
@@ -495,24 +508,29 @@ export class Cpu extends MemoryAccessor {
    * instructions, so a block another vCPU began counting may be judged on a slightly different
    * span: that moves when a block is compiled, never what it does.
    */
-  private compileIfHot(b: Block): BlockFn | null {
-    if (this.icount - b.hotSince > HOT_WINDOW_INSNS) {
-      b.runs = 1;
-      b.hotSince = this.icount;
+  private compileIfHot(id: number): BlockFn | null {
+    const hdr = this.code.hdr;
+    const row = id * HDR_WORDS;
+    // The window is short of 2^32: the low halves' difference, as unsigned, is the distance (a block
+    // left alone 2^32 instructions or more may look recent: compiled early, never run wrong).
+    if (((this.icount | 0) - hdr[row + Hdr.HOT]!) >>> 0 > HOT_WINDOW_INSNS) {
+      hdr[row + Hdr.RUNS] = 1;
+      hdr[row + Hdr.HOT] = this.icount | 0;
       return null;
     }
-    return this.compile(b);
+    return this.compile(this.code.block(id), hdr[row + Hdr.RUNS]!);
   }
 
   /**
-   * Compiles a hot block to this vCPU's tier: JavaScript at once, or WebAssembly in a batch with
-   * other hot blocks (one module for many costs far less than one each), made when the batch is
-   * full or this block has stayed hot as long again; it is interpreted meanwhile.
+   * Compiles a hot block, run `runs` times, to this vCPU's tier: JavaScript at once, or WebAssembly
+   * in a batch with other hot blocks (one module for many costs far less than one each), made when
+   * the batch is full or this block has stayed hot as long again; it is interpreted meanwhile.
    */
-  private compile(b: Block): BlockFn | null {
+  private compile(b: Block, runs: number): BlockFn | null {
     if (this.wasmMemory === null || jitTier !== 'wasm') {
       b.fn = compileBlock(b);
       if (b.fn !== null) this.code.stats.blocksCompiled++;
+      this.code.noteCompiled(b);
       return b.fn;
     }
     const queue = this.code.wasmQueue;
@@ -520,7 +538,7 @@ export class Cpu extends MemoryAccessor {
       b.queued = true;
       queue.push(b);
     }
-    if (queue.length < WASM_BATCH && b.runs <= 2 * compileAfterRuns) return null;
+    if (queue.length < WASM_BATCH && runs <= 2 * compileAfterRuns) return null;
     const batch = queue.filter((q) => q.valid);
     queue.length = 0;
     const fns = compileWasmBlocks(batch, this.wasmMemory, (this.code.chainTable ??= new ChainTable()), (off) => this.code.get(off));
@@ -534,62 +552,73 @@ export class Cpu extends MemoryAccessor {
         this.jitRemember(q.off, q.wasmSlot);
       }
       if (q.wasm !== null) this.code.stats.blocksCompiled++;
+      this.code.noteCompiled(q);
     });
     return b.wasm;
   }
 
-  private lookupBlock(pc: number): Block {
+  /** The id of the block at `pc`: from the jump cache, the code cache, or translated now. */
+  private lookupBlock(pc: number): number {
     this.pc = pc;
     if ((pc & 3) !== 0) this.raise(makeEsr(EC.PC_ALIGN, 0), pc);
     const off = this.fetchOffset(pc);
     const j = (off >>> 2) & (JUMP_CACHE_SIZE - 1);
-    const cached = this.jcBlock[j];
-    if (cached !== undefined && cached.off === off && cached.valid) return cached;
-    let b = this.code.get(off);
-    if (b === undefined) b = this.translateBlock(off);
-    this.jcBlock[j] = b;
+    const cached = this.jcId[j]!;
+    if (cached >= 0) {
+      const hdr = this.code.hdr;
+      const row = cached * HDR_WORDS;
+      if (hdr[row + Hdr.OFF] === (off | 0) && (hdr[row + Hdr.FLAGS]! & HdrFlag.VALID) !== 0) return cached;
+    }
+    const b = this.code.get(off) ?? this.translateBlock(off);
+    this.jcId[j] = b.id;
     if (b.wasmSlot >= 0) this.jitRemember(off, b.wasmSlot);
-    return b;
+    return b.id;
   }
 
-  /** The block at `pc` after `prev`: by `prev`'s links while they hold, else looked up and linked. */
-  private followLink(prev: Block, pc: number): Block {
+  /** The id of the block at `pc` after block `prev`: by `prev`'s links while they hold, else looked up and linked. */
+  private followLink(prev: number, pc: number): number {
+    const hdr = this.code.hdr;
+    const p = prev * HDR_WORDS;
+    // A block a store discarded while it ran keeps no links (its id may go to the next translation).
+    if ((hdr[p + Hdr.FLAGS]! & HdrFlag.VALID) === 0) return this.lookupBlock(pc);
     const epoch = this.fetchEpoch;
-    // PCs are integers within ±2^53 (sign-extended VAs): these halves are exact.
+    // PCs are integers within ±2^53 (sign-extended VAs): these halves are exact, and int32s to V8.
     const lo = pc | 0;
-    // `| 0` (exact here) makes it an int32 to V8 as well: stored as a double even once, the field
-    // would become a boxed number, one more cache line per link check (measured on idle guests).
     const hi = ((pc - lo) / 2 ** 32) | 0;
-    const l0 = prev.link0;
-    if (l0 !== null && prev.link0Lo === lo && prev.link0Hi === hi && prev.link0Epoch === epoch && l0.valid) return this.linked(l0);
-    const l1 = prev.link1;
-    if (l1 !== null && prev.link1Lo === lo && prev.link1Hi === hi && prev.link1Epoch === epoch && l1.valid) return this.linked(l1);
-    // The older link makes way, so both ways out of a conditional branch keep one.
-    const b = this.lookupBlock(pc);
-    prev.link1 = l0;
-    prev.link1Lo = prev.link0Lo;
-    prev.link1Hi = prev.link0Hi;
-    prev.link1Epoch = prev.link0Epoch;
-    prev.link0 = b;
-    prev.link0Lo = lo;
-    prev.link0Hi = hi;
-    prev.link0Epoch = this.fetchEpoch;
-    return b;
+    const l0 = hdr[p + Hdr.L0]!;
+    if (l0 >= 0 && hdr[p + Hdr.L0_LO] === lo && hdr[p + Hdr.L0_HI] === hi && hdr[p + Hdr.L0_EPOCH] === epoch && this.holds(hdr, l0, hdr[p + Hdr.L0_OFF]!)) return l0;
+    const l1 = hdr[p + Hdr.L1]!;
+    if (l1 >= 0 && hdr[p + Hdr.L1_LO] === lo && hdr[p + Hdr.L1_HI] === hi && hdr[p + Hdr.L1_EPOCH] === epoch && this.holds(hdr, l1, hdr[p + Hdr.L1_OFF]!)) return l1;
+    const id = this.lookupBlock(pc);
+    // The lookup may have translated into a new header array; the older link makes way, so both
+    // ways out of a conditional branch keep one.
+    const h = this.code.hdr;
+    h.copyWithin(p + Hdr.L1, p + Hdr.L0, p + Hdr.L0 + (Hdr.L1 - Hdr.L0));
+    h[p + Hdr.L0] = id;
+    h[p + Hdr.L0_LO] = lo;
+    h[p + Hdr.L0_HI] = hi;
+    h[p + Hdr.L0_EPOCH] = epoch;
+    h[p + Hdr.L0_OFF] = h[id * HDR_WORDS + Hdr.OFF]!;
+    return id;
   }
 
   /**
-   * A block reached by a link. A compiled one goes back into this vCPU's jump cache, as
-   * `lookupBlock` puts it there: compiled code chains only through that cache, whose entry another
-   * block may have taken, or which this vCPU never filled (another vCPU compiled the block).
+   * Whether linked block `id` is still the live block at RAM offset `off`. A compiled one goes back
+   * into this vCPU's jump cache, as `lookupBlock` puts it there: compiled code chains only through
+   * that cache, whose entry another block may have taken, or which this vCPU never filled (another
+   * vCPU compiled the block).
    */
-  private linked(b: Block): Block {
-    if (b.wasmSlot >= 0) this.jitRemember(b.off, b.wasmSlot);
-    return b;
+  private holds(hdr: Int32Array, id: number, off: number): boolean {
+    const row = id * HDR_WORDS;
+    const flags = hdr[row + Hdr.FLAGS]!;
+    if ((flags & HdrFlag.VALID) === 0 || hdr[row + Hdr.OFF] !== off) return false;
+    if ((flags & HdrFlag.WASM_SLOT) !== 0) this.jitRemember(off >>> 0, this.code.block(id).wasmSlot);
+    return true;
   }
 
   private translateBlock(off: number): Block {
     const ops: Exec[] = [];
-    const pre: number[] = [];
+    const forms: number[] = [];
     const insns: number[] = [];
     const registerOnly: boolean[] = [];
     let setsNpc = false;
@@ -598,7 +627,7 @@ export class Cpu extends MemoryAccessor {
       const insn = this.ramU32[o >>> 2]!;
       const t = translateInsn(insn);
       ops.push(t.exec);
-      pre.push(t.preHead, t.preImm0, t.preImm1);
+      forms.push(t.preHead, t.preImm0, t.preImm1);
       insns.push(insn);
       registerOnly.push(t.registerOnly);
       if (t.endsBlock) {
@@ -606,9 +635,7 @@ export class Cpu extends MemoryAccessor {
         break;
       }
     }
-    const b = newBlock(off, ops, this.code.addForms(pre), insns, registerOnly, setsNpc, this.icount);
-    this.code.add(b);
-    return b;
+    return this.code.add(off, { ops, forms, insns, registerOnly, setsNpc }, this.icount);
   }
 }
 

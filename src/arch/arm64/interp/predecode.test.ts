@@ -5,6 +5,7 @@ import { CPU_TRAP } from '../cpu.js';
 import { GROUPS, decodeInsn, translateInsn } from './index.js';
 import { Kind } from './predecode.js';
 import { runPredecoded } from './predecoded_run.js';
+import { Hdr, HDR_WORDS, HdrFlag } from '../code_cache.js';
 import { REG_ZR_READ } from '../state.js';
 import type { Pattern } from '../decode/pattern.js';
 import { xorshift32 } from '../../../lib/prng.js';
@@ -81,8 +82,16 @@ function runOne(m: FlatMachine, insn: number, at: number, predecoded: boolean): 
   c.pc = at;
   c.npc = -1;
   try {
-    if (predecoded) assert.equal(runPredecoded(c, { ops: [t.exec], preAt: 0, size: 1, valid: true }, Int32Array.of(t.preHead, t.preImm0, t.preImm1), at), 1);
-    else t.exec(c);
+    if (predecoded) {
+      // A one-instruction block's header row (code_cache.ts Hdr) and its form; a CLOSURE form's first
+      // immediate, 0, is the index of its closure.
+      const hdr = new Int32Array(HDR_WORDS);
+      hdr[Hdr.FLAGS] = HdrFlag.VALID;
+      hdr[Hdr.SIZE] = 1;
+      assert.equal(runPredecoded(c, hdr, 0, Int32Array.of(t.preHead, t.preImm0, t.preImm1), [t.exec], at), 1);
+    } else {
+      t.exec(c);
+    }
   } catch (e) {
     if (e !== CPU_TRAP) throw e;
     return { trapped: true, npc: c.npc };

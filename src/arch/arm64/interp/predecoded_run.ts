@@ -12,6 +12,7 @@ import { setXFromAddress, xAddress } from './regs.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
 import { Kind, PRE_STRIDE } from './predecode.js';
 import { BugIndicatingError } from '../../../lib/errors.js';
+import { Hdr, HdrFlag } from '../code_cache.js';
 
 const TWO32 = 0x1_0000_0000;
 
@@ -29,35 +30,28 @@ function shiftW(x: Uint32Array, d: number, n: number, t: number, s: number): voi
   x[2 * d + 1] = 0;
 }
 
-/** What the runner needs of a block (`code_cache.ts` Block). */
-export interface PredecodedBlock {
-  readonly ops: readonly Exec[];
-  /** Where its forms start in the array the runner is given. */
-  readonly preAt: number;
-  readonly size: number;
-  readonly valid: boolean;
-}
-
 /**
- * Runs the block at virtual address `pc` from its first instruction, its forms read from `p` (the
- * code cache's `forms`), stopping early if a store discards it, and returns how many instructions
- * retired (`ops` is read only for the instructions that run as closures) (a fault throws from the
- * instruction, with `c.pc` on it). A block-ending instruction sets `c.npc`.
+ * Runs the block whose header row starts at `row` in `hdr` (the code cache's, `code_cache.ts` Hdr)
+ * at virtual address `pc`, from its first instruction, its forms read from `p` (the code cache's
+ * `forms`) and the closures of its CLOSURE forms from `closures`, stopping early if a store discards
+ * it; returns how many instructions retired (a fault throws from the instruction, with `c.pc` on
+ * it). A block-ending instruction sets `c.npc`.
  */
-export function runPredecoded(c: Cpu, b: PredecodedBlock, p: Int32Array, pc: number): number {
-  const n = b.size;
+export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Array, closures: readonly Exec[], pc: number): number {
+  const n = hdr[row + Hdr.SIZE]! & 0xff;
+  const pre = hdr[row + Hdr.PRE]!;
   const x = c.x32;
   let i = 0;
-  for (; i < n && b.valid; i++) {
+  for (; i < n && (hdr[row + Hdr.FLAGS]! & HdrFlag.VALID) !== 0; i++) {
     const at = pc + i * 4;
     c.pc = at;
-    const j = b.preAt + i * PRE_STRIDE;
+    const j = pre + i * PRE_STRIDE;
     const h = p[j]!;
     const ra = (h >>> 8) & 0xff;
     const rb = (h >>> 16) & 0xff;
     const rc = h >>> 24;
     switch (h & 0xff) {
-      case Kind.CLOSURE: b.ops[i]!(c); break;
+      case Kind.CLOSURE: closures[p[j + 1]!]!(c); break;
       case Kind.NOP: break;
 
       case Kind.MOV_X: { const lo = x[2 * rc]!; x[2 * ra + 1] = x[2 * rc + 1]!; x[2 * ra] = lo; break; }
