@@ -236,7 +236,7 @@ function addSubShifted(sub: boolean, setFlags: boolean): Factory {
 }
 
 /** Low word of ExtendReg's extension step (option: bit 2 signed, bits 1..0 size), unsigned. */
-function extLo(v: number, option: number): number {
+export function extLo(v: number, option: number): number {
   switch (option) {
     case 0: return v & 0xff;
     case 1: return v & 0xffff;
@@ -247,7 +247,7 @@ function extLo(v: number, option: number): number {
 }
 
 /** High word of ExtendReg's extension step, unsigned. */
-function extHi(v: number, h: number, option: number): number {
+export function extHi(v: number, h: number, option: number): number {
   switch (option) {
     case 3:
     case 7: return h;

@@ -7,6 +7,7 @@ import { Kind } from './predecode.js';
 import { runPredecoded } from './predecoded_run.js';
 import { Hdr, HDR_WORDS, HdrFlag } from '../code_cache.js';
 import { REG_ZR_READ } from '../state.js';
+import { PSTATE_DAIF, PSTATE_EL_SHIFT, PSTATE_SPSEL } from '../exception.js';
 import type { Pattern } from '../decode/pattern.js';
 import { xorshift32 } from '../../../lib/prng.js';
 
@@ -19,12 +20,22 @@ const RAM = 1 << 16;
 /** Where bases that point into RAM point, and the RAM filled with random words. */
 const DATA = 0x8000;
 
-function setUp(m: FlatMachine, r: () => number, snapshot: { regs: Uint32Array; nzcv: number; ram: Uint8Array } | null): { regs: Uint32Array; nzcv: number; ram: Uint8Array } {
+interface Snapshot {
+  readonly regs: Uint32Array;
+  readonly nzcv: number;
+  readonly ram: Uint8Array;
+  readonly sys: Uint32Array;
+  readonly pstate: number;
+}
+
+function setUp(m: FlatMachine, r: () => number, snapshot: Snapshot | null): Snapshot {
   const x = m.cpu.x32;
   if (snapshot !== null) {
     x.set(snapshot.regs);
     m.cpu.nzcv = snapshot.nzcv;
     m.ram.set(snapshot.ram);
+    m.cpu.sys32.set(snapshot.sys);
+    m.cpu.state.pstate = snapshot.pstate;
     return snapshot;
   }
   for (let n = 0; n < 32; n++) {
@@ -38,8 +49,18 @@ function setUp(m: FlatMachine, r: () => number, snapshot: { regs: Uint32Array; n
   m.cpu.nzcv = (r() & 0xf) << 28;
   const words = new Uint32Array(m.ram.buffer, DATA, (RAM - DATA) / 4);
   for (let k = 0; k < words.length; k++) words[k] = r();
-  return { regs: x.slice(), nzcv: m.cpu.nzcv, ram: m.ram.slice() };
+  // System register storage and PSTATE for MRS and MSR: EL0 or EL1, SPSel, DAIF, all random (the
+  // flat machine's loads and stores do not look at them).
+  for (let k = 0; k < m.cpu.sys32.length; k++) m.cpu.sys32[k] = r();
+  m.cpu.state.pstate = r() & (PSTATE_DAIF | PSTATE_SPSEL | (1 << PSTATE_EL_SHIFT));
+  return { regs: x.slice(), nzcv: m.cpu.nzcv, ram: m.ram.slice(), sys: m.cpu.sys32.slice(), pstate: m.cpu.state.pstate };
 }
+
+/** op0..op2 of system registers with a compact MRS or MSR, and of a few without (their closures run instead). */
+const SYSREGS_TRIED: readonly (readonly [number, number, number, number, number])[] = [
+  [3, 0, 13, 0, 4], [3, 3, 13, 0, 2], [3, 3, 13, 0, 3], [3, 0, 5, 2, 0], [3, 0, 6, 0, 0], [3, 0, 4, 0, 1], [3, 0, 4, 0, 0],
+  [3, 0, 4, 1, 0], [3, 3, 4, 2, 1], [3, 0, 10, 2, 0], [3, 0, 12, 0, 0], [3, 3, 14, 0, 2], [3, 0, 4, 2, 2],
+];
 
 /**
  * Random words rarely have an unshifted register operand, Rn = 31 (MOV) or the bitfield fields of
@@ -48,6 +69,11 @@ function setUp(m: FlatMachine, r: () => number, snapshot: { regs: Uint32Array; n
  */
 function biased(insn: number, p: Pattern, r: () => number): number {
   let w = insn;
+  if ((p.name === 'MRS' || p.name === 'MSR_r') && (r() & 3) !== 0) {
+    // Random words name an unimplemented register nearly always: name one this CPU has.
+    const [op0, op1, crn, crm, op2] = SYSREGS_TRIED[r() % SYSREGS_TRIED.length]!;
+    w = ((w & ~0x000f_ffe0) | ((op0 - 2) << 19) | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5)) >>> 0;
+  }
   const top = (w >>> 31) === 1 ? 63 : 31;
   const shiftAlias = r() & 3;
   for (const f of p.fields) {
@@ -122,6 +148,7 @@ test('each compact instruction does what its closure does, on random words and s
         assert.deepEqual(got, want, `${what}: outcome`);
         assert.deepEqual(compact.cpu.x32.slice(0, 2 * REG_ZR_READ + 2), closures.cpu.x32.slice(0, 2 * REG_ZR_READ + 2), `${what}: registers`);
         assert.equal(compact.cpu.nzcv, closures.cpu.nzcv, `${what}: NZCV`);
+        assert.deepEqual(compact.cpu.sys32, closures.cpu.sys32, `${what}: system registers`);
         assert.ok(sameMemory(compact.ram, closures.ram), `${what}: memory`);
         tried.set(p.name, (tried.get(p.name) ?? 0) + 1);
         cases++;
@@ -131,7 +158,8 @@ test('each compact instruction does what its closure does, on random words and s
   // Every pattern with a compact form was tried, the common ones many times.
   for (const name of ['LDST_uimm', 'LDST_unscaled', 'HINT', 'ORR_r', 'ADD_i', 'SUBS_i', 'LDSTP_off', 'LDSTP_pre', 'LDSTP_post', 'B_cond', 'MOVZ', 'MOVN',
     'BL', 'B', 'RET', 'BR', 'BLR', 'SUBS_r', 'ADD_r', 'ADRP', 'ADR', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'AND_i', 'ANDS_i', 'EOR_i', 'ORR_i', 'AND_r', 'EOR_r', 'SUB_r', 'ADDS_r', 'ADDS_i', 'SUB_i', 'DMB', 'DSB',
-    'MOVK', 'CSEL', 'CSINC', 'LDST_reg', 'LDST_pre', 'LDST_post', 'UBFM', 'SBFM', 'LSLV', 'LSRV', 'ASRV']) {
+    'MOVK', 'CSEL', 'CSINC', 'LDST_reg', 'LDST_pre', 'LDST_post', 'UBFM', 'SBFM', 'LSLV', 'LSRV', 'ASRV', 'MRS', 'MSR_r',
+    'BIC_r', 'ORN_r', 'EON_r', 'BICS_r', 'ADD_x', 'SUB_x', 'ADDS_x', 'SUBS_x']) {
     assert.ok((tried.get(name) ?? 0) >= 20, `${name}: ${tried.get(name) ?? 0} cases`);
   }
   assert.ok(cases > 10_000, `${cases} cases`);

@@ -17,6 +17,7 @@ import { sext, type Fields } from '../decode/pattern.js';
 import { Ext, opFor, Op, slotFor } from './ldst.js';
 import { decodeBitMasks, SHIFT_ASR, SHIFT_LSL, SHIFT_LSR } from './alu.js';
 import { dstZr, regSp, srcZr } from './regs.js';
+import { lookupSysreg, sysregKey } from '../sysreg/table.js';
 
 /** Array entries per instruction. */
 export const PRE_STRIDE = 3;
@@ -51,6 +52,17 @@ export const enum Kind {
   // Shifts (LSL, LSR, ASR: the UBFM and SBFM aliases, and LSLV, LSRV, ASRV): d, n (and m for the
   // register forms); imm0 = the amount (immediate forms), imm1 = the type (alu.ts SHIFT_*).
   SHIFT_X, SHIFT_W, SHIFTV_X, SHIFTV_W,
+  // System registers kept as plain storage (TPIDR_EL1, ESR_EL1, ...): MRS t = a, MSR from t = a;
+  // b = 1 when EL0 may not make the access; imm0 = the register's slot in the state's `sys`.
+  MRS_SYS, MSR_SYS,
+  // MRS of SP_EL0 (the kernel's `current`) and of DAIF (every local_irq_save): t = a, b as above.
+  MRS_SP_EL0, MRS_DAIF,
+  // The shifted-register and flag-setting forms the kinds above leave out: d, n, m; imm0 = amount |
+  // type << 8 (alu.ts SHIFT_*). Logical (AND, BIC, ORR, ORN, EOR, EON, ANDS, BICS): imm1 = op (0 AND,
+  // 1 ORR, 2 EOR) | invert << 2 | set flags << 3. Add/subtract: imm1 = subtract | set flags << 1.
+  LOGIC_SH_X, LOGIC_SH_W, ADDSUB_SH_X, ADDSUB_SH_W,
+  // Add/subtract (extended register): d, n (SP-capable), m; imm0 = option | amount << 4; imm1 as above.
+  ADDSUB_EXT_X, ADDSUB_EXT_W,
 }
 
 /** An instruction's compact form: head, imm0, imm1. */
@@ -68,6 +80,12 @@ const LOGIC_REG: Readonly<Record<string, readonly [Kind, Kind]>> = {
 const ADD_REG: Readonly<Record<string, readonly [Kind, Kind]>> = {
   ADD_r: [Kind.ADD_X, Kind.ADD_W], SUB_r: [Kind.SUB_X, Kind.SUB_W], ADDS_r: [Kind.ADDS_X, Kind.ADDS_W], SUBS_r: [Kind.SUBS_X, Kind.SUBS_W],
 };
+/** The shifted-register logical operations' imm1 (LOGIC_SH_X, LOGIC_SH_W). */
+const LOGIC_SHIFTED: Readonly<Record<string, number>> = {
+  AND_r: 0, ORR_r: 1, EOR_r: 2, BIC_r: 0 | 4, ORN_r: 1 | 4, EON_r: 2 | 4, ANDS_r: 0 | 8, BICS_r: 0 | 4 | 8,
+};
+/** Add/subtract (extended register)'s imm1: subtract | set flags << 1. */
+const ADD_EXT: Readonly<Record<string, number>> = { ADD_x: 0, SUB_x: 1, ADDS_x: 2, SUBS_x: 3 };
 const ADD_IMM: Readonly<Record<string, readonly [Kind, Kind]>> = {
   ADD_i: [Kind.ADDI_X, Kind.ADDI_W], SUB_i: [Kind.SUBI_X, Kind.SUBI_W], ADDS_i: [Kind.ADDSI_X, Kind.ADDSI_W], SUBS_i: [Kind.SUBSI_X, Kind.SUBSI_W],
 };
@@ -86,17 +104,27 @@ const BASE_OFFSET: ReadonlyMap<Op, Kind> = new Map([
 export function predecode(name: string, f: Fields): Predecoded {
   const sf = f.sf === 1;
   const logicReg = LOGIC_REG[name];
-  if (logicReg !== undefined) {
-    if (f.imm6 !== 0) return CLOSURE;
+  if (logicReg !== undefined && f.imm6 === 0) {
     const d = dstZr(f.rd!);
     const m = srcZr(f.rm!);
     if (name === 'ORR_r' && f.rn === 31) return form(sf ? Kind.MOV_X : Kind.MOV_W, d, 0, m);
     return form(logicReg[sf ? 0 : 1], d, srcZr(f.rn!), m);
   }
+  const logicShifted = LOGIC_SHIFTED[name];
+  if (logicShifted !== undefined) {
+    return form(sf ? Kind.LOGIC_SH_X : Kind.LOGIC_SH_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), f.imm6! | (f.shift! << 8), logicShifted);
+  }
   const addReg = ADD_REG[name];
   if (addReg !== undefined) {
-    if (f.imm6 !== 0) return CLOSURE;
-    return form(addReg[sf ? 0 : 1], dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!));
+    const d = dstZr(f.rd!);
+    if (f.imm6 === 0) return form(addReg[sf ? 0 : 1], d, srcZr(f.rn!), srcZr(f.rm!));
+    const how = (name.startsWith('SUB') ? 1 : 0) | (name.endsWith('S_r') ? 2 : 0);
+    return form(sf ? Kind.ADDSUB_SH_X : Kind.ADDSUB_SH_W, d, srcZr(f.rn!), srcZr(f.rm!), f.imm6! | (f.shift! << 8), how);
+  }
+  const addExt = ADD_EXT[name];
+  if (addExt !== undefined) {
+    const d = (addExt & 2) !== 0 ? dstZr(f.rd!) : regSp(f.rd!);
+    return form(sf ? Kind.ADDSUB_EXT_X : Kind.ADDSUB_EXT_W, d, regSp(f.rn!), srcZr(f.rm!), f.option! | (f.imm3! << 4), addExt);
   }
   const addImm = ADD_IMM[name];
   if (addImm !== undefined) {
@@ -121,6 +149,8 @@ export function predecode(name: string, f: Fields): Predecoded {
     }
     case 'LSLV': case 'LSRV': case 'ASRV':
       return form(sf ? Kind.SHIFTV_X : Kind.SHIFTV_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), 0, name === 'LSLV' ? SHIFT_LSL : name === 'LSRV' ? SHIFT_LSR : SHIFT_ASR);
+    case 'MRS': case 'MSR_r':
+      return systemRegister(name === 'MRS', f);
     case 'HINT': case 'DMB': case 'DSB':
       return form(Kind.NOP, 0, 0, 0);
     case 'MOVZ': case 'MOVN': {
@@ -187,4 +217,26 @@ export function predecode(name: string, f: Fields): Predecoded {
     default:
       return CLOSURE;
   }
+}
+
+/**
+ * MRS and MSR (register) of the registers `interp/system.ts` gives the plainest closures: storage
+ * copied as halves, with only the EL0 check; and the reads of SP_EL0 and DAIF, whose accessors are as
+ * simple. Everything else (accessors with side effects, constants, the board's registers) keeps its
+ * closure.
+ */
+function systemRegister(isRead: boolean, f: Fields): Predecoded {
+  const found = lookupSysreg(sysregKey(2 + f.o0!, f.op1!, f.crn!, f.crm!, f.op2!));
+  if (found === undefined) return CLOSURE;
+  const { info, slot } = found;
+  if (isRead) {
+    const t = dstZr(f.rt!);
+    const el1 = info.el0 === 'none' ? 1 : 0;
+    if (info.name === 'SP_EL0') return form(Kind.MRS_SP_EL0, t, el1, 0, slot);
+    if (info.name === 'DAIF') return form(Kind.MRS_DAIF, t, el1, 0);
+    if (info.readHalves !== undefined || info.read !== undefined || !info.writable) return CLOSURE;
+    return form(Kind.MRS_SYS, t, el1, 0, slot);
+  }
+  if (!info.writable || info.writeHalves !== undefined || info.write !== undefined) return CLOSURE;
+  return form(Kind.MSR_SYS, srcZr(f.rt!), info.el0 !== 'rw' ? 1 : 0, 0, slot);
 }

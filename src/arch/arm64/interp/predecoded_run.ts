@@ -9,12 +9,20 @@ import type { Exec } from './group.js';
 import { access, regAddr, type Ext, type Op } from './ldst.js';
 import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64 } from './alu.js';
 import { setXFromAddress, xAddress } from './regs.js';
+import { extHi, extLo } from './dp_reg_arith.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
 import { Kind, PRE_STRIDE } from './predecode.js';
 import { BugIndicatingError } from '../../../lib/errors.js';
 import { Hdr, HdrFlag } from '../code_cache.js';
+import { currentEl } from './system.js';
+import { PSTATE_DAIF, PSTATE_SPSEL } from '../exception.js';
 
 const TWO32 = 0x1_0000_0000;
+
+/** AND (0), ORR (1) or EOR (2). */
+function logic(op: number, a: number, b: number): number {
+  return op === 0 ? a & b : op === 1 ? a | b : a ^ b;
+}
 
 /** x[d] = x[n] shifted by `s` (0-63) as type `t` (alu.ts SHIFT_*) says, n's halves read first. */
 function shiftX(x: Uint32Array, d: number, n: number, t: number, s: number): void {
@@ -203,6 +211,89 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
       // The amount is the register's value modulo the width (C6.2 LSLV): its low word holds it.
       case Kind.SHIFTV_X: shiftX(x, ra, rb, p[j + 2]!, x[2 * rc]! & 63); break;
       case Kind.SHIFTV_W: shiftW(x, ra, rb, p[j + 2]!, x[2 * rc]! & 31); break;
+      // As dp_reg_arith.ts logicalReg, addSubShifted and addSubExtended.
+      case Kind.LOGIC_SH_X: {
+        const s = p[j + 1]! & 0xff;
+        const t = p[j + 1]! >>> 8;
+        const how = p[j + 2]!;
+        const inv = (how & 4) !== 0 ? -1 : 0;
+        const ml = x[2 * rc]!;
+        const mh = x[2 * rc + 1]!;
+        const rl = logic(how & 3, x[2 * rb]!, shiftLo64(ml, mh, t, s) ^ inv);
+        const rh = logic(how & 3, x[2 * rb + 1]!, shiftHi64(ml, mh, t, s) ^ inv);
+        if ((how & 8) !== 0) logicFlags64(c, rl, rh);
+        x[2 * ra] = rl;
+        x[2 * ra + 1] = rh;
+        break;
+      }
+      case Kind.LOGIC_SH_W: {
+        const how = p[j + 2]!;
+        const r = logic(how & 3, x[2 * rb]!, shift32(x[2 * rc]!, p[j + 1]! >>> 8, p[j + 1]! & 0xff) ^ ((how & 4) !== 0 ? -1 : 0));
+        if ((how & 8) !== 0) logicFlags32(c, r);
+        x[2 * ra] = r;
+        x[2 * ra + 1] = 0;
+        break;
+      }
+      case Kind.ADDSUB_SH_X: {
+        const how = p[j + 2]!;
+        const inv = (how & 1) !== 0 ? -1 : 0;
+        const lo = shiftLo64(x[2 * rc]!, x[2 * rc + 1]!, p[j + 1]! >>> 8, p[j + 1]! & 0xff) ^ inv;
+        const hi = shiftHi64(x[2 * rc]!, x[2 * rc + 1]!, p[j + 1]! >>> 8, p[j + 1]! & 0xff) ^ inv;
+        addWithCarry64(c, ra, x[2 * rb]!, x[2 * rb + 1]!, lo >>> 0, hi >>> 0, how & 1, (how & 2) !== 0);
+        break;
+      }
+      case Kind.ADDSUB_SH_W: {
+        const how = p[j + 2]!;
+        const b = (shift32(x[2 * rc]!, p[j + 1]! >>> 8, p[j + 1]! & 0xff) ^ ((how & 1) !== 0 ? -1 : 0)) >>> 0;
+        addWithCarry32(c, ra, x[2 * rb]!, b, how & 1, (how & 2) !== 0);
+        break;
+      }
+      case Kind.ADDSUB_EXT_X: {
+        const option = p[j + 1]! & 15;
+        const s = p[j + 1]! >>> 4;
+        const how = p[j + 2]!;
+        const inv = (how & 1) !== 0 ? -1 : 0;
+        const v = x[2 * rc]!;
+        const el = extLo(v, option);
+        const eh = extHi(v, x[2 * rc + 1]!, option);
+        const bh = s === 0 ? eh : (eh << s) | (el >>> (32 - s));
+        addWithCarry64(c, ra, x[2 * rb]!, x[2 * rb + 1]!, ((el << s) ^ inv) >>> 0, (bh ^ inv) >>> 0, how & 1, (how & 2) !== 0);
+        break;
+      }
+      case Kind.ADDSUB_EXT_W: {
+        const how = p[j + 2]!;
+        const b = ((extLo(x[2 * rc]!, p[j + 1]! & 15) << (p[j + 1]! >>> 4)) ^ ((how & 1) !== 0 ? -1 : 0)) >>> 0;
+        addWithCarry32(c, ra, x[2 * rb]!, b, how & 1, (how & 2) !== 0);
+        break;
+      }
+      // As the closures of interp/system.ts MRS and MSR_r, and sysreg/el1.ts SP_EL0 and DAIF.
+      case Kind.MRS_SYS: {
+        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        const slot = p[j + 1]!;
+        x[2 * ra] = c.sys32[2 * slot]!;
+        x[2 * ra + 1] = c.sys32[2 * slot + 1]!;
+        break;
+      }
+      case Kind.MSR_SYS: {
+        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        const slot = p[j + 1]!;
+        c.sys32[2 * slot] = x[2 * ra]!;
+        c.sys32[2 * slot + 1] = x[2 * ra + 1]!;
+        break;
+      }
+      case Kind.MRS_SP_EL0: {
+        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
+        const slot = p[j + 1]!;
+        x[2 * ra] = c.sys32[2 * slot]!;
+        x[2 * ra + 1] = c.sys32[2 * slot + 1]!;
+        break;
+      }
+      case Kind.MRS_DAIF:
+        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        x[2 * ra] = c.state.pstate & PSTATE_DAIF;
+        x[2 * ra + 1] = 0;
+        break;
       case Kind.BR: c.npc = xAddress(x, ra); break;
       case Kind.BLR: {
         // The target is read before X30 is written, so BLR X30 works.
