@@ -7,7 +7,9 @@
  * again: in the first, each domain's V8 heap is still being collected after its boot (its memory
  * reducer's full collections, 30–50 s after the boot's allocations stop, about 0.3 s of CPU a
  * domain), which the second is meant to be past (the last guests' collections and their periodic
- * work may still fall in it). The peer is the same kernel and /init as 8 guests of QEMU's
+ * work may still fall in it). A third, about five minutes after the boots, is the steady state: V8
+ * goes on optimising a few more of each domain's functions for minutes after a boot (each a few ms
+ * of a compiler thread), as they slowly turn hot at five wake-ups a second. The peer is the same kernel and /init as 8 guests of QEMU's
  * TCG on its `virt` board, measured the same way. Over each window the domains' own counters are
  * read as well (the host time their vCPUs ran, the instructions they retired, their WFI exits), so the
  * share splits into how often an idle guest wakes, how much it runs when it does, and what each of its
@@ -34,6 +36,8 @@ const WINDOW_S = 10;
 const SETTLE_MS = 5000;
 /** From the end of the first window to the start of the second. */
 const DEFAULT_LATER_MS = 60_000;
+/** From the end of the second window to the start of the third (about five minutes after the boots). */
+const DEFAULT_STEADY_MS = 240_000;
 /** All 8 boot in about 90 s here; ten times that before the benchmark gives up and names the late ones. */
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const QEMU_SYSTEM = 'qemu-system-aarch64';
@@ -41,17 +45,17 @@ const QEMU_SYSTEM = 'qemu-system-aarch64';
 export interface IdleDomusResult {
   readonly domus: number;
   readonly bootSeconds: number;
-  /** Host CPU seconds per wall second over the idle window, all domains and Domain-0 together. */
-  readonly cpuShare: number;
-  /** The same over the window a minute later. */
-  readonly laterCpuShare: number;
+  /**
+   * Host CPU seconds per wall second over each idle window (from SETTLE_MS after the boots, then
+   * after each gap), all domains and Domain-0 together.
+   */
+  readonly cpuShares: readonly number[];
   /** Resident set size added per domain, MiB (guest memory pages touched included). */
   readonly rssPerDomuMiB: number;
   /** The same guests under QEMU's TCG, CPU seconds per wall second over the same windows; null without QEMU. */
-  readonly qemuCpuShare: number | null;
-  readonly qemuLaterCpuShare: number | null;
-  /** The domains' own counters over the later window, summed over all of them. */
-  readonly laterGuests: GuestWindow;
+  readonly qemuCpuShares: readonly number[] | null;
+  /** The domains' own counters over each window, summed over all of them. */
+  readonly guests: readonly GuestWindow[];
 }
 
 /** What the domains did over a window, summed over all of them. */
@@ -86,7 +90,7 @@ function processCpuSeconds(pid: number, ticksPerSecond: number): number {
  * vCPU and the same memory each), booted together, left as quiet as ours, and measured over a window
  * as long: the CPU time of their processes. Null when QEMU's system emulator is not installed.
  */
-async function qemuIdleShares(img: GuestImages, domus: number, laterMs: number): Promise<readonly [number, number] | null> {
+async function qemuIdleShares(img: GuestImages, domus: number, gapsMs: readonly number[]): Promise<readonly number[] | null> {
   if (spawnSync('sh', ['-c', `command -v ${QEMU_SYSTEM}`], { stdio: 'ignore' }).status !== 0) return null;
   const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   const guests: { child: ChildProcess; up: boolean; exited: string | null }[] = [];
@@ -126,9 +130,12 @@ async function qemuIdleShares(img: GuestImages, domus: number, laterMs: number):
       await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
       return (cpu() - c0) / ((nodeHostClock.monotonicNs() - w0) / 1e9);
     };
-    const first = await share();
-    await new Promise((r) => setTimeout(r, laterMs));
-    return [first, await share()];
+    const shares = [await share()];
+    for (const gap of gapsMs) {
+      await new Promise((r) => setTimeout(r, gap));
+      shares.push(await share());
+    }
+    return shares;
   } finally {
     for (const g of guests) g.child.kill('SIGKILL');
   }
@@ -140,6 +147,8 @@ export interface IdleDomusOptions {
   readonly domus?: number;
   /** From the end of the first window to the start of the second, ms (default a minute). */
   readonly laterMs?: number;
+  /** From the end of the second window to the start of the third, ms (default 4 minutes); 0 for no third. */
+  readonly steadyMs?: number;
   /** Measure QEMU's guests too (default true). */
   readonly peer?: boolean;
 }
@@ -148,6 +157,8 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
   const print = opts.print ?? ((line: string) => console.log(line));
   const domus = opts.domus ?? DEFAULT_DOMUS;
   const laterMs = opts.laterMs ?? DEFAULT_LATER_MS;
+  const steadyMs = opts.steadyMs ?? DEFAULT_STEADY_MS;
+  const gapsMs = steadyMs > 0 ? [laterMs, steadyMs] : [laterMs];
   const img = await ensureGuestImages({ initScript: INIT, log: () => undefined });
   const kernel = readFileSync(img.kernelImage);
   const ramdisk = readFileSync(img.initramfs);
@@ -199,15 +210,24 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     };
     return [(c.user + c.system) / 1e6 / seconds, guests];
   };
-  const [cpuShare, firstGuests] = await share();
+  const windows = [await share()];
   const rssPerDomuMiB = (process.memoryUsage().rss - rss0) / domus / 2 ** 20;
-  await new Promise((r) => setTimeout(r, laterMs));
-  const [laterCpuShare, laterGuests] = await share();
+  for (const gap of gapsMs) {
+    await new Promise((r) => setTimeout(r, gap));
+    windows.push(await share());
+  }
   for (const d of m.list()) await m.destroy(d.domid);
   stop = true;
   m.stop();
   await loop;
-  const qemu = opts.peer === false ? null : await qemuIdleShares(img, domus, laterMs);
+  const qemu = opts.peer === false ? null : await qemuIdleShares(img, domus, gapsMs);
+  // Each window named by when it began, after the last boot.
+  const names: string[] = [];
+  let at = SETTLE_MS;
+  for (let k = 0; k < windows.length; k++) {
+    names.push(`from ${Math.round(at / 1000)} s after the last boot`);
+    at += WINDOW_S * 1000 + (gapsMs[k] ?? 0);
+  }
   const row = (what: string, ours: number, peer: number | null): string => {
     const theirs = peer !== null ? `${(peer * 100).toFixed(1)} % of one core` : opts.peer === false ? 'not measured (--no-peer)' : `${QEMU_SYSTEM} not installed`;
     const ratio = peer === null || peer === 0 ? '—' : `${(ours / peer).toFixed(1)}×`;
@@ -217,8 +237,7 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
   print(`${domus} idle Debian domUs (${MEMORY_MIB} MiB, 1 vCPU each, one worker thread each), all booted to /init in ${bootSeconds.toFixed(1)} s:`);
   print('| measurement | xenon | QEMU TCG, the same guests | xenon/QEMU | target |');
   print('|---|---|---|---|---|');
-  print(row(`from ${SETTLE_MS / 1000} s after the last boot`, cpuShare, qemu?.[0] ?? null));
-  print(row(`${laterMs / 1000} s later`, laterCpuShare, qemu?.[1] ?? null));
+  windows.forEach(([share], k) => print(row(names[k]!, share, qemu?.[k] ?? null)));
   print(`| host memory (RSS) per idle domU | ${rssPerDomuMiB.toFixed(0)} MiB | — | — | ${MEMORY_MIB} MiB of guest RAM each |`);
   print('');
   print('What the guests themselves did, per domU (their vCPUs\' host time, instructions retired, WFI exits, code translated and compiled):');
@@ -231,9 +250,6 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     const code = `${perS(g.blocksTranslated).toFixed(1)} /s (${perS(g.pagesDiscarded).toFixed(2)} /s, ${perS(g.codeFlushes).toFixed(2)} /s)`;
     return `| ${what} | ${(perS(g.runNs) / 1e7).toFixed(2)} % of a core | ${perS(g.wfi).toFixed(1)} /s | ${(perS(g.instructions) / 1e3).toFixed(1)} k/s | ${perWake} | ${nsPer} | ${code} | ${perS(g.blocksCompiled).toFixed(1)} /s |`;
   };
-  print(guestRow('first', firstGuests));
-  print(guestRow(`${laterMs / 1000} s later`, laterGuests));
-  return {
-    domus, bootSeconds, cpuShare, laterCpuShare, rssPerDomuMiB, qemuCpuShare: qemu?.[0] ?? null, qemuLaterCpuShare: qemu?.[1] ?? null, laterGuests,
-  };
+  windows.forEach(([, g], k) => print(guestRow(names[k]!, g)));
+  return { domus, bootSeconds, cpuShares: windows.map(([share]) => share), rssPerDomuMiB, qemuCpuShares: qemu, guests: windows.map(([, g]) => g) };
 }
