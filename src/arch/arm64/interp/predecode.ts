@@ -63,6 +63,11 @@ export const enum Kind {
   LOGIC_SH_X, LOGIC_SH_W, ADDSUB_SH_X, ADDSUB_SH_W,
   // Add/subtract (extended register): d, n (SP-capable), m; imm0 = option | amount << 4; imm1 as above.
   ADDSUB_EXT_X, ADDSUB_EXT_W,
+  // MADD, MSUB (and MUL, MNEG): d, n, m; imm0 = the addend's slot; imm1 = 1 for MSUB.
+  MADD_X, MADD_W,
+  // CCMP, CCMN: a = cond, n = b, m = c (register forms); imm0 = the flags when the condition fails
+  // (nzcv << 28); imm1 = imm5 | immediate form << 8 | compare (subtract) << 9.
+  CCMP_X, CCMP_W,
 }
 
 /** An instruction's compact form: head, imm0, imm1. */
@@ -149,6 +154,13 @@ export function predecode(name: string, f: Fields): Predecoded {
     }
     case 'LSLV': case 'LSRV': case 'ASRV':
       return form(sf ? Kind.SHIFTV_X : Kind.SHIFTV_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), 0, name === 'LSLV' ? SHIFT_LSL : name === 'LSRV' ? SHIFT_LSR : SHIFT_ASR);
+    case 'MADD': case 'MSUB':
+      return form(sf ? Kind.MADD_X : Kind.MADD_W, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), srcZr(f.ra!), name === 'MSUB' ? 1 : 0);
+    case 'CCMP_r': case 'CCMN_r': case 'CCMP_i': case 'CCMN_i': {
+      const imm = name.endsWith('_i');
+      const how = (imm ? f.imm5! | (1 << 8) : 0) | (name.startsWith('CCMP') ? 1 << 9 : 0);
+      return form(sf ? Kind.CCMP_X : Kind.CCMP_W, f.cond!, srcZr(f.rn!), imm ? 0 : srcZr(f.rm!), f.nzcv! << 28, how);
+    }
     case 'MRS': case 'MSR_r':
       return systemRegister(name === 'MRS', f);
     case 'HINT': case 'DMB': case 'DSB':

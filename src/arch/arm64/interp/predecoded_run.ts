@@ -7,7 +7,8 @@
 import type { Cpu } from '../cpu.js';
 import type { Exec } from './group.js';
 import { access, regAddr, type Ext, type Op } from './ldst.js';
-import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlags64, shift32, shiftHi64, shiftLo64 } from './alu.js';
+import { addWithCarry32, addWithCarry64, conditionHolds, logicFlags32, logicFlags64, mulhu32, shift32, shiftHi64, shiftLo64 } from './alu.js';
+import { REG_ZR_WRITE } from '../state.js';
 import { setXFromAddress, xAddress } from './regs.js';
 import { extHi, extLo } from './dp_reg_arith.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
@@ -264,6 +265,49 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
         const how = p[j + 2]!;
         const b = ((extLo(x[2 * rc]!, p[j + 1]! & 15) << (p[j + 1]! >>> 4)) ^ ((how & 1) !== 0 ? -1 : 0)) >>> 0;
         addWithCarry32(c, ra, x[2 * rb]!, b, how & 1, (how & 2) !== 0);
+        break;
+      }
+      // As dp_reg_misc.ts mulAdd.
+      case Kind.MADD_X: {
+        const nl = x[2 * rb]!;
+        const ml = x[2 * rc]!;
+        const pl = Math.imul(nl, ml) >>> 0;
+        const ph = (mulhu32(nl, ml) + Math.imul(nl, x[2 * rc + 1]!) + Math.imul(x[2 * rb + 1]!, ml)) >>> 0;
+        const a = p[j + 1]!;
+        if (p[j + 2] === 0) {
+          const lo = x[2 * a]! + pl;
+          x[2 * ra + 1] = x[2 * a + 1]! + ph + (lo > 0xffff_ffff ? 1 : 0);
+          x[2 * ra] = lo;
+        } else {
+          const lo = x[2 * a]! - pl;
+          x[2 * ra + 1] = x[2 * a + 1]! - ph - (lo < 0 ? 1 : 0);
+          x[2 * ra] = lo;
+        }
+        break;
+      }
+      case Kind.MADD_W: {
+        const prod = Math.imul(x[2 * rb]!, x[2 * rc]!);
+        x[2 * ra] = p[j + 2] === 0 ? x[2 * p[j + 1]!]! + prod : x[2 * p[j + 1]!]! - prod;
+        x[2 * ra + 1] = 0;
+        break;
+      }
+      // As dp_reg_cond.ts condCompare: the flags of n + op2 or n - op2 when cond holds, else imm0's.
+      case Kind.CCMP_X:
+      case Kind.CCMP_W: {
+        const how = p[j + 2]!;
+        if (!conditionHolds(ra, c.nzcv)) {
+          c.nzcv = p[j + 1]! >>> 0;
+          break;
+        }
+        const inv = (how & (1 << 9)) !== 0 ? -1 : 0;
+        const imm = (how & (1 << 8)) !== 0;
+        const bl = ((imm ? how & 31 : x[2 * rc]!) ^ inv) >>> 0;
+        if ((h & 0xff) === Kind.CCMP_W) {
+          addWithCarry32(c, REG_ZR_WRITE, x[2 * rb]!, bl, (how >>> 9) & 1, true);
+          break;
+        }
+        const bh = ((imm ? 0 : x[2 * rc + 1]!) ^ inv) >>> 0;
+        addWithCarry64(c, REG_ZR_WRITE, x[2 * rb]!, x[2 * rb + 1]!, bl, bh, (how >>> 9) & 1, true);
         break;
       }
       // As the closures of interp/system.ts MRS and MSR_r, and sysreg/el1.ts SP_EL0 and DAIF.
