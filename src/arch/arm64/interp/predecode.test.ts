@@ -69,6 +69,10 @@ const SYSREGS_TRIED: readonly (readonly [number, number, number, number, number]
  */
 function biased(insn: number, p: Pattern, r: () => number): number {
   let w = insn;
+  if (p.name === 'MSR_i' && (r() & 1) === 0) {
+    // DAIFSet or DAIFClr (op1 = 3, op2 = 6 or 7), which random fields seldom are.
+    w = ((w & ~0x0007_00e0) | (3 << 16) | ((6 + (r() & 1)) << 5)) >>> 0;
+  }
   if ((p.name === 'MRS' || p.name === 'MSR_r') && (r() & 3) !== 0) {
     // Random words name an unimplemented register nearly always: name one this CPU has.
     const [op0, op1, crn, crm, op2] = SYSREGS_TRIED[r() % SYSREGS_TRIED.length]!;
@@ -149,6 +153,7 @@ test('each compact instruction does what its closure does, on random words and s
         assert.deepEqual(compact.cpu.x32.slice(0, 2 * REG_ZR_READ + 2), closures.cpu.x32.slice(0, 2 * REG_ZR_READ + 2), `${what}: registers`);
         assert.equal(compact.cpu.nzcv, closures.cpu.nzcv, `${what}: NZCV`);
         assert.deepEqual(compact.cpu.sys32, closures.cpu.sys32, `${what}: system registers`);
+        assert.equal(compact.cpu.state.pstate, closures.cpu.state.pstate, `${what}: PSTATE`);
         assert.ok(sameMemory(compact.ram, closures.ram), `${what}: memory`);
         tried.set(p.name, (tried.get(p.name) ?? 0) + 1);
         cases++;
@@ -159,7 +164,7 @@ test('each compact instruction does what its closure does, on random words and s
   for (const name of ['LDST_uimm', 'LDST_unscaled', 'HINT', 'ORR_r', 'ADD_i', 'SUBS_i', 'LDSTP_off', 'LDSTP_pre', 'LDSTP_post', 'B_cond', 'MOVZ', 'MOVN',
     'BL', 'B', 'RET', 'BR', 'BLR', 'SUBS_r', 'ADD_r', 'ADRP', 'ADR', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'AND_i', 'ANDS_i', 'EOR_i', 'ORR_i', 'AND_r', 'EOR_r', 'SUB_r', 'ADDS_r', 'ADDS_i', 'SUB_i', 'DMB', 'DSB',
     'MOVK', 'CSEL', 'CSINC', 'LDST_reg', 'LDST_pre', 'LDST_post', 'UBFM', 'SBFM', 'LSLV', 'LSRV', 'ASRV', 'MRS', 'MSR_r',
-    'BIC_r', 'ORN_r', 'EON_r', 'BICS_r', 'ADD_x', 'SUB_x', 'ADDS_x', 'SUBS_x', 'MADD', 'MSUB', 'CCMP_r', 'CCMP_i', 'CCMN_r', 'CCMN_i']) {
+    'BIC_r', 'ORN_r', 'EON_r', 'BICS_r', 'ADD_x', 'SUB_x', 'ADDS_x', 'SUBS_x', 'MADD', 'MSUB', 'CCMP_r', 'CCMP_i', 'CCMN_r', 'CCMN_i', 'MSR_i']) {
     assert.ok((tried.get(name) ?? 0) >= 20, `${name}: ${tried.get(name) ?? 0} cases`);
   }
   assert.ok(cases > 10_000, `${cases} cases`);

@@ -55,8 +55,11 @@ export const enum Kind {
   // System registers kept as plain storage (TPIDR_EL1, ESR_EL1, ...): MRS t = a, MSR from t = a;
   // b = 1 when EL0 may not make the access; imm0 = the register's slot in the state's `sys`.
   MRS_SYS, MSR_SYS,
-  // MRS of SP_EL0 (the kernel's `current`) and of DAIF (every local_irq_save): t = a, b as above.
-  MRS_SP_EL0, MRS_DAIF,
+  // MRS of SP_EL0 (the kernel's `current`) and of DAIF (every local_irq_save), MSR of DAIF (every
+  // local_irq_restore): t = a, b as above.
+  MRS_SP_EL0, MRS_DAIF, MSR_DAIF,
+  // MSR DAIFSet, DAIFClr (local_irq_disable, enable; they end the block); imm0 = the PSTATE bits.
+  DAIF_SET, DAIF_CLR,
   // The shifted-register and flag-setting forms the kinds above leave out: d, n, m; imm0 = amount |
   // type << 8 (alu.ts SHIFT_*). Logical (AND, BIC, ORR, ORN, EOR, EON, ANDS, BICS): imm1 = op (0 AND,
   // 1 ORR, 2 EOR) | invert << 2 | set flags << 3. Add/subtract: imm1 = subtract | set flags << 1.
@@ -161,6 +164,12 @@ export function predecode(name: string, f: Fields): Predecoded {
       const how = (imm ? f.imm5! | (1 << 8) : 0) | (name.startsWith('CCMP') ? 1 << 9 : 0);
       return form(sf ? Kind.CCMP_X : Kind.CCMP_W, f.cond!, srcZr(f.rn!), imm ? 0 : srcZr(f.rm!), f.nzcv! << 28, how);
     }
+    case 'MSR_i': {
+      // The DAIFSet and DAIFClr fields (op1 = 3, op2 = 6 or 7), their bits at PSTATE.{D,A,I,F}.
+      const field = (f.op1! << 3) | f.op2!;
+      if (field !== 0b011_110 && field !== 0b011_111) return CLOSURE;
+      return form(field === 0b011_110 ? Kind.DAIF_SET : Kind.DAIF_CLR, 0, 0, 0, f.crm! << 6);
+    }
     case 'MRS': case 'MSR_r':
       return systemRegister(name === 'MRS', f);
     case 'HINT': case 'DMB': case 'DSB':
@@ -249,6 +258,7 @@ function systemRegister(isRead: boolean, f: Fields): Predecoded {
     if (info.readHalves !== undefined || info.read !== undefined || !info.writable) return CLOSURE;
     return form(Kind.MRS_SYS, t, el1, 0, slot);
   }
+  if (info.name === 'DAIF') return form(Kind.MSR_DAIF, srcZr(f.rt!), info.el0 !== 'rw' ? 1 : 0, 0);
   if (!info.writable || info.writeHalves !== undefined || info.write !== undefined) return CLOSURE;
   return form(Kind.MSR_SYS, srcZr(f.rt!), info.el0 !== 'rw' ? 1 : 0, 0, slot);
 }

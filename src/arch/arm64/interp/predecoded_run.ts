@@ -333,6 +333,23 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
         x[2 * ra + 1] = c.sys32[2 * slot + 1]!;
         break;
       }
+      case Kind.MSR_DAIF:
+        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        c.setPstate((c.state.pstate & ~PSTATE_DAIF) | (x[2 * ra]! & PSTATE_DAIF));
+        c.checkIrq();
+        break;
+      // As interp/system.ts MSR_i: UNDEFINED at EL0; DAIFClr may unmask a pending IRQ.
+      case Kind.DAIF_SET:
+        if (currentEl(c) === 0) c.undefined();
+        c.state.pstate = (c.state.pstate | p[j + 1]!) >>> 0;
+        c.npc = at + 4;
+        break;
+      case Kind.DAIF_CLR:
+        if (currentEl(c) === 0) c.undefined();
+        c.state.pstate = (c.state.pstate & ~p[j + 1]!) >>> 0;
+        c.checkIrq();
+        c.npc = at + 4;
+        break;
       case Kind.MRS_DAIF:
         if (rb !== 0 && currentEl(c) === 0) c.undefined();
         x[2 * ra] = c.state.pstate & PSTATE_DAIF;
