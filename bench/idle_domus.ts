@@ -85,6 +85,16 @@ function processCpuSeconds(pid: number, ticksPerSecond: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/** `measure(0)`, then `measure(k)` after each gap `gapsMs[k - 1]`. */
+async function overWindows<T>(gapsMs: readonly number[], measure: (k: number) => Promise<T>): Promise<T[]> {
+  const results = [await measure(0)];
+  for (const gap of gapsMs) {
+    await new Promise((r) => setTimeout(r, gap));
+    results.push(await measure(results.length));
+  }
+  return results;
+}
+
 /**
  * The peer: the same kernel and /init as `domus` guests of `qemu-system-aarch64 -M virt` (TCG, one
  * vCPU and the same memory each), booted together, left as quiet as ours, and measured over a window
@@ -130,12 +140,7 @@ async function qemuIdleShares(img: GuestImages, domus: number, gapsMs: readonly 
       await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
       return (cpu() - c0) / ((nodeHostClock.monotonicNs() - w0) / 1e9);
     };
-    const shares = [await share()];
-    for (const gap of gapsMs) {
-      await new Promise((r) => setTimeout(r, gap));
-      shares.push(await share());
-    }
-    return shares;
+    return await overWindows(gapsMs, share);
   } finally {
     for (const g of guests) g.child.kill('SIGKILL');
   }
@@ -210,12 +215,13 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     };
     return [(c.user + c.system) / 1e6 / seconds, guests];
   };
-  const windows = [await share()];
-  const rssPerDomuMiB = (process.memoryUsage().rss - rss0) / domus / 2 ** 20;
-  for (const gap of gapsMs) {
-    await new Promise((r) => setTimeout(r, gap));
-    windows.push(await share());
-  }
+  let rssPerDomuMiB = 0;
+  const windows = await overWindows(gapsMs, async (k) => {
+    const w = await share();
+    // After the first window, as before the third one was added.
+    if (k === 0) rssPerDomuMiB = (process.memoryUsage().rss - rss0) / domus / 2 ** 20;
+    return w;
+  });
   for (const d of m.list()) await m.destroy(d.domid);
   stop = true;
   m.stop();

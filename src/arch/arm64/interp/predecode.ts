@@ -52,12 +52,10 @@ export const enum Kind {
   // Shifts (LSL, LSR, ASR: the UBFM and SBFM aliases, and LSLV, LSRV, ASRV): d, n (and m for the
   // register forms); imm0 = the amount (immediate forms), imm1 = the type (alu.ts SHIFT_*).
   SHIFT_X, SHIFT_W, SHIFTV_X, SHIFTV_W,
-  // System registers kept as plain storage (TPIDR_EL1, ESR_EL1, ...): MRS t = a, MSR from t = a;
-  // b = 1 when EL0 may not make the access; imm0 = the register's slot in the state's `sys`.
-  MRS_SYS, MSR_SYS,
-  // MRS of SP_EL0 (the kernel's `current`) and of DAIF (every local_irq_save), MSR of DAIF (every
-  // local_irq_restore): t = a, b as above.
-  MRS_SP_EL0, MRS_DAIF, MSR_DAIF,
+  // System registers kept as plain storage (TPIDR_EL1, ESR_EL1, and SP_EL0, the kernel's `current`):
+  // MRS t = a, MSR from t = a; b = SYS_EL1_ONLY | SYS_SPSEL_1; imm0 = the register's slot in the
+  // state's `sys`. MRS of DAIF (every local_irq_save), MSR of DAIF (every local_irq_restore): t = a, b.
+  MRS_SYS, MSR_SYS, MRS_DAIF, MSR_DAIF,
   // MSR DAIFSet, DAIFClr (local_irq_disable, enable; they end the block); imm0 = the PSTATE bits.
   DAIF_SET, DAIF_CLR,
   // The shifted-register and flag-setting forms the kinds above leave out: d, n, m; imm0 = amount |
@@ -77,6 +75,11 @@ export const enum Kind {
 export type Predecoded = readonly [number, number, number];
 
 const CLOSURE: Predecoded = [Kind.CLOSURE, 0, 0];
+
+/** MRS_SYS, MSR_SYS, MRS_DAIF, MSR_DAIF: the access is UNDEFINED at EL0. */
+export const SYS_EL1_ONLY = 1;
+/** MRS_SYS: UNDEFINED while SPSel is 0 (SP_EL0 is then the current SP). */
+export const SYS_SPSEL_1 = 2;
 
 function form(kind: Kind, a: number, b: number, c: number, imm0 = 0, imm1 = 0): Predecoded {
   return [kind | (a << 8) | (b << 16) | (c << 24), imm0 | 0, imm1 | 0];
@@ -252,13 +255,14 @@ function systemRegister(isRead: boolean, f: Fields): Predecoded {
   const { info, slot } = found;
   if (isRead) {
     const t = dstZr(f.rt!);
-    const el1 = info.el0 === 'none' ? 1 : 0;
-    if (info.name === 'SP_EL0') return form(Kind.MRS_SP_EL0, t, el1, 0, slot);
+    const el1 = info.el0 === 'none' ? SYS_EL1_ONLY : 0;
+    if (info.name === 'SP_EL0') return form(Kind.MRS_SYS, t, el1 | SYS_SPSEL_1, 0, slot);
     if (info.name === 'DAIF') return form(Kind.MRS_DAIF, t, el1, 0);
     if (info.readHalves !== undefined || info.read !== undefined || !info.writable) return CLOSURE;
     return form(Kind.MRS_SYS, t, el1, 0, slot);
   }
-  if (info.name === 'DAIF') return form(Kind.MSR_DAIF, srcZr(f.rt!), info.el0 !== 'rw' ? 1 : 0, 0);
+  const el1 = info.el0 !== 'rw' ? SYS_EL1_ONLY : 0;
+  if (info.name === 'DAIF') return form(Kind.MSR_DAIF, srcZr(f.rt!), el1, 0);
   if (!info.writable || info.writeHalves !== undefined || info.write !== undefined) return CLOSURE;
-  return form(Kind.MSR_SYS, srcZr(f.rt!), info.el0 !== 'rw' ? 1 : 0, 0, slot);
+  return form(Kind.MSR_SYS, srcZr(f.rt!), el1, 0, slot);
 }

@@ -12,7 +12,7 @@ import { REG_ZR_WRITE } from '../state.js';
 import { setXFromAddress, xAddress } from './regs.js';
 import { extHi, extLo } from './dp_reg_arith.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
-import { Kind, PRE_STRIDE } from './predecode.js';
+import { Kind, PRE_STRIDE, SYS_EL1_ONLY, SYS_SPSEL_1 } from './predecode.js';
 import { BugIndicatingError } from '../../../lib/errors.js';
 import { Hdr, HdrFlag } from '../code_cache.js';
 import { currentEl } from './system.js';
@@ -312,29 +312,22 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
       }
       // As the closures of interp/system.ts MRS and MSR_r, and sysreg/el1.ts SP_EL0 and DAIF.
       case Kind.MRS_SYS: {
-        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        if ((rb & SYS_EL1_ONLY) !== 0 && currentEl(c) === 0) c.undefined();
+        if ((rb & SYS_SPSEL_1) !== 0 && (c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
         const slot = p[j + 1]!;
         x[2 * ra] = c.sys32[2 * slot]!;
         x[2 * ra + 1] = c.sys32[2 * slot + 1]!;
         break;
       }
       case Kind.MSR_SYS: {
-        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        if ((rb & SYS_EL1_ONLY) !== 0 && currentEl(c) === 0) c.undefined();
         const slot = p[j + 1]!;
         c.sys32[2 * slot] = x[2 * ra]!;
         c.sys32[2 * slot + 1] = x[2 * ra + 1]!;
         break;
       }
-      case Kind.MRS_SP_EL0: {
-        if (rb !== 0 && currentEl(c) === 0) c.undefined();
-        if ((c.state.pstate & PSTATE_SPSEL) === 0) c.undefined();
-        const slot = p[j + 1]!;
-        x[2 * ra] = c.sys32[2 * slot]!;
-        x[2 * ra + 1] = c.sys32[2 * slot + 1]!;
-        break;
-      }
       case Kind.MSR_DAIF:
-        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        if ((rb & SYS_EL1_ONLY) !== 0 && currentEl(c) === 0) c.undefined();
         c.setPstate((c.state.pstate & ~PSTATE_DAIF) | (x[2 * ra]! & PSTATE_DAIF));
         c.checkIrq();
         break;
@@ -351,7 +344,7 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
         c.npc = at + 4;
         break;
       case Kind.MRS_DAIF:
-        if (rb !== 0 && currentEl(c) === 0) c.undefined();
+        if ((rb & SYS_EL1_ONLY) !== 0 && currentEl(c) === 0) c.undefined();
         x[2 * ra] = c.state.pstate & PSTATE_DAIF;
         x[2 * ra + 1] = 0;
         break;
