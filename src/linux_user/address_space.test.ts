@@ -153,7 +153,7 @@ test('guest writes through the kernel discard translated code built from that pa
   const { as, fa } = space();
   as.map(0xa0, 1, PROT_READ | PROT_WRITE | PROT_EXEC);
   const off = as.translate(0xa0000, Access.EXEC, 0) as number;
-  const block = fa.code.add(off, { ops: [], forms: [], insns: [], registerOnly: [], setsNpc: false }, 0);
+  const block = fa.code.add(off, { forms: [], closures: [], insns: new Uint32Array(0), setsNpc: false }, 0);
   copyToGuest(as, 0xa0000, Uint8Array.of(0));
   assert.equal(block.valid, false);
   assert.equal(fa.code.get(off), undefined);

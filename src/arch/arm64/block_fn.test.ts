@@ -29,7 +29,7 @@ test('a compiled block stores the PC only before instructions that read it or ma
   const words = [0x91000421, 0x10000040, 0xb9400022, 0xd4000001]; // add x1, x1, #1; adr x0, .+8; ldr w2, [x1]; svc #0
   const t = words.map((w) => translateInsn(w));
   assert.deepEqual(t.map((x) => x.registerOnly), [true, false, false, false]);
-  const fn = compileBlock({ ops: t.map((x) => x.exec), registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true });
+  const fn = compileBlock({ insns: words, setsNpc: true, valid: true });
   assert.notEqual(fn, null);
   const src = String(fn);
   assert.doesNotMatch(src, /c\.pc = pc \+ 0;/, 'the ADD runs without a PC store');

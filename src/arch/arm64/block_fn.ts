@@ -19,6 +19,7 @@
  */
 import type { Cpu } from './cpu.js';
 import type { Exec } from './interp/group.js';
+import { translateInsn } from './interp/index.js';
 
 /**
  * Runs the block at virtual address `pc` (again while it loops to itself and the CPU allows, up to
@@ -29,8 +30,8 @@ export type BlockFn = (c: Cpu, pc: number, stop: number) => number;
 
 /** What a compiled block needs of the block it runs. */
 export interface CompilableBlock {
-  readonly ops: readonly Exec[];
-  readonly registerOnly: readonly boolean[];
+  /** Its instruction words, translated again when it is compiled (the code cache keeps no closures for most). */
+  readonly insns: ArrayLike<number>;
   /** Its last op is block-ending and sets `c.npc`. */
   readonly setsNpc: boolean;
   readonly valid: boolean;
@@ -81,11 +82,12 @@ export function setJitTier(tier: 'wasm' | 'js'): void {
 }
 
 export function compileBlock(b: CompilableBlock): BlockFn | null {
-  const n = b.ops.length;
-  const names = b.ops.map((_, k) => `o${k}`);
+  const t = Array.from(b.insns, (w) => translateInsn(w));
+  const n = t.length;
+  const names = t.map((_, k) => `o${k}`);
   let body = '';
   for (let k = 0; k < n; k++) {
-    if (b.registerOnly[k] === true) {
+    if (t[k]!.registerOnly) {
       body += `o${k}(c);\n`;
     } else {
       body += `c.pc = pc + ${k * 4}; o${k}(c);`;
@@ -98,7 +100,7 @@ export function compileBlock(b: CompilableBlock): BlockFn | null {
   const fn = b.setsNpc ? `const epoch = c.fetchEpoch;\nfor (;;) {\n${body}}` : body;
   try {
     const make = new Function('b', ...names, `return function block(c, pc, stop) {\n${fn}\n};`) as (b: CompilableBlock, ...ops: Exec[]) => BlockFn;
-    return make(b, ...b.ops);
+    return make(b, ...t.map((x) => x.exec));
   } catch (e) {
     if (!(e instanceof EvalError)) throw e;
     compileAfterRuns = Infinity;

@@ -64,14 +64,14 @@ export interface Block {
   readonly id: number;
   /** RAM offset of the first instruction. */
   readonly off: number;
-  readonly ops: Exec[];
   /** Instructions in the block. */
   readonly size: number;
-  /** The instruction words the ops were translated from (what the WebAssembly tier compiles). */
-  readonly insns: readonly number[];
-  /** Per op: it only computes on registers (`InsnGroup.registerOnly`). */
-  readonly registerOnly: readonly boolean[];
-  /** True when the last op is a block-ending instruction that sets `npc` itself. */
+  /**
+   * The instruction words it was translated from: what its compiled forms are made from (the
+   * interpreter runs its compact forms in `CodeCache.forms`).
+   */
+  readonly insns: Uint32Array;
+  /** True when the last instruction is a block-ending one that sets `npc` itself. */
   readonly setsNpc: boolean;
   /** Cleared when a store to its page discards it (with its header's VALID): compiled code checks it. */
   valid: boolean;
@@ -87,11 +87,11 @@ export interface Block {
 
 /** A translated block before it has a place in the cache. */
 export interface Translation {
-  readonly ops: Exec[];
   /** Its compact forms, PRE_STRIDE entries an instruction (`interp/predecode.ts`). */
   readonly forms: readonly number[];
-  readonly insns: readonly number[];
-  readonly registerOnly: readonly boolean[];
+  /** The closures of its CLOSURE forms, in order. */
+  readonly closures: readonly Exec[];
+  readonly insns: Uint32Array;
   readonly setsNpc: boolean;
 }
 
@@ -184,10 +184,9 @@ export class CodeCache {
     const page = Math.floor(off / (1 << PAGE_SHIFT));
     const id = this.freeIds.pop() ?? this.newId();
     const b: Block = {
-      id, off, ops: t.ops, size: t.ops.length, insns: t.insns, registerOnly: t.registerOnly, setsNpc: t.setsNpc,
-      valid: true, fn: null, wasm: null, wasmSlot: -1, queued: false,
+      id, off, size: t.insns.length, insns: t.insns, setsNpc: t.setsNpc, valid: true, fn: null, wasm: null, wasmSlot: -1, queued: false,
     };
-    const preAt = this.place(b, t.forms);
+    const preAt = this.place(t);
     const h = id * HDR_WORDS;
     const hdr = this.hdr;
     hdr.fill(0, h, h + HDR_WORDS);
@@ -234,23 +233,28 @@ export class CodeCache {
    * start. When the array is full, the live blocks' forms move to a new one twice their size (so the
    * copying costs a constant per entry over time), with their closures, and each live block's PRE.
    */
-  private place(b: Block, forms: readonly number[]): number {
+  private place(t: Translation): number {
+    const forms = t.forms;
     if (this.formsUsed + forms.length > this.forms.length) this.compact(forms.length);
     const at = this.formsUsed;
     this.forms.set(forms, at);
     this.formsUsed += forms.length;
-    this.indexClosures(b.ops, at);
+    let k = 0;
+    this.indexClosures(at, forms.length, () => t.closures[k++]!);
     return at;
   }
 
-  /** Gives the closure forms of the block whose forms are at `at` their closures' indexes in `closures`. */
-  private indexClosures(ops: readonly Exec[], at: number): void {
+  /**
+   * Gives the CLOSURE forms among the `n` entries at `at` their closures' indexes in `closures`,
+   * appending each closure `next` gives, in order.
+   */
+  private indexClosures(at: number, n: number, next: (j: number) => Exec): void {
     const f = this.forms;
-    for (let i = 0; i < ops.length; i++) {
-      const j = at + i * PRE_STRIDE;
+    for (let j = at; j < at + n; j += PRE_STRIDE) {
       if ((f[j]! & 0xff) !== Kind.CLOSURE) continue;
+      const closure = next(j);
       f[j + 1] = this.closures.length;
-      this.closures.push(ops[i]!);
+      this.closures.push(closure);
     }
   }
 
@@ -259,6 +263,7 @@ export class CodeCache {
     for (const b of this.blocks.values()) live += b.size * PRE_STRIDE;
     const next = new Int32Array(Math.max(FORMS_INITIAL, 2 * live));
     const prev = this.forms;
+    const prevClosures = this.closures;
     this.forms = next;
     this.closures = [];
     let used = 0;
@@ -267,7 +272,8 @@ export class CodeCache {
       const h = b.id * HDR_WORDS;
       next.set(prev.subarray(this.hdr[h + Hdr.PRE]!, this.hdr[h + Hdr.PRE]! + n), used);
       this.hdr[h + Hdr.PRE] = used;
-      this.indexClosures(b.ops, used);
+      // A copied CLOSURE form still holds its closure's index in the old array.
+      this.indexClosures(used, n, (j) => prevClosures[next[j + 1]!]!);
       used += n;
     }
     this.formsUsed = used;

@@ -21,7 +21,7 @@ import { CpuState } from './state.js';
 import { EC, EXIT_BUDGET, FSC, makeEsr, type VcpuExit } from './exit.js';
 import type { Exec } from './interp/group.js';
 import { CodeCache, Hdr, HDR_WORDS, HdrFlag, SIZE_SETS_NPC, type Block, type CodeCacheStats } from './code_cache.js';
-import { translateInsn } from './interp/index.js';
+import { insnForm } from './interp/index.js';
 import { runPredecoded } from './interp/predecoded_run.js';
 import { compileAfterRuns, compileBlock, HOT_WINDOW_INSNS, jitTier, type BlockFn } from './block_fn.js';
 import { compileWasmBlocks } from './jit/compile.js';
@@ -617,26 +617,25 @@ export class Cpu extends MemoryAccessor {
   }
 
   private translateBlock(off: number): Block {
-    const ops: Exec[] = [];
     const forms: number[] = [];
+    const closures: Exec[] = [];
     const insns: number[] = [];
-    const registerOnly: boolean[] = [];
     let setsNpc = false;
     const pageEnd = off - (off % PAGE_SIZE) + PAGE_SIZE;
-    for (let o = off; o < pageEnd && ops.length < MAX_BLOCK_INSNS; o += 4) {
+    for (let o = off; o < pageEnd && insns.length < MAX_BLOCK_INSNS; o += 4) {
       const insn = this.ramU32[o >>> 2]!;
-      const t = translateInsn(insn);
-      ops.push(t.exec);
-      forms.push(t.preHead, t.preImm0, t.preImm1);
+      const f = insnForm(insn);
+      forms.push(f.preHead, f.preImm0, f.preImm1);
+      if (f.closure !== null) closures.push(f.closure);
       insns.push(insn);
-      registerOnly.push(t.registerOnly);
-      if (t.endsBlock) {
+      if (f.endsBlock) {
         setsNpc = true;
         break;
       }
     }
-    return this.code.add(off, { ops, forms, insns, registerOnly, setsNpc }, this.icount);
+    return this.code.add(off, { forms, closures, insns: Uint32Array.from(insns), setsNpc }, this.icount);
   }
+
 }
 
 /** The stage-1 walk's live view of the translation registers, as 32-bit halves of the sysreg storage. */

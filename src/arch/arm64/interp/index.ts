@@ -5,7 +5,7 @@
 import { Decoder, joinPatterns } from '../decode/decoder.js';
 import type { Exec, Factory, InsnGroup } from './group.js';
 import type { Fields } from '../decode/pattern.js';
-import { predecode } from './predecode.js';
+import { Kind, predecode } from './predecode.js';
 import { BRANCH } from './branch.js';
 import { DP_IMM } from './dp_imm.js';
 import { DP_REG } from './dp_reg.js';
@@ -55,11 +55,7 @@ export interface TranslatedInsn {
   readonly registerOnly: boolean;
   /** Pattern name, or "UNDEFINED". */
   readonly name: string;
-  /**
-   * Its compact form for the interpreter's shared handler (`predecode.ts`), as three fields rather
-   * than an array: a translation is kept for every distinct word a guest ran, and an array each cost
-   * an idle domU about 12 MB.
-   */
+  /** Its compact form for the interpreter's shared handler (`predecode.ts`), as three fields. */
   readonly preHead: number;
   readonly preImm0: number;
   readonly preImm1: number;
@@ -72,21 +68,46 @@ function translated(exec: Exec, endsBlock: boolean, registerOnly: boolean, name:
 
 const UNDEFINED: TranslatedInsn = translated((c) => c.undefined(), false, false, 'UNDEFINED', {});
 
-/** Closures depend only on the instruction word (never on its address), so translations are shared. */
-const cache = new Map<number, TranslatedInsn>();
-
+/**
+ * Translates `insn` afresh: its closure and everything about it. Closures depend only on the
+ * instruction word (never on its address). What compiles a hot block, and tools that name words.
+ */
 export function translateInsn(insn: number): TranslatedInsn {
-  let t = cache.get(insn);
-  if (t === undefined) {
-    t =
-      DECODER.decode(insn, (cand, f) => {
-        const exec = cand.handler.factory(f, insn);
-        const h = cand.handler;
-        return exec === null ? null : translated(exec, h.endsBlock, h.registerOnly, h.name, f);
-      }) ?? UNDEFINED;
-    cache.set(insn, t);
+  return DECODER.decode(insn, (cand, f) => {
+    const exec = cand.handler.factory(f, insn);
+    const h = cand.handler;
+    return exec === null ? null : translated(exec, h.endsBlock, h.registerOnly, h.name, f);
+  }) ?? UNDEFINED;
+}
+
+/** What the interpreter runs an instruction by: its compact form, and its closure only if that form is CLOSURE. */
+export interface InsnForm {
+  readonly endsBlock: boolean;
+  readonly preHead: number;
+  readonly preImm0: number;
+  readonly preImm1: number;
+  /** Null unless the compact form is kind CLOSURE. */
+  readonly closure: Exec | null;
+}
+
+/**
+ * Every distinct word a guest ran, translated once. The closures of words with a compact form are
+ * not kept: the interpreter never calls them, and with their contexts and decoded fields they were
+ * most of an idle domU's JavaScript heap (about 60 MB after a Debian boot), which every full
+ * collection marks.
+ */
+const forms = new Map<number, InsnForm>();
+
+/** `insn`'s InsnForm, from the shared cache or translated now. */
+export function insnForm(insn: number): InsnForm {
+  let f = forms.get(insn);
+  if (f === undefined) {
+    const t = translateInsn(insn);
+    const closure = (t.preHead & 0xff) === Kind.CLOSURE ? t.exec : null;
+    f = { endsBlock: t.endsBlock, preHead: t.preHead, preImm0: t.preImm0, preImm1: t.preImm1, closure };
+    forms.set(insn, f);
   }
-  return t;
+  return f;
 }
 
 /**

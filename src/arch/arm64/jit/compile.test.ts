@@ -6,7 +6,6 @@ import { HOT_BLOCK_RUNS, setCompileAfterRuns } from '../block_fn.js';
 import { Cpu } from '../cpu.js';
 import { FSC } from '../exit.js';
 import type { AddressTranslator, PhysicalBus } from '../mmu/translator.js';
-import { translateInsn } from '../interp/index.js';
 import { buildBlockModule, setForceWasm, wasmStats } from './compile.js';
 import { allocateJitMemory, jitAreaOffset } from './guest_memory.js';
 import { Bytes } from './wasm_writer.js';
@@ -41,10 +40,7 @@ test('a block of every inline kind builds a module the engine validates', () => 
     0x9a821020, // csel x0, x1, x2, ne
     0xd65f03c0, // ret
   ];
-  const t = words.map((w) => translateInsn(w));
-  const { bytes, inline } = buildBlockModule({
-    off: 0, ops: t.map((x) => x.exec), insns: words, registerOnly: t.map((x) => x.registerOnly), setsNpc: true, valid: true, wasmSlot: -1,
-  });
+  const { bytes, inline } = buildBlockModule({ off: 0, insns: words, setsNpc: true, valid: true, wasmSlot: -1 });
   assert.ok(WebAssembly.validate(bytes));
   assert.equal(inline, words.length, 'every instruction compiled inline');
   // Only the chain hub imports the table: an engine copies an imported table into every importer.

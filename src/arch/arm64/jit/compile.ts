@@ -17,7 +17,7 @@
  */
 import type { Cpu } from '../cpu.js';
 import type { Exec } from '../interp/group.js';
-import { decodeInsn } from '../interp/index.js';
+import { decodeInsn, translateInsn } from '../interp/index.js';
 import type { BlockFn, CompilableBlock } from '../block_fn.js';
 import { ALU_EMITTERS } from './emit_alu.js';
 import { BRANCH_EMITTERS, directTargets } from './emit_branch.js';
@@ -40,7 +40,6 @@ const EMITTERS: Readonly<Record<string, InsnEmitter>> = { ...ALU_EMITTERS, ...LD
 export interface WasmCompilableBlock extends CompilableBlock {
   /** RAM offset of its first instruction. */
   readonly off: number;
-  readonly insns: readonly number[];
   /** Set to the block's slot in the chain table once compiled. */
   wasmSlot: number;
 }
@@ -134,7 +133,7 @@ interface BlockCode {
 
 /** The module's bytes and imports for block `b` alone (tests). */
 export function buildBlockModule(b: WasmCompilableBlock): { bytes: Uint8Array; imports: Record<string, Step>; inline: number; interpreted: string[] } {
-  const code = emitBlock(b, b.insns.map((w) => decodeInsn(w)), null, 'b0', FIRST_CLOSURE_FUNC);
+  const code = emitBlock(b, Array.from(b.insns, (w) => decodeInsn(w)), null, 'b0', FIRST_CLOSURE_FUNC);
   return { bytes: moduleOf([code]), imports: code.imports, inline: code.inline, interpreted: code.interpreted };
 }
 
@@ -182,7 +181,7 @@ function partnerOf(b: WasmCompilableBlock, decoded: readonly Decoded[], lookup: 
     if (delta === 0 || off < pageStart || off >= pageStart + PAGE_SIZE) continue;
     const p = lookup(off);
     if (p === undefined || !p.valid || !p.setsNpc) continue;
-    const pd = p.insns.map((w) => decodeInsn(w));
+    const pd = Array.from(p.insns, (w) => decodeInsn(w));
     if (exitsOf(pd).includes(-delta)) return { b: p, decoded: pd, delta };
   }
   return null;
@@ -197,7 +196,7 @@ function partnerOf(b: WasmCompilableBlock, decoded: readonly Decoded[], lookup: 
  */
 function emitBlock(b: WasmCompilableBlock, decoded: readonly Decoded[], partner: Partner | null, tag: string, importBase: number): BlockCode {
   const e = new Emitter();
-  const n = b.ops.length;
+  const n = b.insns.length;
   /**
    * Instructions retired since the run loop called in: by the blocks that chained here and by this
    * block's earlier rounds. Kept in the retired word too, so an exception counts them.
@@ -239,7 +238,7 @@ function emitBlock(b: WasmCompilableBlock, decoded: readonly Decoded[], partner:
       retired(0);
       emitInsns(e, tail, retired, out, importBase);
       e.set(npc);
-      e.get(done).i32(tail.b.ops.length).op(Op.i32_add).set(done);
+      e.get(done).i32(tail.b.insns.length).op(Op.i32_add).set(done);
       roundAgain(1);
     });
     e.op(Op.end);
@@ -281,7 +280,9 @@ interface InsnRun {
  */
 function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out: BlockPart, importBase: number): void {
   const { b, decoded, base } = r;
-  const n = b.ops.length;
+  const n = b.insns.length;
+  // Translated again here: the code cache keeps no closure for an instruction with a compact form.
+  const t = Array.from(b.insns, (w) => translateInsn(w));
   for (let k = 0; k < n; k++) {
     const isLast = k === n - 1 && b.setsNpc;
     const d = decoded[k]!;
@@ -292,7 +293,7 @@ function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out
         const name = `${r.name}${k}`;
         let index = out.funcImports.findIndex((f) => f.name === name);
         if (index < 0) {
-          out.imports[name] = step(b.ops[k]!, b, isLast, k);
+          out.imports[name] = step(t[k]!.exec, b, isLast, k);
           index = out.funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
         }
         // The closure reads and writes the state in memory, and may raise an exception from there.
@@ -300,7 +301,7 @@ function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out
         e.get(P_C).get(P_PC).f64(offset).op(Op.f64_add, Op.call).u32(importBase + index);
         e.forget(writes);
         if (isLast) return;
-        if (b.registerOnly[k] === true) {
+        if (t[k]!.registerOnly) {
           e.op(Op.drop);
           return;
         }
@@ -376,7 +377,7 @@ function compileModule(
   const chosen: WasmCompilableBlock[] = [];
   let importBase = FIRST_CLOSURE_FUNC;
   for (const b of blocks) {
-    const decoded = b.insns.map((w) => decodeInsn(w));
+    const decoded = Array.from(b.insns, (w) => decodeInsn(w));
     const code = emitBlock(b, decoded, partnerOf(b, decoded, lookup), `b${codes.length}`, importBase);
     if (code.interpreted.length * inlinePerInterpreted > code.inline) {
       wasmStats.keptJs++;
