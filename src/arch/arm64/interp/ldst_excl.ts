@@ -18,7 +18,7 @@ import { dstZr, regSp, srcZr, xAddress } from './regs.js';
 import type { Cpu } from '../cpu.js';
 
 /** Memory value at `va` of 1 << size bytes into x[i], x[i+1] (high half 0 below 8 bytes). */
-function readSized(c: Cpu, size: number, va: number, x: Uint32Array, i: number): void {
+export function readSized(c: Cpu, size: number, va: number, x: Uint32Array, i: number): void {
   switch (size) {
     case 0: x[i] = c.read8(va); x[i + 1] = 0; return;
     case 1: x[i] = c.read16(va); x[i + 1] = 0; return;
@@ -27,7 +27,8 @@ function readSized(c: Cpu, size: number, va: number, x: Uint32Array, i: number):
   }
 }
 
-function writeSized(c: Cpu, size: number, va: number, x: Uint32Array, i: number): void {
+/** x[i] (and x[i+1] for 8 bytes) as 1 << size bytes at `va`. */
+export function writeSized(c: Cpu, size: number, va: number, x: Uint32Array, i: number): void {
   switch (size) {
     case 0: c.write8(va, x[i]! & 0xff); return;
     case 1: c.write16(va, x[i]! & 0xffff); return;

@@ -164,7 +164,8 @@ test('each compact instruction does what its closure does, on random words and s
   for (const name of ['LDST_uimm', 'LDST_unscaled', 'HINT', 'ORR_r', 'ADD_i', 'SUBS_i', 'LDSTP_off', 'LDSTP_pre', 'LDSTP_post', 'B_cond', 'MOVZ', 'MOVN',
     'BL', 'B', 'RET', 'BR', 'BLR', 'SUBS_r', 'ADD_r', 'ADRP', 'ADR', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'AND_i', 'ANDS_i', 'EOR_i', 'ORR_i', 'AND_r', 'EOR_r', 'SUB_r', 'ADDS_r', 'ADDS_i', 'SUB_i', 'DMB', 'DSB',
     'MOVK', 'CSEL', 'CSINC', 'LDST_reg', 'LDST_pre', 'LDST_post', 'UBFM', 'SBFM', 'LSLV', 'LSRV', 'ASRV', 'MRS', 'MSR_r',
-    'BIC_r', 'ORN_r', 'EON_r', 'BICS_r', 'ADD_x', 'SUB_x', 'ADDS_x', 'SUBS_x', 'MADD', 'MSUB', 'CCMP_r', 'CCMP_i', 'CCMN_r', 'CCMN_i', 'MSR_i']) {
+    'BIC_r', 'ORN_r', 'EON_r', 'BICS_r', 'ADD_x', 'SUB_x', 'ADDS_x', 'SUBS_x', 'MADD', 'MSUB', 'CCMP_r', 'CCMP_i', 'CCMN_r', 'CCMN_i', 'MSR_i',
+    'CSINV', 'CSNEG', 'CLZ', 'LDAR', 'STLR']) {
     assert.ok((tried.get(name) ?? 0) >= 20, `${name}: ${tried.get(name) ?? 0} cases`);
   }
   assert.ok(cases > 10_000, `${cases} cases`);

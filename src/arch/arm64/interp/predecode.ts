@@ -69,6 +69,13 @@ export const enum Kind {
   // CCMP, CCMN: a = cond, n = b, m = c (register forms); imm0 = the flags when the condition fails
   // (nzcv << 28); imm1 = imm5 | immediate form << 8 | compare (subtract) << 9.
   CCMP_X, CCMP_W,
+  // CSINV, CSNEG (CSETM, CNEG): d, n, m; imm0 = cond.
+  CSINV_X, CSINV_W, CSNEG_X, CSNEG_W,
+  // CLZ: d, n.
+  CLZ_X, CLZ_W,
+  // LDAR, STLR (smp_load_acquire, smp_store_release; the address must be aligned to the size): t = a,
+  // n = b; imm0 = log2 of the size.
+  LDAR, STLR,
 }
 
 /** An instruction's compact form: head, imm0, imm1. */
@@ -102,6 +109,9 @@ const ADD_IMM: Readonly<Record<string, readonly [Kind, Kind]>> = {
 };
 const LOGIC_IMM: Readonly<Record<string, readonly [Kind, Kind]>> = {
   AND_i: [Kind.ANDI_X, Kind.ANDI_W], ORR_i: [Kind.ORRI_X, Kind.ORRI_W], EOR_i: [Kind.EORI_X, Kind.EORI_W], ANDS_i: [Kind.ANDSI_X, Kind.ANDSI_W],
+};
+const CONDITIONAL_SELECT: Readonly<Record<string, readonly [Kind, Kind]>> = {
+  CSEL: [Kind.CSEL_X, Kind.CSEL_W], CSINC: [Kind.CSINC_X, Kind.CSINC_W], CSINV: [Kind.CSINV_X, Kind.CSINV_W], CSNEG: [Kind.CSNEG_X, Kind.CSNEG_W],
 };
 const BASE_OFFSET: ReadonlyMap<Op, Kind> = new Map([
   [Op.LD64, Kind.LDR_X], [Op.ST64, Kind.STR_X], [Op.LD32, Kind.LDR_W], [Op.ST32, Kind.STR_W],
@@ -192,10 +202,16 @@ export function predecode(name: string, f: Fields): Predecoded {
       const shift = f.hw! * 16;
       return form(Kind.MOVK, dstZr(f.rd!), shift >= 32 ? 1 : 0, f.sf!, ~(0xffff << (shift & 31)), f.imm! << (shift & 31));
     }
-    case 'CSEL': case 'CSINC': {
-      const kind = name === 'CSEL' ? (sf ? Kind.CSEL_X : Kind.CSEL_W) : sf ? Kind.CSINC_X : Kind.CSINC_W;
-      return form(kind, dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), f.cond!);
+    case 'CSEL': case 'CSINC': case 'CSINV': case 'CSNEG': {
+      const kinds = CONDITIONAL_SELECT[name]!;
+      return form(kinds[sf ? 0 : 1], dstZr(f.rd!), srcZr(f.rn!), srcZr(f.rm!), f.cond!);
     }
+    case 'CLZ':
+      return form(sf ? Kind.CLZ_X : Kind.CLZ_W, dstZr(f.rd!), srcZr(f.rn!), 0);
+    case 'LDAR':
+      return form(Kind.LDAR, dstZr(f.rt!), regSp(f.rn!), 0, f.size!);
+    case 'STLR':
+      return form(Kind.STLR, srcZr(f.rt!), regSp(f.rn!), 0, f.size!);
     case 'ADR': case 'ADRP':
       return form(name === 'ADR' ? Kind.ADR : Kind.ADRP, dstZr(f.rd!), 0, 0, sext((f.immhi! << 2) | f.immlo!, 21));
     case 'LDST_uimm': case 'LDST_unscaled': {

@@ -12,6 +12,7 @@ import { REG_ZR_WRITE } from '../state.js';
 import { setXFromAddress, xAddress } from './regs.js';
 import { extHi, extLo } from './dp_reg_arith.js';
 import { loadPair64, storePair64 } from './ldst_pair.js';
+import { readSized, writeSized } from './ldst_excl.js';
 import { Kind, PRE_STRIDE, SYS_EL1_ONLY, SYS_SPSEL_1 } from './predecode.js';
 import { BugIndicatingError } from '../../../lib/errors.js';
 import { Hdr, HdrFlag } from '../code_cache.js';
@@ -153,6 +154,35 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
         break;
       }
       case Kind.CSINC_W: x[2 * ra] = conditionHolds(p[j + 1]!, c.nzcv) ? x[2 * rb]! : x[2 * rc]! + 1; x[2 * ra + 1] = 0; break;
+      // As dp_reg_cond.ts condSelect.
+      case Kind.CSINV_X: case Kind.CSNEG_X: {
+        let lo: number;
+        let hi: number;
+        if (conditionHolds(p[j + 1]!, c.nzcv)) {
+          lo = x[2 * rb]!;
+          hi = x[2 * rb + 1]!;
+        } else if ((h & 0xff) === Kind.CSINV_X) {
+          lo = ~x[2 * rc]!;
+          hi = ~x[2 * rc + 1]!;
+        } else {
+          const ml = x[2 * rc]!;
+          lo = -ml;
+          hi = -x[2 * rc + 1]! - (ml !== 0 ? 1 : 0);
+        }
+        x[2 * ra] = lo;
+        x[2 * ra + 1] = hi;
+        break;
+      }
+      case Kind.CSINV_W: x[2 * ra] = conditionHolds(p[j + 1]!, c.nzcv) ? x[2 * rb]! : ~x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      case Kind.CSNEG_W: x[2 * ra] = conditionHolds(p[j + 1]!, c.nzcv) ? x[2 * rb]! : -x[2 * rc]!; x[2 * ra + 1] = 0; break;
+      // As dp_reg_misc.ts oneSource('clz').
+      case Kind.CLZ_X: {
+        const hi = x[2 * rb + 1]!;
+        x[2 * ra] = hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(x[2 * rb]!);
+        x[2 * ra + 1] = 0;
+        break;
+      }
+      case Kind.CLZ_W: x[2 * ra] = Math.clz32(x[2 * rb]!); x[2 * ra + 1] = 0; break;
       case Kind.ADR: setXFromAddress(x, ra, at + p[j + 1]!); break;
       case Kind.ADRP: setXFromAddress(x, ra, at - (at & 0xfff) + p[j + 1]! * 4096); break;
 
@@ -180,6 +210,16 @@ export function runPredecoded(c: Cpu, hdr: Int32Array, row: number, p: Int32Arra
         access(c, (e & 0xff) as Op, xAddress(x, rb) + (e >>> 8 === 0 ? off : 0), ra);
         x[2 * rb] = lo;
         x[2 * rb + 1] = hi;
+        break;
+      }
+      // As ldst_excl.ts LDAR and STLR.
+      case Kind.LDAR: case Kind.STLR: {
+        const va = xAddress(x, rb);
+        const size = p[j + 1]!;
+        const store = (h & 0xff) === Kind.STLR;
+        if ((va & ((1 << size) - 1)) !== 0) c.alignmentFault(va, store);
+        if (store) writeSized(c, size, va, x, 2 * ra);
+        else readSized(c, size, va, x, 2 * ra);
         break;
       }
       case Kind.LDP_X: loadPair64(c, xAddress(x, rb) + p[j + 1]!, ra, rc); break;
