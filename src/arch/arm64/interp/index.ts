@@ -96,16 +96,16 @@ export interface InsnForm {
  * blocks' arrays of them) they were 23 MB of the 58.5 MB of live heap a Debian domU has after boot,
  * which every full collection marks.
  */
-const forms = new Map<number, InsnForm>();
+const formsByWord = new Map<number, InsnForm>();
 
 /** `insn`'s InsnForm, from the shared cache or translated now. */
 export function insnForm(insn: number): InsnForm {
-  let f = forms.get(insn);
+  let f = formsByWord.get(insn);
   if (f === undefined) {
     const t = translateInsn(insn);
     const closure = (t.preHead & 0xff) === Kind.CLOSURE ? t.exec : null;
     f = { endsBlock: t.endsBlock, preHead: t.preHead, preImm0: t.preImm0, preImm1: t.preImm1, closure };
-    forms.set(insn, f);
+    formsByWord.set(insn, f);
   }
   return f;
 }

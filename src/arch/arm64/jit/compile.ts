@@ -281,8 +281,6 @@ interface InsnRun {
 function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out: BlockPart, importBase: number): void {
   const { b, decoded, base } = r;
   const n = b.insns.length;
-  // Translated again here: the code cache keeps no closure for an instruction with a compact form.
-  const t = Array.from(b.insns, (w) => translateInsn(w));
   for (let k = 0; k < n; k++) {
     const isLast = k === n - 1 && b.setsNpc;
     const d = decoded[k]!;
@@ -290,10 +288,13 @@ function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out
     const site: InsnSite = {
       offset,
       interpret: (writes) => {
+        // Translated again here, for the instructions called rather than emitted: the code cache
+        // keeps no closure for an instruction with a compact form.
+        const t = translateInsn(b.insns[k]!);
         const name = `${r.name}${k}`;
         let index = out.funcImports.findIndex((f) => f.name === name);
         if (index < 0) {
-          out.imports[name] = step(t[k]!.exec, b, isLast, k);
+          out.imports[name] = step(t.exec, b, isLast, k);
           index = out.funcImports.push({ name, type: isLast ? TYPE_LAST : TYPE_STEP }) - 1;
         }
         // The closure reads and writes the state in memory, and may raise an exception from there.
@@ -301,7 +302,7 @@ function emitInsns(e: Emitter, r: InsnRun, retired: (extra: number) => void, out
         e.get(P_C).get(P_PC).f64(offset).op(Op.f64_add, Op.call).u32(importBase + index);
         e.forget(writes);
         if (isLast) return;
-        if (t[k]!.registerOnly) {
+        if (t.registerOnly) {
           e.op(Op.drop);
           return;
         }
