@@ -1,13 +1,14 @@
 /**
- * `npm run bench:idle [-- --domus N] [--later S] [--steady S] [--no-peer]`: the idle-domUs benchmark
+ * `npm run bench:idle [-- --domus N] [--window S] [--later S] [--steady S] [--no-peer]`: the idle-domUs benchmark
  * alone (`bench/idle_domus.ts`), for working on issue 7's idle cost without the whole `npm run
- * bench`. --later and --steady are the gaps before the second and third windows (0: no third).
+ * bench`. --window is each window's length; --later and --steady are the gaps before the second and
+ * third windows (0: no third).
  */
 import { parseArgs } from 'node:util';
 import { benchIdleDomus } from './idle_domus.js';
 
 const { values } = parseArgs({
-  options: { domus: { type: 'string' }, later: { type: 'string' }, steady: { type: 'string' }, 'no-peer': { type: 'boolean' } },
+  options: { domus: { type: 'string' }, window: { type: 'string' }, later: { type: 'string' }, steady: { type: 'string' }, 'no-peer': { type: 'boolean' } },
 });
 const count = (flag: string, v: string | undefined, least: number): number | undefined => {
   if (v === undefined) return undefined;
@@ -16,8 +17,9 @@ const count = (flag: string, v: string | undefined, least: number): number | und
   return n;
 };
 const domus = count('domus', values.domus, 1);
+const windowS = count('window', values.window, 1);
 const later = count('later', values.later, 0);
 const steady = count('steady', values.steady, 0);
 await benchIdleDomus({
-  ...(domus !== undefined && { domus }), ...(later !== undefined && { laterMs: later * 1000 }), ...(steady !== undefined && { steadyMs: steady * 1000 }), peer: !values['no-peer'],
+  ...(domus !== undefined && { domus }), ...(windowS !== undefined && { windowS }), ...(later !== undefined && { laterMs: later * 1000 }), ...(steady !== undefined && { steadyMs: steady * 1000 }), peer: !values['no-peer'],
 });
