@@ -25,14 +25,14 @@ const WORKER_URL = new URL('./domain_worker.js', import.meta.url);
  * (docs/BENCHMARKS.md). The nursery may now hold 16 MiB rather than 2, but the host memory the
  * benchmark reports per domU did not rise (202 and 204 MiB against 211 and 214).
  */
-const DOMAIN_MIN_SEMI_SPACE_MIB = 8;
+export const DOMAIN_MIN_SEMI_SPACE_MIB = 8;
 let heapFlagsSet = false;
 
 /**
  * V8's heap flags are the process's, read when an isolate is made: set before the first domain's
- * worker, they shape every domain's heap and leave Domain-0's main isolate as it is.
+ * worker, they shape every domain's heap and leave Domain-0's main isolate as it is (worker_launcher.test.ts holds both).
  */
-function setDomainHeapFlags(): void {
+export function setDomainHeapFlags(): void {
   if (heapFlagsSet) return;
   heapFlagsSet = true;
   setFlagsFromString(`--min-semi-space-size=${DOMAIN_MIN_SEMI_SPACE_MIB}`);
