@@ -103,12 +103,15 @@ function exitCount(c: DomainCounters, kind: string): number {
   return c.exits.find(([k]) => k === kind)?.[1] ?? 0;
 }
 
-/** utime + stime of a process, in seconds (`/proc/PID/stat` fields 14 and 15, in clock ticks). */
-function processCpuSeconds(pid: number, ticksPerSecond: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** Clock ticks a second, the unit of `/proc`'s CPU times. */
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process or thread from its `/proc/.../stat` (fields 14 and 15), in clock ticks. */
+function statTicks(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** CPU clock ticks used so far by each thread of this process, by thread id; null without `/proc/self/task`. */
@@ -122,9 +125,7 @@ function threadTicks(): Map<number, number> | null {
   const ticks = new Map<number, number>();
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+      ticks.set(Number(tid), statTicks(`/proc/self/task/${tid}/stat`));
     } catch {
       // The thread ended between the listing and the read: its time is gone from both ends.
     }
@@ -149,7 +150,6 @@ async function overWindows<T>(gapsMs: readonly number[], measure: (k: number) =>
  */
 async function qemuIdleShares(img: GuestImages, domus: number, windowS: number, gapsMs: readonly number[]): Promise<readonly number[] | null> {
   if (spawnSync('sh', ['-c', `command -v ${QEMU_SYSTEM}`], { stdio: 'ignore' }).status !== 0) return null;
-  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   const guests: { child: ChildProcess; up: boolean; exited: string | null }[] = [];
   try {
     for (let i = 0; i < domus; i++) {
@@ -180,7 +180,7 @@ async function qemuIdleShares(img: GuestImages, domus: number, windowS: number, 
       await new Promise((r) => setTimeout(r, 500));
     }
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const cpu = () => guests.reduce((sum, g) => sum + processCpuSeconds(g.child.pid!, ticks), 0);
+    const cpu = () => guests.reduce((sum, g) => sum + statTicks(`/proc/${g.child.pid!}/stat`), 0) / TICKS_PER_SECOND;
     const share = async (): Promise<number> => {
       const c0 = cpu();
       const w0 = nodeHostClock.monotonicNs();
@@ -230,7 +230,6 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     consoleLog: (name) => (b) => logs.set(name, (logs.get(name) ?? '') + Buffer.from(b).toString('latin1')),
   });
   const rss0 = process.memoryUsage().rss;
-  const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   const hostThreads = new Set(threadTicks()?.keys() ?? []);
   const t0 = Date.now();
   let stop = false;
@@ -274,7 +273,7 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     if (t0 !== null && t1 !== null) {
       const split = { main: 0, helpers: 0, domains: 0 };
       for (const [tid, ticks] of t1) {
-        const used = (ticks - (t0.get(tid) ?? 0)) / ticksPerSecond / seconds;
+        const used = (ticks - (t0.get(tid) ?? 0)) / TICKS_PER_SECOND / seconds;
         if (tid === process.pid) split.main += used;
         else if (hostThreads.has(tid)) split.helpers += used;
         else split.domains += used;
