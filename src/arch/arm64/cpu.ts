@@ -47,6 +47,16 @@ const TCR_A1 = 1 << 22;
 const TCR_HI_AS = 1 << (36 - 32);
 
 /** Internal exit: an IRQ may be deliverable (system mode only; never returned to the caller). */
+/**
+ * The first value of the vCPU's number fields that leave V8's small-integer range while a guest runs
+ * (virtual addresses, NZCV in bits 31..28, the retired count, the exclusive monitor's values). V8
+ * gives a field the representation of its first value, and when a later value does not fit it moves
+ * the object to a new map and throws away all code optimised for the old one: a Debian boot paid
+ * four such rounds, each leaving the interpreter's switch unoptimised for a tenth of a second while
+ * V8 compiled it again. Negative zero is a heap number equal to 0, so these fields are doubles from
+ * the start. `cpu_fields.test.ts` holds the map still.
+ */
+const DOUBLE_FIELD = -0;
 const EXIT_IRQ_CHECK: VcpuExit = Object.freeze({ kind: 'budget' });
 
 /** Thrown (as this one object) by closures to abandon the current instruction after recording an exception. */
@@ -131,20 +141,23 @@ export class Cpu extends MemoryAccessor {
   irqLine = false;
 
   /** Address of the instruction being executed (sign-extended canonical VA). */
-  pc = 0;
+  pc = DOUBLE_FIELD;
   /** Next PC, set by block-ending instructions. */
-  npc = 0;
+  npc = DOUBLE_FIELD;
   /** NZCV flags in bits 31..28, kept here while running and in the state buffer otherwise. */
-  nzcv = 0;
+  nzcv = DOUBLE_FIELD;
   /** Guest instructions retired since creation. */
-  icount = 0;
-  /** Exclusive monitor: address and size of the last load-exclusive, and the value it read (QEMU-style compare on store). */
-  exclusiveAddr = -1;
+  icount = DOUBLE_FIELD;
+  /**
+   * Exclusive monitor: address (-1 for none, set in the constructor) and size of the last
+   * load-exclusive, and the value it read (QEMU-style compare on store).
+   */
+  exclusiveAddr = DOUBLE_FIELD;
   exclusiveSize = 0;
-  exclusiveLo = 0;
-  exclusiveHi = 0;
-  exclusiveLo2 = 0;
-  exclusiveHi2 = 0;
+  exclusiveLo = DOUBLE_FIELD;
+  exclusiveHi = DOUBLE_FIELD;
+  exclusiveLo2 = DOUBLE_FIELD;
+  exclusiveHi2 = DOUBLE_FIELD;
 
   private pendingExit: VcpuExit | null = null;
   /**
@@ -169,6 +182,7 @@ export class Cpu extends MemoryAccessor {
     if (translator === undefined) throw new TypeError('Cpu: a translator is required in user mode');
     super(opts.bus, translator, opts.code ?? new CodeCache(guestRamBytes(opts.bus)), jitArea);
     this.busCpu = opts.cpuIndex ?? 0;
+    this.exclusiveAddr = -1;
     this.wasmMemory = jitArea === null ? null : opts.bus.jit!.memory;
     this.shareable = sys?.shareable ?? new InnerShareable();
     this.shareable.join(this.busCpu, this);
