@@ -521,24 +521,31 @@ export class Cpu extends MemoryAccessor {
    * hot is compiled within twice the count). The vCPUs sharing the code each count their own
    * instructions, so a block another vCPU began counting may be judged on a slightly different
    * span: that moves when a block is compiled, never what it does.
+   *
+   * A block already waiting for its WebAssembly batch was hot and is not judged again: its runs go
+   * on counting until the batch fills or they double (`compile`). Judged again, a block whose doubled
+   * runs took longer than the window (md5sum's rounds: about 5,000 runs a window) went back to one
+   * run each window and waited for a batch that a program with fewer than 16 hot blocks never fills,
+   * interpreted all the while.
    */
   private compileIfHot(id: number): BlockFn | null {
     const hdr = this.code.hdr;
     const row = id * HDR_WORDS;
+    const b = this.code.block(id);
     // The window is short of 2^32: the low halves' difference, as unsigned, is the distance (a block
     // left alone 2^32 instructions or more may look recent: compiled early, never run wrong).
-    if (((this.icount | 0) - hdr[row + Hdr.HOT]!) >>> 0 > HOT_WINDOW_INSNS) {
+    if (!b.queued && ((this.icount | 0) - hdr[row + Hdr.HOT]!) >>> 0 > HOT_WINDOW_INSNS) {
       hdr[row + Hdr.RUNS] = 1;
       hdr[row + Hdr.HOT] = this.icount | 0;
       return null;
     }
-    return this.compile(this.code.block(id), hdr[row + Hdr.RUNS]!);
+    return this.compile(b, hdr[row + Hdr.RUNS]!);
   }
 
   /**
    * Compiles a hot block, run `runs` times, to this vCPU's tier: JavaScript at once, or WebAssembly
    * in a batch with other hot blocks (one module for many costs far less than one each), made when
-   * the batch is full or this block has stayed hot as long again; it is interpreted meanwhile.
+   * the batch is full or this block's runs have doubled; it is interpreted meanwhile.
    */
   private compile(b: Block, runs: number): BlockFn | null {
     if (this.wasmMemory === null || jitTier !== 'wasm') {

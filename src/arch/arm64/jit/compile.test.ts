@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flatMachine } from '../../../../tests/harness/flat_machine.js';
 import { systemMachine } from '../../../../tests/harness/system_machine.js';
-import { HOT_BLOCK_RUNS, setCompileAfterRuns } from '../block_fn.js';
+import { HOT_BLOCK_RUNS, HOT_WINDOW_INSNS, setCompileAfterRuns } from '../block_fn.js';
 import { Cpu } from '../cpu.js';
 import { FSC } from '../exit.js';
 import type { AddressTranslator, PhysicalBus } from '../mmu/translator.js';
@@ -69,6 +69,29 @@ test('WebAssembly blocks: a loop summing memory with post-indexed loads matches 
   }
   assert.equal(results[0], (63n * 64n / 2n) * 0x1_0000_0001n);
   assert.equal(results[1], results[0]);
+});
+
+test('WebAssembly blocks: a hot block waiting for its batch compiles once its runs double, however long they take', () => {
+  withThreshold(4, () => {
+    const m = flatMachine(1 << 20, { jit: true });
+    m.load([0x91000421, 0xd4000001]); // add x1, x1, #1; svc #0
+    const runOnce = () => {
+      m.cpu.state.pc = 0x1000;
+      assert.equal(m.run().kind, 'svc');
+    };
+    // Five runs in a row: hot, and queued for a batch that this program alone never fills.
+    for (let k = 0; k < 5; k++) runOnce();
+    assert.equal(m.cpu.codeStats.blocksCompiled, 0, 'queued, not yet compiled');
+    // The next runs come a window apart (md5sum's rounds, run about 5,000 times a window, took more
+    // than a window to double): the queued block is not judged cold again, and compiles at twice
+    // the count and one more.
+    for (let k = 0; k < 4; k++) {
+      m.cpu.icount += HOT_WINDOW_INSNS;
+      runOnce();
+    }
+    assert.equal(m.cpu.codeStats.blocksCompiled, 1, 'compiled at the ninth run');
+    assert.equal(m.cpu.state.getX(1), 9n);
+  });
 });
 
 /** A CPU whose translator maps the virtual page at 0x10000 wherever `target.pa` says. */
