@@ -46,7 +46,6 @@ const JUMP_CACHE_SIZE = 4096;
 const TCR_A1 = 1 << 22;
 const TCR_HI_AS = 1 << (36 - 32);
 
-/** Internal exit: an IRQ may be deliverable (system mode only; never returned to the caller). */
 /**
  * The first value of the vCPU's number fields that leave V8's small-integer range while a guest runs
  * (virtual addresses, NZCV in bits 31..28, the retired count, the exclusive monitor's values). V8
@@ -57,6 +56,8 @@ const TCR_HI_AS = 1 << (36 - 32);
  * the start. `cpu_fields.test.ts` holds the map still.
  */
 const DOUBLE_FIELD = -0;
+
+/** Internal exit: an IRQ may be deliverable (system mode only; never returned to the caller). */
 const EXIT_IRQ_CHECK: VcpuExit = Object.freeze({ kind: 'budget' });
 
 /** Thrown (as this one object) by closures to abandon the current instruction after recording an exception. */
