@@ -127,6 +127,27 @@ test('a block is compiled when its runs come within HOT_WINDOW_INSNS instruction
   }
 });
 
+test('a block run once every few thousand instructions is compiled: the window holds its count', () => {
+  // busybox sha256sum's per-chunk blocks run once for each 64 bytes hashed, about 3,350
+  // instructions apart, so 4096 runs span 13.7 million instructions. With a window of 2^22 they
+  // stayed interpreted: 4 % of its instructions and a fifth of its time.
+  const SPACING = 3350;
+  setJitTier('js');
+  try {
+    const m = flatMachine();
+    m.load([0x91000421, 0xd4000001]); // add x1, x1, #1; svc #0
+    for (let k = 0; k <= HOT_BLOCK_RUNS; k++) {
+      m.cpu.state.pc = 0x1000;
+      assert.equal(m.run().kind, 'svc');
+      m.cpu.icount += SPACING;
+    }
+    assert.equal(m.cpu.codeStats.blocksCompiled, 1);
+    assert.equal(m.cpu.state.getX(1), BigInt(HOT_BLOCK_RUNS + 1));
+  } finally {
+    setJitTier('wasm');
+  }
+});
+
 test('the code cache counts blocks translated, pages discarded by a store and whole flushes', () => {
   const m = flatMachine();
   // movz x1, #0x1100; str wzr, [x1] (a word on the block's own page, outside the block); svc #0

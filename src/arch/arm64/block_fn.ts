@@ -52,11 +52,14 @@ export const HOT_BLOCK_RUNS = 4096;
  * thousand blocks at each of its 5 or so wake-ups a second, and each time from cold caches, where
  * compiled code gains nothing; counted since boot, a block run once a wake-up would cross the count
  * after some 13 minutes, and the blocks crossing it one after another kept an idle domU compiling for
- * the first hour (a quarter of its CPU time a minute after boot, measured). At an idle domU's 60,000
- * instructions a second this span is about a minute, at a booting one's 20 million a fifth of a
- * second: a block in a loop crosses the count in either.
+ * the first hour (a quarter of its CPU time a minute after boot, measured). At an idle domU's 55,000
+ * instructions a second this span is about five minutes, so only blocks run three times or more a
+ * wake-up cross the count; at a busy guest's hundreds of millions a second it is a few hundredths
+ * of a second. It was 2^22 until a program's per-item blocks showed it too short: busybox
+ * sha256sum's run once for each 64 bytes hashed, 3,350 instructions apart, so their 4096 runs span
+ * 13.7 million instructions; interpreted, they were 4 % of its instructions and a fifth of its time.
  */
-export const HOT_WINDOW_INSNS = 2 ** 22;
+export const HOT_WINDOW_INSNS = 2 ** 24;
 
 /**
  * The threshold in force (read by the run loop): HOT_BLOCK_RUNS by default, 0 to compile every block
