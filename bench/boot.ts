@@ -54,7 +54,8 @@ export type BootBenchResult =
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'done'; readonly xenon: BootTiming & { readonly insns: number }; readonly qemu: BootTiming };
 
-function haveCommand(cmd: string): boolean {
+/** Whether `cmd` is on the PATH. */
+export function haveCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 

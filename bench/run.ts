@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: fixed CPU-bound workloads under `xenon run-elf` and under qemu-aarch64-static in
- * the same run, then translation at scale (`bench/translation.ts`), the kernel boot benchmark (`bench/boot.ts`), the hypercall round trip
+ * the same run, then translation at scale (`bench/translation.ts`), the kernel boot benchmark (`bench/boot.ts`),
+ * hot code in system mode (`bench/system_hot.ts`), the hypercall round trip
  * (`bench/hypercall.ts`), event-channel notifications between two domUs (`bench/evtchn.ts`) and
  * domU create to its first /init line (`bench/domu_boot.ts`). Prints guest instructions per second
  * (our count; QEMU runs the same instructions) and the time ratio against QEMU, ours with hot blocks
@@ -14,10 +15,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { busyboxPath, CACHE_DIR, compileProgram, missingTools, XENON_CLI } from '../tests/harness/tools.js';
 import { benchBoot } from './boot.js';
+import { benchData } from './data.js';
 import { benchDomuBoot } from './domu_boot.js';
 import { benchEvtchn } from './evtchn.js';
 import { benchIdleDomus } from './idle_domus.js';
 import { benchHypercall } from './hypercall.js';
+import { benchSystemHot } from './system_hot.js';
 import { benchTranslation } from './translation.js';
 
 /** Runs per side and workload; the fastest counts. */
@@ -67,15 +70,7 @@ function workloads(): Workload[] {
   const dir = path.join(CACHE_DIR, 'bench');
   mkdirSync(dir, { recursive: true });
   const data = path.join(dir, 'data-8MiB.bin');
-  const bytes = new Uint8Array(8 << 20);
-  let s = 0x9e3779b9;
-  for (let i = 0; i < bytes.length; i++) {
-    s = (s ^ (s << 13)) >>> 0;
-    s = (s ^ (s >>> 17)) >>> 0;
-    s = (s ^ (s << 5)) >>> 0;
-    bytes[i] = s & 0xff;
-  }
-  writeFileSync(data, bytes);
+  writeFileSync(data, benchData());
   const bb = busyboxPath()!;
   return [
     { name: 'busybox sha256sum, 8 MiB', exe: bb, args: ['sha256sum', data] },
@@ -107,6 +102,7 @@ async function main(): Promise<void> {
   }
   benchTranslation();
   await benchBoot();
+  await benchSystemHot();
   benchHypercall();
   await benchEvtchn();
   await benchDomuBoot();
