@@ -1,13 +1,14 @@
 /**
  * Hot code in system mode (issue 9: "hot system-mode code at 300 M guest instructions per second"):
  * Debian's kernel boots on the virt board with an /init that hashes the user-mode benchmark's 8 MiB
- * (`bench/data.ts`, in the initramfs) with busybox sha256sum and md5sum, each between two console
- * markers, under Xenon and under `qemu-system-aarch64 -M virt -cpu cortex-a57` with the same kernel,
+ * (`bench/data.ts`, in the initramfs) with busybox sha256sum and md5sum, RUNS times each, each run
+ * between two console markers, under Xenon and under `qemu-system-aarch64 -M virt -cpu cortex-a57` with the same kernel,
  * initramfs and command line. Between its markers a workload is busybox's loop at EL0 with the MMU
  * on, the kernel's reads and page faults, and the timer's ticks: what a guest's hot code costs on
  * the whole machine, not in `run-elf`'s user mode. Xenon runs in a process of its own
  * (`system_hot_child.ts`) that counts the instructions between the markers; QEMU's markers are
- * timed as its console prints them. Both hashes are checked. Printed, never asserted.
+ * timed as its console prints them. The fastest run of each counts on each side, as in
+ * `bench/run.ts`. Both hashes are checked. Printed, never asserted.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +24,8 @@ const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'system
 const QEMU_SYSTEM = 'qemu-system-aarch64';
 /** Only stops a hung guest from hanging the bench. */
 const TIMEOUT_MS = 20 * 60_000;
+/** Runs of each workload in the guest; the fastest counts (the first also translates and compiles). */
+const RUNS = 3;
 const WORKLOADS = [
   { name: 'sha256sum', hash: 'sha256' },
   { name: 'md5sum', hash: 'md5' },
@@ -30,7 +33,7 @@ const WORKLOADS = [
 
 const INIT = `#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
-${WORKLOADS.map((w) => `echo XENON-HOT BEGIN ${w.name}\n/bin/busybox ${w.name} /data\necho XENON-HOT END ${w.name}`).join('\n')}
+${WORKLOADS.map((w) => `for i in ${Array.from({ length: RUNS }, (_, i) => i + 1).join(' ')}; do\n  echo XENON-HOT BEGIN ${w.name}-$i\n  /bin/busybox ${w.name} /data\n  echo XENON-HOT END ${w.name}-$i\ndone`).join('\n')}
 /bin/busybox poweroff -f
 `;
 
@@ -75,16 +78,21 @@ interface Span {
   readonly insns: number | null;
 }
 
-/** Each workload's span, after checking that its hash line is the host's digest of the same bytes. */
+/** Each workload's fastest span, after checking that its hash line is the host's digest of the same bytes. */
 function spans(who: string, r: HotRun, data: Uint8Array): Map<string, Span> {
   const out = new Map<string, Span>();
   for (const w of WORKLOADS) {
-    const begin = r.marks.find((m) => m.phase === 'BEGIN' && m.name === w.name);
-    const end = r.marks.find((m) => m.phase === 'END' && m.name === w.name);
-    if (begin === undefined || end === undefined) throw new Error(`System-mode benchmark: ${who} printed no markers around ${w.name}\n${r.console.slice(-3000)}`);
     const digest = createHash(w.hash).update(data).digest('hex');
     if (!r.console.includes(`${digest}  /data`)) throw new Error(`System-mode benchmark: ${who}'s ${w.name} did not print ${digest}\n${r.console.slice(-3000)}`);
-    out.set(w.name, { seconds: end.seconds - begin.seconds, insns: end.insns === null || begin.insns === null ? null : end.insns - begin.insns });
+    for (let i = 1; i <= RUNS; i++) {
+      const name = `${w.name}-${i}`;
+      const begin = r.marks.find((m) => m.phase === 'BEGIN' && m.name === name);
+      const end = r.marks.find((m) => m.phase === 'END' && m.name === name);
+      if (begin === undefined || end === undefined) throw new Error(`System-mode benchmark: ${who} printed no markers around ${name}\n${r.console.slice(-3000)}`);
+      const span = { seconds: end.seconds - begin.seconds, insns: end.insns === null || begin.insns === null ? null : end.insns - begin.insns };
+      const best = out.get(w.name);
+      if (best === undefined || span.seconds < best.seconds) out.set(w.name, span);
+    }
   }
   return out;
 }
@@ -114,7 +122,7 @@ export async function benchSystemHot(print: (line: string) => void = (l) => cons
     '-kernel', images.kernelImage, '-initrd', images.initramfs, '-append', append,
   ]);
   const qemu = spans(QEMU_SYSTEM, { marks: q.marks, console: q.stdout }, data);
-  print('\nHot code in system mode (Debian kernel, busybox at EL0 over 8 MiB in the initramfs, 1 vCPU, between /init markers):');
+  print(`\nHot code in system mode (Debian kernel, busybox at EL0 over 8 MiB in the initramfs, 1 vCPU, between /init markers; fastest of ${RUNS} runs in the guest on each side):`);
   print('| workload | guest insns | xenon s | xenon MIPS | qemu s | qemu MIPS (same insns) | xenon/qemu time |');
   print('|---|---|---|---|---|---|---|');
   for (const w of WORKLOADS) {

@@ -1,7 +1,7 @@
 /** What the system-mode hot-code benchmark's /init prints around each workload, and what is noted then. */
 
-/** A whole marker line: `XENON-HOT BEGIN name` or `XENON-HOT END name`. */
-export const MARK_PATTERN = /XENON-HOT (BEGIN|END) (\w+)\r?\n/g;
+/** A whole marker line: `XENON-HOT BEGIN name` or `XENON-HOT END name` (a name such as `sha256sum-2`). */
+export const MARK_PATTERN = /XENON-HOT (BEGIN|END) ([\w-]+)\r?\n/g;
 
 /** A marker as seen on a console: when (seconds from the start) and, for Xenon, after how many guest instructions. */
 export interface HotMark {
