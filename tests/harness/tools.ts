@@ -99,6 +99,8 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly input?: Buffer | string;
   readonly timeoutMs?: number;
+  /** `run-elf` options before the executable (`runXenon` only), e.g. `--jit off`. */
+  readonly xenonFlags?: readonly string[];
 }
 
 function toResult(r: SpawnSyncReturns<Buffer>): RunResult {
@@ -116,7 +118,7 @@ export function runQemu(exe: string, args: readonly string[], opts: RunOptions =
 
 export function runXenon(exe: string, args: readonly string[], opts: RunOptions = {}): RunResult {
   return toResult(
-    spawnSync(process.execPath, [XENON_CLI, 'run-elf', exe, ...args], {
+    spawnSync(process.execPath, [XENON_CLI, 'run-elf', ...(opts.xenonFlags ?? []), exe, ...args], {
       cwd: opts.cwd, input: opts.input, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 1 << 28,
     }),
   );
