@@ -5,11 +5,11 @@
  * guest-instruction count and rate, and the time each took to reach userspace. Timings are printed,
  * never asserted.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGuestImages, type GuestImages } from '../src/images/index.js';
 import { DEFAULT_APPEND } from '../src/cli/boot.js';
+import { haveCommand, spawnTimed } from './spawn_timed.js';
 
 /** The xenon CLI beside this file's build (dist/bench/boot.js -> dist/src/cli/main.js). */
 const XENON_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
@@ -54,53 +54,15 @@ export type BootBenchResult =
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'done'; readonly xenon: BootTiming & { readonly insns: number }; readonly qemu: BootTiming };
 
-/** Whether `cmd` is on the PATH. */
-export function haveCommand(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * Spawns `cmd` with stdin closed (an empty pipe, as the e2e boot test does) and resolves at its exit.
- * Output is timestamped as it arrives, so the "Run /init" and marker times cost nothing extra.
- */
-function timeBoot(cmd: string, args: readonly string[]): Promise<BootTiming> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const since = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end();
-    let stdout = '';
-    let stderr = '';
-    let runInitSeconds: number | null = null;
-    let markerSeconds: number | null = null;
-    const timer = setTimeout(() => child.kill('SIGKILL'), BOOT_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      // Search only the new text plus an overlap, so a long console stays linear.
-      const from = Math.max(0, stdout.length - MARKER.length);
-      stdout += chunk;
-      if (runInitSeconds === null && stdout.includes(RUN_INIT, from)) runInitSeconds = since();
-      if (markerSeconds === null && stdout.includes(MARKER, from)) markerSeconds = since();
-    });
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`Cannot start "${cmd}": ${e.message}`, { cause: e }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const seconds = since();
-      if (code !== 0) {
-        const why = signal !== null ? `killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}` : `exit status ${code}`;
-        reject(new Error(`Boot benchmark: "${cmd}" failed (${why})\n--- console tail ---\n${stdout.slice(-3000)}\n--- stderr ---\n${stderr.slice(-2000)}`));
-        return;
-      }
-      resolve({ seconds, runInitSeconds, markerSeconds, stdout, stderr });
-    });
+/** Runs a boot to its exit, noting when "Run /init" and our marker first appeared on the console. */
+async function timeBoot(cmd: string, args: readonly string[]): Promise<BootTiming> {
+  let runInitSeconds: number | null = null;
+  let markerSeconds: number | null = null;
+  const t = await spawnTimed('Boot benchmark', cmd, args, BOOT_TIMEOUT_MS, (stdout, from, seconds) => {
+    if (runInitSeconds === null && stdout.includes(RUN_INIT, from)) runInitSeconds = seconds;
+    if (markerSeconds === null && stdout.includes(MARKER, from)) markerSeconds = seconds;
   });
+  return { ...t, runInitSeconds, markerSeconds };
 }
 
 function checkMarker(who: string, t: BootTiming): void {

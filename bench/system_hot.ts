@@ -10,15 +10,14 @@
  * timed as its console prints them. The fastest run of each counts on each side, as in
  * `bench/run.ts`. Both hashes are checked. Printed, never asserted.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGuestImages, type GuestImages } from '../src/images/index.js';
 import { DEFAULT_APPEND } from '../src/cli/boot.js';
-import { haveCommand } from './boot.js';
+import { haveCommand, spawnTimed, type TimedRun } from './spawn_timed.js';
 import { benchData } from './data.js';
-import { MARK_PATTERN, type HotMark, type HotRun } from './system_hot_marks.js';
+import { marksIn, type HotMark, type HotRun } from './system_hot_marks.js';
 
 const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'system_hot_child.js');
 const QEMU_SYSTEM = 'qemu-system-aarch64';
@@ -31,45 +30,25 @@ const WORKLOADS = [
   { name: 'md5sum', hash: 'md5' },
 ] as const;
 
-const INIT = `#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-${WORKLOADS.map((w) => `for i in ${Array.from({ length: RUNS }, (_, i) => i + 1).join(' ')}; do\n  echo XENON-HOT BEGIN ${w.name}-$i\n  /bin/busybox ${w.name} /data\n  echo XENON-HOT END ${w.name}-$i\ndone`).join('\n')}
-/bin/busybox poweroff -f
-`;
+/** The /init lines running `applet` over /data RUNS times, each run between its markers (`system_hot_marks.ts`). */
+function timedRuns(applet: string): string[] {
+  const runs = Array.from({ length: RUNS }, (_, i) => i + 1).join(' ');
+  return [`for i in ${runs}; do`, `  echo XENON-HOT BEGIN ${applet}-$i`, `  /bin/busybox ${applet} /data`, `  echo XENON-HOT END ${applet}-$i`, 'done'];
+}
 
-/** Runs `cmd` to its exit with stdin closed; resolves to its stdout, stderr and the times at which stdout's markers arrived. */
-function run(cmd: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; marks: HotMark[] }> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end();
-    let stdout = '';
-    let stderr = '';
-    const marks: HotMark[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const from = stdout.lastIndexOf('\n') + 1;
-      stdout += chunk;
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      for (const m of stdout.slice(from).matchAll(MARK_PATTERN)) marks.push({ phase: m[1] as HotMark['phase'], name: m[2]!, seconds, insns: null });
-    });
-    child.stderr.on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`Cannot start "${cmd}": ${e.message}`, { cause: e }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        const why = signal !== null ? `killed by ${signal}` : `exit status ${code}`;
-        reject(new Error(`System-mode benchmark: "${cmd}" failed (${why})\n--- stdout tail ---\n${stdout.slice(-3000)}\n--- stderr ---\n${stderr.slice(-2000)}`));
-        return;
-      }
-      resolve({ stdout, stderr, marks });
-    });
-  });
+const INIT = [
+  '#!/bin/busybox sh',
+  '/bin/busybox mount -t proc proc /proc',
+  ...WORKLOADS.flatMap((w) => timedRuns(w.name)),
+  '/bin/busybox poweroff -f',
+  '',
+].join('\n');
+
+/** Runs `cmd` to its exit; resolves to its output and the markers its stdout printed, timed as they arrived. */
+async function run(cmd: string, args: readonly string[]): Promise<TimedRun & { marks: HotMark[] }> {
+  const marks: HotMark[] = [];
+  const t = await spawnTimed('System-mode benchmark', cmd, args, TIMEOUT_MS, (stdout, from, seconds) => marks.push(...marksIn(stdout, from, seconds, null)));
+  return { ...t, marks };
 }
 
 /** One workload's span between its markers. */

@@ -14,7 +14,7 @@ import { nodeHostClock } from '../src/host/node/clock.js';
 import { NodeIdleWaiter } from '../src/host/node/console.js';
 import { VirtMachine } from '../src/platform/virt/machine.js';
 import { cpuVcpuFactory } from '../src/platform/virt/machine_cpu.js';
-import { MARK_PATTERN, type HotMark, type HotRun } from './system_hot_marks.js';
+import { marksIn, type HotMark, type HotRun } from './system_hot_marks.js';
 
 const MEMORY_MIB = 512;
 
@@ -25,10 +25,9 @@ async function main(): Promise<void> {
   }
   const marks: HotMark[] = [];
   let text = '';
-  let machine: VirtMachine | null = null;
   const t0 = performance.now();
   const decoder = new TextDecoder();
-  machine = new VirtMachine({
+  const machine: VirtMachine = new VirtMachine({
     memoryMiB: MEMORY_MIB, vcpus: 1, gicVersion: 2, kernel: loadKernel(kernelPath, MEMORY_MIB), initrd: readFileSync(initrdPath),
     bootargs: append, rngSeed: new Uint8Array(randomBytes(32)), hostClock: nodeHostClock, host: new NodeIdleWaiter(),
     vcpuFactory: cpuVcpuFactory(), warn: (line) => process.stderr.write(`xenon: ${line}\n`),
@@ -36,11 +35,9 @@ async function main(): Promise<void> {
       // Called as the board flushes its UART at the end of a scheduling round, so a mark's count is
       // exact to within one round's slice.
       write: (bytes) => {
-        const from = Math.max(0, text.lastIndexOf('\n') + 1);
+        const from = text.lastIndexOf('\n') + 1;
         text += decoder.decode(bytes, { stream: true });
-        for (const m of text.slice(from).matchAll(MARK_PATTERN)) {
-          marks.push({ phase: m[1] as HotMark['phase'], name: m[2]!, seconds: (performance.now() - t0) / 1000, insns: machine!.instructionsRetired() });
-        }
+        marks.push(...marksIn(text, from, (performance.now() - t0) / 1000, machine.instructionsRetired()));
       },
     },
   });
