@@ -54,6 +54,9 @@ const DEFAULT_STEADY_MS = 190_000;
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const QEMU_SYSTEM = 'qemu-system-aarch64';
 
+/** Starts the line `npm run bench:idle -- --json` prints its IdleDomusResult on. */
+export const IDLE_RESULT_PREFIX = 'IDLE_RESULT ';
+
 export interface IdleDomusResult {
   readonly domus: number;
   readonly bootSeconds: number;
