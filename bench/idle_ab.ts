@@ -85,6 +85,7 @@ async function idleRun(b: Build, delayS: number): Promise<Sample> {
   return { cpu: r.cpuShares, nsPerInsn: r.guests.map((g) => g.runNs / g.instructions) };
 }
 
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -95,7 +96,7 @@ const a = build(positionals[0]!);
 let b: Build | null = null;
 try {
   b = build(positionals[1]!);
-  console.log(`Idle A/B: A = ${a.name}, B = ${b.name}; ${pairs} pairs of ${domus} domUs each, side by side, started ${gapS} s apart, first A then B and so on; windows of ${windowS} s, ${laterS} s apart.`);
+  console.log(`Idle A/B: A = ${a.name}, B = ${b.name}; ${plural(pairs, 'pair')} of ${plural(domus, 'domU')} each, side by side, started ${gapS} s apart, first A then B and so on; windows of ${windowS} s, ${laterS} s apart.`);
   console.log('| pair | window | A CPU | B CPU | B/A | A ns/instruction | B ns/instruction | B/A |');
   console.log('|---|---|---|---|---|---|---|---|');
   const cpuRatios: number[][] = [];
@@ -115,7 +116,7 @@ try {
     });
   }
   const range = (xs: readonly number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
-  cpuRatios.forEach((xs, w) => console.log(`Window ${w + 1}: B/A process CPU, median of ${xs.length} pairs ${range(xs)}; ns per guest instruction ${range(nsRatios[w]!)}`));
+  cpuRatios.forEach((xs, w) => console.log(`Window ${w + 1}: B/A process CPU, median of ${plural(xs.length, 'pair')} ${range(xs)}; ns per guest instruction ${range(nsRatios[w]!)}`));
 } finally {
   b?.cleanup();
   a.cleanup();
