@@ -9,7 +9,7 @@
  * revision of this repository, built into a temporary worktree (removed afterwards).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,9 +42,18 @@ interface Build {
 
 const repo = execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
 
+/** The build in `dir`, if its idle benchmark prints the result line (bench:idle's --json, since e158637). */
+function checked(b: Build): Build {
+  if (!readFileSync(join(b.dir, 'bench', 'idle_domus.js'), 'utf8').includes(IDLE_RESULT_PREFIX)) {
+    b.cleanup();
+    throw new Error(`bench:idle-ab: ${b.name} is older than bench:idle's --json (e158637), so its result cannot be read`);
+  }
+  return b;
+}
+
 function build(spec: string): Build {
   const asDir = resolve(spec);
-  if (existsSync(join(asDir, 'bench', 'idle.js'))) return { name: spec, dir: asDir, cleanup: () => undefined };
+  if (existsSync(join(asDir, 'bench', 'idle.js'))) return checked({ name: spec, dir: asDir, cleanup: () => undefined });
   let rev: string;
   try {
     rev = execFileSync('git', ['-C', repo, 'rev-parse', '--verify', '--quiet', `${spec}^{commit}`], { encoding: 'utf8' }).trim();
@@ -64,7 +73,7 @@ function build(spec: string): Build {
     cleanup();
     throw new Error(`bench:idle-ab: building ${spec} (${rev.slice(0, 12)}) failed`, { cause: e });
   }
-  return { name: `${spec} (${rev.slice(0, 12)})`, dir: join(wt, 'dist'), cleanup };
+  return checked({ name: `${spec} (${rev.slice(0, 12)})`, dir: join(wt, 'dist'), cleanup });
 }
 
 /** Per window: the whole process's CPU share, and the vCPUs' host ns per guest instruction. */
