@@ -8,16 +8,12 @@
  */
 import { parseArgs } from 'node:util';
 import { benchIdleDomus, IDLE_RESULT_PREFIX } from './idle_domus.js';
+import { wholeNumberOption } from './whole_number_option.js';
 
 const { values } = parseArgs({
   options: { domus: { type: 'string' }, window: { type: 'string' }, later: { type: 'string' }, steady: { type: 'string' }, sleep: { type: 'string' }, 'no-peer': { type: 'boolean' }, json: { type: 'boolean' } },
 });
-const count = (flag: string, v: string | undefined, least: number): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < least) throw new Error(`bench:idle: --${flag} wants a whole number of at least ${least}, not "${v}"`);
-  return n;
-};
+const count = (flag: string, v: string | undefined, least: number): number | undefined => wholeNumberOption('bench:idle', flag, v, least);
 const domus = count('domus', values.domus, 1);
 const windowS = count('window', values.window, 1);
 const later = count('later', values.later, 0);

@@ -15,17 +15,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IDLE_RESULT_PREFIX, type IdleDomusResult } from './idle_domus.js';
 import { spawnTimed } from './spawn_timed.js';
+import { wholeNumberOption } from './whole_number_option.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { pairs: { type: 'string' }, domus: { type: 'string' }, window: { type: 'string' }, later: { type: 'string' }, gap: { type: 'string' } },
 });
-const count = (flag: string, v: string | undefined, fallback: number, least: number): number => {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < least) throw new Error(`bench:idle-ab: --${flag} wants a whole number of at least ${least}, not "${v}"`);
-  return n;
-};
+const count = (flag: string, v: string | undefined, fallback: number, least: number): number => wholeNumberOption('bench:idle-ab', flag, v, least) ?? fallback;
 if (positionals.length !== 2) throw new Error('bench:idle-ab: usage: bench:idle-ab -- A B [--pairs N] [--domus N] [--window S] [--later S] [--gap S] (A, B: build directories or git revisions)');
 const pairs = count('pairs', values.pairs, 3, 1);
 const domus = count('domus', values.domus, 3, 1);
