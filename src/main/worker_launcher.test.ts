@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { DOMAIN_MIN_SEMI_SPACE_MIB, setDomainHeapFlags } from './worker_launcher.js';
+import { DOMAIN_MIN_SEMI_SPACE_MIB, setDomainHeapFlags, WorkerLauncher } from './worker_launcher.js';
+import { Hypervisor } from '../hv/hypervisor.js';
+import { arm64Image, WFI_LOOP } from '../hv/_test_arm64_image.js';
+import type { DomainState } from '../hv/common/domain.js';
 
 const newSpaceBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
 
@@ -28,4 +31,38 @@ test('workers started after the domain heap flags keep the larger young generati
   const after = await workerNewSpaceBytes();
   assert.ok(after >= DOMAIN_MIN_SEMI_SPACE_MIB * 2 ** 20, `a worker's young generation is ${after} bytes`);
   assert.equal(newSpaceBytes(), mainBefore);
+});
+
+/** `p`, or a failure naming `what` after `ms` (a request the sleeping domain never took would hang the test). */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+test('a domain asleep in WFI with no timer set still takes every control request', async () => {
+  const hv = new Hypervisor();
+  const states: DomainState[] = [];
+  const failures: string[] = [];
+  const d = await new WorkerLauncher().launch({
+    domid: hv.allocateDomid(), name: 'sleeper', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
+    kernel: arm64Image(WFI_LOOP), rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor],
+  }, { state: (s) => states.push(s), log: () => undefined, failed: (m) => failures.push(m) });
+  const stateReached = async (s: DomainState) => {
+    while (states.at(-1) !== s) await new Promise((r) => setTimeout(r, 5));
+  };
+  d.unpause();
+  // Its vCPU reaches WFI with nothing that could wake it: the domain sleeps until a request rings.
+  for (;;) {
+    const c = await within(5000, 'counters while running', d.counters());
+    if ((c.exits.find(([kind]) => kind === 'wfi')?.[1] ?? 0) > 0) break;
+  }
+  const asleep = await within(5000, 'counters while asleep', d.counters());
+  assert.equal(asleep.vcpus[0]!.state, 'blocked');
+  d.pause();
+  await within(5000, 'pause', stateReached('paused'));
+  d.unpause();
+  await within(5000, 'unpause', stateReached('running'));
+  await within(5000, 'destroy', d.destroy());
+  assert.deepEqual(failures, []);
 });
