@@ -42,27 +42,42 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 
 test('a domain asleep in WFI with no timer set still takes every control request', async () => {
   const hv = new Hypervisor();
-  const states: DomainState[] = [];
+  let state: DomainState | null = null;
+  let awaited: { readonly state: DomainState; readonly reached: () => void } | null = null;
   const failures: string[] = [];
   const d = await new WorkerLauncher().launch({
     domid: hv.allocateDomid(), name: 'sleeper', uuid: new Uint8Array(16), vcpus: 1, memoryBytes: 16 << 20, gicVersion: 3,
     kernel: arm64Image(WFI_LOOP), rngSeed: new Uint8Array(128), bootUnixNs: 0n, peers: [hv.dom0Descriptor],
-  }, { state: (s) => states.push(s), log: () => undefined, failed: (m) => failures.push(m) });
-  const stateReached = async (s: DomainState) => {
-    while (states.at(-1) !== s) await new Promise((r) => setTimeout(r, 5));
-  };
-  d.unpause();
-  // Its vCPU reaches WFI with nothing that could wake it: the domain sleeps until a request rings.
-  for (;;) {
-    const c = await within(5000, 'counters while running', d.counters());
-    if ((c.exits.find(([kind]) => kind === 'wfi')?.[1] ?? 0) > 0) break;
+  }, {
+    state: (s) => {
+      state = s;
+      if (awaited?.state === s) awaited.reached();
+    },
+    log: () => undefined,
+    failed: (m) => failures.push(m),
+  });
+  const stateReached = (s: DomainState) => new Promise<void>((reached) => {
+    if (state === s) reached();
+    else awaited = { state: s, reached };
+  });
+  try {
+    d.unpause();
+    // Its vCPU reaches WFI with nothing that could wake it: the domain sleeps until a request rings.
+    for (let tries = 0; ; tries++) {
+      const c = await within(5000, 'counters while running', d.counters());
+      if ((c.exits.find(([kind]) => kind === 'wfi')?.[1] ?? 0) > 0) break;
+      assert.ok(tries < 500, 'the vCPU never reached WFI');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const asleep = await within(5000, 'counters while asleep', d.counters());
+    assert.equal(asleep.vcpus[0]!.state, 'blocked');
+    d.pause();
+    await within(5000, 'pause', stateReached('paused'));
+    d.unpause();
+    await within(5000, 'unpause', stateReached('running'));
+  } finally {
+    // Also after a failure, so a domain left running cannot keep the test process alive.
+    await within(5000, 'destroy', d.destroy());
   }
-  const asleep = await within(5000, 'counters while asleep', d.counters());
-  assert.equal(asleep.vcpus[0]!.state, 'blocked');
-  d.pause();
-  await within(5000, 'pause', stateReached('paused'));
-  d.unpause();
-  await within(5000, 'unpause', stateReached('running'));
-  await within(5000, 'destroy', d.destroy());
   assert.deepEqual(failures, []);
 });
