@@ -72,10 +72,14 @@ function build(spec: string): Build {
   return checked({ name: `${spec} (${rev.slice(0, 12)})`, dir: join(wt, 'dist'), cleanup });
 }
 
-/** Per window: the whole process's CPU share, and the vCPUs' host ns per guest instruction. */
+/**
+ * Per window: the whole process's CPU share, the vCPUs' host ns per guest instruction, and the RSS
+ * per domU at its end (NaN where a build older than 2026-12-08 measured it only after the first).
+ */
 interface Sample {
   readonly cpu: readonly number[];
   readonly nsPerInsn: readonly number[];
+  readonly rssMiB: readonly number[];
 }
 
 async function idleRun(b: Build, delayS: number): Promise<Sample> {
@@ -87,7 +91,10 @@ async function idleRun(b: Build, delayS: number): Promise<Sample> {
   const line = run.stdout.split('\n').find((l) => l.startsWith(IDLE_RESULT_PREFIX));
   if (line === undefined) throw new Error(`bench:idle-ab: ${b.name} printed no result line (an idle.js older than its --json?)\n${run.stdout.slice(-2000)}`);
   const r = JSON.parse(line.slice(IDLE_RESULT_PREFIX.length)) as IdleDomusResult;
-  return { cpu: r.cpuShares, nsPerInsn: r.guests.map((g) => g.runNs / g.instructions) };
+  // Older builds give one number, measured after the first window.
+  const rss: unknown = r.rssPerDomuMiB;
+  const rssMiB = r.guests.map((_, w) => (Array.isArray(rss) ? (rss[w] as number) : w === 0 ? (rss as number) : NaN));
+  return { cpu: r.cpuShares, nsPerInsn: r.guests.map((g) => g.runNs / g.instructions), rssMiB };
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -102,10 +109,11 @@ let b: Build | null = null;
 try {
   b = build(positionals[1]!);
   console.log(`Idle A/B: A = ${a.name}, B = ${b.name}; ${plural(pairs, 'pair')} of ${plural(domus, 'domU')} each, side by side, started ${gapS} s apart, first A then B and so on; windows of ${windowS} s, ${laterS} s apart.`);
-  console.log('| pair | window | A CPU | B CPU | B/A | A ns/instruction | B ns/instruction | B/A |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| pair | window | A CPU | B CPU | B/A | A ns/instruction | B ns/instruction | B/A | A MiB/domU | B MiB/domU |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   const cpuRatios: number[][] = [];
   const nsRatios: number[][] = [];
+  const rssDiffs: number[][] = [];
   for (let k = 0; k < pairs; k++) {
     const aFirst = k % 2 === 0;
     // Both settle before anything is reported or thrown, so a failed run never leaves the other running on a removed worktree.
@@ -116,12 +124,15 @@ try {
     ra.cpu.forEach((_, w) => {
       (cpuRatios[w] ??= []).push(rb.cpu[w]! / ra.cpu[w]!);
       (nsRatios[w] ??= []).push(rb.nsPerInsn[w]! / ra.nsPerInsn[w]!);
+      (rssDiffs[w] ??= []).push(rb.rssMiB[w]! - ra.rssMiB[w]!);
       const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
-      console.log(`| ${k + 1} (${aFirst ? 'A' : 'B'} first) | ${w + 1} | ${pct(ra.cpu[w]!)} | ${pct(rb.cpu[w]!)} | ${(rb.cpu[w]! / ra.cpu[w]!).toFixed(3)} | ${ra.nsPerInsn[w]!.toFixed(0)} | ${rb.nsPerInsn[w]!.toFixed(0)} | ${(rb.nsPerInsn[w]! / ra.nsPerInsn[w]!).toFixed(3)} |`);
+      const mib = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(0));
+      console.log(`| ${k + 1} (${aFirst ? 'A' : 'B'} first) | ${w + 1} | ${pct(ra.cpu[w]!)} | ${pct(rb.cpu[w]!)} | ${(rb.cpu[w]! / ra.cpu[w]!).toFixed(3)} | ${ra.nsPerInsn[w]!.toFixed(0)} | ${rb.nsPerInsn[w]!.toFixed(0)} | ${(rb.nsPerInsn[w]! / ra.nsPerInsn[w]!).toFixed(3)} | ${mib(ra.rssMiB[w]!)} | ${mib(rb.rssMiB[w]!)} |`);
     });
   }
   const range = (xs: readonly number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
-  cpuRatios.forEach((xs, w) => console.log(`Window ${w + 1}: B/A process CPU, median of ${plural(xs.length, 'pair')} ${range(xs)}; ns per guest instruction ${range(nsRatios[w]!)}`));
+  const memory = (xs: readonly number[]) => (xs.some(Number.isNaN) ? '' : `; B − A memory per domU, median ${median(xs).toFixed(1)} MiB (${Math.min(...xs).toFixed(1)} to ${Math.max(...xs).toFixed(1)})`);
+  cpuRatios.forEach((xs, w) => console.log(`Window ${w + 1}: B/A process CPU, median of ${plural(xs.length, 'pair')} ${range(xs)}; ns per guest instruction ${range(nsRatios[w]!)}${memory(rssDiffs[w]!)}`));
 } finally {
   b?.cleanup();
   a.cleanup();

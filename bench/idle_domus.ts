@@ -65,8 +65,12 @@ export interface IdleDomusResult {
    * after each gap), all domains and Domain-0 together.
    */
   readonly cpuShares: readonly number[];
-  /** Resident set size added per domain, MiB (guest memory pages touched included). */
-  readonly rssPerDomuMiB: number;
+  /**
+   * Resident set size added per domain, MiB (guest memory pages touched included), at the end of
+   * each window: the code a boot ran is evicted a minute or two after it (`CodeCache.sweep`), so the
+   * later windows show what an idle domU holds for good.
+   */
+  readonly rssPerDomuMiB: readonly number[];
   /** The same guests under QEMU's TCG, CPU seconds per wall second over the same windows; null without QEMU. */
   readonly qemuCpuShares: readonly number[] | null;
   /** The domains' own counters over each window, summed over all of them. */
@@ -95,10 +99,14 @@ export interface GuestWindow {
   readonly instructions: number;
   /** WFI exits: each is the guest going idle, so about as many wake-ups. */
   readonly wfi: number;
-  /** Blocks translated and compiled, code pages discarded (stores, IC by address) and whole code flushes (IC IALLU). */
+  /**
+   * Blocks translated and compiled, code pages discarded (stores, IC by address), code pages evicted
+   * as no longer run, and whole code flushes (IC IALLU).
+   */
   readonly blocksTranslated: number;
   readonly blocksCompiled: number;
   readonly pagesDiscarded: number;
+  readonly pagesEvicted: number;
   readonly codeFlushes: number;
 }
 
@@ -270,7 +278,8 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     const sum = (f: (c: DomainCounters) => number) => g1.reduce((s, c, i) => s + f(c) - f(g0[i]!), 0);
     const guests = {
       seconds, runNs: sum((c) => c.cpuTimeNs), instructions: sum((c) => c.instructions), wfi: sum((c) => exitCount(c, 'wfi')),
-      blocksTranslated: sum((c) => c.code.blocksTranslated), blocksCompiled: sum((c) => c.code.blocksCompiled), pagesDiscarded: sum((c) => c.code.pagesDiscarded), codeFlushes: sum((c) => c.code.flushes),
+      blocksTranslated: sum((c) => c.code.blocksTranslated), blocksCompiled: sum((c) => c.code.blocksCompiled), pagesDiscarded: sum((c) => c.code.pagesDiscarded),
+      pagesEvicted: sum((c) => c.code.pagesEvicted), codeFlushes: sum((c) => c.code.flushes),
     };
     let threads: ThreadShares | null = null;
     if (t0 !== null && t1 !== null) {
@@ -285,11 +294,10 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
     }
     return [(c.user + c.system) / 1e6 / seconds, guests, threads];
   };
-  let rssPerDomuMiB = 0;
-  const windows = await overWindows(gapsMs, async (k) => {
+  const rssPerDomuMiB: number[] = [];
+  const windows = await overWindows(gapsMs, async () => {
     const w = await share();
-    // After the first window, as before the third one was added.
-    if (k === 0) rssPerDomuMiB = (process.memoryUsage().rss - rss0) / domus / 2 ** 20;
+    rssPerDomuMiB.push((process.memoryUsage().rss - rss0) / domus / 2 ** 20);
     return w;
   });
   for (const d of m.list()) await m.destroy(d.domid);
@@ -314,7 +322,7 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
   print('| measurement | xenon | QEMU TCG, the same guests | xenon/QEMU | target |');
   print('|---|---|---|---|---|');
   windows.forEach(([share], k) => print(row(names[k]!, share, qemu?.[k] ?? null)));
-  print(`| host memory (RSS) per idle domU | ${rssPerDomuMiB.toFixed(0)} MiB | — | — | ${MEMORY_MIB} MiB of guest RAM each |`);
+  windows.forEach((_, k) => print(`| host memory (RSS) per idle domU at the end of the window ${names[k]} | ${rssPerDomuMiB[k]!.toFixed(0)} MiB | — | — | ${MEMORY_MIB} MiB of guest RAM each |`));
   if (windows.every(([, , t]) => t !== null)) {
     print('');
     print('The same host CPU by thread (Domain-0\'s main thread; V8\'s and libuv\'s helper threads, there before the first domain; the domains\' worker threads, all together):');
@@ -325,13 +333,13 @@ export async function benchIdleDomus(opts: IdleDomusOptions = {}): Promise<IdleD
   }
   print('');
   print('What the guests themselves did, per domU (their vCPUs\' host time, instructions retired, WFI exits, code translated and compiled):');
-  print('| window | vCPU time | wake-ups (WFI) | guest instructions | per wake-up | ns per instruction | blocks translated (pages discarded, flushes) | blocks compiled |');
+  print('| window | vCPU time | wake-ups (WFI) | guest instructions | per wake-up | ns per instruction | blocks translated (pages discarded, evicted, flushes) | blocks compiled |');
   print('|---|---|---|---|---|---|---|---|');
   const guestRow = (what: string, g: GuestWindow): string => {
     const perS = (x: number) => x / g.seconds / domus;
     const perWake = g.wfi === 0 ? '—' : `${Math.round(g.instructions / g.wfi)} instructions, ${(g.runNs / g.wfi / 1e3).toFixed(0)} µs`;
     const nsPer = g.instructions === 0 ? '—' : (g.runNs / g.instructions).toFixed(0);
-    const code = `${perS(g.blocksTranslated).toFixed(1)} /s (${perS(g.pagesDiscarded).toFixed(2)} /s, ${perS(g.codeFlushes).toFixed(2)} /s)`;
+    const code = `${perS(g.blocksTranslated).toFixed(1)} /s (${perS(g.pagesDiscarded).toFixed(2)} /s, ${perS(g.pagesEvicted).toFixed(2)} /s, ${perS(g.codeFlushes).toFixed(2)} /s)`;
     return `| ${what} | ${(perS(g.runNs) / 1e7).toFixed(2)} % of a core | ${perS(g.wfi).toFixed(1)} /s | ${(perS(g.instructions) / 1e3).toFixed(1)} k/s | ${perWake} | ${nsPer} | ${code} | ${perS(g.blocksCompiled).toFixed(1)} /s |`;
   };
   windows.forEach(([, g], k) => print(guestRow(names[k]!, g)));

@@ -3,6 +3,7 @@
  * executable, no devices. Assemble instruction words in, run, inspect state.
  */
 import { Cpu } from '../../src/arch/arm64/cpu.js';
+import type { CodeCache } from '../../src/arch/arm64/code_cache.js';
 import { allocateJitMemory, jitAreaOffset } from '../../src/arch/arm64/jit/guest_memory.js';
 import type { AddressTranslator, PhysicalBus } from '../../src/arch/arm64/mmu/translator.js';
 import { FSC, type VcpuExit } from '../../src/arch/arm64/exit.js';
@@ -19,9 +20,10 @@ export interface FlatMachine {
 
 /**
  * `jit`: RAM in a WebAssembly.Memory with a JIT area for the CPU, so hot blocks compile to wasm.
- * `dirtyLog`: the log of RAM pages the CPU's stores mark.
+ * `dirtyLog`: the log of RAM pages the CPU's stores mark. `code`: the code cache to run from (the
+ * test's, to sweep it), else a new one of the CPU's own.
  */
-export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean; dirtyLog?: DirtyLog } = {}): FlatMachine {
+export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean; dirtyLog?: DirtyLog; code?: CodeCache } = {}): FlatMachine {
   const jit = opts.jit === true ? allocateJitMemory(ramBytes, 1) : null;
   if (opts.jit === true && jit === null) throw new Error('This engine has no shared WebAssembly.Memory');
   const ram = jit === null ? new ArrayBuffer(ramBytes) : jit.memory.buffer;
@@ -37,7 +39,7 @@ export function flatMachine(ramBytes = 1 << 20, opts: { jit?: boolean; dirtyLog?
   const translator: AddressTranslator = {
     translate: (va) => (va >= 0 && va < ramBytes ? va : { fsc: FSC.TRANSLATION_L0 }),
   };
-  const cpu = new Cpu({ bus, translator, ...(jit === null ? {} : { jitArea: jitAreaOffset(jit, 0)! }) });
+  const cpu = new Cpu({ bus, translator, ...(jit === null ? {} : { jitArea: jitAreaOffset(jit, 0)! }), ...(opts.code === undefined ? {} : { code: opts.code }) });
   const u8 = new Uint8Array(ram, 0, ramBytes);
   return {
     cpu,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flatMachine } from '../../../tests/harness/flat_machine.js';
 import { compileBlock, HOT_BLOCK_RUNS, HOT_WINDOW_INSNS, setCompileAfterRuns, setJitTier } from './block_fn.js';
+import { CodeCache } from './code_cache.js';
 import { EC, ecOf } from './exit.js';
 import { setForceWasm } from './jit/compile.js';
 import { translateInsn } from './interp/index.js';
@@ -161,6 +162,44 @@ test('the code cache counts blocks translated, pages discarded by a store and wh
   const f0 = m.cpu.codeStats.flushes;
   m.cpu.flushCode();
   assert.equal(m.cpu.codeStats.flushes - f0, 1);
+});
+
+test('code evicted by sweeps runs again from a new translation, and a store to its page still discards what was translated there anew', () => {
+  compiledFirst((jit) => {
+    const code = new CodeCache(1 << 20);
+    const m = flatMachine(undefined, { jit, code });
+    const addX1 = (imm: number) => 0x91000021 | (imm << 10); // add x1, x1, #imm
+    const storeToA = (insn: number) => [
+      0xd2820002, // movz x2, #0x1000
+      0x52800003 | ((insn & 0xffff) << 5), // movz w3, #lo
+      0x72a00003 | ((insn >>> 16) << 5), // movk w3, #hi, lsl #16
+      0xb9000043, // str w3, [x2]
+      0xd4000001, // svc #0
+    ];
+    m.load([addX1(1), 0xd4000001]); // A, at 0x1000: add x1, x1, #1; svc #0
+    m.load(storeToA(addX1(1)), 0x2000); // the same word again, so only the write mapping changes
+    m.load(storeToA(addX1(2)), 0x2100);
+    const runAt = (pc: number) => {
+      m.cpu.state.pc = pc;
+      assert.equal(m.run().kind, 'svc');
+    };
+    runAt(0x1000);
+    // The first sweep notes A's run; the two after it find none.
+    for (let k = 0; k < 3; k++) code.sweep();
+    assert.equal(code.get(0x1000), undefined, 'A was evicted');
+    // With A's page no longer code, this store may leave the vCPU a write mapping for it.
+    runAt(0x2000);
+    const t0 = code.stats.blocksTranslated;
+    runAt(0x1000);
+    assert.equal(code.stats.blocksTranslated - t0, 1, 'A was translated again');
+    assert.equal(m.cpu.state.getX(1), 2n);
+    // Translating A made its page code again and dropped that write mapping: this store discards A.
+    const d0 = code.stats.pagesDiscarded;
+    runAt(0x2100);
+    assert.equal(code.stats.pagesDiscarded - d0, 1, `the store reached A's page as code (jit ${jit})`);
+    runAt(0x1000);
+    assert.equal(m.cpu.state.getX(1), 4n, 'the new instruction ran, not the stale translation');
+  });
 });
 
 test('blocks whose forms moved when the shared forms array was compacted run as before', () => {

@@ -10,6 +10,7 @@ import type { Exec } from './interp/group.js';
 import type { BlockFn } from './block_fn.js';
 import type { ChainTable } from './jit/chain_table.js';
 import { Kind, PRE_STRIDE } from './interp/predecode.js';
+import { ageInsnForms } from './interp/index.js';
 import { BugIndicatingError } from '../../lib/errors.js';
 
 export const PAGE_SHIFT = 12;
@@ -27,7 +28,10 @@ export const enum Hdr {
   SIZE,
   /** Where its forms start in `forms`. */
   PRE,
-  /** Times the interpreter ran it since HOT, until it is compiled. */
+  /**
+   * Times the run loop entered it since HOT: until it is compiled, whether it is hot
+   * (`compileIfHot`); after, only that it still runs, for `CodeCache.sweep` (it may wrap).
+   */
   RUNS,
   /** The low 32 bits of the running vCPU's retired count when RUNS began (`HOT_WINDOW_INSNS`). */
   HOT,
@@ -83,6 +87,8 @@ export interface Block {
   wasmSlot: number;
   /** Waiting in `CodeCache.wasmQueue` to be compiled. */
   queued: boolean;
+  /** Its header's RUNS at the last `CodeCache.sweep`: a different count now means it ran since. */
+  sweptRuns: number;
 }
 
 /** A translated block before it has a place in the cache. */
@@ -100,12 +106,23 @@ const FORMS_INITIAL = 1 << 16;
 /** Header rows to begin with; the array doubles when every row is taken. */
 const HDR_INITIAL_ROWS = 1 << 12;
 const WASM_PAGE_BYTES = 65536;
+/**
+ * How often `sweepIfDue` sweeps, in the guest's time: with `IDLE_SWEEPS_TO_EVICT`, code not run for
+ * a minute is evicted. Rare enough that a sweep (a pass over every block's header) costs nothing to
+ * speak of; often enough that a boot's code is gone soon after it.
+ */
+const SWEEP_INTERVAL_NS = 30e9;
+/** Sweeps in a row that must find none of a page's blocks run before the next evicts them. */
+const IDLE_SWEEPS_TO_EVICT = 2;
 
 export interface CodeCacheStats {
   blocksTranslated: number;
   /** Blocks given a compiled form (JavaScript or WebAssembly), hot by `HOT_BLOCK_RUNS` and `HOT_WINDOW_INSNS`. */
   blocksCompiled: number;
   pagesDiscarded: number;
+  /** Sweeps for code not run for a while (`sweep`), and the pages of blocks they discarded. */
+  sweeps: number;
+  pagesEvicted: number;
   flushes: number;
 }
 
@@ -122,6 +139,8 @@ export class CodeCache {
   readonly codePage: Uint8Array;
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
+  /** Per page in `pageBlocks`: sweeps in a row that found none of its blocks run since the one before. */
+  private readonly pageIdleSweeps = new Map<number, number>();
   /**
    * Every block's header (`Hdr`), HDR_WORDS entries each, by block id; replaced by one twice the size
    * when every row is taken (ids stay). Its buffer is page-aligned, so a row is one cache line.
@@ -135,7 +154,7 @@ export class CodeCache {
    * Every block's compact forms, one after another in the order they were translated, in one array
    * the interpreter reads for all of them: a block's run touches its own forms and no array header
    * of its own (measured on idle guests: a header per block or page was a cache miss per block).
-   * Discarded blocks leave their entries behind until `place` compacts the array.
+   * Discarded blocks leave their entries behind until `place` or `sweep` compacts the array.
    */
   forms = new Int32Array(FORMS_INITIAL);
   private formsUsed = 0;
@@ -145,16 +164,18 @@ export class CodeCache {
    */
   closures: Exec[] = [];
   private readonly clients: CodeCacheClient[] = [];
+  /** When `sweepIfDue` sweeps next, on its caller's clock. */
+  private nextSweepNs = SWEEP_INTERVAL_NS;
   /** The table WebAssembly blocks chain through, created with the first of them. */
   chainTable: ChainTable | null = null;
   /** Hot blocks waiting to be compiled to WebAssembly together. */
   readonly wasmQueue: Block[] = [];
   /**
    * Since the cache was made: blocks translated and compiled, pages whose blocks a store or an IC
-   * by address discarded, and whole flushes (IC IALLU). A domain that keeps translating or compiling
-   * shows here.
+   * by address discarded, pages evicted as unused, and whole flushes (IC IALLU). A domain that keeps
+   * translating or compiling shows here.
    */
-  readonly stats: CodeCacheStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, flushes: 0 };
+  readonly stats: CodeCacheStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, sweeps: 0, pagesEvicted: 0, flushes: 0 };
 
   constructor(ramBytes: number) {
     this.codePage = new Uint8Array(Math.ceil(ramBytes / (1 << PAGE_SHIFT)));
@@ -184,7 +205,7 @@ export class CodeCache {
     const page = Math.floor(off / (1 << PAGE_SHIFT));
     const id = this.freeIds.pop() ?? this.newId();
     const b: Block = {
-      id, off, size: t.insns.length, insns: t.insns, setsNpc: t.setsNpc, valid: true, fn: null, wasm: null, wasmSlot: -1, queued: false,
+      id, off, size: t.insns.length, insns: t.insns, setsNpc: t.setsNpc, valid: true, fn: null, wasm: null, wasmSlot: -1, queued: false, sweptRuns: 0,
     };
     const preAt = this.place(t);
     const h = id * HDR_WORDS;
@@ -258,9 +279,15 @@ export class CodeCache {
     }
   }
 
-  private compact(room: number): void {
-    let live = room;
+  /** Entries of `forms` that live blocks hold. */
+  private liveForms(): number {
+    let live = 0;
     for (const b of this.blocks.values()) live += b.size * PRE_STRIDE;
+    return live;
+  }
+
+  private compact(room: number): void {
+    const live = room + this.liveForms();
     const next = new Int32Array(Math.max(FORMS_INITIAL, 2 * live));
     const prev = this.forms;
     const prevClosures = this.closures;
@@ -282,14 +309,67 @@ export class CodeCache {
   /** A store reached RAM page `page`, which holds translated code: discard that code. */
   storeToCodePage(page: number): void {
     this.codePage[page] = 0;
+    if (this.dropPage(page)) this.stats.pagesDiscarded++;
+  }
+
+  /**
+   * Discards the blocks of every page none of whose blocks has run since the sweep
+   * `IDLE_SWEEPS_TO_EVICT` sweeps ago (a page at a time, as a store discards them: a compiled block
+   * may hold a partner block of its page inline, `jit/compile.ts`), then packs the forms left if
+   * most of the array is dead, and ages the thread's cache of translated words (`ageInsnForms`).
+   * Called every `SWEEP_INTERVAL_NS` (`sweepIfDue`), between blocks, as `add`: what a guest ran once
+   * (its boot, a program that has exited) stops holding host memory, and what it still runs is laid
+   * out together. A block the run loop never enters, run only by compiled blocks chaining to it, may
+   * be evicted while in use: it is translated and compiled again, as after a store. Returns the
+   * number of pages evicted.
+   */
+  sweep(): number {
+    this.stats.sweeps++;
+    ageInsnForms();
+    const hdr = this.hdr;
+    let evicted = 0;
+    for (const [page, list] of this.pageBlocks) {
+      let ran = false;
+      for (const b of list) {
+        const runs = hdr[b.id * HDR_WORDS + Hdr.RUNS]!;
+        if (runs !== b.sweptRuns) {
+          b.sweptRuns = runs;
+          ran = true;
+        }
+      }
+      const idle = ran ? 0 : (this.pageIdleSweeps.get(page) ?? 0) + 1;
+      if (idle < IDLE_SWEEPS_TO_EVICT) {
+        this.pageIdleSweeps.set(page, idle);
+        continue;
+      }
+      // Stores to the page may take the fast path again; a block translated there later marks it anew.
+      this.codePage[page] = 0;
+      this.dropPage(page);
+      evicted++;
+    }
+    this.stats.pagesEvicted += evicted;
+    if (evicted > 0 && 2 * this.liveForms() < this.formsUsed) this.compact(0);
+    return evicted;
+  }
+
+  /** Sweeps (`sweep`) if `SWEEP_INTERVAL_NS` have passed since the last, by the guest clock the caller read as `nowNs`. */
+  sweepIfDue(nowNs: number): void {
+    if (nowNs < this.nextSweepNs) return;
+    this.nextSweepNs = nowNs + SWEEP_INTERVAL_NS;
+    this.sweep();
+  }
+
+  /** Discards the blocks of RAM page `page`; false when it had none. */
+  private dropPage(page: number): boolean {
     const list = this.pageBlocks.get(page);
-    if (list === undefined) return;
-    this.stats.pagesDiscarded++;
+    if (list === undefined) return false;
     for (const b of list) {
       this.discard(b);
       this.blocks.delete(b.off);
     }
     this.pageBlocks.delete(page);
+    this.pageIdleSweeps.delete(page);
+    return true;
   }
 
   private discard(b: Block): void {
@@ -310,6 +390,7 @@ export class CodeCache {
     for (const b of this.blocks.values()) this.discard(b);
     this.blocks.clear();
     this.pageBlocks.clear();
+    this.pageIdleSweeps.clear();
     this.formsUsed = 0;
     this.closures = [];
     this.codePage.fill(0);

@@ -400,10 +400,11 @@ export class Cpu extends MemoryAccessor {
         const hdr = code.hdr;
         const row = id * HDR_WORDS;
         let fn: BlockFn | null = null;
+        const runs = ++hdr[row + Hdr.RUNS]!;
         if ((hdr[row + Hdr.FLAGS]! & compiled) !== 0) {
           const b = code.block(id);
           fn = compiled === HdrFlag.FN_WASM ? b.wasm : b.fn;
-        } else if (++hdr[row + Hdr.RUNS]! > compileAfterRuns) {
+        } else if (runs > compileAfterRuns) {
           fn = this.compileIfHot(id);
         }
         if (fn !== null) {

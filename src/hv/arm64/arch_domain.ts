@@ -360,6 +360,7 @@ export class ArmDomain implements DomainArch {
     if (this.d.state !== 'running') return { kind: 'stopped' };
     const now = this.clock.nowNs();
     this.deliverTimers(now);
+    this.code.sweepIfDue(now);
     this.d.evtchn.processDoorbell();
     let runnable = 0;
     for (const v of this.vcpus) {

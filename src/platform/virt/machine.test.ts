@@ -12,7 +12,9 @@ class FakeVcpu implements VirtVcpu {
   readonly x = new Array<bigint>(31).fill(0n);
   pc = 0;
   icount = 0;
-  readonly codeStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, flushes: 0 };
+  readonly codeStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, sweeps: 0, pagesEvicted: 0, flushes: 0 };
+  /** It has no translated code to sweep. */
+  sweepCodeIfDue(): void {}
   irq = false;
   resets: [number, bigint][] = [];
   undefs = 0;

@@ -300,6 +300,8 @@ export class VirtMachine {
     if (this.result === null && this.stopRequested) this.result = { kind: 'stopped' };
     if (this.result !== null) return { kind: 'done', result: this.result };
     this.deliverTimers();
+    // Between vCPU runs; the cache is the vCPUs' shared one.
+    this.slots[0]!.cpu.sweepCodeIfDue(this.clock.nowNs());
     this.feedUart();
     let runnable = 0;
     for (const s of this.slots) {

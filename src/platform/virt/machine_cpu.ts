@@ -78,6 +78,10 @@ class CpuVcpu implements VirtVcpu {
     return this.code.stats;
   }
 
+  sweepCodeIfDue(nowNs: number): void {
+    this.code.sweepIfDue(nowNs);
+  }
+
   get pc(): number {
     return this.cpu.state.pc;
   }

@@ -36,6 +36,11 @@ export interface VirtVcpu {
   readonly icount: number;
   /** The counters of the translated code this vCPU runs (shared with the machine's other vCPUs). */
   readonly codeStats: CodeCacheStats;
+  /**
+   * Evicts translated code not run for a while, when due by guest time `nowNs` (`CodeCache.sweepIfDue`;
+   * the code is shared, so one vCPU's call serves them all). Between runs.
+   */
+  sweepCodeIfDue(nowNs: number): void;
 }
 
 /** What a vCPU is built from. */

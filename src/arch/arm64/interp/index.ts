@@ -91,23 +91,39 @@ export interface InsnForm {
 }
 
 /**
- * Every distinct word a guest ran, translated once. The closures of words with a compact form are
- * not kept: the interpreter never calls them, and with their contexts and decoded fields (and the
- * blocks' arrays of them) they were 23 MB of the 58.5 MB of live heap a Debian domU has after boot,
- * which every full collection marks.
+ * The words translated lately, each translated once while it stays here: those since the last
+ * `ageInsnForms`, and those of the interval before, which a lookup moves back. The closures of words
+ * with a compact form are not kept: the interpreter never calls them, and with their contexts and
+ * decoded fields (and the blocks' arrays of them) they were 23 MB of the 58.5 MB of live heap a
+ * Debian domU has after boot, which every full collection marks. Nor are words kept for good: a
+ * boot translates some 74,000 distinct words, a few MB of heap, that an idle guest whose boot code
+ * has been evicted (`CodeCache.sweep`) does not run again.
  */
-const formsByWord = new Map<number, InsnForm>();
+let formsByWord = new Map<number, InsnForm>();
+let olderFormsByWord = new Map<number, InsnForm>();
 
 /** `insn`'s InsnForm, from the shared cache or translated now. */
 export function insnForm(insn: number): InsnForm {
   let f = formsByWord.get(insn);
   if (f === undefined) {
-    const t = translateInsn(insn);
-    const closure = (t.preHead & 0xff) === Kind.CLOSURE ? t.exec : null;
-    f = { endsBlock: t.endsBlock, preHead: t.preHead, preImm0: t.preImm0, preImm1: t.preImm1, closure };
+    f = olderFormsByWord.get(insn);
+    if (f === undefined) {
+      const t = translateInsn(insn);
+      const closure = (t.preHead & 0xff) === Kind.CLOSURE ? t.exec : null;
+      f = { endsBlock: t.endsBlock, preHead: t.preHead, preImm0: t.preImm0, preImm1: t.preImm1, closure };
+    }
     formsByWord.set(insn, f);
   }
   return f;
+}
+
+/**
+ * Begins a new interval of `insnForm`'s cache: words not looked up since the call before this one
+ * are forgotten. For the code cache's sweeps; the cache is the thread's, shared by its code caches.
+ */
+export function ageInsnForms(): void {
+  olderFormsByWord = formsByWord;
+  formsByWord = new Map();
 }
 
 /**
