@@ -183,10 +183,20 @@ test('code evicted by sweeps runs again from a new translation, and a store to i
       m.cpu.state.pc = pc;
       assert.equal(m.run().kind, 'svc');
     };
+    m.load([0x91000484, 0xd4000001], 0x3000); // B: add x4, x4, #1; svc #0, run before every sweep
+    m.load([0xd4000001], 0x4000); // C: svc #0, run once, so most blocks go and the sweep renumbers
     runAt(0x1000);
+    runAt(0x4000);
     // The first sweep notes A's run; the two after it find none.
-    for (let k = 0; k < 3; k++) code.sweep();
+    for (let k = 0; k < 3; k++) {
+      runAt(0x3000);
+      code.sweep();
+    }
     assert.equal(code.get(0x1000), undefined, 'A was evicted');
+    const b = code.get(0x3000)!;
+    assert.equal(b.id, 0, 'B, the one block left, was renumbered');
+    runAt(0x3000);
+    assert.equal(m.cpu.state.getX(4), 4n, 'B ran under its new id');
     // With A's page no longer code, this store may leave the vCPU a write mapping for it.
     runAt(0x2000);
     const t0 = code.stats.blocksTranslated;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodeCache, Hdr, HDR_WORDS, PAGE_SHIFT } from './code_cache.js';
+import { CodeCache, Hdr, HDR_WORDS, PAGE_SHIFT, type Block } from './code_cache.js';
 import { Kind, PRE_STRIDE } from './interp/predecode.js';
 import { ageInsnForms, insnForm } from './interp/index.js';
 import type { Exec } from './interp/group.js';
@@ -21,9 +21,9 @@ function translation(n: number): { forms: number[]; closures: Exec[]; insns: Uin
 }
 
 /** Asserts that each block's CLOSURE forms name, in order, the closures it was translated with. */
-function assertClosures(cache: CodeCache, live: readonly { id: number; closures: readonly Exec[] }[]): void {
-  for (const { id, closures } of live) {
-    const pre = cache.hdr[id * HDR_WORDS + Hdr.PRE]!;
+function assertClosures(cache: CodeCache, live: readonly { b: Block; closures: readonly Exec[] }[]): void {
+  for (const { b, closures } of live) {
+    const pre = cache.hdr[b.id * HDR_WORDS + Hdr.PRE]!;
     let k = 0;
     for (let j = pre; j < pre + 16 * PRE_STRIDE; j += PRE_STRIDE) {
       if ((cache.forms[j]! & 0xff) === Kind.CLOSURE) assert.equal(cache.closures[cache.forms[j + 1]!], closures[k++]);
@@ -39,14 +39,14 @@ function ran(cache: CodeCache, id: number): void {
 
 test('compacting the forms keeps each CLOSURE form naming its own closure', () => {
   const cache = new CodeCache(64 << 20);
-  const live: { id: number; closures: readonly Exec[] }[] = [];
+  const live: { b: Block; closures: readonly Exec[] }[] = [];
   // One block per page, so a store to a page discards just that block; enough of them to fill the
   // forms array (about 20,000 instructions) several times, half discarded as they go.
   for (let i = 0; i < 3000; i++) {
     const t = translation(16);
     const b = cache.add(i << PAGE_SHIFT, t, 0);
     if (i % 2 === 0) cache.storeToCodePage(i);
-    else live.push({ id: b.id, closures: t.closures });
+    else live.push({ b, closures: t.closures });
   }
   assertClosures(cache, live);
 });
@@ -82,20 +82,27 @@ test('a sweep evicts each page none of whose blocks ran since the sweep before t
 
 test('a sweep that leaves most of the forms dead packs the rest, each CLOSURE form still naming its own closure', () => {
   const cache = new CodeCache(64 << 20);
-  const live: { id: number; closures: readonly Exec[] }[] = [];
+  const live: { b: Block; closures: readonly Exec[] }[] = [];
   for (let i = 0; i < 3000; i++) {
     const t = translation(16);
     const b = cache.add(i << PAGE_SHIFT, t, 0);
     // A fifth of them keep running.
-    if (i % 5 === 0) live.push({ id: b.id, closures: t.closures });
+    if (i % 5 === 0) live.push({ b, closures: t.closures });
   }
   for (let sweep = 0; sweep < 2; sweep++) {
-    for (const { id } of live) ran(cache, id);
+    for (const { b } of live) ran(cache, b.id);
     cache.sweep();
   }
   assert.equal(cache.stats.pagesEvicted, 3000 - live.length);
   assert.equal(cache.closures.length, live.length * 8, 'the evicted blocks\' closures are gone');
   assertClosures(cache, live);
+  // Renumbered in the order they were translated, each row still its own.
+  assert.deepEqual(live.map(({ b }) => b.id), live.map((_, k) => k));
+  for (const { b } of live) {
+    assert.equal(cache.get(b.off), b);
+    assert.equal(cache.block(b.id), b);
+    assert.equal(cache.hdr[b.id * HDR_WORDS + Hdr.OFF], b.off);
+  }
 });
 
 test('the translation cache keeps a closure only for an instruction without a compact form', () => {

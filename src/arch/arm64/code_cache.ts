@@ -64,8 +64,11 @@ export const enum HdrFlag {
 }
 
 export interface Block {
-  /** Its row in the code cache's `hdr` (`Hdr`); taken by a newer block once this one is discarded. */
-  readonly id: number;
+  /**
+   * Its row in the code cache's `hdr` (`Hdr`); taken by a newer block once this one is discarded,
+   * and changed when a sweep renumbers the live blocks.
+   */
+  id: number;
   /** RAM offset of the first instruction. */
   readonly off: number;
   /** Instructions in the block. */
@@ -316,12 +319,12 @@ export class CodeCache {
    * Discards the blocks of every page none of whose blocks has run since the sweep
    * `IDLE_SWEEPS_TO_EVICT` sweeps ago (a page at a time, as a store discards them: a compiled block
    * may hold a partner block of its page inline, `jit/compile.ts`), then packs the forms left if
-   * most of the array is dead, and ages the thread's cache of translated words (`ageInsnForms`).
-   * Called every `SWEEP_INTERVAL_NS` (`sweepIfDue`), between blocks, as `add`: what a guest ran once
-   * (its boot, a program that has exited) stops holding host memory, and what it still runs is laid
-   * out together. A block the run loop never enters, run only by compiled blocks chaining to it, may
-   * be evicted while in use: it is translated and compiled again, as after a store. Returns the
-   * number of pages evicted.
+   * most of the array is dead and the header rows if most ids are (`renumber`), and ages the
+   * thread's cache of translated words (`ageInsnForms`). Called every `SWEEP_INTERVAL_NS`
+   * (`sweepIfDue`), between blocks, as `add`: what a guest ran once (its boot, a program that has
+   * exited) stops holding host memory, and what it still runs is laid out together. A block the run
+   * loop never enters, run only by compiled blocks chaining to it, may be evicted while in use: it
+   * is translated and compiled again, as after a store. Returns the number of pages evicted.
    */
   sweep(): number {
     this.stats.sweeps++;
@@ -349,7 +352,31 @@ export class CodeCache {
     }
     this.stats.pagesEvicted += evicted;
     if (evicted > 0 && 2 * this.liveForms() < this.formsUsed) this.compact(0);
+    if (evicted > 0 && 2 * this.blocks.size < this.byId.length) this.renumber();
     return evicted;
+  }
+
+  /**
+   * Gives the live blocks the ids 0, 1, … in the order they were translated, in a header array sized
+   * for them, so the rows a guest still runs sit together rather than among the rows of evicted
+   * blocks. Links are cleared; the vCPUs' jump caches keep ids that no longer name their block, which
+   * a lookup tells by the row's offset (as for an id a newer block took), and fill again.
+   */
+  private renumber(): void {
+    const prev = this.hdr;
+    const next = alignedRows(Math.max(HDR_INITIAL_ROWS, 2 * this.blocks.size));
+    this.byId.length = 0;
+    this.freeIds.length = 0;
+    for (const b of this.blocks.values()) {
+      const id = this.byId.length;
+      const h = id * HDR_WORDS;
+      next.set(prev.subarray(b.id * HDR_WORDS, (b.id + 1) * HDR_WORDS), h);
+      next[h + Hdr.L0] = -1;
+      next[h + Hdr.L1] = -1;
+      b.id = id;
+      this.byId.push(b);
+    }
+    this.hdr = next;
   }
 
   /** Sweeps (`sweep`) if `SWEEP_INTERVAL_NS` have passed since the last, by the guest clock the caller read as `nowNs`. */
