@@ -96,8 +96,9 @@ export interface InsnForm {
  * with a compact form are not kept: the interpreter never calls them, and with their contexts and
  * decoded fields (and the blocks' arrays of them) they were 23 MB of the 58.5 MB of live heap a
  * Debian domU has after boot, which every full collection marks. Nor are words kept for good: a
- * boot translates some 74,000 distinct words, a few MB of heap, that an idle guest whose boot code
- * has been evicted (`CodeCache.sweep`) does not run again.
+ * boot translates some 74,000 distinct words that an idle guest whose boot code has been evicted
+ * (`CodeCache.sweep`) does not run again; forgetting them took an idle domU's live heap after a full
+ * collection from 23.4 to 13.9 MB.
  */
 let formsByWord = new Map<number, InsnForm>();
 let olderFormsByWord = new Map<number, InsnForm>();
