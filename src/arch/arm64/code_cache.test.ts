@@ -124,4 +124,15 @@ test('the translation cache forgets a word not looked up in two intervals, and k
   const g = insnForm(word);
   assert.notEqual(g, f, 'forgotten, so translated again');
   assert.deepEqual(g, f);
+  // The code cache's sweeps are what age it.
+  const cache = new CodeCache(1 << 20);
+  cache.sweep();
+  cache.sweep();
+  assert.notEqual(insnForm(word), g, 'two sweeps without a lookup forget it');
+});
+
+test('sweepIfDue sweeps once every 30 s of the clock it is given, first at 30 s', () => {
+  const cache = new CodeCache(1 << 20);
+  for (const ns of [0, 29.9e9, 30e9, 45e9, 59.9e9, 60e9, 200e9, 229e9, 230e9]) cache.sweepIfDue(ns);
+  assert.equal(cache.stats.sweeps, 4, 'at 30, 60, 200 and 230 s');
 });

@@ -141,9 +141,11 @@ export class CodeCache {
   /** Per RAM page: 1 when blocks were built from it. */
   readonly codePage: Uint8Array;
   private readonly blocks = new Map<number, Block>();
-  private readonly pageBlocks = new Map<number, Block[]>();
-  /** Per page in `pageBlocks`: sweeps in a row that found none of its blocks run since the one before. */
-  private readonly pageIdleSweeps = new Map<number, number>();
+  /**
+   * Per RAM page with blocks: its blocks, and the sweeps in a row that found none of them run since
+   * the sweep before.
+   */
+  private readonly pages = new Map<number, { readonly blocks: Block[]; idleSweeps: number }>();
   /**
    * Every block's header (`Hdr`), HDR_WORDS entries each, by block id; replaced by one twice the size
    * when every row is taken (ids stay). Its buffer is page-aligned, so a row is one cache line.
@@ -224,9 +226,9 @@ export class CodeCache {
     this.byId[id] = b;
     this.stats.blocksTranslated++;
     this.blocks.set(off, b);
-    let list = this.pageBlocks.get(page);
-    if (list === undefined) this.pageBlocks.set(page, (list = []));
-    list.push(b);
+    let p = this.pages.get(page);
+    if (p === undefined) this.pages.set(page, (p = { blocks: [], idleSweeps: 0 }));
+    p.blocks.push(b);
     if (this.codePage[page] === 0) {
       this.codePage[page] = 1;
       for (const c of this.clients) c.dropWriteMappings(page);
@@ -331,20 +333,17 @@ export class CodeCache {
     ageInsnForms();
     const hdr = this.hdr;
     let evicted = 0;
-    for (const [page, list] of this.pageBlocks) {
+    for (const [page, p] of this.pages) {
       let ran = false;
-      for (const b of list) {
+      for (const b of p.blocks) {
         const runs = hdr[b.id * HDR_WORDS + Hdr.RUNS]!;
         if (runs !== b.sweptRuns) {
           b.sweptRuns = runs;
           ran = true;
         }
       }
-      const idle = ran ? 0 : (this.pageIdleSweeps.get(page) ?? 0) + 1;
-      if (idle < IDLE_SWEEPS_TO_EVICT) {
-        this.pageIdleSweeps.set(page, idle);
-        continue;
-      }
+      p.idleSweeps = ran ? 0 : p.idleSweeps + 1;
+      if (p.idleSweeps < IDLE_SWEEPS_TO_EVICT) continue;
       // Stores to the page may take the fast path again; a block translated there later marks it anew.
       this.codePage[page] = 0;
       this.dropPage(page);
@@ -388,14 +387,13 @@ export class CodeCache {
 
   /** Discards the blocks of RAM page `page`; false when it had none. */
   private dropPage(page: number): boolean {
-    const list = this.pageBlocks.get(page);
-    if (list === undefined) return false;
-    for (const b of list) {
+    const p = this.pages.get(page);
+    if (p === undefined) return false;
+    for (const b of p.blocks) {
       this.discard(b);
       this.blocks.delete(b.off);
     }
-    this.pageBlocks.delete(page);
-    this.pageIdleSweeps.delete(page);
+    this.pages.delete(page);
     return true;
   }
 
@@ -416,8 +414,7 @@ export class CodeCache {
     this.stats.flushes++;
     for (const b of this.blocks.values()) this.discard(b);
     this.blocks.clear();
-    this.pageBlocks.clear();
-    this.pageIdleSweeps.clear();
+    this.pages.clear();
     this.formsUsed = 0;
     this.closures = [];
     this.codePage.fill(0);

@@ -13,8 +13,11 @@ class FakeVcpu implements VirtVcpu {
   pc = 0;
   icount = 0;
   readonly codeStats = { blocksTranslated: 0, blocksCompiled: 0, pagesDiscarded: 0, sweeps: 0, pagesEvicted: 0, flushes: 0 };
-  /** It has no translated code to sweep. */
-  sweepCodeIfDue(): void {}
+  /** The guest times the machine offered its code a sweep at. */
+  sweepOffers: number[] = [];
+  sweepCodeIfDue(nowNs: number): void {
+    this.sweepOffers.push(nowNs);
+  }
   irq = false;
   resets: [number, bigint][] = [];
   undefs = 0;
@@ -204,6 +207,15 @@ test('when every vCPU waits in WFI, the machine sleeps exactly until the virtual
   assert.deepEqual(m.runRound(), { kind: 'ran' });
   assert.equal(c0.irq, true, 'the timer PPI reaches the CPU through the GIC');
   assert.equal(c0.runs, runs + 1);
+});
+
+test('each round offers the vCPUs\' shared code a sweep by guest time, through the boot vCPU only', () => {
+  const { m, cpus, clock } = makeMachine();
+  m.runRound();
+  clock.ns += 5e9;
+  m.runRound();
+  assert.deepEqual(cpus[0]!.sweepOffers, [0, 5e9]);
+  assert.deepEqual(cpus[1]!.sweepOffers, []);
 });
 
 test('an idle machine with no deadline waits for input only, and console input wakes it', async () => {
